@@ -1,0 +1,153 @@
+"""aiosqlite connection: WAL, foreign keys, busy timeout, numbered migrations, transactions.
+
+The database is the single source of truth. One connection is shared by the process; write
+transactions are serialised by an asyncio lock and use ``BEGIN IMMEDIATE`` so that two use cases
+never interleave. No Telegram call may happen inside ``transaction()``: services collect what has
+to be sent and hand it to the notifier after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    """Return ``(number, name, sql)`` of every packaged migration, in order, checking numbering."""
+    folder = resources.files("storage") / "migrations"
+    found: list[tuple[int, str, str]] = []
+    for entry in folder.iterdir():
+        m = MIGRATION_RE.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (number, name, _) in enumerate(found, start=1):
+        if number != expected:
+            raise MigrationError(f"migration numbering gap: expected {expected:04d}, found {name}")
+    return found
+
+
+class Database:
+    """One aiosqlite connection with the project's pragmas and a transaction helper."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        path_str = str(path)
+        if path_str != ":memory:" and not path_str.startswith("file:"):
+            Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path_str, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        db = cls(conn, path_str)
+        if migrate:
+            await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than ``PRAGMA user_version``; return the resulting version."""
+        migrations = load_migrations()
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise MigrationError(
+                f"database schema {current} is newer than this program knows ({len(migrations)})"
+            )
+        async with self._write_lock:
+            for number, name, sql in migrations[current:]:
+                log.info("applying migration %s", name)
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # executescript would COMMIT implicitly; run statement by statement instead.
+                    for statement in _split_sql(sql):
+                        await self.conn.execute(statement)
+                    await self.conn.execute(f"PRAGMA user_version = {number}")
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+        return await self.schema_version()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error)."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._write_lock.locked()
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement in its own transaction; return the last row id."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.lastrowid or 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (``sqlite3.complete_statement`` respects quotes and triggers)."""
+    import sqlite3
+
+    statements: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if not buf and line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        raise MigrationError(f"incomplete SQL statement at end of migration: {buf.strip()[:60]}")
+    return statements
