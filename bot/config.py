@@ -1,0 +1,190 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every variable is documented in `.env.example`. A wrong value stops the start with a message
+that names the variable (`describe_validation_error`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from deadlines.calendar import CalendarOverrides, WorkCalendar
+from deadlines.rules import RULES, Deadlines, RuleSpec
+from deadlines.schedule import Schedule, parse_work_days, parse_work_hours
+
+Clock = Literal["working", "calendar"]
+IdList = Annotated[list[int], NoDecode]
+
+TELEGRAM_API_DEFAULT = "https://api.telegram.org"
+
+
+def _parse_ids(value: object) -> object:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.replace(";", ",").split(",")]
+        ids: list[int] = []
+        for part in parts:
+            if not part:
+                continue
+            try:
+                ids.append(int(part))
+            except ValueError:
+                raise ValueError(f"«{part}» — не число; нужен список чисел через запятую, например 123,456") from None
+        return ids
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Telegram
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_DEFAULT
+    # People and chats
+    admin_ids: IdList = Field(default_factory=list)
+    operator_ids: IdList = Field(default_factory=list)
+    head_chat_id: int | None = None
+    # Storage
+    database_path: Path = Path("./data/bot.sqlite3")
+    calendar_path: Path = Path("./data/calendar.json")
+    # Time
+    timezone: str = "Europe/Moscow"
+    work_days: str = "mon,tue,wed,thu,fri"
+    work_hours: str = "09:00-13:00,14:00-18:00"
+    pre_holiday_cut_minutes: int = Field(60, ge=0, le=24 * 60)
+    # The regulation's clocks: minutes and clock of every rule
+    deadline_route_minutes: int = Field(30, ge=1)
+    deadline_route_clock: Clock = "working"
+    deadline_decline_minutes: int = Field(30, ge=1)
+    deadline_decline_clock: Clock = "working"
+    deadline_answer_minutes: int = Field(180, ge=1)
+    deadline_answer_clock: Clock = "working"
+    deadline_urgent_answer_minutes: int = Field(120, ge=1)
+    deadline_draft_minutes: int = Field(60, ge=0)
+    deadline_draft_clock: Clock = "working"
+    deadline_approval_minutes: int = Field(60, ge=1)
+    deadline_approval_clock: Clock = "working"
+    deadline_rework_minutes: int = Field(30, ge=1)
+    deadline_rework_clock: Clock = "working"
+    deadline_publish_minutes: int = Field(10, ge=1)
+    deadline_publish_clock: Clock = "working"
+    deadline_info_minutes: int = Field(120, ge=1)
+    deadline_info_clock: Clock = "working"
+    deadline_final_clock: Clock = "working"
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admin_ids", "operator_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        return _parse_ids(value)
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            head, _, tail = value.partition(":")
+            if not head.isdigit() or len(tail) < 20:
+                raise ValueError("токен имеет вид 123456789:AA… — скопируйте его из сообщения @BotFather целиком")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("адрес должен начинаться с http:// или https://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"неизвестный часовой пояс «{value}», например Europe/Moscow") from None
+        return value
+
+    @field_validator("work_days")
+    @classmethod
+    def _work_days(cls, value: str) -> str:
+        parse_work_days(value)
+        return value
+
+    @field_validator("work_hours")
+    @classmethod
+    def _work_hours(cls, value: str) -> str:
+        parse_work_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _urgent_fits(self) -> Settings:
+        if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
+            raise ValueError(
+                "DEADLINE_URGENT_ANSWER_MINUTES: срок ответа на срочное сообщение не может быть больше "
+                "обычного (DEADLINE_ANSWER_MINUTES)"
+            )
+        return self
+
+    # Derived objects -------------------------------------------------------------------------
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            work_days=parse_work_days(self.work_days),
+            intervals=parse_work_hours(self.work_hours),
+            pre_holiday_cut_minutes=self.pre_holiday_cut_minutes,
+        )
+
+    def rule_specs(self) -> dict[str, RuleSpec]:
+        specs: dict[str, RuleSpec] = {}
+        for rule in RULES:
+            minutes = getattr(self, f"deadline_{rule}_minutes", 0)
+            clock = getattr(self, f"deadline_{rule}_clock")
+            specs[rule] = RuleSpec(minutes=minutes, clock=clock)
+        return specs
+
+    def build_calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.schedule(), self.tz, CalendarOverrides.load(self.calendar_path))
+
+    def build_deadlines(self) -> Deadlines:
+        return Deadlines(
+            self.build_calendar(), self.rule_specs(), urgent_answer_minutes=self.deadline_urgent_answer_minutes
+        )
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One Russian line per wrong variable, naming it as it is spelled in `.env`."""
+    lines = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ()) if not str(p).isdigit()]
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        name = loc[0].upper() if loc else ""
+        if name:
+            value = item.get("input")
+            shown = "" if "token" in name.lower() or isinstance(value, dict) else f" (сейчас: «{value}»)"
+            lines.append(f"Неверное значение {name}{shown}: {message}")
+        else:
+            lines.append(f"Ошибка настроек: {message}")
+    return "\n".join(lines) + "\nИсправьте файл .env (образец — .env.example) или переменные окружения."

@@ -1,0 +1,246 @@
+"""The case and its parts: pure data, no aiogram, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"                        # registered, not (or no longer) with a department
+    ROUTED = "routed"                  # sent to one department, waiting for "Принять в работу"
+    IN_WORK = "in_work"                # accepted, the department prepares a draft
+    ON_APPROVAL = "on_approval"        # a draft waits for the operator (cl. 14)
+    REWORK = "rework"                  # returned for rework (cl. 15)
+    APPROVED = "approved"              # approved, to be posted with a screenshot (cl. 16)
+    AWAITING_FINAL = "awaiting_final"  # intermediate answer posted, final answer due (cl. 7)
+    AWAITING_AUTHOR = "awaiting_author"  # clarification request posted, waiting for the author
+    COLLECTING = "collecting"          # several departments send information (cl. 17)
+    CLOSED = "closed"                  # answer posted and proven
+    EXCLUDED = "excluded"              # a 59-FZ appeal (cl. 1): leaves this process
+    DISMISSED = "dismissed"            # needs no reaction
+
+
+TERMINAL = frozenset({Status.CLOSED, Status.EXCLUDED, Status.DISMISSED})
+OPEN = frozenset(Status) - TERMINAL
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    EXECUTOR = "executor"
+    HEAD = "head"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class DraftKind(StrEnum):
+    ANSWER = "answer"                  # Ответ
+    INTERMEDIATE = "intermediate"      # Промежуточный ответ
+    CLARIFICATION = "clarification"    # Уточнение
+    INFO = "info"                      # information from one of several departments (cl. 17)
+
+
+class DeptState(StrEnum):
+    ROUTED = "routed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    INFO_SENT = "info_sent"
+
+
+class Owner(StrEnum):
+    OPERATOR = "operator"
+    DEPARTMENT = "department"
+
+
+class Outcome(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Media:
+    kind: str          # "photo" | "video" | "document" | "animation"
+    file_id: str
+    file_unique_id: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: Role
+    name: str = ""
+    department_id: int | None = None   # for executors: the department whose chat they act from
+
+    @property
+    def is_operator_like(self) -> bool:
+        return self.role in (Role.OPERATOR, Role.ADMIN)
+
+
+@dataclass
+class Department:
+    id: int
+    name: str
+    chat_id: int | None = None
+    keywords: list[str] = field(default_factory=list)
+    archived: bool = False
+
+
+@dataclass
+class Assignment:
+    """One department's part in a case."""
+
+    department_id: int
+    state: DeptState
+    routed_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by: int | None = None
+    declined_at: datetime | None = None
+    declined_reason: str | None = None
+    card_message_id: int | None = None
+    department_name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.state != DeptState.DECLINED
+
+
+@dataclass
+class Deadline:
+    rule: str
+    owner: Owner
+    started_at: datetime
+    due_at: datetime
+    department_id: int | None = None
+    id: int | None = None
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+    reminded_at: datetime | None = None
+    expired_notified_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.is_open and now > self.due_at
+
+    def close(self, now: datetime, *, fulfilled: bool) -> None:
+        self.closed_at = now
+        if now > self.due_at:
+            self.outcome = Outcome.MISSED
+        else:
+            self.outcome = Outcome.MET if fulfilled else Outcome.CANCELLED
+
+
+@dataclass
+class Draft:
+    kind: DraftKind
+    text: str
+    author_id: int
+    author_name: str
+    submitted_at: datetime
+    department_id: int | None
+    version: int
+    media: list[Media] = field(default_factory=list)
+    id: int | None = None
+    decision: str | None = None        # "approved" | "returned" | None (pending)
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+
+
+@dataclass
+class Publication:
+    screenshot_file_id: str
+    screenshot_unique_id: str
+    published_by: int
+    published_at: datetime
+    draft_id: int | None
+    kind: DraftKind
+    link: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Case:
+    """One post found in an open source and everything the regulation asks about it."""
+
+    number: str
+    status: Status
+    platform: str
+    text: str
+    detected_at: datetime
+    operator_id: int
+    link: str | None = None
+    link_norm: str | None = None
+    author: str | None = None
+    media: list[Media] = field(default_factory=list)
+    urgent: bool = False
+    significant: bool = False
+    multi: bool = False
+    id: int | None = None
+    version: int = 0
+    created_at: datetime | None = None
+    operator_chat_id: int | None = None
+    operator_card_id: int | None = None
+    assignments: list[Assignment] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+
+    # ---- reading helpers --------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def assignment(self, department_id: int | None) -> Assignment | None:
+        for a in self.assignments:
+            if a.department_id == department_id:
+                return a
+        return None
+
+    @property
+    def active_assignments(self) -> list[Assignment]:
+        return [a for a in self.assignments if a.active]
+
+    def open_deadlines(self) -> list[Deadline]:
+        return sorted((d for d in self.deadlines if d.is_open), key=lambda d: d.due_at)
+
+    def open_deadline(self, rule: str, department_id: int | None = None) -> Deadline | None:
+        for d in self.deadlines:
+            if d.is_open and d.rule == rule and d.department_id == department_id:
+                return d
+        return None
+
+    def missed_deadlines(self, now: datetime) -> list[Deadline]:
+        """Closed late, or still open past due: the deadlines somebody missed."""
+        return [d for d in self.deadlines if d.outcome == Outcome.MISSED or d.overdue(now)]
+
+    def next_deadline(self) -> Deadline | None:
+        open_ = self.open_deadlines()
+        return open_[0] if open_ else None
+
+    @property
+    def pending_draft(self) -> Draft | None:
+        for d in reversed(self.drafts):
+            if d.kind != DraftKind.INFO and d.decision is None:
+                return d
+        return None
+
+    @property
+    def approved_draft(self) -> Draft | None:
+        for d in reversed(self.drafts):
+            if d.kind != DraftKind.INFO and d.decision == "approved":
+                return d
+        return None
+
+    def info_drafts(self) -> list[Draft]:
+        return [d for d in self.drafts if d.kind == DraftKind.INFO]
+
+    def last_returned(self) -> Draft | None:
+        for d in reversed(self.drafts):
+            if d.decision == "returned":
+                return d
+        return None

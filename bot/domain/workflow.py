@@ -1,0 +1,416 @@
+"""The regulation as one transition table and the rules that apply it to a case.
+
+Every action names the states it may start from, the roles that may take it, and what it does
+to the case's deadlines (through `deadlines.rules.Deadlines`). Functions here change a `Case` in
+memory; services load and save it in one transaction. Pure: no aiogram, no SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
+from bot.domain.model import (
+    OPEN,
+    TERMINAL,
+    Actor,
+    Assignment,
+    Case,
+    Deadline,
+    DeptState,
+    Draft,
+    DraftKind,
+    Media,
+    Owner,
+    Publication,
+    Role,
+    Status,
+)
+from deadlines.rules import Deadlines
+
+
+class Action(StrEnum):
+    ROUTE = "route"                    # Направить (cl. 9, 10, 17)
+    ACCEPT = "accept"                  # Принять в работу
+    DECLINE = "decline"                # Не наша компетенция (cl. 12)
+    SUBMIT_DRAFT = "submit_draft"      # На согласование (cl. 13)
+    APPROVE = "approve"                # Согласовать (cl. 14)
+    RETURN = "return"                  # На доработку (cl. 14, 15)
+    PUBLISH = "publish"                # Скриншот (cl. 16)
+    SUBMIT_INFO = "submit_info"        # information of one of several departments (cl. 17)
+    COMPOSE = "compose"                # the operator composes the answer (cl. 17)
+    AUTHOR_REPLY = "author_reply"      # the author answered a clarification request
+    EXCLUDE = "exclude"                # 59-ФЗ (cl. 1)
+    DISMISS = "dismiss"                # Не требует реакции
+    REOPEN = "reopen"
+    SET_URGENT = "set_urgent"          # Срочно (cl. 9)
+    MARK_SIGNIFICANT = "mark_significant"  # Общественно значимое (cl. 21)
+
+
+OPERATORS = frozenset({Role.OPERATOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    roles: frozenset[Role]
+    targets: frozenset[Status]         # every state the action may lead to (drawn in docs/)
+    note: str = ""
+
+
+def _t(action: Action, sources: Iterable[Status], roles: Iterable[Role], targets: Iterable[Status],
+       note: str = "") -> Transition:
+    return Transition(action, frozenset(sources), frozenset(roles), frozenset(targets), note)
+
+
+S = Status
+TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
+    _t(Action.ROUTE, {S.NEW}, OPERATORS, {S.ROUTED, S.COLLECTING}, "one department / several (cl. 17)"),
+    _t(Action.ACCEPT, {S.ROUTED, S.COLLECTING}, {Role.EXECUTOR}, {S.IN_WORK, S.COLLECTING}),
+    _t(Action.DECLINE, {S.ROUTED, S.IN_WORK, S.COLLECTING}, {Role.EXECUTOR},
+       {S.NEW, S.COLLECTING}, "back to the operator when no department is left (cl. 12)"),
+    _t(Action.SUBMIT_DRAFT, {S.IN_WORK, S.REWORK, S.AWAITING_FINAL}, {Role.EXECUTOR}, {S.ON_APPROVAL},
+       "one department only"),
+    _t(Action.APPROVE, {S.ON_APPROVAL}, OPERATORS, {S.APPROVED}),
+    _t(Action.RETURN, {S.ON_APPROVAL}, OPERATORS, {S.REWORK}),
+    _t(Action.PUBLISH, {S.APPROVED}, {Role.EXECUTOR, Role.OPERATOR, Role.ADMIN},
+       {S.CLOSED, S.AWAITING_FINAL, S.AWAITING_AUTHOR}, "by the kind of the approved text"),
+    _t(Action.SUBMIT_INFO, {S.COLLECTING}, {Role.EXECUTOR}, {S.COLLECTING}, "several departments only"),
+    _t(Action.COMPOSE, {S.COLLECTING, S.AWAITING_FINAL}, OPERATORS, {S.APPROVED}, "several departments only"),
+    _t(Action.AUTHOR_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING}),
+    _t(Action.EXCLUDE, OPEN, OPERATORS, {S.EXCLUDED}),
+    _t(Action.DISMISS, OPEN, OPERATORS, {S.DISMISSED}),
+    _t(Action.REOPEN, TERMINAL, {Role.OPERATOR, Role.ADMIN, Role.HEAD}, {S.NEW}),
+    _t(Action.SET_URGENT, {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.NEW, S.ROUTED, S.IN_WORK,
+                                                                                 S.COLLECTING}),
+    _t(Action.MARK_SIGNIFICANT, OPEN, {Role.OPERATOR, Role.ADMIN, Role.HEAD}, OPEN),
+)}
+
+#: Actions an executor may take only for a department the case is assigned to.
+DEPARTMENT_ACTIONS = frozenset({Action.ACCEPT, Action.DECLINE, Action.SUBMIT_DRAFT, Action.SUBMIT_INFO,
+                                Action.PUBLISH})
+
+
+def allowed(action: Action, status: Status, role: Role) -> bool:
+    """What the table says, before the per-case guards (department, mode)."""
+    t = TRANSITIONS[action]
+    return status in t.sources and role in t.roles
+
+
+def check(case: Case, action: Action, actor: Actor) -> None:
+    """Raise AccessDenied / InvalidTransition unless `actor` may take `action` on `case` now."""
+    t = TRANSITIONS[action]
+    if actor.role not in t.roles:
+        raise AccessDenied(action=action.value, role=actor.role.value)
+    if actor.role == Role.EXECUTOR and action in DEPARTMENT_ACTIONS:
+        a = case.assignment(actor.department_id)
+        if a is None or not a.active:
+            raise AccessDenied("not_your_department", action=action.value)
+    if case.status not in t.sources:
+        raise InvalidTransition(action=action.value, status=case.status.value)
+
+
+# --- deadline helpers -------------------------------------------------------------------------
+
+def _open(case: Case, dl: Deadlines, rule: str, owner: Owner, start: datetime,
+          department_id: int | None = None, *, due_start: datetime | None = None) -> Deadline:
+    existing = case.open_deadline(rule, department_id)
+    if existing is not None:
+        existing.close(start, fulfilled=False)
+    d = Deadline(rule=rule, owner=owner, started_at=start,
+                 due_at=dl.due(rule, due_start or start, urgent=case.urgent), department_id=department_id)
+    case.deadlines.append(d)
+    return d
+
+
+def _close(case: Case, now: datetime, rules: Iterable[str], department_id: int | None | object = ...,
+           *, fulfilled: bool = True) -> None:
+    wanted = set(rules)
+    for d in case.deadlines:
+        if d.is_open and d.rule in wanted and (department_id is ... or d.department_id == department_id):
+            d.close(now, fulfilled=fulfilled)
+
+
+def _close_all(case: Case, now: datetime, *, fulfilled: bool = False) -> None:
+    for d in case.deadlines:
+        if d.is_open:
+            d.close(now, fulfilled=fulfilled)
+
+
+def _answer_start(case: Case) -> datetime:
+    """The answer clock's start: detection, or the moment it was restarted (reopen, author's reply)."""
+    for d in reversed(case.deadlines):
+        if d.rule == "answer":
+            return d.started_at
+    return case.detected_at
+
+
+# --- the actions --------------------------------------------------------------------------------
+
+def register(case: Case, dl: Deadlines) -> None:
+    """A new case: route (cl. 9) and answer (cl. 6) clocks start at detection."""
+    case.status = Status.NEW
+    _open(case, dl, "route", Owner.OPERATOR, case.detected_at)
+    _open(case, dl, "answer", Owner.OPERATOR, case.detected_at)
+
+
+def route(case: Case, actor: Actor, dl: Deadlines, now: datetime, departments: list[tuple[int, str]]) -> None:
+    check(case, Action.ROUTE, actor)
+    chosen = list(dict.fromkeys(departments))
+    if not chosen:
+        raise ValidationFailed("no_departments")
+    _close(case, now, ["route"])
+    case.assignments = [a for a in case.assignments if a.department_id not in {d for d, _ in chosen}]
+    case.multi = len(chosen) > 1 or any(a.active for a in case.assignments)
+    answer_start = _answer_start(case)
+    for dept_id, name in chosen:
+        case.assignments.append(Assignment(dept_id, DeptState.ROUTED, now, department_name=name))
+        _open(case, dl, "decline", Owner.DEPARTMENT, now, dept_id)
+        if case.multi:
+            _open(case, dl, "info", Owner.DEPARTMENT, now, dept_id)
+        else:
+            _open(case, dl, "draft", Owner.DEPARTMENT, now, dept_id, due_start=answer_start)
+    if case.multi:
+        # The first department's draft clock no longer applies: everyone sends information.
+        for a in case.active_assignments:
+            if case.open_deadline("draft", a.department_id):
+                _close(case, now, ["draft"], a.department_id, fulfilled=False)
+                _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
+    case.status = Status.COLLECTING if case.multi else Status.ROUTED
+
+
+def accept(case: Case, actor: Actor, now: datetime) -> None:
+    check(case, Action.ACCEPT, actor)
+    a = case.assignment(actor.department_id)
+    assert a is not None
+    if a.state != DeptState.ROUTED:
+        raise InvalidTransition("already_accepted", by=a.accepted_by)
+    a.state = DeptState.ACCEPTED
+    a.accepted_at = now
+    a.accepted_by = actor.user_id
+    _close(case, now, ["decline"], actor.department_id)
+    if not case.multi:
+        case.status = Status.IN_WORK
+
+
+def decline(case: Case, actor: Actor, dl: Deadlines, now: datetime, reason: str) -> None:
+    check(case, Action.DECLINE, actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("reason_required")
+    a = case.assignment(actor.department_id)
+    assert a is not None
+    if a.state == DeptState.INFO_SENT or (not case.multi and case.pending_draft is not None):
+        raise InvalidTransition("draft_already_sent")
+    a.state = DeptState.DECLINED
+    a.declined_at = now
+    a.declined_reason = reason
+    _close(case, now, ["decline"], actor.department_id, fulfilled=True)
+    _close(case, now, ["draft", "info", "rework", "publish"], actor.department_id, fulfilled=False)
+    if not case.active_assignments:
+        case.status = Status.NEW
+        case.multi = False
+        _open(case, dl, "route", Owner.OPERATOR, now)
+
+
+def _check_text(text: str, find: Callable[[str], list[str]]) -> None:
+    words = find(text)
+    if words:
+        raise ProfanityFound(words)
+
+
+def submit_draft(case: Case, actor: Actor, dl: Deadlines, now: datetime, kind: DraftKind, text: str,
+                 media: list[Media], find_profanity: Callable[[str], list[str]]) -> Draft:
+    check(case, Action.SUBMIT_DRAFT, actor)
+    if case.multi:
+        raise InvalidTransition("multi_use_info")
+    if kind == DraftKind.INFO:
+        raise ValidationFailed("bad_kind")
+    if case.status == Status.AWAITING_FINAL and kind != DraftKind.ANSWER:
+        raise ValidationFailed("final_must_be_answer")
+    a = case.assignment(actor.department_id)
+    assert a is not None
+    if a.state == DeptState.ROUTED:
+        raise InvalidTransition("accept_first")
+    if not text.strip():
+        raise ValidationFailed("empty_text")
+    _check_text(text, find_profanity)
+    draft = Draft(kind=kind, text=text, author_id=actor.user_id, author_name=actor.name, submitted_at=now,
+                  department_id=actor.department_id, version=len(case.drafts) + 1, media=list(media))
+    case.drafts.append(draft)
+    _close(case, now, ["draft", "rework"], actor.department_id)
+    _open(case, dl, "approval", Owner.OPERATOR, now)
+    case.status = Status.ON_APPROVAL
+    return draft
+
+
+def approve(case: Case, actor: Actor, dl: Deadlines, now: datetime,
+            find_profanity: Callable[[str], list[str]]) -> Draft:
+    check(case, Action.APPROVE, actor)
+    draft = case.pending_draft
+    if draft is None:
+        raise InvalidTransition("no_draft")
+    _check_text(draft.text, find_profanity)
+    draft.decision = "approved"
+    draft.decided_by = actor.user_id
+    draft.decided_at = now
+    _close(case, now, ["approval"])
+    _open(case, dl, "publish", Owner.DEPARTMENT, now, draft.department_id)
+    case.status = Status.APPROVED
+    return draft
+
+
+def return_draft(case: Case, actor: Actor, dl: Deadlines, now: datetime, comment: str) -> Draft:
+    check(case, Action.RETURN, actor)
+    draft = case.pending_draft
+    if draft is None:
+        raise InvalidTransition("no_draft")
+    comment = comment.strip()
+    if not comment:
+        raise ValidationFailed("comment_required")
+    draft.decision = "returned"
+    draft.decided_by = actor.user_id
+    draft.decided_at = now
+    draft.comment = comment
+    _close(case, now, ["approval"])
+    _open(case, dl, "rework", Owner.DEPARTMENT, now, draft.department_id)
+    case.status = Status.REWORK
+    return draft
+
+
+def publish(case: Case, actor: Actor, dl: Deadlines, now: datetime, screenshot_file_id: str,
+            screenshot_unique_id: str, link: str | None) -> Publication:
+    check(case, Action.PUBLISH, actor)
+    draft = case.approved_draft
+    assert draft is not None, "APPROVED always has an approved draft"
+    if draft.department_id is None:          # composed by the operator (cl. 17)
+        if not actor.is_operator_like:
+            raise AccessDenied("operator_publishes", action=Action.PUBLISH.value)
+    elif actor.role == Role.EXECUTOR:
+        if actor.department_id != draft.department_id:
+            raise AccessDenied("not_your_department", action=Action.PUBLISH.value)
+    elif not actor.is_operator_like:
+        raise AccessDenied(action=Action.PUBLISH.value)
+    if not screenshot_file_id:
+        raise ValidationFailed("screenshot_required")
+    pub = Publication(screenshot_file_id=screenshot_file_id, screenshot_unique_id=screenshot_unique_id,
+                      published_by=actor.user_id, published_at=now, draft_id=draft.id, kind=draft.kind,
+                      link=link)
+    case.publications.append(pub)
+    _close(case, now, ["publish"])
+    if draft.kind == DraftKind.ANSWER:
+        _close(case, now, ["answer", "final"])
+        _close_all(case, now)
+        case.status = Status.CLOSED
+    elif draft.kind == DraftKind.INTERMEDIATE:
+        _close(case, now, ["answer"])
+        _open(case, dl, "final", Owner.OPERATOR, now)
+        case.status = Status.AWAITING_FINAL
+    else:  # clarification request: the answer clock stops until the author replies
+        _close(case, now, ["answer", "draft"], fulfilled=True)
+        case.status = Status.AWAITING_AUTHOR
+    return pub
+
+
+def submit_info(case: Case, actor: Actor, now: datetime, text: str, media: list[Media]) -> Draft:
+    check(case, Action.SUBMIT_INFO, actor)
+    if not case.multi:
+        raise InvalidTransition("single_use_draft")
+    a = case.assignment(actor.department_id)
+    assert a is not None
+    if a.state == DeptState.ROUTED:
+        raise InvalidTransition("accept_first")
+    if not text.strip():
+        raise ValidationFailed("empty_text")
+    info = Draft(kind=DraftKind.INFO, text=text, author_id=actor.user_id, author_name=actor.name,
+                 submitted_at=now, department_id=actor.department_id, version=len(case.drafts) + 1,
+                 media=list(media))
+    case.drafts.append(info)
+    a.state = DeptState.INFO_SENT
+    _close(case, now, ["info"], actor.department_id)
+    return info
+
+
+def compose(case: Case, actor: Actor, dl: Deadlines, now: datetime, kind: DraftKind, text: str,
+            media: list[Media], find_profanity: Callable[[str], list[str]]) -> Draft:
+    check(case, Action.COMPOSE, actor)
+    if not case.multi:
+        raise InvalidTransition("single_department")
+    if kind == DraftKind.INFO:
+        raise ValidationFailed("bad_kind")
+    if case.status == Status.AWAITING_FINAL and kind != DraftKind.ANSWER:
+        raise ValidationFailed("final_must_be_answer")
+    if not text.strip():
+        raise ValidationFailed("empty_text")
+    _check_text(text, find_profanity)
+    draft = Draft(kind=kind, text=text, author_id=actor.user_id, author_name=actor.name, submitted_at=now,
+                  department_id=None, version=len(case.drafts) + 1, media=list(media),
+                  decision="approved", decided_by=actor.user_id, decided_at=now)
+    case.drafts.append(draft)
+    _close(case, now, ["info", "decline"], fulfilled=False)
+    _open(case, dl, "publish", Owner.OPERATOR, now)
+    case.status = Status.APPROVED
+    return draft
+
+
+def author_reply(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
+    """The author answered a clarification request: the answer clock starts again (cl. 6)."""
+    check(case, Action.AUTHOR_REPLY, actor)
+    _open(case, dl, "answer", Owner.OPERATOR, now)
+    for a in case.active_assignments:
+        if case.multi:
+            a.state = DeptState.ACCEPTED
+            _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
+        else:
+            _open(case, dl, "draft", Owner.DEPARTMENT, now, a.department_id, due_start=now)
+    case.status = Status.COLLECTING if case.multi else Status.IN_WORK
+
+
+def exclude(case: Case, actor: Actor, now: datetime) -> None:
+    check(case, Action.EXCLUDE, actor)
+    _close_all(case, now)
+    case.status = Status.EXCLUDED
+
+
+def dismiss(case: Case, actor: Actor, now: datetime) -> None:
+    check(case, Action.DISMISS, actor)
+    _close_all(case, now)
+    case.status = Status.DISMISSED
+
+
+def reopen(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
+    check(case, Action.REOPEN, actor)
+    case.assignments = []
+    case.multi = False
+    _open(case, dl, "route", Owner.OPERATOR, now)
+    _open(case, dl, "answer", Owner.OPERATOR, now)
+    case.status = Status.NEW
+
+
+def set_urgent(case: Case, actor: Actor, dl: Deadlines, now: datetime, urgent: bool) -> None:
+    """"Срочно" (cl. 9): the shorter answer term; open answer and draft deadlines are recomputed."""
+    check(case, Action.SET_URGENT, actor)
+    case.urgent = urgent
+    for d in case.deadlines:
+        if d.is_open and d.rule in ("answer", "draft"):
+            start = _answer_start(case)
+            d.due_at = dl.due(d.rule, start, urgent=urgent)
+
+
+def mark_significant(case: Case, actor: Actor) -> None:
+    check(case, Action.MARK_SIGNIFICANT, actor)
+    case.significant = True
+
+
+def who_owes(case: Case, d: Deadline) -> tuple[Owner, list[int]]:
+    """Who owes a deadline. The answer and final clocks belong to the case: its department while
+    one department works it, the operator before routing and when several departments share it."""
+    if d.department_id is not None:
+        return Owner.DEPARTMENT, [d.department_id]
+    if d.rule in ("answer", "final") and case.active_assignments and not case.multi:
+        return Owner.DEPARTMENT, [a.department_id for a in case.active_assignments]
+    return Owner.OPERATOR, []
