@@ -1,0 +1,187 @@
+"""Who may do what: roles from settings and the database, chat bindings, invites, departments."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.domain.errors import AccessDenied, ValidationFailed
+from bot.domain.model import Actor, Department, Role
+from storage.db import Database
+from storage.directory import DirectoryRepository, OperatorRecord
+from storage.events import EventRepository
+
+INVITE_TTL = timedelta(hours=24)
+HEAD_CHAT_KEY = "head_chat_id"
+MAX_DEPARTMENT_NAME = 64
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    chat_id: int
+    chat_type: str                  # private | group | supergroup | channel
+
+
+class AccessService:
+    def __init__(self, db: Database, clock: Clock, *, admin_ids: list[int], operator_ids: list[int],
+                 head_chat_id: int | None) -> None:
+        self.db = db
+        self.clock = clock
+        self.admin_ids = frozenset(admin_ids)
+        self.operator_ids = frozenset(operator_ids)
+        self._head_chat_setting = head_chat_id
+        self.directory = DirectoryRepository()
+        self.events = EventRepository()
+
+    # ---- roles --------------------------------------------------------------------------------
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+    async def is_operator(self, user_id: int) -> bool:
+        return user_id in self.operator_ids or await self.directory.is_operator(self.db.conn, user_id)
+
+    async def actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
+        """The role a person has in this chat, or None for a stranger / an unbound group."""
+        if chat.chat_type == "private":
+            if self.is_admin(user_id):
+                return Actor(user_id, Role.ADMIN, name)
+            if await self.is_operator(user_id):
+                return Actor(user_id, Role.OPERATOR, name)
+            return None
+        dept = await self.directory.department_by_chat(self.db.conn, chat.chat_id)
+        if dept is not None:
+            return Actor(user_id, Role.EXECUTOR, name, department_id=dept.id)
+        if chat.chat_id == await self.head_chat_id():
+            return Actor(user_id, Role.HEAD, name)
+        return None
+
+    async def head_chat_id(self) -> int | None:
+        value = await self.directory.get_value(self.db.conn, HEAD_CHAT_KEY)
+        return int(value) if value else self._head_chat_setting
+
+    async def department_for_chat(self, chat_id: int) -> Department | None:
+        return await self.directory.department_by_chat(self.db.conn, chat_id)
+
+    async def is_bound_chat(self, chat_id: int) -> bool:
+        return (await self.department_for_chat(chat_id)) is not None or chat_id == await self.head_chat_id()
+
+    # ---- binding chats (admins) ---------------------------------------------------------------
+    def _require_admin(self, user_id: int) -> None:
+        if not self.is_admin(user_id):
+            raise AccessDenied("admin_only")
+
+    async def bind_department(self, user_id: int, chat_id: int, name: str) -> Department:
+        self._require_admin(user_id)
+        name = " ".join(name.split())
+        if not name:
+            raise ValidationFailed("department_name_required")
+        if len(name) > MAX_DEPARTMENT_NAME:
+            raise ValidationFailed("department_name_too_long", limit=MAX_DEPARTMENT_NAME)
+        if chat_id == await self.head_chat_id():
+            raise ValidationFailed("chat_is_head")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            dept = await self.directory.bind_department(conn, name, chat_id, now)
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
+                                     kind="department_bound", payload={"name": name, "chat_id": chat_id})
+        return dept
+
+    async def bind_head(self, user_id: int, chat_id: int) -> None:
+        self._require_admin(user_id)
+        if await self.department_for_chat(chat_id) is not None:
+            raise ValidationFailed("chat_is_department")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.directory.set_value(conn, HEAD_CHAT_KEY, str(chat_id))
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
+                                     kind="head_chat_bound", payload={"chat_id": chat_id})
+
+    # ---- departments --------------------------------------------------------------------------
+    async def departments(self, *, include_archived: bool = False) -> list[Department]:
+        return await self.directory.departments(self.db.conn, include_archived=include_archived)
+
+    async def department(self, department_id: int) -> Department | None:
+        return await self.directory.department(self.db.conn, department_id)
+
+    async def rename_department(self, user_id: int, department_id: int, name: str) -> None:
+        self._require_admin(user_id)
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_DEPARTMENT_NAME:
+            raise ValidationFailed("department_name_required")
+        other = await self.directory.department_by_name(self.db.conn, name)
+        if other is not None and other.id != department_id:
+            raise ValidationFailed("department_name_taken")
+        await self._admin_change(user_id, "department_renamed", {"id": department_id, "name": name},
+                                 lambda conn: self.directory.rename_department(conn, department_id, name))
+
+    async def archive_department(self, user_id: int, department_id: int, archived: bool) -> None:
+        self._require_admin(user_id)
+        await self._admin_change(user_id, "department_archived" if archived else "department_restored",
+                                 {"id": department_id},
+                                 lambda conn: self.directory.archive_department(conn, department_id, archived))
+
+    async def set_keywords(self, user_id: int, department_id: int, text: str) -> list[str]:
+        self._require_admin(user_id)
+        words = sorted({w.strip().lower() for w in text.replace(";", ",").split(",") if w.strip()})
+        await self._admin_change(user_id, "department_keywords", {"id": department_id, "keywords": words},
+                                 lambda conn: self.directory.set_keywords(conn, department_id, words))
+        return words
+
+    async def suggest(self, text: str) -> list[Department]:
+        """Departments ordered for routing: those whose keywords occur in the text first."""
+        lowered = text.lower()
+        depts = [d for d in await self.departments() if d.chat_id is not None]
+
+        def score(d: Department) -> int:
+            return sum(1 for k in d.keywords if k and k in lowered)
+
+        return sorted(depts, key=lambda d: (-score(d), d.name.lower()))
+
+    # ---- operators and invites ----------------------------------------------------------------
+    async def operators(self) -> list[OperatorRecord]:
+        listed = await self.directory.operators(self.db.conn)
+        known = {o.user_id for o in listed}
+        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(self.operator_ids - known)]
+        return listed + extra
+
+    async def create_invite(self, user_id: int) -> str:
+        self._require_admin(user_id)
+        token = secrets.token_urlsafe(12)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL)
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
+                                     kind="invite_created", payload={})
+        return token
+
+    async def accept_invite(self, token: str, user_id: int, full_name: str) -> bool:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await self.directory.use_invite(conn, token, user_id, now):
+                await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role="stranger",
+                                         kind="refused:invite", payload={}, refused=True)
+                return False
+            await self.directory.add_operator(conn, user_id, full_name, None, now)
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.OPERATOR.value,
+                                     kind="operator_joined", payload={"name": full_name})
+        return True
+
+    async def remove_operator(self, user_id: int, operator_id: int) -> bool:
+        self._require_admin(user_id)
+        removed: list[bool] = []
+
+        async def change(conn: object) -> None:
+            removed.append(await self.directory.remove_operator(conn, operator_id))  # type: ignore[arg-type]
+
+        await self._admin_change(user_id, "operator_removed", {"user_id": operator_id}, change)
+        return bool(removed and removed[0])
+
+    async def _admin_change(self, user_id: int, kind: str, payload: dict[str, object], fn) -> None:  # type: ignore[no-untyped-def]
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await fn(conn)
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
+                                     kind=kind, payload=json.loads(json.dumps(payload, ensure_ascii=False)))

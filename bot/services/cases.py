@@ -1,0 +1,383 @@
+"""Use cases of the regulation: one transaction each, an audit event each, notices in the outbox.
+
+A use case loads the case, lets `bot.domain.workflow` change it, saves it, appends the event and
+queues the messages it owes — all in one transaction. Nothing here talks to Telegram: the sender
+delivers the outbox after the commit (`on_commit` wakes it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+from deadlines.rules import Deadlines
+
+from bot.clock import Clock
+from bot.domain import workflow
+from bot.domain.errors import DomainError, NotFound, ValidationFailed
+from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
+from bot.domain.workflow import Action
+from storage.cases import CaseRepository
+from storage.db import Database
+from storage.directory import DirectoryRepository
+from storage.events import Event, EventRepository
+from storage.outbox import Notice, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+ProfanityFinder = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class NewPost:
+    platform: str
+    text: str
+    operator_id: int
+    detected_at: datetime
+    link: str | None = None
+    link_norm: str | None = None
+    author: str | None = None
+    media: tuple[Media, ...] = ()
+
+
+@dataclass(frozen=True)
+class Registered:
+    case: Case
+    duplicate: bool
+
+
+def default_profanity_finder() -> ProfanityFinder:
+    from bot.domain.profanity import find_profanity
+
+    def find(text: str) -> list[str]:
+        return [f.word for f in find_profanity(text)]
+
+    return find
+
+
+class CaseService:
+    def __init__(self, db: Database, deadlines: Deadlines, clock: Clock,
+                 find_profanity: ProfanityFinder | None = None,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.deadlines = deadlines
+        self.clock = clock
+        self.find_profanity = find_profanity or default_profanity_finder()
+        self.cases = CaseRepository()
+        self.directory = DirectoryRepository()
+        self.events = EventRepository()
+        self.outbox = OutboxRepository()
+        self._on_commit = on_commit or (lambda: None)
+
+    def set_on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
+    # ---- reading ------------------------------------------------------------------------------
+    async def get(self, case_id: int) -> Case:
+        return await self.cases.get(self.db.conn, case_id)
+
+    async def get_by_number(self, number: str) -> Case:
+        number = number.strip()
+        if number.isdigit():
+            number = f"{self.clock.now().year}-{int(number):04d}"
+        return await self.cases.get_by_number(self.db.conn, number)
+
+    async def history(self, case_id: int) -> list[Event]:
+        return await self.events.history(self.db.conn, case_id)
+
+    async def open_cases(self, department_id: int | None = None) -> list[Case]:
+        """Open cases, overdue first, then by the nearest deadline."""
+        now = self.clock.now()
+        cases = await self.cases.list_open(self.db.conn, department_id)
+
+        def key(c: Case) -> tuple[int, datetime]:
+            nxt = c.next_deadline()
+            due = nxt.due_at if nxt else datetime.max.replace(tzinfo=now.tzinfo)
+            return (0 if nxt and nxt.overdue(now) else 1, due)
+
+        return sorted(cases, key=key)
+
+    # ---- intake -------------------------------------------------------------------------------
+    async def register(self, post: NewPost, actor: Actor) -> Registered:
+        """Open a case for a detected post, or join the open case of the same post (cl. 1, 3, 6, 9)."""
+        if not actor.is_operator_like:
+            await self.refuse(actor, None, "register", DomainError("access_denied"))
+            raise DomainError("access_denied")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if post.link_norm:
+                existing = await self.cases.find_open_by_link(conn, post.link_norm)
+                if existing is not None:
+                    await self.events.append(conn, case_id=existing.id, at=now, actor_id=actor.user_id,
+                                             actor_role=actor.role.value, kind="duplicate_reported",
+                                             payload={"link": post.link, "text": post.text[:500]})
+                    return Registered(existing, duplicate=True)
+            case = Case(number="", status=Status.NEW, platform=post.platform, text=post.text,
+                        detected_at=post.detected_at, operator_id=post.operator_id, link=post.link,
+                        link_norm=post.link_norm, author=post.author, media=list(post.media))
+            workflow.register(case, self.deadlines)
+            await self.cases.add(conn, case, now)
+            await self.events.append(conn, case_id=case.id, at=now, actor_id=actor.user_id,
+                                     actor_role=actor.role.value, kind="registered",
+                                     payload={"platform": case.platform, "link": case.link,
+                                              "detected_at": case.detected_at.isoformat()})
+        return Registered(case, duplicate=False)
+
+    async def set_card(self, case_id: int, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await self.cases.set_card(conn, case_id, chat_id, message_id)
+
+    async def set_department_card(self, case_id: int, department_id: int, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await self.cases.set_department_card(conn, case_id, department_id, message_id)
+
+    async def correct_detection(self, case_id: int, actor: Actor, detected_at: datetime) -> Case:
+        """The operator corrects the detection time: the open route/answer/draft clocks move with it."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            if not actor.is_operator_like:
+                raise DomainError("access_denied")
+            if case.status != Status.NEW:
+                raise ValidationFailed("detection_only_new")
+            if detected_at > now:
+                raise ValidationFailed("detection_in_future")
+            old = case.detected_at
+            case.detected_at = detected_at
+            for d in case.deadlines:
+                if d.is_open and d.rule in ("route", "answer") and d.started_at == old:
+                    d.started_at = detected_at
+                    d.due_at = self.deadlines.due(d.rule, detected_at, urgent=case.urgent)
+            return {"from": old.isoformat(), "to": detected_at.isoformat()}
+
+        return await self._act(case_id, actor, "detection_corrected", change, lambda c: [_refresh(c)])
+
+    # ---- the workflow -------------------------------------------------------------------------
+    async def route(self, case_id: int, actor: Actor, department_ids: list[int]) -> Case:
+        async def names(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+            out = []
+            for dept_id in dict.fromkeys(department_ids):
+                dept = await self.directory.department(conn, dept_id)
+                if dept is None or dept.archived or dept.chat_id is None:
+                    raise ValidationFailed("unknown_department", department_id=dept_id)
+                out.append((dept.id, dept.name))
+            return out
+
+        chosen: list[tuple[int, str]] = []
+
+        async def prepare(conn: aiosqlite.Connection) -> None:
+            chosen.extend(await names(conn))
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            before = {a.department_id for a in case.assignments}
+            workflow.route(case, actor, self.deadlines, now, chosen)
+            return {"departments": [n for _, n in chosen], "new": [d for d, _ in chosen if d not in before],
+                    "multi": case.multi}
+
+        def notices(case: Case) -> list[Notice]:
+            out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
+            return [*out, _refresh(case)]
+
+        return await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
+
+    async def accept(self, case_id: int, actor: Actor) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.accept(case, actor, now)
+            return {"department_id": actor.department_id}
+
+        return await self._act(case_id, actor, "accepted", change, lambda c: [_refresh(c)])
+
+    async def decline(self, case_id: int, actor: Actor, reason: str) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.decline(case, actor, self.deadlines, now, reason)
+            return {"department_id": actor.department_id, "reason": reason}
+
+        def notices(case: Case) -> list[Notice]:
+            a = case.assignment(actor.department_id)
+            return [Notice("declined", "operator", case.operator_id, case.id,
+                           {"department": a.department_name if a else "", "reason": reason,
+                            "back_to_operator": case.status == Status.NEW}), _refresh(case)]
+
+        return await self._act(case_id, actor, "declined", change, notices)
+
+    async def submit_draft(self, case_id: int, actor: Actor, kind: DraftKind, text: str,
+                           media: list[Media]) -> tuple[Case, Draft]:
+        made: list[Draft] = []
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            made.append(workflow.submit_draft(case, actor, self.deadlines, now, kind, text, media,
+                                              self.find_profanity))
+            return {"kind": kind.value, "version": made[0].version, "department_id": actor.department_id,
+                    "media": len(media), "text": text}
+
+        def notices(case: Case) -> list[Notice]:
+            return [Notice("draft_for_approval", "operator", case.operator_id, case.id,
+                           {"draft_id": made[0].id}), _refresh(case)]
+
+        case = await self._act(case_id, actor, "draft_submitted", change, notices)
+        return case, made[0]
+
+    async def approve(self, case_id: int, actor: Actor) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            draft = workflow.approve(case, actor, self.deadlines, now, self.find_profanity)
+            return {"draft_id": draft.id, "version": draft.version}
+
+        def notices(case: Case) -> list[Notice]:
+            draft = case.approved_draft
+            assert draft is not None
+            return [Notice("draft_approved", "department", draft.department_id, case.id,
+                           {"draft_id": draft.id}), _refresh(case)]
+
+        return await self._act(case_id, actor, "approved", change, notices)
+
+    async def return_draft(self, case_id: int, actor: Actor, comment: str) -> Case:
+        returned: list[Draft] = []
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            returned.append(workflow.return_draft(case, actor, self.deadlines, now, comment))
+            return {"draft_id": returned[0].id, "comment": comment}
+
+        def notices(case: Case) -> list[Notice]:
+            return [Notice("draft_returned", "department", returned[0].department_id, case.id,
+                           {"draft_id": returned[0].id}), _refresh(case)]
+
+        return await self._act(case_id, actor, "returned", change, notices)
+
+    async def publish(self, case_id: int, actor: Actor, screenshot_file_id: str, screenshot_unique_id: str,
+                      link: str | None = None) -> tuple[Case, Publication]:
+        made: list[Publication] = []
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            made.append(workflow.publish(case, actor, self.deadlines, now, screenshot_file_id,
+                                         screenshot_unique_id, link))
+            return {"kind": made[0].kind.value, "screenshot": screenshot_unique_id, "link": link}
+
+        def notices(case: Case) -> list[Notice]:
+            out = [_refresh(case)]
+            if actor.role == Role.EXECUTOR:
+                out.insert(0, Notice("published", "operator", case.operator_id, case.id,
+                                     {"file_id": screenshot_file_id, "link": link, "kind": made[0].kind.value}))
+            return out
+
+        case = await self._act(case_id, actor, "published", change, notices)
+        return case, made[0]
+
+    async def submit_info(self, case_id: int, actor: Actor, text: str, media: list[Media]) -> Case:
+        made: list[Draft] = []
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            made.append(workflow.submit_info(case, actor, now, text, media))
+            return {"department_id": actor.department_id, "text": text, "media": len(media)}
+
+        def notices(case: Case) -> list[Notice]:
+            pending = [a.department_name for a in case.active_assignments if a.state != DeptState.INFO_SENT]
+            return [Notice("info_received", "operator", case.operator_id, case.id,
+                           {"draft_id": made[0].id, "pending": pending}), _refresh(case)]
+
+        return await self._act(case_id, actor, "info_submitted", change, notices)
+
+    async def compose(self, case_id: int, actor: Actor, kind: DraftKind, text: str, media: list[Media]) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            draft = workflow.compose(case, actor, self.deadlines, now, kind, text, media, self.find_profanity)
+            return {"kind": kind.value, "version": draft.version, "text": text}
+
+        return await self._act(case_id, actor, "composed", change, lambda c: [_refresh(c)])
+
+    async def author_reply(self, case_id: int, actor: Actor, text: str) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            if not text.strip():
+                raise ValidationFailed("empty_text")
+            workflow.author_reply(case, actor, self.deadlines, now)
+            return {"text": text}
+
+        def notices(case: Case) -> list[Notice]:
+            return [*(Notice("author_replied", "department", a.department_id, case.id, {"text": text})
+                      for a in case.active_assignments), _refresh(case)]
+
+        return await self._act(case_id, actor, "author_replied", change, notices)
+
+    async def exclude(self, case_id: int, actor: Actor) -> Case:
+        return await self._simple(case_id, actor, "excluded", lambda c, now: workflow.exclude(c, actor, now))
+
+    async def dismiss(self, case_id: int, actor: Actor) -> Case:
+        return await self._simple(case_id, actor, "dismissed", lambda c, now: workflow.dismiss(c, actor, now))
+
+    async def reopen(self, case_id: int, actor: Actor) -> Case:
+        return await self._simple(case_id, actor, "reopened",
+                                  lambda c, now: workflow.reopen(c, actor, self.deadlines, now))
+
+    async def set_urgent(self, case_id: int, actor: Actor, urgent: bool) -> Case:
+        return await self._simple(case_id, actor, "urgent_set" if urgent else "urgent_unset",
+                                  lambda c, now: workflow.set_urgent(c, actor, self.deadlines, now, urgent))
+
+    async def mark_significant(self, case_id: int, actor: Actor) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            if case.significant:
+                raise ValidationFailed("already_significant")
+            workflow.mark_significant(case, actor)
+            return {}
+
+        return await self._act(case_id, actor, "marked_significant", change,
+                               lambda c: [Notice("significant", "head", None, c.id), _refresh(c)])
+
+    # ---- machinery ----------------------------------------------------------------------------
+    async def refuse(self, actor: Actor, case_id: int | None, attempted: str, error: DomainError,
+                     payload: dict[str, Any] | None = None) -> None:
+        """Record a refused attempt in the audit trail (wrong role, forged or stale data)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.events.append(conn, case_id=case_id, at=now, actor_id=actor.user_id,
+                                     actor_role=actor.role.value, kind=f"refused:{attempted}",
+                                     payload={"code": error.code, **(payload or {}),
+                                              **{k: str(v) for k, v in error.details.items()}},
+                                     refused=True)
+
+    async def _simple(self, case_id: int, actor: Actor, kind: str,
+                      fn: Callable[[Case, datetime], None]) -> Case:
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            fn(case, now)
+            return {}
+
+        return await self._act(case_id, actor, kind, change, lambda c: [_refresh(c)])
+
+    async def _act(self, case_id: int, actor: Actor, kind: str,
+                   change: Callable[[Case, datetime], dict[str, Any]],
+                   notices: Callable[[Case], list[Notice]],
+                   prepare: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None) -> Case:
+        now = self.clock.now()
+        failure: DomainError | None = None
+        case_exists = True
+        async with self.db.transaction() as conn:
+            try:
+                if prepare is not None:
+                    await prepare(conn)
+                case = await self.cases.get(conn, case_id)
+                before = case.status
+                payload = change(case, now)
+            except DomainError as exc:
+                failure = exc
+                case_exists = not isinstance(exc, NotFound)
+            else:
+                await self.cases.save(conn, case, now)
+                await self.events.append(conn, case_id=case.id, at=now, actor_id=actor.user_id,
+                                         actor_role=actor.role.value, kind=kind,
+                                         payload={**payload, "from": before.value, "to": case.status.value,
+                                                  "actor_name": actor.name})
+                for notice in notices(case):
+                    await self.outbox.add(conn, notice, now)
+        if failure is not None:
+            await self.refuse(actor, case_id if case_exists else None, kind, failure)
+            raise failure
+        self._on_commit()
+        log.info("case %s: %s by %s (%s) -> %s", case.number, kind, actor.user_id, actor.role.value,
+                 case.status.value)
+        return case
+
+
+def _refresh(case: Case) -> Notice:
+    return Notice("card_refresh", "case", None, case.id)
+
+
+ACTION_OF_EVENT = {a.value: a for a in Action}

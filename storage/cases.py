@@ -1,0 +1,235 @@
+"""The case aggregate: load and save with everything that belongs to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.errors import NotFound, StaleState
+from bot.domain.model import (
+    Assignment,
+    Case,
+    Deadline,
+    DeptState,
+    Draft,
+    DraftKind,
+    Outcome,
+    Owner,
+    Publication,
+    Status,
+)
+from storage.codec import dt, dt_req, media_json, media_list, ts
+
+CASE_COLUMNS = (
+    "id, number, status, platform, link, link_norm, author, text, media, detected_at, operator_id, urgent, "
+    "significant, multi, operator_chat_id, operator_card_id, created_at, version"
+)
+OPEN_STATUSES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED))
+_OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
+
+
+class CaseRepository:
+    """Parameterised SQL for cases; methods take the connection of the caller's transaction."""
+
+    async def next_number(self, conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
+        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,)) as cur:
+            row = await cur.fetchone()
+        seq = int(row[0]) if row else 1
+        return seq, f"{year}-{seq:04d}"
+
+    async def add(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> Case:
+        year = case.detected_at.year
+        seq, number = await self.next_number(conn, year)
+        case.number = number
+        cur = await conn.execute(
+            "INSERT INTO cases (number, year, seq, status, platform, link, link_norm, author, text, media, "
+            "detected_at, operator_id, urgent, significant, multi, operator_chat_id, operator_card_id, "
+            "created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            (number, year, seq, case.status.value, case.platform, case.link, case.link_norm, case.author,
+             case.text, media_json(case.media), ts(case.detected_at), case.operator_id, int(case.urgent),
+             int(case.significant), int(case.multi), case.operator_chat_id, case.operator_card_id,
+             ts(now), ts(now)),
+        )
+        case.id = cur.lastrowid
+        case.created_at = now
+        case.version = 0
+        await self._save_children(conn, case)
+        return case
+
+    async def save(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+        """Write the case back; refuse if somebody saved it since it was loaded (optimistic lock)."""
+        closed_at = ts(now) if case.status in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED) else None
+        cur = await conn.execute(
+            "UPDATE cases SET status=?, platform=?, link=?, link_norm=?, author=?, text=?, media=?, "
+            "detected_at=?, urgent=?, significant=?, multi=?, operator_chat_id=?, operator_card_id=?, "
+            "updated_at=?, closed_at=?, version=version+1 WHERE id=? AND version=?",
+            (case.status.value, case.platform, case.link, case.link_norm, case.author, case.text,
+             media_json(case.media), ts(case.detected_at), int(case.urgent), int(case.significant),
+             int(case.multi), case.operator_chat_id, case.operator_card_id, ts(now), closed_at, case.id,
+             case.version),
+        )
+        if cur.rowcount != 1:
+            raise StaleState(case=case.number)
+        case.version += 1
+        await self._save_children(conn, case)
+
+    async def _save_children(self, conn: aiosqlite.Connection, case: Case) -> None:
+        assert case.id is not None
+        await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
+        await conn.executemany(
+            "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
+            "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
+              ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
+        )
+        for d in case.deadlines:
+            if d.id is None:
+                cur = await conn.execute(
+                    "INSERT INTO deadlines (case_id, rule, owner, department_id, started_at, due_at, closed_at, "
+                    "outcome, reminded_at, expired_notified_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (case.id, d.rule, d.owner.value, d.department_id, ts(d.started_at), ts(d.due_at),
+                     ts(d.closed_at), d.outcome.value if d.outcome else None, ts(d.reminded_at),
+                     ts(d.expired_notified_at)),
+                )
+                d.id = cur.lastrowid
+            else:
+                await conn.execute(
+                    "UPDATE deadlines SET due_at=?, closed_at=?, outcome=? WHERE id=?",
+                    (ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id),
+                )
+        for draft in case.drafts:
+            if draft.id is None:
+                cur = await conn.execute(
+                    "INSERT INTO drafts (case_id, department_id, kind, text, media, author_id, author_name, "
+                    "version, submitted_at, decision, decided_by, decided_at, comment) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (case.id, draft.department_id, draft.kind.value, draft.text, media_json(draft.media),
+                     draft.author_id, draft.author_name, draft.version, ts(draft.submitted_at),
+                     draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment),
+                )
+                draft.id = cur.lastrowid
+            else:
+                await conn.execute(
+                    "UPDATE drafts SET decision=?, decided_by=?, decided_at=?, comment=? WHERE id=?",
+                    (draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment, draft.id),
+                )
+        for pub in case.publications:
+            if pub.id is None:
+                if pub.draft_id is None and case.approved_draft is not None:
+                    pub.draft_id = case.approved_draft.id
+                cur = await conn.execute(
+                    "INSERT INTO publications (case_id, draft_id, kind, screenshot_file_id, screenshot_unique_id, "
+                    "link, published_by, published_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (case.id, pub.draft_id, pub.kind.value, pub.screenshot_file_id, pub.screenshot_unique_id,
+                     pub.link, pub.published_by, ts(pub.published_at)),
+                )
+                pub.id = cur.lastrowid
+
+    async def set_card(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the operator's card (not a state change: the version is not bumped)."""
+        await conn.execute("UPDATE cases SET operator_chat_id=?, operator_card_id=? WHERE id=?",
+                           (chat_id, message_id, case_id))
+
+    async def set_department_card(self, conn: aiosqlite.Connection, case_id: int, department_id: int,
+                                  message_id: int) -> None:
+        await conn.execute("UPDATE case_departments SET card_message_id=? WHERE case_id=? AND department_id=?",
+                           (message_id, case_id, department_id))
+
+    # ---- reading --------------------------------------------------------------------------------
+    async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
+        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound("case_not_found", case_id=case_id)
+        return await self._load(conn, row)
+
+    async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
+        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound("case_not_found", number=number)
+        return await self._load(conn, row)
+
+    async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
+        async with conn.execute(
+            f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
+            "ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES),
+        ) as cur:
+            row = await cur.fetchone()
+        return await self._load(conn, row) if row else None
+
+    async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
+                        limit: int = 200) -> list[Case]:
+        if department_id is None:
+            sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"
+            params: tuple[object, ...] = (*OPEN_STATUSES, limit)
+        else:
+            sql = (f"SELECT {CASE_COLUMNS} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
+                   "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
+                   "AND cd.state != 'declined') ORDER BY id LIMIT ?")
+            params = (*OPEN_STATUSES, department_id, limit)
+        async with conn.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [await self._load(conn, r) for r in rows]
+
+    async def ids_with_open_deadlines(self, conn: aiosqlite.Connection) -> list[int]:
+        async with conn.execute("SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL") as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
+        case = Case(
+            id=row["id"], number=row["number"], status=Status(row["status"]), platform=row["platform"],
+            link=row["link"], link_norm=row["link_norm"], author=row["author"], text=row["text"],
+            media=media_list(row["media"]), detected_at=dt_req(row["detected_at"]),
+            operator_id=row["operator_id"], urgent=bool(row["urgent"]), significant=bool(row["significant"]),
+            multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
+            operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
+        )
+        async with conn.execute(
+            "SELECT cd.*, d.name AS department_name FROM case_departments cd JOIN departments d "
+            "ON d.id = cd.department_id WHERE cd.case_id = ? ORDER BY cd.routed_at, cd.department_id",
+            (case.id,),
+        ) as cur:
+            case.assignments = [
+                Assignment(department_id=r["department_id"], state=DeptState(r["state"]),
+                           routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
+                           accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
+                           declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
+                           department_name=r["department_name"])
+                for r in await cur.fetchall()
+            ]
+        async with conn.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
+            case.deadlines = [_deadline(r) for r in await cur.fetchall()]
+        async with conn.execute("SELECT * FROM drafts WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
+            case.drafts = [
+                Draft(id=r["id"], kind=DraftKind(r["kind"]), text=r["text"], media=media_list(r["media"]),
+                      author_id=r["author_id"], author_name=r["author_name"], version=r["version"],
+                      submitted_at=dt_req(r["submitted_at"]), department_id=r["department_id"],
+                      decision=r["decision"], decided_by=r["decided_by"], decided_at=dt(r["decided_at"]),
+                      comment=r["comment"])
+                for r in await cur.fetchall()
+            ]
+        async with conn.execute("SELECT * FROM publications WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
+            case.publications = [
+                Publication(id=r["id"], draft_id=r["draft_id"], kind=DraftKind(r["kind"]),
+                            screenshot_file_id=r["screenshot_file_id"],
+                            screenshot_unique_id=r["screenshot_unique_id"], link=r["link"],
+                            published_by=r["published_by"], published_at=dt_req(r["published_at"]))
+                for r in await cur.fetchall()
+            ]
+        return case
+
+
+def _deadline(r: aiosqlite.Row) -> Deadline:
+    return Deadline(
+        id=r["id"], rule=r["rule"], owner=Owner(r["owner"]), department_id=r["department_id"],
+        started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
+        outcome=Outcome(r["outcome"]) if r["outcome"] else None, reminded_at=dt(r["reminded_at"]),
+        expired_notified_at=dt(r["expired_notified_at"]),
+    )
+
+
+def open_status_values() -> Iterable[str]:
+    return OPEN_STATUSES

@@ -1,0 +1,118 @@
+"""Who is who: departments and their chats, operators, invites, and small key-value settings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.model import Department
+from storage.codec import dt, ts
+
+
+@dataclass
+class OperatorRecord:
+    user_id: int
+    full_name: str
+    added_at: datetime | None
+    active: bool
+
+
+def _department(r: aiosqlite.Row) -> Department:
+    return Department(id=r["id"], name=r["name"], chat_id=r["chat_id"], keywords=json.loads(r["keywords"]),
+                      archived=bool(r["archived"]))
+
+
+class DirectoryRepository:
+    # ---- departments ----------------------------------------------------------------------------
+    async def departments(self, conn: aiosqlite.Connection, *, include_archived: bool = False) -> list[Department]:
+        sql = "SELECT * FROM departments" + ("" if include_archived else " WHERE archived = 0") + " ORDER BY name"
+        async with conn.execute(sql) as cur:
+            return [_department(r) for r in await cur.fetchall()]
+
+    async def department(self, conn: aiosqlite.Connection, department_id: int) -> Department | None:
+        async with conn.execute("SELECT * FROM departments WHERE id = ?", (department_id,)) as cur:
+            row = await cur.fetchone()
+        return _department(row) if row else None
+
+    async def department_by_chat(self, conn: aiosqlite.Connection, chat_id: int) -> Department | None:
+        async with conn.execute("SELECT * FROM departments WHERE chat_id = ? AND archived = 0", (chat_id,)) as cur:
+            row = await cur.fetchone()
+        return _department(row) if row else None
+
+    async def department_by_name(self, conn: aiosqlite.Connection, name: str) -> Department | None:
+        async with conn.execute("SELECT * FROM departments WHERE name = ? COLLATE NOCASE", (name,)) as cur:
+            row = await cur.fetchone()
+        return _department(row) if row else None
+
+    async def bind_department(self, conn: aiosqlite.Connection, name: str, chat_id: int, now: datetime) -> Department:
+        """Bind `chat_id` to the department called `name` (created if new); a chat serves one department."""
+        await conn.execute("UPDATE departments SET chat_id = NULL WHERE chat_id = ? AND name != ? COLLATE NOCASE",
+                           (chat_id, name))
+        existing = await self.department_by_name(conn, name)
+        if existing is None:
+            await conn.execute("INSERT INTO departments (name, chat_id, created_at) VALUES (?, ?, ?)",
+                               (name, chat_id, ts(now)))
+        else:
+            await conn.execute("UPDATE departments SET chat_id = ?, archived = 0 WHERE id = ?", (chat_id, existing.id))
+        found = await self.department_by_name(conn, name)
+        assert found is not None
+        return found
+
+    async def rename_department(self, conn: aiosqlite.Connection, department_id: int, name: str) -> None:
+        await conn.execute("UPDATE departments SET name = ? WHERE id = ?", (name, department_id))
+
+    async def archive_department(self, conn: aiosqlite.Connection, department_id: int, archived: bool) -> None:
+        await conn.execute("UPDATE departments SET archived = ? WHERE id = ?", (int(archived), department_id))
+
+    async def set_keywords(self, conn: aiosqlite.Connection, department_id: int, keywords: list[str]) -> None:
+        await conn.execute("UPDATE departments SET keywords = ? WHERE id = ?",
+                           (json.dumps(keywords, ensure_ascii=False), department_id))
+
+    # ---- operators ------------------------------------------------------------------------------
+    async def operators(self, conn: aiosqlite.Connection) -> list[OperatorRecord]:
+        async with conn.execute("SELECT * FROM operators WHERE active = 1 ORDER BY full_name, user_id") as cur:
+            return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
+                    for r in await cur.fetchall()]
+
+    async def is_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        async with conn.execute("SELECT 1 FROM operators WHERE user_id = ? AND active = 1", (user_id,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def add_operator(self, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
+                           now: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO operators (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
+            (user_id, full_name, added_by, ts(now)),
+        )
+
+    async def remove_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        cur = await conn.execute("UPDATE operators SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+        return cur.rowcount == 1
+
+    # ---- invites --------------------------------------------------------------------------------
+    async def add_invite(self, conn: aiosqlite.Connection, token: str, created_by: int, now: datetime,
+                         expires_at: datetime) -> None:
+        await conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           (token, created_by, ts(now), ts(expires_at)))
+
+    async def use_invite(self, conn: aiosqlite.Connection, token: str, user_id: int, now: datetime) -> bool:
+        """Mark a valid, unused, unexpired invite used; False when it is none of those."""
+        cur = await conn.execute(
+            "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL AND expires_at > ?",
+            (user_id, ts(now), token, ts(now)),
+        )
+        return cur.rowcount == 1
+
+    # ---- key-value ------------------------------------------------------------------------------
+    async def get_value(self, conn: aiosqlite.Connection, key: str) -> str | None:
+        async with conn.execute("SELECT value FROM kv WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_value(self, conn: aiosqlite.Connection, key: str, value: str) -> None:
+        await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           (key, value))

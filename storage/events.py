@@ -1,0 +1,50 @@
+"""The append-only audit trail (cl. 11, 20)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.codec import dt_req, dumps, ts
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    case_id: int | None
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    kind: str
+    payload: dict[str, Any]
+    refused: bool
+
+
+class EventRepository:
+    async def append(self, conn: aiosqlite.Connection, *, case_id: int | None, at: datetime, actor_id: int | None,
+                     actor_role: str, kind: str, payload: dict[str, Any] | None = None,
+                     refused: bool = False) -> int:
+        cur = await conn.execute(
+            "INSERT INTO events (case_id, at, actor_id, actor_role, kind, payload, refused) VALUES (?,?,?,?,?,?,?)",
+            (case_id, ts(at), actor_id, actor_role, kind, dumps(payload or {}), int(refused)),
+        )
+        return cur.lastrowid or 0
+
+    async def history(self, conn: aiosqlite.Connection, case_id: int) -> list[Event]:
+        async with conn.execute("SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,)) as cur:
+            return [_event(r) for r in await cur.fetchall()]
+
+    async def recent(self, conn: aiosqlite.Connection, limit: int = 50, *, refused_only: bool = False) -> list[Event]:
+        sql = "SELECT * FROM events" + (" WHERE refused = 1" if refused_only else "") + " ORDER BY id DESC LIMIT ?"
+        async with conn.execute(sql, (limit,)) as cur:
+            return [_event(r) for r in await cur.fetchall()]
+
+
+def _event(r: aiosqlite.Row) -> Event:
+    return Event(id=r["id"], case_id=r["case_id"], at=dt_req(r["at"]), actor_id=r["actor_id"],
+                 actor_role=r["actor_role"], kind=r["kind"], payload=json.loads(r["payload"]),
+                 refused=bool(r["refused"]))

@@ -1,0 +1,83 @@
+"""The outbox: messages owed by committed state changes, delivered by the sender."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.codec import dt_req, dumps, ts
+
+
+@dataclass
+class Notice:
+    """A message the process owes; rendered to Telegram by the sender at delivery time."""
+
+    kind: str
+    target_kind: str                      # operator | department | head | admins | chat
+    target_id: int | None = None
+    case_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    dedup_key: str | None = None
+    not_before: datetime | None = None
+
+
+@dataclass
+class OutboxItem:
+    id: int
+    notice: Notice
+    created_at: datetime
+    attempts: int
+
+
+class OutboxRepository:
+    async def add(self, conn: aiosqlite.Connection, notice: Notice, now: datetime) -> int | None:
+        """Queue a notice; a repeated dedup_key is ignored (returns None)."""
+        cur = await conn.execute(
+            "INSERT INTO outbox (kind, case_id, target_kind, target_id, payload, dedup_key, created_at, "
+            "next_attempt_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(dedup_key) DO NOTHING",
+            (notice.kind, notice.case_id, notice.target_kind, notice.target_id, dumps(notice.payload),
+             notice.dedup_key, ts(now), ts(notice.not_before or now)),
+        )
+        return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def due(self, conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        async with conn.execute(
+            "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, id LIMIT ?", (ts(now), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            OutboxItem(
+                id=r["id"], created_at=dt_req(r["created_at"]), attempts=r["attempts"],
+                notice=Notice(kind=r["kind"], target_kind=r["target_kind"], target_id=r["target_id"],
+                              case_id=r["case_id"], payload=json.loads(r["payload"]), dedup_key=r["dedup_key"]),
+            )
+            for r in rows
+        ]
+
+    async def next_attempt(self, conn: aiosqlite.Connection) -> datetime | None:
+        async with conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        ) as cur:
+            row = await cur.fetchone()
+        return dt_req(row[0]) if row and row[0] else None
+
+    async def mark_sent(self, conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
+        await conn.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (ts(now), item_id))
+
+    async def retry_later(self, conn: aiosqlite.Connection, item_id: int, at: datetime, error: str) -> None:
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+                           (ts(at), error[:500], item_id))
+
+    async def mark_failed(self, conn: aiosqlite.Connection, item_id: int, now: datetime, error: str) -> None:
+        await conn.execute("UPDATE outbox SET failed_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+                           (ts(now), error[:500], item_id))
+
+    async def pending_count(self, conn: aiosqlite.Connection) -> int:
+        async with conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
