@@ -137,6 +137,28 @@ class CaseRepository:
         await conn.execute("UPDATE case_departments SET card_message_id=? WHERE case_id=? AND department_id=?",
                            (message_id, case_id, department_id))
 
+    async def remember_message(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int,
+                               purpose: str) -> None:
+        await conn.execute(
+            "INSERT INTO case_messages (chat_id, message_id, case_id, purpose) VALUES (?,?,?,?) "
+            "ON CONFLICT(chat_id, message_id) DO UPDATE SET case_id = excluded.case_id, purpose = excluded.purpose",
+            (chat_id, message_id, case_id, purpose),
+        )
+
+    async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
+        async with conn.execute("SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
+                                (chat_id, message_id)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def album_case(self, conn: aiosqlite.Connection, album_key: str) -> int | None:
+        async with conn.execute("SELECT case_id FROM albums WHERE album_key = ?", (album_key,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def set_album(self, conn: aiosqlite.Connection, album_key: str, case_id: int) -> None:
+        await conn.execute("INSERT OR IGNORE INTO albums (album_key, case_id) VALUES (?, ?)", (album_key, case_id))
+
     # ---- reading --------------------------------------------------------------------------------
     async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
         async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:

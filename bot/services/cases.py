@@ -20,7 +20,6 @@ from bot.clock import Clock
 from bot.domain import workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
-from bot.domain.workflow import Action
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
@@ -42,12 +41,14 @@ class NewPost:
     link_norm: str | None = None
     author: str | None = None
     media: tuple[Media, ...] = ()
+    album_key: str | None = None       # chat id : media group id — an album is one case
 
 
 @dataclass(frozen=True)
 class Registered:
     case: Case
     duplicate: bool
+    album_part: bool = False
 
 
 def default_profanity_finder() -> ProfanityFinder:
@@ -109,6 +110,18 @@ class CaseService:
             raise DomainError("access_denied")
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            if post.album_key:
+                album_case = await self.cases.album_case(conn, post.album_key)
+                if album_case is not None:
+                    case = await self.cases.get(conn, album_case)
+                    case.media.extend(post.media)
+                    if post.text and not case.text:
+                        case.text = post.text
+                    await self.cases.save(conn, case, now)
+                    await self.events.append(conn, case_id=case.id, at=now, actor_id=actor.user_id,
+                                             actor_role=actor.role.value, kind="media_added",
+                                             payload={"media": len(post.media)})
+                    return Registered(case, duplicate=False, album_part=True)
             if post.link_norm:
                 existing = await self.cases.find_open_by_link(conn, post.link_norm)
                 if existing is not None:
@@ -125,15 +138,29 @@ class CaseService:
                                      actor_role=actor.role.value, kind="registered",
                                      payload={"platform": case.platform, "link": case.link,
                                               "detected_at": case.detected_at.isoformat()})
+            if post.album_key:
+                assert case.id is not None
+                await self.cases.set_album(conn, post.album_key, case.id)
         return Registered(case, duplicate=False)
 
     async def set_card(self, case_id: int, chat_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
             await self.cases.set_card(conn, case_id, chat_id, message_id)
+            await self.cases.remember_message(conn, case_id, chat_id, message_id, "card")
+
+    async def remember_message(self, case_id: int, chat_id: int, message_id: int, purpose: str = "") -> None:
+        async with self.db.transaction() as conn:
+            await self.cases.remember_message(conn, case_id, chat_id, message_id, purpose)
+
+    async def case_for_message(self, chat_id: int, message_id: int) -> int | None:
+        return await self.cases.case_for_message(self.db.conn, chat_id, message_id)
 
     async def set_department_card(self, case_id: int, department_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
             await self.cases.set_department_card(conn, case_id, department_id, message_id)
+            dept = await self.directory.department(conn, department_id)
+            if dept is not None and dept.chat_id is not None:
+                await self.cases.remember_message(conn, case_id, dept.chat_id, message_id, "department_card")
 
     async def correct_detection(self, case_id: int, actor: Actor, detected_at: datetime) -> Case:
         """The operator corrects the detection time: the open route/answer/draft clocks move with it."""
@@ -379,5 +406,3 @@ class CaseService:
 def _refresh(case: Case) -> Notice:
     return Notice("card_refresh", "case", None, case.id)
 
-
-ACTION_OF_EVENT = {a.value: a for a in Action}

@@ -1,0 +1,339 @@
+"""Every user-facing text, in Russian, in one place. Messages are HTML: citizen text goes through `esc`.
+
+Words of the regulation are used exactly: Направить, Принять в работу, Не наша компетенция, Ответ,
+Промежуточный ответ, Уточнение, На согласование, Согласовать, На доработку, Скриншот, Срочно,
+Общественно значимое, 59-ФЗ.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """Cut citizen text to `limit` characters (before escaping) on a word boundary, with an ellipsis."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def when(dt: datetime | None) -> str:
+    return dt.strftime("%d.%m %H:%M") if dt else "—"
+
+
+# ---- buttons -----------------------------------------------------------------------------------
+BTN_ROUTE = "Направить"
+BTN_URGENT = "Срочно"
+BTN_SIGNIFICANT = "Общественно значимое"
+BTN_59FZ = "59-ФЗ"
+BTN_DISMISS = "Не требует реакции"
+BTN_ACCEPT = "Принять в работу"
+BTN_DECLINE = "Не наша компетенция"
+BTN_PREPARE = "Подготовить ответ"
+BTN_KIND = {"answer": "Ответ", "intermediate": "Промежуточный ответ", "clarification": "Уточнение"}
+BTN_SEND_FOR_APPROVAL = "На согласование"
+BTN_APPROVE = "Согласовать"
+BTN_RETURN = "На доработку"
+BTN_CANCEL = "Отмена"
+BTN_FULL_TEXT = "Полный текст"
+BTN_HISTORY = "История"
+BTN_REOPEN = "Открыть снова"
+BTN_INFO = "Отправить информацию"
+BTN_COMPOSE = "Составить ответ"
+BTN_AUTHOR_REPLY = "Ответ автора"
+BTN_DETECTED = "Время обнаружения"
+BTN_REMOVE = "Удалить"
+BTN_RENAME = "Переименовать"
+BTN_ARCHIVE = "В архив"
+BTN_RESTORE = "Вернуть из архива"
+BTN_KEYWORDS = "Ключевые слова"
+CHECK = "✅ "
+
+# ---- names -------------------------------------------------------------------------------------
+STATUS = {
+    "new": "Новое — ждёт направления",
+    "routed": "Направлено в отдел — ждёт принятия",
+    "in_work": "В работе у отдела",
+    "on_approval": "Проект ответа на согласовании",
+    "rework": "Возвращено на доработку",
+    "approved": "Согласовано — ждёт публикации и скриншота",
+    "awaiting_final": "Опубликован промежуточный ответ — ждёт окончательного",
+    "awaiting_author": "Опубликовано уточнение — ждёт ответа автора",
+    "collecting": "Несколько отделов — сбор информации",
+    "closed": "Закрыто: ответ опубликован",
+    "excluded": "Исключено: обращение по 59-ФЗ",
+    "dismissed": "Закрыто: не требует реакции",
+}
+RULE = {
+    "route": "направить",
+    "decline": "сообщить о неподведомственности",
+    "answer": "ответ",
+    "draft": "проект ответа",
+    "approval": "согласовать",
+    "rework": "доработать",
+    "publish": "опубликовать",
+    "info": "информация",
+    "final": "окончательный ответ",
+}
+KIND = {"answer": "Ответ", "intermediate": "Промежуточный ответ", "clarification": "Уточнение",
+        "info": "Информация отдела"}
+DEPT_STATE = {"routed": "ждёт принятия", "accepted": "в работе", "declined": "не наша компетенция",
+              "info_sent": "информация отправлена"}
+ROLE = {"operator": "оператор", "executor": "исполнитель", "head": "глава", "admin": "администратор",
+        "system": "бот", "stranger": "посторонний"}
+
+# ---- onboarding --------------------------------------------------------------------------------
+START_ADMIN = (
+    "Здравствуйте, {name}! Вы — <b>администратор</b>.\n\n"
+    "• /invite — пригласить оператора (ссылка на 24 часа)\n"
+    "• /operators — операторы\n"
+    "• /departments — отделы\n"
+    "• В группе отдела: /bind &lt;название отдела&gt;; в группе главы: /bind_head\n\n"
+    "Вы можете работать и как оператор: перешлите сюда найденную публикацию."
+)
+START_OPERATOR = (
+    "Здравствуйте, {name}! Вы — <b>оператор</b>.\n\n"
+    "Перешлите сюда найденную публикацию или пришлите ссылку, текст и скриншоты — я заведу карточку. "
+    "Направьте её в отдел в течение 30 минут кнопками под карточкой.\n\n"
+    "• /open — открытые сообщения\n• /case &lt;номер&gt; — карточка и история"
+)
+START_STRANGER = (
+    "Здравствуйте! Этот бот служит сотрудникам администрации для работы с сообщениями граждан. "
+    "Доступа у вас нет. Если вы сотрудник, попросите администратора прислать приглашение."
+)
+INVITE_ACCEPTED = "Приглашение принято. Теперь вы — <b>оператор</b>.\n\n" + START_OPERATOR.split("\n\n", 1)[1]
+INVITE_INVALID = "Приглашение недействительно: оно уже использовано или истекло. Попросите новое."
+INVITE_CREATED = "Ссылка-приглашение для оператора (действует 24 часа, один раз):\n{link}"
+GROUP_UNBOUND = (
+    "Эта группа не подключена к боту. Администратор может подключить её командой "
+    "/bind &lt;название отдела&gt; или /bind_head."
+)
+GROUP_DEPARTMENT_HELP = (
+    "Это чат отдела «{name}». Сюда приходят сообщения, направленные отделу: примите их в работу, "
+    "подготовьте ответ и пришлите скриншот публикации.\n• /my — открытые сообщения отдела"
+)
+GROUP_HEAD_HELP = "Это чат главы администрации: сюда приходят общественно значимые сообщения и просрочки."
+BOUND_DEPARTMENT = "Группа подключена как чат отдела «{name}»."
+BOUND_HEAD = "Группа подключена как чат главы администрации."
+BIND_USAGE = "Укажите название отдела: /bind Отдел ЖКХ"
+BIND_IN_GROUP = "Эта команда работает в группе, которую нужно подключить."
+ADMIN_ONLY = "Эта команда доступна только администратору."
+
+# ---- operators and departments -----------------------------------------------------------------
+OPERATORS_EMPTY = "Операторов пока нет. Пригласите: /invite"
+OPERATORS_TITLE = "Операторы:"
+OPERATOR_LINE = "• {name} (id {user_id})"
+OPERATOR_REMOVED = "Оператор удалён."
+OPERATOR_FROM_SETTINGS = "Этот оператор задан в OPERATOR_IDS — удалите его из настроек."
+DEPARTMENTS_EMPTY = "Отделов пока нет. Добавьте бота в группу отдела и отправьте там /bind &lt;название&gt;."
+DEPARTMENTS_TITLE = "Отделы:"
+DEPARTMENT_LINE = "• <b>{name}</b>{archived} — ключевые слова: {keywords}"
+DEPARTMENT_ARCHIVED = " (в архиве)"
+ASK_DEPARTMENT_NAME = "Новое название отдела «{name}»:"
+ASK_KEYWORDS = "Ключевые слова отдела «{name}» через запятую (сейчас: {keywords}):"
+DEPARTMENT_SAVED = "Сохранено."
+
+# ---- intake and cards --------------------------------------------------------------------------
+CARD = (
+    "<b>Сообщение {number}</b> · {platform}{flags}\n"
+    "{link}{author}"
+    "Обнаружено: {detected}\n"
+    "<blockquote>{excerpt}</blockquote>\n"
+    "Статус: <b>{status}</b>\n"
+    "{departments}{deadlines}"
+)
+CARD_LINK = "Ссылка: {link}\n"
+CARD_AUTHOR = "Автор: {author}\n"
+CARD_FLAG_URGENT = " · 🔥 Срочно"
+CARD_FLAG_SIGNIFICANT = " · ❗ Общественно значимое"
+CARD_DEPARTMENTS = "Отделы: {items}\n"
+CARD_DEADLINE = "{marker} {rule} до {due} — {owner}\n"
+CARD_OVERDUE = "⏰"
+CARD_PENDING = "⏳"
+CARD_OWNER_OPERATOR = "оператор"
+CARD_NO_TEXT = "(без текста)"
+CARD_MEDIA = "Вложения: {count}\n"
+DUPLICATE = "Эта публикация уже есть в открытом сообщении <b>{number}</b> — повтор добавлен в его историю."
+ALBUM_PART_ADDED = "Вложение добавлено к сообщению {number}."
+CHOOSE_DEPARTMENTS = "Отметьте отделы и нажмите «Направить»."
+NO_DEPARTMENTS_BOUND = "Нет подключённых отделов: администратор подключает их командой /bind в группе отдела."
+ROUTED = "Направлено: {departments}."
+SELECT_DEPARTMENT_FIRST = "Сначала отметьте хотя бы один отдел."
+URGENT_ON = "Отмечено как срочное: срок ответа сокращён."
+URGENT_OFF = "Отметка «Срочно» снята."
+SIGNIFICANT_SENT = "Отмечено как общественно значимое: глава администрации уведомлён."
+EXCLUDED = "Исключено из работы как обращение по 59-ФЗ."
+DISMISSED = "Закрыто: не требует реакции."
+REOPENED = "Сообщение открыто снова."
+UNSUPPORTED_MESSAGE = (
+    "Такой тип сообщения я не обрабатываю. Пришлите публикацию пересылкой, или ссылку и текст, "
+    "можно со скриншотами."
+)
+ASK_DETECTED = "Когда обнаружена публикация? Пришлите время ЧЧ:ММ (сегодня) или ДД.ММ.ГГГГ ЧЧ:ММ."
+BAD_DETECTED = "Не понял время. Пример: 09:40 или 27.11.2026 16:05."
+DETECTED_SAVED = "Время обнаружения исправлено, сроки пересчитаны."
+FULL_TEXT_TITLE = "Полный текст сообщения {number}:"
+
+# ---- department --------------------------------------------------------------------------------
+DEPT_CARD_HEADER = "Вам направлено сообщение. Срок принять или отказаться: {due}."
+ACCEPTED = "Принято в работу: {name}."
+ASK_DECLINE_REASON = "Почему это не компетенция отдела? Напишите причину одним сообщением (сообщение {number})."
+DECLINED_DONE = "Отказ отправлен оператору."
+DECLINED_TO_OPERATOR = (
+    "Отдел «{department}» сообщил, что сообщение <b>{number}</b> не в его компетенции.\n"
+    "Причина: {reason}"
+)
+DECLINED_BACK = "\nСообщение вернулось к вам: направьте его в другой отдел."
+CHOOSE_KIND = "Что готовите по сообщению {number}?"
+ASK_DRAFT = (
+    "{kind} по сообщению {number}. Пришлите текст одним сообщением; фото и видео можно приложить "
+    "(с подписью-текстом или отдельными сообщениями до текста). Срок: {due}."
+)
+DRAFT_MEDIA_ADDED = "Вложение принято ({count}). Пришлите текст ответа."
+DRAFT_PREVIEW = "<b>Предпросмотр: {kind}</b> по сообщению {number}\n\n{text}\n\n{media}{warning}Отправить на согласование?"
+DRAFT_PREVIEW_MEDIA = "Вложений: {count}\n"
+LENGTH_WARNING = "⚠️ Текст длиннее, чем принимает {platform}: {length} из {limit} знаков.\n"
+PROFANITY = (
+    "Проект не принят: в нём недопустимые выражения (п. 19 Положения): {words}. "
+    "Исправьте текст и пришлите снова."
+)
+DRAFT_SENT = "Проект отправлен на согласование оператору."
+DRAFT_CANCELLED = "Подготовка ответа отменена."
+RETURNED_TO_DEPT = (
+    "Проект по сообщению <b>{number}</b> возвращён на доработку.\n"
+    "Комментарий оператора: {comment}\nДоработайте и отправьте снова до {due}."
+)
+APPROVED_TO_DEPT = (
+    "Проект по сообщению <b>{number}</b> согласован. Опубликуйте ответ в течение 10 минут и пришлите "
+    "скриншот ответом на это сообщение (можно добавить ссылку в подписи). Срок: {due}.\n\n{text}"
+)
+PUBLISH_HINT = "Пришлите скриншот опубликованного ответа фотографией в ответ на сообщение бота."
+PUBLISHED_DONE = "Скриншот принят, шаг закрыт."
+ASK_INFO = "Пришлите информацию отдела по сообщению {number} одним сообщением (можно с фото). Срок: {due}."
+INFO_SENT = "Информация отправлена оператору."
+AUTHOR_REPLIED_TO_DEPT = (
+    "Автор ответил на уточнение по сообщению <b>{number}</b>:\n<blockquote>{text}</blockquote>\n"
+    "Срок ответа начался заново."
+)
+MY_EMPTY = "У отдела нет открытых сообщений."
+MY_TITLE = "Открытые сообщения отдела:"
+OPEN_EMPTY = "Открытых сообщений нет."
+OPEN_TITLE = "Открытые сообщения (сначала просроченные):"
+OPEN_LINE = "{marker} <b>{number}</b> · {status} · {owner} · {rule} до {due}"
+OPEN_LINE_NO_DEADLINE = "• <b>{number}</b> · {status}"
+
+# ---- operator decisions ------------------------------------------------------------------------
+DRAFT_TO_OPERATOR = (
+    "<b>{kind}</b> по сообщению <b>{number}</b> от отдела «{department}» (автор: {author}, версия {version}).\n"
+    "Согласуйте или верните на доработку до {due}.\n\n{text}{media}{warning}"
+)
+DRAFT_TO_OPERATOR_MEDIA = "\n\nВложений: {count}"
+APPROVED_DONE = "Согласовано. Отдел опубликует ответ и пришлёт скриншот."
+ASK_RETURN_COMMENT = "Что доработать? Напишите комментарий для отдела (сообщение {number})."
+RETURNED_DONE = "Возвращено на доработку."
+PUBLISHED_TO_OPERATOR = "Скриншот публикации по сообщению <b>{number}</b> ({kind}).{link}"
+PUBLISHED_LINK = "\nСсылка: {link}"
+INFO_TO_OPERATOR = "Информация от отдела «{department}» по сообщению <b>{number}</b>:\n\n{text}{pending}"
+INFO_PENDING = "\n\nЕщё ждём: {departments}."
+INFO_ALL_IN = "\n\nИнформация получена от всех отделов — составьте ответ кнопкой «Составить ответ»."
+ASK_COMPOSE_KIND = "Какой текст вы составляете по сообщению {number}?"
+ASK_COMPOSE_TEXT = "{kind} по сообщению {number}: пришлите текст одним сообщением."
+COMPOSED_DONE = (
+    "Текст сохранён. Опубликуйте его и пришлите скриншот ответом на карточку сообщения {number} "
+    "в течение 10 минут."
+)
+ASK_AUTHOR_REPLY = "Пришлите ответ автора на уточнение (текст) по сообщению {number}."
+AUTHOR_REPLY_SAVED = "Ответ автора передан отделам, срок ответа начался заново."
+
+# ---- head --------------------------------------------------------------------------------------
+SIGNIFICANT_TO_HEAD = "❗ <b>Общественно значимое сообщение {number}</b> · {platform}\n{link}<blockquote>{excerpt}</blockquote>"
+
+# ---- history -----------------------------------------------------------------------------------
+HISTORY_TITLE = "\n<b>История:</b>"
+HISTORY_LINE = "{at} · {who}: {what}"
+EVENT = {
+    "registered": "заведено",
+    "duplicate_reported": "повторная публикация",
+    "media_added": "добавлено вложение",
+    "routed": "направлено",
+    "accepted": "принято в работу",
+    "declined": "не наша компетенция",
+    "draft_submitted": "проект на согласование",
+    "approved": "согласовано",
+    "returned": "на доработку",
+    "published": "опубликовано (скриншот)",
+    "info_submitted": "информация отдела",
+    "composed": "ответ составлен оператором",
+    "author_replied": "ответ автора на уточнение",
+    "excluded": "59-ФЗ",
+    "dismissed": "не требует реакции",
+    "reopened": "открыто снова",
+    "urgent_set": "срочно",
+    "urgent_unset": "снята отметка «срочно»",
+    "marked_significant": "общественно значимое",
+    "detection_corrected": "исправлено время обнаружения",
+}
+EVENT_REFUSED = "отказано: {what}"
+
+# ---- errors ------------------------------------------------------------------------------------
+ERRORS = {
+    "access_denied": "Нет доступа.",
+    "not_your_department": "Нет доступа: сообщение направлено другому отделу.",
+    "admin_only": ADMIN_ONLY,
+    "operator_publishes": "Этот ответ публикует оператор.",
+    "invalid_transition": "Это действие уже недоступно: сообщение в другом статусе.",
+    "already_accepted": "Сообщение уже принято в работу.",
+    "draft_already_sent": "Проект уже отправлен — отказаться теперь нельзя.",
+    "accept_first": "Сначала нажмите «Принять в работу».",
+    "no_draft": "Нет проекта на согласовании.",
+    "multi_use_info": "Сообщение направлено нескольким отделам: отправьте информацию, ответ составит оператор.",
+    "single_use_draft": "Сообщение у одного отдела: подготовьте ответ.",
+    "single_department": "Ответ составляет оператор только когда отделов несколько.",
+    "not_found": "Не нашёл такое сообщение.",
+    "case_not_found": "Не нашёл такое сообщение.",
+    "stale": "Сообщение только что изменили — повторите действие.",
+    "validation": "Проверьте введённые данные.",
+    "no_departments": SELECT_DEPARTMENT_FIRST,
+    "unknown_department": "Отдел не найден или не подключён.",
+    "reason_required": "Напишите причину.",
+    "comment_required": "Напишите комментарий.",
+    "empty_text": "Текст пустой — пришлите текст.",
+    "bad_kind": "Неверный вид текста.",
+    "final_must_be_answer": "После промежуточного ответа нужен окончательный «Ответ».",
+    "screenshot_required": "Нужен скриншот — пришлите фотографию.",
+    "already_significant": "Уже отмечено как общественно значимое.",
+    "detection_only_new": "Время обнаружения можно исправить только до направления.",
+    "detection_in_future": "Время обнаружения не может быть в будущем.",
+    "department_name_required": "Укажите название отдела (до 64 знаков).",
+    "department_name_too_long": "Название отдела длиннее 64 знаков.",
+    "department_name_taken": "Отдел с таким названием уже есть.",
+    "chat_is_head": "Эта группа — чат главы; для отдела нужна другая группа.",
+    "chat_is_department": "Эта группа — чат отдела; для главы нужна другая группа.",
+}
+BUTTON_STALE = "Кнопка устарела."
+NO_ACCESS = "Нет доступа."
+SORRY = "Извините, что-то пошло не так. Попробуйте ещё раз; если повторится — сообщите администратору."
+CANCELLED = "Отменено."
+NOTHING_TO_CANCEL = "Нечего отменять."
+CASE_USAGE = "Укажите номер: /case 2026-0042 или /case 42"
+PROMPT_EXPECTS_TEXT = "Жду текст. Чтобы отменить, отправьте /cancel."
+
+
+def error_text(code: str, **details: object) -> str:
+    if code == "profanity":
+        words = details.get("words") or []
+        return PROFANITY.format(words=", ".join(f"«{esc(w)}»" for w in words))  # type: ignore[union-attr]
+    return ERRORS.get(code, ERRORS["invalid_transition"])

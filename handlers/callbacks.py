@@ -1,0 +1,54 @@
+"""Typed callback data: parsed and validated by aiogram, never split by hand."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Op(StrEnum):
+    TOGGLE = "tg"        # toggle a department (arg = department id)
+    ROUTE = "rt"         # Направить
+    URGENT = "ur"        # Срочно
+    SIGNIFICANT = "sg"   # Общественно значимое
+    FZ59 = "fz"          # 59-ФЗ
+    DISMISS = "ds"       # Не требует реакции
+    DETECTED = "dt"      # correct the detection time
+    ACCEPT = "ac"        # Принять в работу
+    DECLINE = "dc"       # Не наша компетенция
+    PREPARE = "pr"       # Подготовить ответ
+    KIND = "kd"          # chosen kind (arg = index in KINDS)
+    SEND = "sd"          # На согласование
+    CANCEL = "cn"
+    APPROVE = "ap"       # Согласовать
+    RETURN = "rn"        # На доработку
+    INFO = "in"          # Отправить информацию
+    COMPOSE = "cp"       # Составить ответ
+    COMPOSE_KIND = "ck"
+    AUTHOR = "au"        # Ответ автора
+    FULL = "fl"          # Полный текст
+    HISTORY = "hs"
+    REOPEN = "ro"
+
+
+KINDS = ("answer", "intermediate", "clarification")
+
+
+class CaseCb(CallbackData, prefix="c"):
+    op: Op
+    case_id: int
+    arg: int = 0
+
+
+class AdminOp(StrEnum):
+    REMOVE_OPERATOR = "rmop"
+    RENAME = "ren"
+    ARCHIVE = "arc"
+    RESTORE = "res"
+    KEYWORDS = "kw"
+
+
+class AdminCb(CallbackData, prefix="a"):
+    op: AdminOp
+    target: int

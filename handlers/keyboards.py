@@ -1,0 +1,127 @@
+"""Inline keyboards built from the case's state: buttons that no longer apply are not shown."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import texts
+from bot.domain.model import Case, Department, DeptState, Status
+from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op
+
+
+def _cb(op: Op, case: Case, arg: int = 0) -> str:
+    assert case.id is not None
+    return CaseCb(op=op, case_id=case.id, arg=arg).pack()
+
+
+def operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
+    kb = InlineKeyboardBuilder()
+    if case.status == Status.NEW:
+        for dept in departments:
+            mark = texts.CHECK if dept.id in selected else ""
+            kb.button(text=f"{mark}{dept.name}", callback_data=_cb(Op.TOGGLE, case, dept.id))
+        kb.adjust(2)
+        row = InlineKeyboardBuilder()
+        row.button(text=(texts.CHECK if case.urgent else "") + texts.BTN_URGENT, callback_data=_cb(Op.URGENT, case))
+        if not case.significant:
+            row.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
+        row.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
+        row.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
+        row.button(text=texts.BTN_DETECTED, callback_data=_cb(Op.DETECTED, case))
+        row.button(text=texts.BTN_ROUTE, callback_data=_cb(Op.ROUTE, case))
+        row.adjust(2, 2, 1, 1)
+        kb.attach(row)
+        return kb.as_markup()
+    if case.status in (Status.COLLECTING,) or (case.status == Status.AWAITING_FINAL and case.multi):
+        kb.button(text=texts.BTN_COMPOSE, callback_data=_cb(Op.COMPOSE, case))
+    if case.status == Status.AWAITING_AUTHOR:
+        kb.button(text=texts.BTN_AUTHOR_REPLY, callback_data=_cb(Op.AUTHOR, case))
+    if case.is_open:
+        if not case.significant:
+            kb.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
+        kb.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
+        kb.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
+    else:
+        kb.button(text=texts.BTN_REOPEN, callback_data=_cb(Op.REOPEN, case))
+    kb.button(text=texts.BTN_HISTORY, callback_data=_cb(Op.HISTORY, case))
+    kb.adjust(1, 2, 2)
+    return kb.as_markup()
+
+
+def department_card(case: Case, department_id: int) -> InlineKeyboardMarkup | None:
+    a = case.assignment(department_id)
+    kb = InlineKeyboardBuilder()
+    if a is None or not a.active or not case.is_open:
+        return None
+    if a.state == DeptState.ROUTED:
+        kb.button(text=texts.BTN_ACCEPT, callback_data=_cb(Op.ACCEPT, case))
+        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
+    elif case.multi and case.status == Status.COLLECTING and a.state == DeptState.ACCEPTED:
+        kb.button(text=texts.BTN_INFO, callback_data=_cb(Op.INFO, case))
+        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
+    elif not case.multi and case.status in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
+        kb.button(text=texts.BTN_PREPARE, callback_data=_cb(Op.PREPARE, case))
+        if case.status == Status.IN_WORK and case.pending_draft is None:
+            kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
+    kb.button(text=texts.BTN_FULL_TEXT, callback_data=_cb(Op.FULL, case))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def draft_kinds(case: Case, *, final_only: bool = False, compose: bool = False) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    op = Op.COMPOSE_KIND if compose else Op.KIND
+    for index, kind in enumerate(KINDS):
+        if final_only and kind != "answer":
+            continue
+        kb.button(text=texts.BTN_KIND[kind], callback_data=_cb(op, case, index))
+    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def draft_preview(case: Case) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_SEND_FOR_APPROVAL, callback_data=_cb(Op.SEND, case))
+    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
+    return kb.as_markup()
+
+
+def approval(case: Case, draft_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_APPROVE, callback_data=_cb(Op.APPROVE, case, draft_id))
+    kb.button(text=texts.BTN_RETURN, callback_data=_cb(Op.RETURN, case, draft_id))
+    return kb.as_markup()
+
+
+def cancel(case: Case) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
+    return kb.as_markup()
+
+
+def operators(items: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    if not items:
+        return None
+    kb = InlineKeyboardBuilder()
+    for user_id, name in items:
+        kb.button(text=f"{texts.BTN_REMOVE}: {name or user_id}",
+                  callback_data=AdminCb(op=AdminOp.REMOVE_OPERATOR, target=user_id).pack())
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def departments(items: list[Department]) -> InlineKeyboardMarkup | None:
+    if not items:
+        return None
+    kb = InlineKeyboardBuilder()
+    for d in items:
+        kb.button(text=f"{texts.BTN_RENAME}: {d.name}", callback_data=AdminCb(op=AdminOp.RENAME, target=d.id).pack())
+        kb.button(text=texts.BTN_KEYWORDS, callback_data=AdminCb(op=AdminOp.KEYWORDS, target=d.id).pack())
+        if d.archived:
+            kb.button(text=texts.BTN_RESTORE, callback_data=AdminCb(op=AdminOp.RESTORE, target=d.id).pack())
+        else:
+            kb.button(text=texts.BTN_ARCHIVE, callback_data=AdminCb(op=AdminOp.ARCHIVE, target=d.id).pack())
+    kb.adjust(3)
+    return kb.as_markup()

@@ -1,0 +1,133 @@
+"""Texts of cards and notices, built from the case (citizen text always escaped, limits respected)."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from bot.domain.sources import check_length, platform_by_code
+
+from bot import texts
+from bot.domain.model import Case, Draft, Owner, Status
+from bot.domain.workflow import who_owes
+from storage.events import Event
+
+CARD_EXCERPT = 700
+
+
+def _local(dt: datetime | None, tz: tzinfo) -> str:
+    return texts.when(dt.astimezone(tz) if dt else None)
+
+
+def owner_text(case: Case, rule_owner: Owner, dept_ids: list[int]) -> str:
+    if rule_owner == Owner.OPERATOR:
+        return texts.CARD_OWNER_OPERATOR
+    names = {a.department_id: a.department_name for a in case.assignments}
+    return ", ".join(texts.esc(names.get(d, "?")) for d in dept_ids) or texts.CARD_OWNER_OPERATOR
+
+
+def deadlines_block(case: Case, now: datetime, tz: tzinfo) -> str:
+    lines = []
+    for d in case.open_deadlines():
+        owner, depts = who_owes(case, d)
+        lines.append(texts.CARD_DEADLINE.format(
+            marker=texts.CARD_OVERDUE if d.overdue(now) else texts.CARD_PENDING,
+            rule=texts.RULE.get(d.rule, d.rule).capitalize(), due=_local(d.due_at, tz),
+            owner=owner_text(case, owner, depts)))
+    return "".join(lines)
+
+
+def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "") -> str:
+    flags = (texts.CARD_FLAG_URGENT if case.urgent else "") + (texts.CARD_FLAG_SIGNIFICANT if case.significant else "")
+    depts = ""
+    if case.assignments:
+        items = ", ".join(f"{texts.esc(a.department_name)} ({texts.DEPT_STATE[a.state.value]})"
+                          for a in case.assignments)
+        depts = texts.CARD_DEPARTMENTS.format(items=items)
+    media = texts.CARD_MEDIA.format(count=len(case.media)) if case.media else ""
+    body = texts.CARD.format(
+        number=case.number, platform=texts.esc(platform_by_code(case.platform).title), flags=flags,
+        link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+        author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
+        detected=_local(case.detected_at, tz),
+        excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
+        status=texts.STATUS[case.status.value], departments=depts + media,
+        deadlines=deadlines_block(case, now, tz) if case.status not in (Status.CLOSED,) else "",
+    )
+    return (header + "\n\n" if header else "") + body
+
+
+def length_warning(case: Case, text: str) -> str:
+    warning = check_length(case.platform, text)
+    if warning is None:
+        return ""
+    return texts.LENGTH_WARNING.format(platform=texts.esc(warning.platform.title), length=warning.length,
+                                       limit=warning.limit)
+
+
+def draft_for_operator(case: Case, draft: Draft, tz: tzinfo) -> str:
+    due = case.open_deadline("approval")
+    names = {a.department_id: a.department_name for a in case.assignments}
+    media = texts.DRAFT_TO_OPERATOR_MEDIA.format(count=len(draft.media)) if draft.media else ""
+    warning = length_warning(case, draft.text)
+    fixed = texts.DRAFT_TO_OPERATOR.format(
+        kind=texts.KIND[draft.kind.value], number=case.number,
+        department=texts.esc(names.get(draft.department_id or 0, "")), author=texts.esc(draft.author_name),
+        version=draft.version, due=_local(due.due_at if due else None, tz), text="{text}", media=media,
+        warning=("\n\n" + warning) if warning else "")
+    return fit(fixed, draft.text, texts.MESSAGE_LIMIT)
+
+
+def fit(template: str, citizen_text: str, limit: int) -> str:
+    """Put escaped text into `template` ("{text}") trimmed so the message stays within `limit`."""
+    room = limit - len(template) + len("{text}")
+    text = citizen_text
+    while True:
+        escaped = texts.esc(text)
+        if len(escaped) <= room or len(text) < 10:
+            return template.replace("{text}", escaped)
+        text = texts.excerpt(text, max(10, len(text) - (len(escaped) - room) - 20))
+
+
+def history(events: list[Event], tz: tzinfo) -> str:
+    lines = [texts.HISTORY_TITLE]
+    for e in events:
+        what = texts.EVENT.get(e.kind, e.kind)
+        if e.refused:
+            what = texts.EVENT_REFUSED.format(what=texts.EVENT.get(e.kind.removeprefix("refused:"), e.kind))
+        extra = ""
+        for key in ("reason", "comment", "departments"):
+            if key in e.payload and e.payload[key]:
+                value = e.payload[key]
+                extra = ": " + texts.esc(", ".join(value) if isinstance(value, list) else texts.excerpt(str(value), 120))
+        who = texts.esc(e.payload.get("actor_name") or texts.ROLE.get(e.actor_role, e.actor_role))
+        lines.append(texts.HISTORY_LINE.format(at=_local(e.at, tz), who=who, what=what + extra))
+    return "\n".join(lines)
+
+
+def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str) -> list[str]:
+    """Lines of open cases, split into messages within Telegram's limit."""
+    lines = []
+    for c in cases:
+        nxt = c.next_deadline()
+        if nxt is None:
+            lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=texts.STATUS[c.status.value]))
+            continue
+        owner, depts = who_owes(c, nxt)
+        lines.append(texts.OPEN_LINE.format(
+            marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=c.number,
+            status=texts.STATUS[c.status.value], owner=owner_text(c, owner, depts),
+            rule=texts.RULE.get(nxt.rule, nxt.rule), due=_local(nxt.due_at, tz)))
+    return chunk([title, *lines])
+
+
+def chunk(lines: list[str], limit: int = texts.MESSAGE_LIMIT) -> list[str]:
+    out: list[str] = []
+    buf = ""
+    for line in lines:
+        if buf and len(buf) + 1 + len(line) > limit:
+            out.append(buf)
+            buf = ""
+        buf = f"{buf}\n{line}" if buf else line[:limit]
+    if buf:
+        out.append(buf)
+    return out
