@@ -337,3 +337,5 @@ def error_text(code: str, **details: object) -> str:
         words = details.get("words") or []
         return PROFANITY.format(words=", ".join(f"«{esc(w)}»" for w in words))  # type: ignore[union-attr]
     return ERRORS.get(code, ERRORS["invalid_transition"])
+
+CHAT_UNREACHABLE = "⚠️ Не удаётся доставить сообщение ({target}): {error}. Проверьте, что бот есть в чате и не заблокирован."

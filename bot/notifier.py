@@ -1,0 +1,356 @@
+"""The one way out to Telegram: the outbox sender.
+
+Services queue notices in the same transaction as the state change that owes them; the sender
+renders each at delivery time from the current case and sends it, then records it as sent in a
+short transaction of its own (never a transaction held across a Telegram call). Killing the
+process loses nothing: an unsent notice stays in the outbox. The one window in which a message may
+go out twice is between Telegram accepting it and the `sent_at` commit (docs/delivery.md).
+
+Limits: at most ~30 messages a second overall, 1 a second per chat, 20 a minute per group;
+`retry_after` on 429 is honoured; network errors and 5xx are retried with backoff; a chat that
+blocked or removed the bot is reported to the admins and not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from datetime import timedelta, tzinfo
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
+
+from bot import texts
+from bot.clock import Clock
+from bot.domain.model import Case, Media
+from bot.domain.sources import platform_by_code
+from bot.services.access import AccessService
+from bot.services.cases import CaseService
+from handlers import keyboards, render
+from storage.db import Database
+from storage.outbox import OutboxItem, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class PermanentFailure(Exception):
+    """The chat cannot be reached (blocked, removed, not found): do not retry."""
+
+
+class RateLimiter:
+    """Telegram's limits: global per-second, per-chat per-second and per-group per-minute."""
+
+    def __init__(self, per_second: float = 29.0, per_chat_interval: float = 1.0, group_per_minute: int = 20,
+                 monotonic: Any = time.monotonic, sleep: Any = asyncio.sleep) -> None:
+        self.per_second = per_second
+        self.per_chat_interval = per_chat_interval
+        self.group_per_minute = group_per_minute
+        self._global: deque[float] = deque()
+        self._chat_last: dict[int, float] = {}
+        self._group: dict[int, deque[float]] = {}
+        self._monotonic = monotonic
+        self._sleep = sleep
+
+    def delay(self, chat_id: int) -> float:
+        now = self._monotonic()
+        wait = 0.0
+        while self._global and now - self._global[0] >= 1.0:
+            self._global.popleft()
+        if len(self._global) >= self.per_second:
+            wait = max(wait, 1.0 - (now - self._global[0]))
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            wait = max(wait, self.per_chat_interval - (now - last))
+        if chat_id < 0:
+            q = self._group.setdefault(chat_id, deque())
+            while q and now - q[0] >= 60.0:
+                q.popleft()
+            if len(q) >= self.group_per_minute:
+                wait = max(wait, 60.0 - (now - q[0]))
+        return max(0.0, wait)
+
+    def record(self, chat_id: int) -> None:
+        now = self._monotonic()
+        self._global.append(now)
+        self._chat_last[chat_id] = now
+        if chat_id < 0:
+            self._group.setdefault(chat_id, deque()).append(now)
+
+    async def acquire(self, chat_id: int) -> None:
+        while (wait := self.delay(chat_id)) > 0:
+            await self._sleep(wait)
+        self.record(chat_id)
+
+
+class Notifier:
+    def __init__(self, bot: Bot, db: Database, cases: CaseService, access: AccessService, clock: Clock,
+                 tz: tzinfo, limiter: RateLimiter | None = None) -> None:
+        self.bot = bot
+        self.db = db
+        self.cases = cases
+        self.access = access
+        self.clock = clock
+        self.tz = tz
+        self.outbox = OutboxRepository()
+        self.limiter = limiter or RateLimiter()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self, idle_seconds: float = 5.0) -> None:
+        """Deliver until stopped; a notice queued by a use case wakes it at once."""
+        while not self._stopping:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("outbox delivery round failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+            except TimeoutError:
+                pass
+
+    async def flush(self, limit: int = 500) -> int:
+        """Deliver every due notice; return how many were delivered."""
+        delivered = 0
+        async with self._lock:
+            while not self._stopping or delivered == 0:
+                items = await self.outbox.due(self.db.conn, self.clock.now(), limit=min(limit, 100))
+                if not items:
+                    break
+                for item in items:
+                    if await self._deliver_one(item):
+                        delivered += 1
+                if len(items) < 100 or self._stopping:
+                    break
+        return delivered
+
+    async def _deliver_one(self, item: OutboxItem) -> bool:
+        try:
+            await self.deliver(item)
+        except TelegramRetryAfter as exc:
+            await self._retry(item, float(exc.retry_after), f"429 retry_after={exc.retry_after}")
+            return False
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            await self._retry(item, min(300.0, 2.0 ** (item.attempts + 1)), f"{type(exc).__name__}: {exc}")
+            return False
+        except (TelegramForbiddenError, TelegramNotFound, PermanentFailure) as exc:
+            await self._fail(item, str(exc))
+            return False
+        except TelegramBadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                await self._fail(item, str(exc))
+                return False
+            log.warning("notice %s (%s) refused by Telegram: %s", item.id, item.notice.kind, exc)
+            await self._fail(item, str(exc), report=False)
+            return False
+        async with self.db.transaction() as conn:
+            await self.outbox.mark_sent(conn, item.id, self.clock.now())
+        return True
+
+    async def _retry(self, item: OutboxItem, seconds: float, error: str) -> None:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            await self._fail(item, error)
+            return
+        async with self.db.transaction() as conn:
+            await self.outbox.retry_later(conn, item.id, self.clock.now() + timedelta(seconds=seconds), error)
+
+    async def _fail(self, item: OutboxItem, error: str, *, report: bool = True) -> None:
+        log.warning("notice %s (%s) failed for good: %s", item.id, item.notice.kind, error)
+        async with self.db.transaction() as conn:
+            await self.outbox.mark_failed(conn, item.id, self.clock.now(), error)
+        if report and item.notice.kind != "admin_alert":
+            for admin in self.access.admin_ids:
+                try:
+                    await self._send_text(admin, texts.CHAT_UNREACHABLE.format(
+                        target=texts.esc(f"{item.notice.target_kind} {item.notice.target_id or ''}".strip()),
+                        error=texts.esc(error[:200])))
+                except Exception:
+                    log.warning("could not alert admin %s", admin)
+
+    # ---- rendering and sending ---------------------------------------------------------------
+    async def _send_text(self, chat_id: int, text: str, reply_markup: Any = None) -> Message:
+        await self.limiter.acquire(chat_id)
+        return await self.bot.send_message(chat_id, text, reply_markup=reply_markup)
+
+    async def _send_media(self, chat_id: int, media: list[Media]) -> None:
+        photos_videos = [m for m in media if m.kind in ("photo", "video")]
+        others = [m for m in media if m.kind not in ("photo", "video")]
+        if len(photos_videos) == 1:
+            await self.limiter.acquire(chat_id)
+            m = photos_videos[0]
+            if m.kind == "photo":
+                await self.bot.send_photo(chat_id, m.file_id)
+            else:
+                await self.bot.send_video(chat_id, m.file_id)
+        elif photos_videos:
+            for start in range(0, len(photos_videos), 10):
+                group: list[InputMediaPhoto | InputMediaVideo] = [
+                    InputMediaPhoto(media=m.file_id) if m.kind == "photo" else InputMediaVideo(media=m.file_id)
+                    for m in photos_videos[start:start + 10]]
+                await self.limiter.acquire(chat_id)
+                await self.bot.send_media_group(chat_id, group)  # type: ignore[arg-type]
+        for m in others:
+            await self.limiter.acquire(chat_id)
+            await self.bot.send_document(chat_id, m.file_id)
+
+    async def _department_chat(self, department_id: int | None) -> int:
+        dept = await self.access.department(department_id) if department_id is not None else None
+        if dept is None or dept.chat_id is None:
+            raise PermanentFailure(f"department {department_id} has no chat")
+        return dept.chat_id
+
+    async def deliver(self, item: OutboxItem) -> None:
+        n = item.notice
+        now = self.clock.now()
+        if n.kind == "admin_alert":
+            for admin in self.access.admin_ids:
+                await self._send_text(admin, str(n.payload.get("text", "")))
+            return
+        if n.kind == "chat_text":
+            assert n.target_id is not None
+            await self._send_text(n.target_id, str(n.payload.get("text", "")))
+            return
+        assert n.case_id is not None
+        case = await self.cases.get(n.case_id)
+        handler = getattr(self, f"_on_{n.kind}", None)
+        if handler is None:
+            raise PermanentFailure(f"unknown notice kind {n.kind}")
+        await handler(case, n.target_id, n.payload, now)
+
+    async def _remember(self, case: Case, msg: Message, purpose: str) -> None:
+        assert case.id is not None
+        await self.cases.remember_message(case.id, msg.chat.id, msg.message_id, purpose)
+
+    async def _on_case_routed(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        chat_id = await self._department_chat(department_id)
+        if case.media:
+            await self._send_media(chat_id, case.media)
+        decline = case.open_deadline("decline", department_id)
+        header = texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz) if decline else None))
+        msg = await self._send_text(chat_id, render.case_card(case, now, self.tz, header=header),
+                                    keyboards.department_card(case, department_id))
+        assert case.id is not None
+        await self.cases.set_department_card(case.id, department_id, msg.message_id)
+
+    async def _on_card_refresh(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        if case.operator_chat_id and case.operator_card_id:
+            depts = await self.access.suggest(case.text) if case.is_open else []
+            await self._edit(case.operator_chat_id, case.operator_card_id, render.case_card(case, now, self.tz),
+                             keyboards.operator_card(case, depts, set()))
+        for a in case.assignments:
+            if a.card_message_id is None:
+                continue
+            try:
+                chat_id = await self._department_chat(a.department_id)
+            except PermanentFailure:
+                continue
+            await self._edit(chat_id, a.card_message_id, render.case_card(case, now, self.tz),
+                             keyboards.department_card(case, a.department_id))
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> None:
+        await self.limiter.acquire(chat_id)
+        try:
+            await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+        except TelegramBadRequest as exc:
+            message = str(exc).lower()
+            if "not modified" in message or "message to edit not found" in message:
+                return
+            raise
+
+    async def _on_declined(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
+        text = texts.DECLINED_TO_OPERATOR.format(department=texts.esc(payload.get("department", "")),
+                                                 number=case.number, reason=texts.esc(payload.get("reason", "")))
+        if payload.get("back_to_operator"):
+            text += texts.DECLINED_BACK
+        await self._send_text(chat_id, text)
+
+    async def _on_draft_for_approval(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
+        draft = next((d for d in case.drafts if d.id == payload.get("draft_id")), None)
+        if draft is None or draft.decision is not None:
+            return  # already decided: nothing to ask
+        if draft.media:
+            await self._send_media(chat_id, draft.media)
+        assert draft.id is not None
+        msg = await self._send_text(chat_id, render.draft_for_operator(case, draft, self.tz),
+                                    keyboards.approval(case, draft.id))
+        await self._remember(case, msg, "draft")
+
+    async def _on_draft_returned(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        chat_id = await self._department_chat(department_id)
+        draft = next((d for d in case.drafts if d.id == payload.get("draft_id")), None)
+        rework = case.open_deadline("rework", department_id)
+        text = texts.RETURNED_TO_DEPT.format(number=case.number, comment=texts.esc(draft.comment if draft else ""),
+                                             due=texts.when(rework.due_at.astimezone(self.tz) if rework else None))
+        msg = await self._send_text(chat_id, text, keyboards.department_card(case, department_id))
+        await self._remember(case, msg, "returned")
+
+    async def _on_draft_approved(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        chat_id = await self._department_chat(department_id)
+        publish = case.open_deadline("publish", department_id)
+        draft = next((d for d in case.drafts if d.id == payload.get("draft_id")), None)
+        template = texts.APPROVED_TO_DEPT.format(
+            number=case.number, due=texts.when(publish.due_at.astimezone(self.tz) if publish else None), text="{text}")
+        msg = await self._send_text(chat_id, render.fit(template, draft.text if draft else "", texts.MESSAGE_LIMIT))
+        await self._remember(case, msg, "approved")
+
+    async def _on_published(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
+        link = payload.get("link")
+        caption = texts.PUBLISHED_TO_OPERATOR.format(
+            number=case.number, kind=texts.KIND.get(str(payload.get("kind")), ""),
+            link=texts.PUBLISHED_LINK.format(link=texts.esc(link)) if link else "")
+        await self.limiter.acquire(chat_id)
+        await self.bot.send_photo(chat_id, str(payload["file_id"]), caption=caption[: texts.CAPTION_LIMIT])
+
+    async def _on_info_received(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
+        info = next((d for d in case.drafts if d.id == payload.get("draft_id")), None)
+        if info is None:
+            return
+        names = {a.department_id: a.department_name for a in case.assignments}
+        pending = payload.get("pending") or []
+        tail = (texts.INFO_PENDING.format(departments=texts.esc(", ".join(pending))) if pending
+                else texts.INFO_ALL_IN)
+        template = texts.INFO_TO_OPERATOR.format(department=texts.esc(names.get(info.department_id or 0, "")),
+                                                 number=case.number, text="{text}", pending=tail)
+        if info.media:
+            await self._send_media(chat_id, info.media)
+        msg = await self._send_text(chat_id, render.fit(template, info.text, texts.MESSAGE_LIMIT))
+        await self._remember(case, msg, "info")
+
+    async def _on_author_replied(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        chat_id = await self._department_chat(department_id)
+        template = texts.AUTHOR_REPLIED_TO_DEPT.format(number=case.number, text="{text}")
+        msg = await self._send_text(chat_id, render.fit(template, str(payload.get("text", "")), texts.MESSAGE_LIMIT),
+                                    keyboards.department_card(case, department_id))
+        await self._remember(case, msg, "author_reply")
+
+    async def _on_significant(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        head = await self.access.head_chat_id()
+        if head is None:
+            raise PermanentFailure("no head chat configured")
+        text = texts.SIGNIFICANT_TO_HEAD.format(
+            number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
+            link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+            excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
+        msg = await self._send_text(head, text)
+        await self._remember(case, msg, "head")
