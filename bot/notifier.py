@@ -257,7 +257,7 @@ class Notifier:
         if case.operator_chat_id and case.operator_card_id:
             depts = await self.access.suggest(case.text) if case.is_open else []
             await self._edit(case.operator_chat_id, case.operator_card_id, render.case_card(case, now, self.tz),
-                             keyboards.operator_card(case, depts, set()))
+                             keyboards.operator_card(case, depts, await self.cases.selection(case.id or 0)))
         for a in case.assignments:
             if a.card_message_id is None:
                 continue

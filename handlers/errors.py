@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot import texts
 from bot.domain.errors import DomainError, ProfanityFound
+from handlers.spec import RouterSpec
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
+router = RouterSpec("errors")
 
 
 async def _reply(event: ErrorEvent, text: str) -> None:

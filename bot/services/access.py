@@ -68,6 +68,15 @@ class AccessService:
     async def is_bound_chat(self, chat_id: int) -> bool:
         return (await self.department_for_chat(chat_id)) is not None or chat_id == await self.head_chat_id()
 
+    async def said_unbound(self, chat_id: int) -> bool:
+        """True if the "group not bound" hint was already given in this chat; remembers it otherwise."""
+        key = f"unbound_hint:{chat_id}"
+        async with self.db.transaction() as conn:
+            if await self.directory.get_value(conn, key):
+                return True
+            await self.directory.set_value(conn, key, "1")
+        return False
+
     # ---- binding chats (admins) ---------------------------------------------------------------
     def _require_admin(self, user_id: int) -> None:
         if not self.is_admin(user_id):

@@ -102,6 +102,30 @@ class CaseService:
 
         return sorted(cases, key=key)
 
+    def check_answer_text(self, text: str) -> list[str]:
+        """Words that make a text unfit to be posted (cl. 19); empty when it is clean."""
+        return self.find_profanity(text)
+
+    async def selection(self, case_id: int) -> set[int]:
+        """Departments the operator has ticked on the card before "Направить"."""
+        value = await self.directory.get_value(self.db.conn, f"selection:{case_id}")
+        return {int(v) for v in value.split(",") if v} if value else set()
+
+    async def toggle_selection(self, case_id: int, actor: Actor, department_id: int) -> set[int]:
+        case = await self.get(case_id)
+        if not actor.is_operator_like:
+            raise DomainError("access_denied")
+        if case.status != Status.NEW:
+            raise DomainError("invalid_transition")
+        dept = await self.directory.department(self.db.conn, department_id)
+        if dept is None or dept.archived or dept.chat_id is None:
+            raise ValidationFailed("unknown_department")
+        chosen = await self.selection(case_id)
+        chosen ^= {department_id}
+        async with self.db.transaction() as conn:
+            await self.directory.set_value(conn, f"selection:{case_id}", ",".join(str(d) for d in sorted(chosen)))
+        return chosen
+
     # ---- intake -------------------------------------------------------------------------------
     async def register(self, post: NewPost, actor: Actor) -> Registered:
         """Open a case for a detected post, or join the open case of the same post (cl. 1, 3, 6, 9)."""

@@ -1,0 +1,141 @@
+"""Administrators: invites, operators, binding chats, departments."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot import texts
+from bot.domain.errors import ValidationFailed
+from bot.domain.model import Actor
+from bot.services.access import AccessService
+from handlers import keyboards
+from handlers.callbacks import AdminCb, AdminOp
+from handlers.spec import RouterSpec
+from handlers.states import Prompt
+
+router = RouterSpec("admin")
+
+
+def _is_admin(message: Message, access: AccessService) -> bool:
+    return message.from_user is not None and access.is_admin(message.from_user.id)
+
+
+@router.message(Command("bind"))
+async def bind(message: Message, command: CommandObject, access: AccessService) -> None:
+    if not _is_admin(message, access):
+        if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
+            return  # an unbound group: the fallback router explains once
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    if message.chat.type not in ("group", "supergroup"):
+        await message.answer(texts.BIND_IN_GROUP)
+        return
+    name = (command.args or "").strip()
+    if not name:
+        await message.answer(texts.BIND_USAGE)
+        return
+    assert message.from_user is not None
+    dept = await access.bind_department(message.from_user.id, message.chat.id, name)
+    await message.answer(texts.BOUND_DEPARTMENT.format(name=texts.esc(dept.name)))
+
+
+@router.message(Command("bind_head"))
+async def bind_head(message: Message, access: AccessService) -> None:
+    if not _is_admin(message, access):
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    if message.chat.type not in ("group", "supergroup"):
+        await message.answer(texts.BIND_IN_GROUP)
+        return
+    assert message.from_user is not None
+    await access.bind_head(message.from_user.id, message.chat.id)
+    await message.answer(texts.BOUND_HEAD)
+
+
+@router.message(Command("invite", "operators", "departments"), F.chat.type == "private")
+async def admin_commands(message: Message, command: CommandObject, access: AccessService) -> None:
+    if not _is_admin(message, access):
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    assert message.from_user is not None and message.bot is not None
+    if command.command == "invite":
+        token = await access.create_invite(message.from_user.id)
+        link = await create_start_link(message.bot, f"inv_{token}")
+        await message.answer(texts.INVITE_CREATED.format(link=texts.esc(link)))
+    elif command.command == "operators":
+        items = await access.operators()
+        if not items:
+            await message.answer(texts.OPERATORS_EMPTY)
+            return
+        lines = [texts.OPERATORS_TITLE] + [
+            texts.OPERATOR_LINE.format(name=texts.esc(o.full_name or "—"), user_id=o.user_id) for o in items]
+        await message.answer("\n".join(lines), reply_markup=keyboards.operators(
+            [(o.user_id, o.full_name) for o in items]))
+    else:
+        await _show_departments(message, access)
+
+
+async def _show_departments(message: Message, access: AccessService) -> None:
+    items = await access.departments(include_archived=True)
+    if not items:
+        await message.answer(texts.DEPARTMENTS_EMPTY)
+        return
+    lines = [texts.DEPARTMENTS_TITLE] + [
+        texts.DEPARTMENT_LINE.format(name=texts.esc(d.name), archived=texts.DEPARTMENT_ARCHIVED if d.archived else "",
+                                     keywords=texts.esc(", ".join(d.keywords) or "—")) for d in items]
+    await message.answer("\n".join(lines), reply_markup=keyboards.departments(items))
+
+
+@router.callback_query(AdminCb.filter())
+async def admin_buttons(callback: CallbackQuery, callback_data: AdminCb, access: AccessService,
+                        state: FSMContext, actor: Actor | None) -> None:
+    user_id = callback.from_user.id
+    if not access.is_admin(user_id) or callback.message is None or callback.message.chat.type != "private":
+        await callback.answer(texts.NO_ACCESS, show_alert=True)
+        return
+    op = callback_data.op
+    if op == AdminOp.REMOVE_OPERATOR:
+        if callback_data.target in access.operator_ids:
+            await callback.answer(texts.OPERATOR_FROM_SETTINGS, show_alert=True)
+            return
+        await access.remove_operator(user_id, callback_data.target)
+        await callback.answer(texts.OPERATOR_REMOVED)
+        return
+    dept = await access.department(callback_data.target)
+    if dept is None:
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    if op in (AdminOp.ARCHIVE, AdminOp.RESTORE):
+        await access.archive_department(user_id, dept.id, op == AdminOp.ARCHIVE)
+        await callback.answer(texts.DEPARTMENT_SAVED)
+        return
+    await state.set_state(Prompt.rename_department if op == AdminOp.RENAME else Prompt.department_keywords)
+    await state.update_data(department_id=dept.id)
+    prompt = (texts.ASK_DEPARTMENT_NAME.format(name=texts.esc(dept.name)) if op == AdminOp.RENAME else
+              texts.ASK_KEYWORDS.format(name=texts.esc(dept.name), keywords=texts.esc(", ".join(dept.keywords) or "—")))
+    await callback.message.answer(prompt)
+    await callback.answer()
+
+
+@router.message(Prompt.rename_department, F.chat.type == "private", F.text)
+@router.message(Prompt.department_keywords, F.chat.type == "private", F.text)
+async def department_edit(message: Message, state: FSMContext, access: AccessService) -> None:
+    assert message.from_user is not None and message.text is not None
+    data = await state.get_data()
+    current = await state.get_state()
+    department_id = int(data.get("department_id", 0))
+    try:
+        if current == Prompt.rename_department.state:
+            await access.rename_department(message.from_user.id, department_id, message.text)
+        else:
+            await access.set_keywords(message.from_user.id, department_id, message.text)
+    except ValidationFailed as exc:
+        await message.answer(texts.error_text(exc.code))
+        return
+    await state.clear()
+    await message.answer(texts.DEPARTMENT_SAVED)
+    await _show_departments(message, access)

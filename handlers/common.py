@@ -1,0 +1,127 @@
+"""/start, /help, /cancel, /case, /open; strangers and unbound groups (registered last)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+
+from aiogram import F
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import texts
+from bot.clock import Clock
+from bot.domain.errors import DomainError
+from bot.domain.model import Actor, Role
+from bot.services.access import AccessService
+from bot.services.cases import CaseService
+from handlers import render
+from handlers.middlewares import HasRole
+from handlers.spec import RouterSpec
+
+log = logging.getLogger(__name__)
+
+router = RouterSpec("common")
+fallback = RouterSpec("fallback")
+
+
+@router.message(CommandStart(deep_link=True), F.chat.type == "private")
+async def start_with_invite(message: Message, command: CommandObject, actor: Actor | None,
+                            access: AccessService) -> None:
+    assert message.from_user is not None
+    token = (command.args or "").removeprefix("inv_")
+    if actor is not None:
+        await start(message, actor)
+        return
+    if await access.accept_invite(token, message.from_user.id, message.from_user.full_name):
+        await message.answer(texts.INVITE_ACCEPTED.format(name=texts.esc(message.from_user.full_name)))
+    else:
+        await message.answer(texts.INVITE_INVALID)
+
+
+@router.message(CommandStart(), F.chat.type == "private")
+@router.message(Command("help"), F.chat.type == "private")
+async def start(message: Message, actor: Actor | None) -> None:
+    name = texts.esc(message.from_user.full_name if message.from_user else "")
+    if actor is None:
+        await message.answer(texts.START_STRANGER)
+    elif actor.role == Role.ADMIN:
+        await message.answer(texts.START_ADMIN.format(name=name))
+    else:
+        await message.answer(texts.START_OPERATOR.format(name=name))
+
+
+@router.message(Command("start", "help"), HasRole(Role.EXECUTOR))
+async def group_help(message: Message, actor: Actor, access: AccessService) -> None:
+    dept = await access.department(actor.department_id or 0)
+    await message.answer(texts.GROUP_DEPARTMENT_HELP.format(name=texts.esc(dept.name if dept else "")))
+
+
+@router.message(Command("start", "help"), HasRole(Role.HEAD))
+async def head_help(message: Message) -> None:
+    await message.answer(texts.GROUP_HEAD_HELP)
+
+
+@router.message(Command("cancel"), HasRole(Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD))
+async def cancel(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is None:
+        await message.answer(texts.NOTHING_TO_CANCEL)
+        return
+    await state.clear()
+    await message.answer(texts.CANCELLED)
+
+
+@router.message(Command("case"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD))
+async def case_command(message: Message, command: CommandObject, cases: CaseService, clock: Clock,
+                       tz: tzinfo) -> None:
+    arg = (command.args or "").strip()
+    if not arg:
+        await message.answer(texts.CASE_USAGE)
+        return
+    try:
+        case = await cases.get_by_number(arg)
+    except DomainError:
+        await message.answer(texts.error_text("case_not_found"))
+        return
+    assert case.id is not None
+    events = await cases.history(case.id)
+    for part in render.chunk([render.case_card(case, clock.now(), tz), *render.history(events, tz).split("\n")]):
+        await message.answer(part)
+
+
+@router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD))
+async def open_command(message: Message, cases: CaseService, clock: Clock, tz: tzinfo) -> None:
+    items = await cases.open_cases()
+    if not items:
+        await message.answer(texts.OPEN_EMPTY)
+        return
+    for part in render.open_list(items, clock.now(), tz, texts.OPEN_TITLE):
+        await message.answer(part)
+
+
+# ---- last resort: strangers, unbound groups, stale buttons -------------------------------------
+
+@fallback.message(F.chat.type == "private")
+async def stranger_or_unsupported(message: Message, actor: Actor | None) -> None:
+    await message.answer(texts.START_STRANGER if actor is None else texts.UNSUPPORTED_MESSAGE)
+
+
+@fallback.message(F.chat.type.in_({"group", "supergroup"}))
+async def unbound_group(message: Message, actor: Actor | None, access: AccessService) -> None:
+    if actor is not None or not message.text:
+        return  # bound chats: ordinary conversation of the staff is none of the bot's business
+    bot_user = await message.bot.me() if message.bot else None
+    addressed = message.text.startswith("/") or (
+        bot_user is not None and bot_user.username and f"@{bot_user.username}".lower() in message.text.lower())
+    if addressed and not await access.said_unbound(message.chat.id):
+        await message.answer(texts.GROUP_UNBOUND)
+
+
+@fallback.callback_query()
+async def stale_button(callback: CallbackQuery, actor: Actor | None, cases: CaseService) -> None:
+    if actor is None:
+        await callback.answer(texts.NO_ACCESS, show_alert=True)
+        return
+    await cases.refuse(actor, None, "button", DomainError("stale"), {"data": (callback.data or "")[:64]})
+    await callback.answer(texts.BUTTON_STALE, show_alert=True)

@@ -1,0 +1,307 @@
+"""Operators (private chat): intake of posts, the case card, decisions on drafts (cl. 9, 14, 15, 17)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+
+from aiogram import F
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+)
+from bot.domain.sources import (
+    detect_platform,
+    extract_links,
+    normalise_link,
+    telegram_post_link,
+)
+
+from bot import texts
+from bot.clock import Clock
+from bot.domain.errors import DomainError, InvalidTransition
+from bot.domain.model import Actor, DraftKind, Media, Status
+from bot.services.access import AccessService
+from bot.services.cases import CaseService, NewPost
+from handlers import keyboards, render
+from handlers.callbacks import KINDS, CaseCb, Op
+from handlers.middlewares import OPERATOR_ROLES, HasRole
+from handlers.spec import RouterSpec
+from handlers.states import Prompt
+
+router = RouterSpec("operator")
+router.filter("message", F.chat.type == "private", HasRole(*OPERATOR_ROLES))
+router.filter("callback_query", HasRole(*OPERATOR_ROLES))
+
+OPERATOR_OPS = {Op.TOGGLE, Op.ROUTE, Op.URGENT, Op.SIGNIFICANT, Op.FZ59, Op.DISMISS, Op.DETECTED, Op.APPROVE,
+                Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN}
+
+
+def message_media(message: Message) -> list[Media]:
+    if message.photo:
+        p = message.photo[-1]
+        return [Media("photo", p.file_id, p.file_unique_id)]
+    if message.video:
+        return [Media("video", message.video.file_id, message.video.file_unique_id)]
+    if message.animation:
+        return [Media("animation", message.animation.file_id, message.animation.file_unique_id)]
+    if message.document:
+        return [Media("document", message.document.file_id, message.document.file_unique_id)]
+    return []
+
+
+def message_text(message: Message) -> str:
+    return message.text or message.caption or ""
+
+
+def parse_post(message: Message, operator_id: int, now: datetime) -> NewPost:
+    """What a forwarded post or a typed report says: platform, link, author, text, media."""
+    text = message_text(message)
+    entities = (message.entities or []) + (message.caption_entities or [])
+    entity_urls = [e.url for e in entities if e.type == "text_link" and e.url]
+    author: str | None = None
+    link: str | None = None
+    origin = message.forward_origin
+    if isinstance(origin, MessageOriginChannel):
+        author = origin.chat.title
+        link = telegram_post_link(origin.chat.username, origin.chat.id, origin.message_id)
+    elif isinstance(origin, MessageOriginChat):
+        author = origin.sender_chat.title
+        link = telegram_post_link(origin.sender_chat.username, origin.sender_chat.id, None)
+    elif isinstance(origin, MessageOriginUser):
+        author = origin.sender_user.full_name
+    elif isinstance(origin, MessageOriginHiddenUser):
+        author = origin.sender_user_name
+    links = extract_links(text, entity_urls)
+    if link is None and links:
+        link = links[0]
+    if link is not None:
+        platform = detect_platform(link).code
+    elif origin is not None:
+        platform = "telegram"
+    else:
+        platform = "other"
+    album = f"{message.chat.id}:{message.media_group_id}" if message.media_group_id else None
+    return NewPost(platform=platform, text=text, operator_id=operator_id, detected_at=now, link=link,
+                   link_norm=normalise_link(link) if link else None, author=author,
+                   media=tuple(message_media(message)), album_key=album)
+
+
+# ---- prompts (registered before intake: a waiting prompt takes the next message) ----------------
+
+@router.message(Prompt.return_comment, F.text)
+async def return_comment(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
+    data = await state.get_data()
+    await state.clear()
+    await cases.return_draft(int(data["case_id"]), actor, message.text or "")
+    await message.answer(texts.RETURNED_DONE)
+
+
+@router.message(Prompt.compose, F.text | F.caption)
+async def compose_text(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
+    data = await state.get_data()
+    text = message_text(message)
+    words = cases.check_answer_text(text)
+    if words:
+        await message.answer(texts.error_text("profanity", words=words))
+        return
+    await state.clear()
+    case = await cases.compose(int(data["case_id"]), actor, DraftKind(data["kind"]), text, message_media(message))
+    await message.answer(texts.COMPOSED_DONE.format(number=case.number))
+
+
+@router.message(Prompt.author_reply, F.text)
+async def author_reply_text(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
+    data = await state.get_data()
+    await state.clear()
+    await cases.author_reply(int(data["case_id"]), actor, message.text or "")
+    await message.answer(texts.AUTHOR_REPLY_SAVED)
+
+
+DATE_RE = re.compile(r"^\s*(?:(\d{1,2})\.(\d{1,2})\.(\d{4})\s+)?(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_detected(text: str, now: datetime, tz: tzinfo) -> datetime | None:
+    m = DATE_RE.match(text)
+    if not m:
+        return None
+    day, month, year, hour, minute = m.groups()
+    try:
+        if day:
+            return datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
+        local = now.astimezone(tz)
+        return local.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
+    except ValueError:
+        return None
+
+
+@router.message(Prompt.detected, F.text)
+async def detected_text(message: Message, state: FSMContext, actor: Actor, cases: CaseService, clock: Clock,
+                        tz: tzinfo) -> None:
+    when = parse_detected(message.text or "", clock.now(), tz)
+    if when is None:
+        await message.answer(texts.BAD_DETECTED)
+        return
+    data = await state.get_data()
+    await state.clear()
+    await cases.correct_detection(int(data["case_id"]), actor, when)
+    await message.answer(texts.DETECTED_SAVED)
+
+
+@router.message(StateFilter(Prompt.return_comment, Prompt.compose, Prompt.author_reply, Prompt.detected))
+async def prompt_needs_text(message: Message) -> None:
+    await message.answer(texts.PROMPT_EXPECTS_TEXT)
+
+
+# ---- screenshot of an answer the operator composed (cl. 17) ------------------------------------
+
+@router.message(StateFilter(None), F.photo, F.reply_to_message)
+async def operator_screenshot(message: Message, actor: Actor, cases: CaseService, access: AccessService,
+                              clock: Clock, tz: tzinfo) -> None:
+    assert message.reply_to_message is not None and message.photo is not None
+    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
+    if case_id is None:  # a reply to something else: an ordinary new post
+        await intake(message, actor, cases, access, clock, tz)
+        return
+    case = await cases.get(case_id)
+    if case.status != Status.APPROVED:
+        await message.answer(texts.error_text("invalid_transition"))
+        return
+    links = extract_links(message.caption or "")
+    photo = message.photo[-1]
+    await cases.publish(case_id, actor, photo.file_id, photo.file_unique_id, links[0] if links else None)
+    await message.answer(texts.PUBLISHED_DONE)
+
+
+# ---- intake ------------------------------------------------------------------------------------
+
+@router.message(StateFilter(None), ~F.text.startswith("/"),
+                F.text | F.photo | F.video | F.document | F.animation)
+async def intake(message: Message, actor: Actor, cases: CaseService, access: AccessService, clock: Clock,
+                 tz: tzinfo) -> None:
+    post = parse_post(message, actor.user_id, clock.now())
+    result = await cases.register(post, actor)
+    case = result.case
+    assert case.id is not None
+    if result.duplicate:
+        await message.answer(texts.DUPLICATE.format(number=case.number))
+        return
+    if result.album_part:
+        return
+    depts = await access.suggest(case.text)
+    card = render.case_card(case, clock.now(), tz)
+    if not depts:
+        card += "\n" + texts.NO_DEPARTMENTS_BOUND
+    sent = await message.answer(card, reply_markup=keyboards.operator_card(case, depts, set()))
+    await cases.set_card(case.id, sent.chat.id, sent.message_id)
+
+
+# ---- card buttons ------------------------------------------------------------------------------
+
+@router.callback_query(CaseCb.filter(F.op.in_(OPERATOR_OPS)))
+async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
+                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo) -> None:
+    op, case_id = callback_data.op, callback_data.case_id
+    case = await cases.get(case_id)
+    if op == Op.TOGGLE:
+        chosen = await cases.toggle_selection(case_id, actor, callback_data.arg)
+        if callback.message is not None:
+            depts = await access.suggest(case.text)
+            await callback.message.edit_reply_markup(  # type: ignore[union-attr]
+                reply_markup=keyboards.operator_card(case, depts, chosen))
+        await callback.answer()
+    elif op == Op.ROUTE:
+        chosen = await cases.selection(case_id)
+        if not chosen:
+            await callback.answer(texts.SELECT_DEPARTMENT_FIRST, show_alert=True)
+            return
+        case = await cases.route(case_id, actor, sorted(chosen))
+        await callback.answer(texts.ROUTED.format(
+            departments=", ".join(a.department_name for a in case.active_assignments))[:200])
+    elif op == Op.URGENT:
+        case = await cases.set_urgent(case_id, actor, not case.urgent)
+        await callback.answer(texts.URGENT_ON if case.urgent else texts.URGENT_OFF)
+    elif op == Op.SIGNIFICANT:
+        await cases.mark_significant(case_id, actor)
+        await callback.answer(texts.SIGNIFICANT_SENT)
+    elif op == Op.FZ59:
+        await cases.exclude(case_id, actor)
+        await callback.answer(texts.EXCLUDED)
+    elif op == Op.DISMISS:
+        await cases.dismiss(case_id, actor)
+        await callback.answer(texts.DISMISSED)
+    elif op == Op.REOPEN:
+        await cases.reopen(case_id, actor)
+        await callback.answer(texts.REOPENED)
+    elif op == Op.HISTORY:
+        events = await cases.history(case_id)
+        if callback.message is not None:
+            for part in render.chunk(render.history(events, tz).split("\n")):
+                await callback.message.answer(part)  # type: ignore[union-attr]
+        await callback.answer()
+    elif op in (Op.APPROVE, Op.RETURN):
+        await _decide(callback, callback_data, actor, cases, state)
+    elif op == Op.DETECTED:
+        if case.status != Status.NEW:
+            raise InvalidTransition("detection_only_new")
+        await _prompt(callback, state, Prompt.detected, case_id, texts.ASK_DETECTED)
+    elif op == Op.COMPOSE:
+        if callback.message is not None:
+            await callback.message.answer(  # type: ignore[union-attr]
+                texts.ASK_COMPOSE_KIND.format(number=case.number),
+                reply_markup=keyboards.draft_kinds(case, final_only=case.status == Status.AWAITING_FINAL,
+                                                   compose=True))
+        await callback.answer()
+    elif op == Op.COMPOSE_KIND:
+        kind = _kind(callback_data.arg)
+        await state.set_state(Prompt.compose)
+        await state.update_data(case_id=case_id, kind=kind)
+        if callback.message is not None:
+            await callback.message.answer(  # type: ignore[union-attr]
+                texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number))
+        await callback.answer()
+    elif op == Op.AUTHOR:
+        if case.status != Status.AWAITING_AUTHOR:
+            raise InvalidTransition()
+        await _prompt(callback, state, Prompt.author_reply, case_id, texts.ASK_AUTHOR_REPLY.format(number=case.number))
+
+
+def _kind(index: int) -> str:
+    if not 0 <= index < len(KINDS):
+        raise DomainError("bad_kind")
+    return KINDS[index]
+
+
+async def _prompt(callback: CallbackQuery, state: FSMContext, prompt: object, case_id: int, text: str) -> None:
+    await state.set_state(prompt)  # type: ignore[arg-type]
+    await state.update_data(case_id=case_id)
+    if callback.message is not None:
+        await callback.message.answer(text)  # type: ignore[union-attr]
+    await callback.answer()
+
+
+async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService,
+                  state: FSMContext) -> None:
+    case = await cases.get(data.case_id)
+    pending = case.pending_draft
+    if pending is None or pending.id != data.arg:
+        await cases.refuse(actor, data.case_id, "decision", DomainError("stale"), {"draft_id": data.arg})
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    if data.op == Op.APPROVE:
+        await cases.approve(data.case_id, actor)
+        if callback.message is not None:
+            await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await callback.answer(texts.APPROVED_DONE)
+        return
+    await state.set_state(Prompt.return_comment)
+    await state.update_data(case_id=data.case_id)
+    if callback.message is not None:
+        await callback.message.answer(texts.ASK_RETURN_COMMENT.format(number=case.number))  # type: ignore[union-attr]
+    await callback.answer()

@@ -1,0 +1,50 @@
+"""A router blueprint: handlers are declared once at import, and every Dispatcher gets fresh Routers.
+
+aiogram attaches a Router to one parent only, so module-level Routers would tie the handlers to a
+single Dispatcher (a second one in the same process — a restart test, the demo — would fail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Router
+
+Handler = Callable[..., Any]
+
+
+class RouterSpec:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: list[tuple[str, Handler, tuple[Any, ...], dict[str, Any]]] = []
+        self._filters: list[tuple[str, tuple[Any, ...]]] = []
+
+    def _register(self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Handler], Handler]:
+        def decorator(fn: Handler) -> Handler:
+            self._handlers.append((observer, fn, filters, kwargs))
+            return fn
+
+        return decorator
+
+    def message(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self._register("message", filters, kwargs)
+
+    def callback_query(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self._register("callback_query", filters, kwargs)
+
+    def error(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self._register("errors", filters, kwargs)
+
+    def filter(self, observer: str, *filters: Any) -> None:
+        """Filters every handler of one observer ("message", "callback_query") must pass."""
+        self._filters.append((observer, filters))
+
+    def build(self) -> Router:
+        router = Router(name=self.name)
+        for observer, filters in self._filters:
+            router.observers[observer].filter(*filters)
+        # Decorators run bottom-up for stacked ones, but top-down across functions: keep declaration order.
+        for observer, fn, filters, kwargs in self._handlers:
+            router.observers[observer].register(fn, *filters, **kwargs)
+        return router

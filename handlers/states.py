@@ -1,0 +1,16 @@
+"""Prompts that wait for the next message; stored in SQLite, so they survive a restart."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Prompt(StatesGroup):
+    decline_reason = State()
+    draft = State()
+    draft_preview = State()
+    return_comment = State()
+    info = State()
+    compose = State()
+    author_reply = State()
+    detected = State()
+    rename_department = State()
+    department_keywords = State()
