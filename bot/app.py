@@ -1,0 +1,116 @@
+"""The composition root: settings -> storage, calendar, services, Bot, Dispatcher, sender, scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from deadlines.rules import Deadlines
+
+from bot.clock import Clock, SystemClock
+from bot.config import TELEGRAM_API_DEFAULT, Settings
+from bot.locks import KeyedLocks
+from bot.notifier import Notifier, RateLimiter
+from bot.services.access import AccessService
+from bot.services.cases import CaseService
+from handlers import get_routers
+from handlers.middlewares import ActorMiddleware
+from storage.db import Database
+from storage.fsm import SQLiteStorage
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
+                    ("cancel", "отменить ввод")]
+GROUP_COMMANDS = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    bot: Bot
+    dp: Dispatcher
+    clock: Clock
+    deadlines: Deadlines
+    cases: CaseService
+    access: AccessService
+    notifier: Notifier
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def start_background(self) -> None:
+        self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
+
+    async def close(self) -> None:
+        self.notifier.stop()
+        for task in self.tasks:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        await self.dp.storage.close()
+        await self.bot.session.close()
+        await self.db.close()
+
+
+def make_session(settings: Settings) -> AiohttpSession:
+    if settings.telegram_api_url == TELEGRAM_API_DEFAULT:
+        return AiohttpSession()
+    return AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url, is_local=False))
+
+
+async def build_app(settings: Settings, *, clock: Clock | None = None, session: BaseSession | None = None,
+                    token: str | None = None, limiter: RateLimiter | None = None) -> App:
+    tz = settings.tz
+    clock = clock or SystemClock(tz)
+    deadlines = settings.build_deadlines()
+    db = await Database.open(settings.database_path)
+    secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else "")
+    bot = Bot(secret, session=session or make_session(settings),
+              default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
+    access = AccessService(db, clock, admin_ids=settings.admin_ids, operator_ids=settings.operator_ids,
+                           head_chat_id=settings.head_chat_id)
+    cases = CaseService(db, deadlines, clock)
+    notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
+    cases.set_on_commit(notifier.wake)
+    dp = Dispatcher(storage=SQLiteStorage(db), cases=cases, access=access, clock=clock, tz=tz,
+                    deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
+    actor_mw = ActorMiddleware()
+    dp.message.outer_middleware(actor_mw)
+    dp.callback_query.outer_middleware(actor_mw)
+    dp.include_routers(*get_routers())
+    return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
+               access=access, notifier=notifier)
+
+
+async def set_commands(bot: Bot) -> None:
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in PRIVATE_COMMANDS],
+                              scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
+                              scope=BotCommandScopeAllGroupChats())
+
+
+async def run_polling(settings: Settings) -> None:
+    app = await build_app(settings)
+    try:
+        for year in (app.clock.now().year, app.clock.now().year + 1):
+            if not app.deadlines.calendar.is_confirmed(year):
+                log.warning("production calendar for %s is not confirmed: check data/calendar.json", year)
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        try:
+            await set_commands(app.bot)
+        except Exception:
+            log.warning("could not set the command menu", exc_info=True)
+        await app.start_background()
+        await app.dp.start_polling(app.bot, handle_signals=True, close_bot_session=False)
+    finally:
+        await app.close()
