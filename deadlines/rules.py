@@ -1,0 +1,102 @@
+"""The regulation's clocks (постановление № 307): what each deadline is counted from and how long it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal, get_args
+
+from deadlines.calendar import WorkCalendar
+
+RULES = ("route", "decline", "answer", "draft", "approval", "rework", "publish", "info", "final")
+Clock = Literal["working", "calendar"]
+_CLOCKS = get_args(Clock)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    minutes: int
+    clock: Clock = "working"
+
+    def __post_init__(self) -> None:
+        if self.minutes < 0:
+            raise ValueError(f"длительность срока не может быть отрицательной ({self.minutes} мин)")
+        if self.clock not in _CLOCKS:
+            raise ValueError(f"неизвестный способ счёта «{self.clock}»; допустимы working, calendar")
+
+
+DEFAULT_RULES: dict[str, RuleSpec] = {
+    "route": RuleSpec(30),  # cl. 9: detection + 30 min
+    "decline": RuleSpec(30),  # cl. 12: receipt by the department + 30 min
+    "answer": RuleSpec(180),  # cl. 6: detection + 3 working hours
+    "draft": RuleSpec(60),  # cl. 13: answer deadline − 1 hour
+    "approval": RuleSpec(60),  # cl. 14: draft receipt + 1 hour
+    "rework": RuleSpec(30),  # cl. 15: return + 30 min
+    "publish": RuleSpec(10),  # cl. 16: approval + 10 min
+    "info": RuleSpec(120),  # cl. 17: receipt + 2 hours
+    "final": RuleSpec(0),  # cl. 7: end of the next working day (minutes unused)
+}
+DEFAULT_URGENT_ANSWER_MINUTES = 120
+
+
+class UnknownRule(ValueError):
+    """A rule name that is not one of ``RULES``."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(f"неизвестное правило срока «{rule}»; допустимы: {', '.join(RULES)}")
+        self.rule = rule
+
+
+class Deadlines:
+    """Deadline of each rule from its start time, on the working calendar or the plain clock."""
+
+    def __init__(
+        self,
+        calendar: WorkCalendar,
+        rules: Mapping[str, RuleSpec] | None = None,
+        urgent_answer_minutes: int = DEFAULT_URGENT_ANSWER_MINUTES,
+    ) -> None:
+        specs = dict(DEFAULT_RULES)
+        for name, spec in (rules or {}).items():
+            if name not in specs:
+                raise UnknownRule(name)
+            specs[name] = spec
+        if urgent_answer_minutes < 0:
+            raise ValueError("срок ответа на срочное сообщение не может быть отрицательным")
+        self.calendar = calendar
+        self.rules: dict[str, RuleSpec] = specs
+        self.urgent_answer_minutes = urgent_answer_minutes
+
+    def due(self, rule: str, start: datetime, *, urgent: bool = False) -> datetime:
+        """When ``rule`` counted from ``start`` expires (aware datetime in the calendar's time zone)."""
+        spec = self.rules.get(rule)
+        if spec is None:
+            raise UnknownRule(rule)
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError(f"время {start.isoformat()} без часового пояса; нужны дата и время с поясом")
+        if rule == "final":
+            return self._final(start, spec)
+        if rule == "draft":
+            answer = self.due("answer", start, urgent=urgent)
+            draft = self._shift(answer, -spec.minutes, spec.clock)
+            return max(draft, start.astimezone(self.calendar.tz))
+        minutes = spec.minutes
+        if rule == "answer" and urgent:
+            minutes = self.urgent_answer_minutes
+        return self._shift(start, minutes, spec.clock)
+
+    def _shift(self, at: datetime, minutes: int, clock: Clock) -> datetime:
+        if clock == "calendar":
+            return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(self.calendar.tz)
+        if minutes < 0:
+            return self.calendar.subtract(at, -minutes)
+        return self.calendar.add(at, minutes)
+
+    def _final(self, posted: datetime, spec: RuleSpec) -> datetime:
+        """cl. 7, «в течение 1 рабочего дня со дня размещения» (art. 191 Civil Code: from the next day)."""
+        cal = self.calendar
+        day = posted.astimezone(cal.tz).date()
+        if spec.clock == "calendar":
+            return datetime.combine(day + timedelta(days=2), time(), tzinfo=cal.tz)
+        return cal.end_of_working_day(cal.next_working_day(day))
