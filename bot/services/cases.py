@@ -52,9 +52,9 @@ class Registered:
 
 
 def default_profanity_finder() -> ProfanityFinder:
-    from bot.domain.profanity import find_profanity
-
     def find(text: str) -> list[str]:
+        from bot.domain.profanity import find_profanity
+
         return [f.word for f in find_profanity(text)]
 
     return find

@@ -1,0 +1,171 @@
+"""The transition table drives the test: every action from every state by every role.
+
+An allowed combination must succeed (the case reaches one of the table's targets); a forbidden one
+must raise AccessDenied or InvalidTransition and leave the case as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.domain import workflow
+from bot.domain.errors import AccessDenied, InvalidTransition
+from bot.domain.model import Actor, Case, DraftKind, Role, Status
+from bot.domain.workflow import TRANSITIONS, Action
+from deadlines.rules import Deadlines
+from tests.conftest import msk
+
+T0 = msk(2026, 12, 1, 10, 0)
+D1, D2 = 11, 12
+OPERATOR = Actor(100, Role.OPERATOR, "Оператор")
+ADMIN = Actor(1, Role.ADMIN, "Админ")
+HEAD = Actor(500, Role.HEAD, "Глава")
+EXEC1 = Actor(201, Role.EXECUTOR, "Исполнитель 1", department_id=D1)
+EXEC2 = Actor(202, Role.EXECUTOR, "Исполнитель 2", department_id=D2)
+STRANGER_EXEC = Actor(299, Role.EXECUTOR, "Чужой отдел", department_id=99)
+
+
+def clean(_: str) -> list[str]:
+    return []
+
+
+def new_case(dl: Deadlines) -> Case:
+    case = Case(number="2026-0001", status=Status.NEW, platform="vk", text="Во дворе яма", detected_at=T0,
+                operator_id=OPERATOR.user_id, id=1)
+    workflow.register(case, dl)
+    return case
+
+
+def case_in(status: Status, dl: Deadlines) -> Case:
+    """Walk a case through real transitions to `status`."""
+    t = T0 + timedelta(minutes=5)
+    case = new_case(dl)
+    if status == Status.NEW:
+        return case
+    if status in (Status.EXCLUDED, Status.DISMISSED):
+        (workflow.exclude if status == Status.EXCLUDED else workflow.dismiss)(case, OPERATOR, t)
+        return case
+    if status == Status.COLLECTING:
+        workflow.route(case, OPERATOR, dl, t, [(D1, "ЖКХ"), (D2, "Дороги")])
+        workflow.accept(case, EXEC1, t)    # the second department has not accepted yet
+        return case
+    workflow.route(case, OPERATOR, dl, t, [(D1, "ЖКХ")])
+    if status == Status.ROUTED:
+        return case
+    workflow.accept(case, EXEC1, t)
+    if status == Status.IN_WORK:
+        return case
+    kind = {Status.AWAITING_FINAL: DraftKind.INTERMEDIATE,
+            Status.AWAITING_AUTHOR: DraftKind.CLARIFICATION}.get(status, DraftKind.ANSWER)
+    workflow.submit_draft(case, EXEC1, dl, t, kind, "Проект ответа", [], clean)
+    if status == Status.ON_APPROVAL:
+        return case
+    if status == Status.REWORK:
+        workflow.return_draft(case, OPERATOR, dl, t, "Добавьте сроки")
+        return case
+    workflow.approve(case, OPERATOR, dl, t, clean)
+    if status == Status.APPROVED:
+        return case
+    workflow.publish(case, EXEC1, dl, t, "file", "uniq", None)
+    assert case.status == status, (case.status, status)
+    return case
+
+
+def actor_for(role: Role, action: Action, case: Case) -> Actor:
+    if role == Role.EXECUTOR:
+        if action == Action.ACCEPT and case.status == Status.COLLECTING:
+            return EXEC2
+        return EXEC1
+    return {Role.OPERATOR: OPERATOR, Role.ADMIN: ADMIN, Role.HEAD: HEAD, Role.SYSTEM: Actor(0, Role.SYSTEM)}[role]
+
+
+def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: datetime) -> None:
+    kind = DraftKind.ANSWER
+    match action:
+        case Action.ROUTE:
+            workflow.route(case, actor, dl, now, [(D1, "ЖКХ")])
+        case Action.ACCEPT:
+            workflow.accept(case, actor, now)
+        case Action.DECLINE:
+            workflow.decline(case, actor, dl, now, "Не наш вопрос")
+        case Action.SUBMIT_DRAFT:
+            workflow.submit_draft(case, actor, dl, now, kind, "Текст", [], clean)
+        case Action.APPROVE:
+            workflow.approve(case, actor, dl, now, clean)
+        case Action.RETURN:
+            workflow.return_draft(case, actor, dl, now, "Исправьте")
+        case Action.PUBLISH:
+            workflow.publish(case, actor, dl, now, "file", "uniq", None)
+        case Action.SUBMIT_INFO:
+            workflow.submit_info(case, actor, now, "Сведения отдела", [])
+        case Action.COMPOSE:
+            workflow.compose(case, actor, dl, now, kind, "Ответ", [], clean)
+        case Action.AUTHOR_REPLY:
+            workflow.author_reply(case, actor, dl, now)
+        case Action.EXCLUDE:
+            workflow.exclude(case, actor, now)
+        case Action.DISMISS:
+            workflow.dismiss(case, actor, now)
+        case Action.REOPEN:
+            workflow.reopen(case, actor, dl, now)
+        case Action.SET_URGENT:
+            workflow.set_urgent(case, actor, dl, now, True)
+        case Action.MARK_SIGNIFICANT:
+            workflow.mark_significant(case, actor)
+
+
+ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD]
+COMBINATIONS = [(a, s, r) for a in Action for s in Status for r in ROLES]
+
+
+@pytest.mark.parametrize(("action", "status", "role"), COMBINATIONS,
+                         ids=[f"{a.value}-{s.value}-{r.value}" for a, s, r in COMBINATIONS])
+def test_transition_table(action: Action, status: Status, role: Role, deadlines: Deadlines) -> None:
+    case = case_in(status, deadlines)
+    actor = actor_for(role, action, case)
+    now = T0 + timedelta(minutes=20)
+    rule = TRANSITIONS[action]
+    # Mode guards on top of the table: a single-department case has no information round, and only a
+    # case with several departments is composed by the operator.
+    mode_ok = not ((action in (Action.SUBMIT_INFO, Action.COMPOSE) and not case.multi)
+                   or (action == Action.SUBMIT_DRAFT and case.multi))
+    if status in rule.sources and role in rule.roles and mode_ok:
+        perform(case, action, actor, deadlines, now)
+        assert case.status in rule.targets
+    else:
+        before = copy.deepcopy(case)
+        with pytest.raises((AccessDenied, InvalidTransition)):
+            perform(case, action, actor, deadlines, now)
+        assert case == before
+
+
+@pytest.mark.parametrize("action", sorted(workflow.DEPARTMENT_ACTIONS - {Action.PUBLISH}))
+def test_executor_of_another_department_is_refused(action: Action, deadlines: Deadlines) -> None:
+    status = {Action.ACCEPT: Status.ROUTED, Action.DECLINE: Status.ROUTED, Action.SUBMIT_DRAFT: Status.IN_WORK,
+              Action.SUBMIT_INFO: Status.COLLECTING}[action]
+    case = case_in(status, deadlines)
+    with pytest.raises(AccessDenied):
+        perform(case, action, STRANGER_EXEC, deadlines, T0 + timedelta(minutes=20))
+
+
+def test_publish_by_other_department_refused(deadlines: Deadlines) -> None:
+    case = case_in(Status.APPROVED, deadlines)
+    with pytest.raises(AccessDenied):
+        workflow.publish(case, STRANGER_EXEC, deadlines, T0, "f", "u", None)
+
+
+def test_second_accept_is_refused_and_not_doubled(deadlines: Deadlines) -> None:
+    case = case_in(Status.ROUTED, deadlines)
+    workflow.accept(case, EXEC1, T0)
+    colleague = Actor(203, Role.EXECUTOR, "Коллега", department_id=D1)
+    with pytest.raises(InvalidTransition):
+        workflow.accept(case, colleague, T0)
+    assert case.assignment(D1).accepted_by == EXEC1.user_id  # type: ignore[union-attr]
+    assert sum(1 for d in case.deadlines if d.rule == "decline" and d.is_open) == 0
+
+
+def test_every_action_is_in_the_table() -> None:
+    assert set(TRANSITIONS) == set(Action)
