@@ -1,0 +1,1 @@
+-- 0004: reports and surges (indexes for KPI queries, incidents).

@@ -1,0 +1,1 @@
+-- 0005: reminders, escalations and declared working days.
