@@ -293,7 +293,10 @@ def private_message_dict(
 ) -> dict[str, Any]:
     """``options``: every keyword of :func:`message_dict` (forwards, media, replies, entities…)."""
     message = message_dict(
-        private_chat_dict(user_id, full_name), user_dict(user_id, full_name, username=username), text, **options
+        private_chat_dict(user_id, full_name),
+        user_dict(user_id, full_name, username=username),
+        text,
+        **options,
     )
     return {"update_id": next_update_id(), "message": message}
 
@@ -416,7 +419,9 @@ def album(
     group = media_group_id or f"mg-{next(_file_ids)}"
     updates = []
     for index, file_id in enumerate(file_ids):
-        media: dict[str, Any] = {"photo_file_ids": [file_id]} if kind == "photo" else {"video_file_id": file_id}
+        media: dict[str, Any] = (
+            {"photo_file_ids": [file_id]} if kind == "photo" else {"video_file_id": file_id}
+        )
         updates.append(
             private_message(
                 user_id, caption if index == 0 else None, media_group_id=group, **media, **options
