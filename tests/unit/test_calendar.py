@@ -313,3 +313,13 @@ def test_overrides_load_malformed_names_file_and_problem(tmp_path: Path, text: s
         CalendarOverrides.load(path)
     assert str(path) in str(info.value)
     assert problem in str(info.value)
+
+
+def test_dst_zone_counts_real_elapsed_time() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    cal = WorkCalendar(ROUND_THE_CLOCK, berlin)
+    # 29.03.2026: clocks jump 02:00 → 03:00; the day has 23 real hours
+    assert cal.add(datetime(2026, 3, 28, 23, 0, tzinfo=berlin), 180) == datetime(2026, 3, 29, 3, 0, tzinfo=berlin)
+    day = cal.day_intervals(d("2026-03-29"))
+    assert cal.working_minutes_between(day[0][0], day[0][1]) == 23 * 60
+    assert cal.add(datetime(2026, 3, 29, 1, 30, tzinfo=berlin), 60).utcoffset() == timedelta(hours=2)
