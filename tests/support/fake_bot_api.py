@@ -524,7 +524,7 @@ class BotAPICore:
 
     def _text(self, value: Any, parse_mode: Any, *, caption: bool) -> str:
         text = "" if value is None else str(value)
-        if self.validate and parse_mode and str(parse_mode).upper() == "HTML":
+        if self.validate and str(getattr(parse_mode, "value", parse_mode) or "").upper() == "HTML":
             text = check_html(text)
         if self.validate:
             if caption and len(text) > MAX_CAPTION:
@@ -882,9 +882,9 @@ class FakeBotAPI:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, host, port)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []

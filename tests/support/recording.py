@@ -129,6 +129,8 @@ class RecordingSession(_Base):
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None:
                 params[key] = prepared
+        # plain JSON values, exactly what Telegram would receive (enums become their values)
+        params = json.loads(json.dumps(params, ensure_ascii=False, default=_json_default))
         uploads = {
             key: Upload(key, value.filename or key, getattr(value, "data", None))
             for key, value in files.items()
@@ -234,6 +236,10 @@ class RecordingSession(_Base):
         self.requests.clear()
         self.params.clear()
         self.results.clear()
+
+
+def _json_default(value: Any) -> Any:
+    return getattr(value, "value", str(value))
 
 
 def _method_name(method: type[TelegramMethod[Any]] | str | Callable[..., Any] | None) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram.types import Update
+if TYPE_CHECKING:  # imported lazily: aiogram costs seconds and the standalone fake server needs only dicts
+    from aiogram.types import Update
 
 BOT_ID = 42
 BOT_USERNAME = "test_bot"
@@ -386,6 +387,8 @@ def my_chat_member_dict(
 
 
 def to_update(data: Mapping[str, Any]) -> Update:
+    from aiogram.types import Update
+
     return Update.model_validate(dict(data))
 
 
