@@ -498,7 +498,7 @@ class BotAPICore:
         return self.file_for(str(value))
 
     def _media_object(self, kind: str, stored: StoredFile, item: Mapping[str, Any]) -> Any:
-        base = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+        base: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
         if stored.file_size is not None:
             base["file_size"] = stored.file_size
         if kind == "photo":
@@ -814,7 +814,7 @@ class BotAPICore:
 
     def _m_getFile(self, params: Mapping[str, Any], uploads: Any, me: Any, bot_id: int) -> Any:
         stored = self.file_for(str(params.get("file_id")))
-        result = {
+        result: dict[str, Any] = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_path": stored.file_path,
