@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound
+from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import Actor, Case, DraftKind, Outcome, Role, Status
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -166,7 +166,7 @@ async def test_cl7_intermediate_answer_opens_final_deadline_end_of_next_working_
     assert case.status == Status.AWAITING_FINAL
     assert outcome(case, "answer") == Outcome.MET
     assert due(case, "final") == msk(2026, 12, 7, 18, 0)   # Monday, the next working day, at closing time
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationFailed):
         await cases.submit_draft(case.id, executor(d1), DraftKind.INTERMEDIATE, "Ещё", [])  # type: ignore[arg-type]
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.ANSWER, "Окончательный ответ", [])  # type: ignore[arg-type]
     case = await cases.approve(case.id, operator)  # type: ignore[arg-type]

@@ -1,0 +1,282 @@
+"""Every flow through a real Dispatcher with a recording session: what each chat is sent and shown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.model import Status
+from tests.support.harness import (
+    ADMIN,
+    DEPT_A_CHAT,
+    DEPT_B_CHAT,
+    EXEC_A,
+    EXEC_A2,
+    EXEC_B,
+    HEAD_CHAT,
+    OPERATOR,
+    STRANGER,
+    UNBOUND_CHAT,
+    Harness,
+    bind_departments,
+    make_harness,
+)
+
+POST = "Во дворе дома на ул. Ленина, 5 третью неделю не вывозят мусор <b>никто</b> не отвечает"
+
+
+@pytest.fixture
+async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    harness = await make_harness(tmp_path, clock)
+    await bind_departments(harness)
+    yield harness
+    await harness.app.close()
+
+
+async def forward_post(h: Harness, text: str = POST, **options: object) -> int:
+    await h.say(OPERATOR, text, forward_from_chat=(-100555, "Подслушано Зеленчукская", "zelen_online"),
+                forward_message_id=77, **options)
+    case = (await h.app.cases.open_cases())[-1]
+    assert case.id is not None
+    return case.id
+
+
+async def route_to(h: Harness, *departments: str) -> None:
+    for name in departments:
+        await h.press(OPERATOR, OPERATOR, name)
+    await h.press(OPERATOR, OPERATOR, "Направить")
+
+
+async def test_start_tells_each_person_their_role(h: Harness) -> None:
+    await h.say(STRANGER, "/start")
+    await h.say(OPERATOR, "/start")
+    await h.say(ADMIN, "/start")
+    assert "Доступа у вас нет" in h.last(STRANGER).text
+    assert "оператор" in h.last(OPERATOR).text
+    assert "администратор" in h.last(ADMIN).text
+
+
+async def test_cl9_forwarded_post_opens_a_card_with_department_buttons(h: Harness) -> None:
+    await forward_post(h)
+    card = h.find(OPERATOR, "Сообщение 2026-0001")
+    assert "Telegram" in card.text and "https://t.me/zelen_online/77" in card.text
+    assert "&lt;b&gt;никто&lt;/b&gt;" in card.text          # citizen text escaped
+    assert "Направить до 01.12 10:30" in card.text
+    labels = h.labels(OPERATOR, card.message_id)
+    for label in ("Отдел ЖКХ", "Дорожный отдел", "Срочно", "Общественно значимое", "59-ФЗ", "Не требует реакции",
+                  "Направить"):
+        assert any(label in b for b in labels), label
+
+
+async def test_cl16_one_department_from_forward_to_screenshot(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ")
+    assert "✅ Отдел ЖКХ" in h.labels(OPERATOR, h.find(OPERATOR, "Сообщение 2026-0001").message_id)
+    await route_to(h)
+    dept_card = h.find(DEPT_A_CHAT, "Вам направлено сообщение")
+    assert h.labels(DEPT_A_CHAT, dept_card.message_id)[:2] == ["Принять в работу", "Не наша компетенция"]
+    assert not h.chat(DEPT_B_CHAT)[1:]                        # only the bind confirmation there
+
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    assert "в работе" in h.messages[(DEPT_A_CHAT, dept_card.message_id)].text    # the card edited in place
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["photo-before"])
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Мусор вывезен 1 декабря, график восстановлен.")
+    assert "Предпросмотр" in h.last(DEPT_A_CHAT).text
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+
+    draft = h.find(OPERATOR, "Согласуйте или верните")
+    assert "Мусор вывезен" in draft.text and "Вложений: 1" in draft.text
+    assert any(r.photo == "photo-before" for r in h.session.calls("sendPhoto"))
+    h.clock.advance(minutes=20)
+    await h.press(OPERATOR, OPERATOR, "Согласовать")
+    approved = h.find(DEPT_A_CHAT, "опубликуйте ответ в течение 10 минут".capitalize()[0:0] + "Опубликуйте ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "https://vk.com/wall-1_2?reply=3", photo_file_ids=["shot-1"],
+                   reply_to_message_id=approved.message_id)
+    shots = [r for r in h.session.calls("sendPhoto") if r.chat_id == OPERATOR]
+    assert shots and shots[-1].photo == "shot-1" and "vk.com" in (shots[-1].caption or "")
+    case = await h.app.cases.get(case_id)
+    assert case.status == Status.CLOSED
+    assert "Закрыто" in h.find(OPERATOR, "Сообщение 2026-0001").text
+
+
+async def test_cl12_decline_and_reroute(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Не наша компетенция")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Это дорога, не ЖКХ")
+    notice = h.find(OPERATOR, "не в его компетенции")
+    assert "Это дорога, не ЖКХ" in notice.text and "направьте его в другой отдел" in notice.text
+    await route_to(h, "Дорожный отдел")
+    assert h.find(DEPT_B_CHAT, "Вам направлено сообщение")
+
+
+async def test_cl15_return_for_rework_shows_comment_and_deadline(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Разберёмся.")
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await h.press(OPERATOR, OPERATOR, "На доработку")
+    await h.say(OPERATOR, "Укажите срок вывоза")
+    returned = h.find(DEPT_A_CHAT, "возвращён на доработку")
+    assert "Укажите срок вывоза" in returned.text and "до 01.12" in returned.text
+
+
+async def test_reply_to_card_with_text_prepares_an_answer(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    card = h.find(DEPT_A_CHAT, "Вам направлено сообщение")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Вывезем сегодня до 18:00.", reply_to_message_id=card.message_id)
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    assert h.find(OPERATOR, "Вывезем сегодня")
+
+
+async def test_cl19_profane_draft_is_refused_naming_the_words(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Жители сами идиоты, мусорят")
+    assert "недопустимые выражения" in h.last(DEPT_A_CHAT).text and "идиоты" in h.last(DEPT_A_CHAT).text
+    assert not [t for t in h.texts(OPERATOR) if "Согласуйте" in t]
+
+
+async def test_cl17_several_departments_operator_composes_and_proves(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ", "Дорожный отдел")
+    for chat, user in ((DEPT_A_CHAT, EXEC_A), (DEPT_B_CHAT, EXEC_B)):
+        await h.press(user, chat, "Принять в работу")
+        await h.press(user, chat, "Отправить информацию")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Контейнеры заменим")
+    assert "Ещё ждём: Дорожный отдел" in h.find(OPERATOR, "Контейнеры заменим").text
+    await h.say_in(DEPT_B_CHAT, EXEC_B, "Подъезд расчистим")
+    assert "от всех отделов" in h.find(OPERATOR, "Подъезд расчистим").text
+    await h.press(OPERATOR, OPERATOR, "Составить ответ")
+    await h.press(OPERATOR, OPERATOR, "Ответ")
+    await h.say(OPERATOR, "Контейнеры заменим, подъезд расчистим до пятницы.")
+    card = h.find(OPERATOR, "Сообщение 2026-0001")
+    await h.say(OPERATOR, None, photo_file_ids=["shot-op"], reply_to_message_id=card.message_id)
+    assert (await h.app.cases.get(case_id)).status == Status.CLOSED
+
+
+async def test_cl7_intermediate_then_final(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Промежуточный ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Проводим проверку, ответим завтра.")
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await h.press(OPERATOR, OPERATOR, "Согласовать")
+    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-i"], reply_to_message_id=approved.message_id)
+    case = await h.app.cases.get(case_id)
+    assert case.status == Status.AWAITING_FINAL
+    assert "Окончательный ответ до 02.12 18:00" in h.find(OPERATOR, "Сообщение 2026-0001").text
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    assert h.labels(DEPT_A_CHAT, h.last(DEPT_A_CHAT).message_id) == ["Ответ", "Отмена"]
+
+
+async def test_clarification_and_authors_reply(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Уточнение")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Уточните, пожалуйста, номер дома.")
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await h.press(OPERATOR, OPERATOR, "Согласовать")
+    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-c"], reply_to_message_id=approved.message_id)
+    await h.press(OPERATOR, OPERATOR, "Ответ автора")
+    await h.say(OPERATOR, "Дом 5, корпус 2")
+    assert "Дом 5, корпус 2" in h.find(DEPT_A_CHAT, "Автор ответил").text
+    assert (await h.app.cases.get(case_id)).status == Status.IN_WORK
+
+
+async def test_album_is_one_case(h: Harness) -> None:
+    from tests.support import updates
+
+    await h.feed(updates.album(OPERATOR, ["p1", "p2", "p3"], "Яма на дороге https://vk.com/wall-5_9"))
+    open_cases = await h.app.cases.open_cases()
+    assert len(open_cases) == 1 and len(open_cases[0].media) == 3
+    assert open_cases[0].platform == "vk"
+    assert len([t for t in h.texts(OPERATOR) if "Сообщение 2026-" in t]) == 1
+
+
+async def test_cl3_duplicate_joins_open_case(h: Harness) -> None:
+    await h.say(OPERATOR, "Яма https://vk.com/wall-5_9")
+    await h.say(OPERATOR, "Та же яма https://m.vk.com/wall-5_9?utm_source=share")
+    assert "уже есть в открытом сообщении <b>2026-0001</b>" in h.last(OPERATOR).text
+    assert len(await h.app.cases.open_cases()) == 1
+
+
+async def test_cl21_significant_goes_to_head(h: Harness) -> None:
+    await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Общественно значимое")
+    assert "Общественно значимое сообщение 2026-0001" in h.last(HEAD_CHAT).text
+
+
+async def test_refusals_stranger_other_department_forged_and_unbound(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    # a stranger writes to the bot
+    await h.say(STRANGER, "Покажите сообщения")
+    assert "Доступа у вас нет" in h.last(STRANGER).text
+    # an executor of another department presses a button of this case (forged into their chat)
+    from tests.support import updates
+    from handlers.callbacks import CaseCb, Op
+
+    data = CaseCb(op=Op.ACCEPT, case_id=case_id).pack()
+    await h.feed(updates.callback(EXEC_B, DEPT_B_CHAT, data, 5, chat_type="supergroup"))
+    assert "Нет доступа" in h.alerts()[-1]
+    # forged data
+    await h.feed(updates.callback(EXEC_A, DEPT_A_CHAT, "c:zz:1:0", 5, chat_type="supergroup"))
+    assert h.alerts()[-1] == "Кнопка устарела."
+    # a stranger presses the operator's button
+    await h.feed(updates.callback(STRANGER, STRANGER, CaseCb(op=Op.ROUTE, case_id=case_id).pack(), 5))
+    assert h.alerts()[-1] == "Нет доступа."
+    # an unbound group: the bot says so once when addressed, then keeps quiet
+    await h.say_in(UNBOUND_CHAT, EXEC_A2, "/my")
+    await h.say_in(UNBOUND_CHAT, EXEC_A2, "/my")
+    assert h.texts(UNBOUND_CHAT) == [h.texts(UNBOUND_CHAT)[0]] and "не подключена" in h.texts(UNBOUND_CHAT)[0]
+    history = await h.app.cases.history(case_id)
+    assert [e.kind for e in history if e.refused]
+
+
+async def test_second_executor_accept_is_told(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    message_id, data = h.button(DEPT_A_CHAT, "Принять в работу")
+    from tests.support import updates
+
+    await h.feed(updates.callback(EXEC_A, DEPT_A_CHAT, data, message_id, chat_type="supergroup"))
+    await h.feed(updates.callback(EXEC_A2, DEPT_A_CHAT, data, message_id, chat_type="supergroup"))
+    assert "уже" in h.alerts()[-1] or "недоступно" in h.alerts()[-1]
+
+
+async def test_open_and_case_commands(h: Harness) -> None:
+    await forward_post(h)
+    await h.say(OPERATOR, "/open")
+    assert "2026-0001" in h.last(OPERATOR).text and "оператор" in h.last(OPERATOR).text
+    await h.say(OPERATOR, "/case 1")
+    assert "История" in h.last(OPERATOR).text or "История" in "".join(h.texts(OPERATOR)[-2:])
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/my")
+    assert "нет открытых" in h.last(DEPT_A_CHAT).text
+
+
+async def test_unsupported_message_gets_a_hint(h: Harness) -> None:
+    from tests.support import updates
+
+    upd = updates.private_message(OPERATOR, None)
+    await h.feed(upd)
+    assert "не обрабатываю" in h.last(OPERATOR).text
