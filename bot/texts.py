@@ -334,8 +334,9 @@ PROMPT_EXPECTS_TEXT = "Жду текст. Чтобы отменить, отпр�
 
 def error_text(code: str, **details: object) -> str:
     if code == "profanity":
-        words = details.get("words") or []
-        return PROFANITY.format(words=", ".join(f"«{esc(w)}»" for w in words))  # type: ignore[union-attr]
+        words = details.get("words")
+        listed = [str(w) for w in words] if isinstance(words, list | tuple) else []
+        return PROFANITY.format(words=", ".join(f"«{esc(w)}»" for w in listed))
     return ERRORS.get(code, ERRORS["invalid_transition"])
 
 CHAT_UNREACHABLE = "⚠️ Не удаётся доставить сообщение ({target}): {error}. Проверьте, что бот есть в чате и не заблокирован."
