@@ -20,8 +20,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import TELEGRAM_API_DEFAULT, Settings
 from bot.locks import KeyedLocks
 from bot.notifier import Notifier, RateLimiter
+from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
+from bot.services.workdays import WorkdayService
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
 from storage.db import Database
@@ -46,11 +48,17 @@ class App:
     access: AccessService
     notifier: Notifier
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    reminders: ReminderScheduler | None = None
+    workdays: WorkdayService | None = None
 
     async def start_background(self) -> None:
+        if self.reminders is not None:
+            await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
         self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
 
     async def close(self) -> None:
+        if self.reminders is not None:
+            await self.reminders.stop()
         self.notifier.stop()
         for task in self.tasks:
             try:
@@ -81,15 +89,31 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                            head_chat_id=settings.head_chat_id)
     cases = CaseService(db, deadlines, clock)
     notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
-    cases.set_on_commit(notifier.wake)
+    reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
+                                       escalate=settings.escalate_rule_set())
+    reminders = ReminderScheduler(reminder_service, clock, on_queued=notifier.wake)
+
+    def on_commit() -> None:
+        notifier.wake()
+        reminders.resync()
+
+    cases.set_on_commit(on_commit)
+
+    async def calendar_changed() -> None:
+        await reminders.sync(full=True)
+        notifier.wake()
+
+    workdays = WorkdayService(db, clock, deadlines.calendar, settings.calendar_path, on_change=calendar_changed)
     dp = Dispatcher(storage=SQLiteStorage(db), cases=cases, access=access, clock=clock, tz=tz,
                     deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
+    dp["reminders"] = reminders
+    dp["workdays"] = workdays
     actor_mw = ActorMiddleware()
     dp.message.outer_middleware(actor_mw)
     dp.callback_query.outer_middleware(actor_mw)
     dp.include_routers(*get_routers())
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
-               access=access, notifier=notifier)
+               access=access, notifier=notifier, reminders=reminders, workdays=workdays)
 
 
 async def set_commands(bot: Bot) -> None:

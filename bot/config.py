@@ -81,6 +81,20 @@ class Settings(BaseSettings):
     deadline_final_clock: Clock = "working"
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # ---- reminders and escalations (bot/reminders.py) ----
+    # A reminder when this share of a deadline's time has passed (0 = no reminders); per rule below.
+    remind_at_fraction: float = Field(0.667, ge=0, lt=1)
+    remind_route_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_decline_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_answer_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_draft_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_approval_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_rework_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_publish_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_info_fraction: float | None = Field(None, ge=0, lt=1)
+    remind_final_fraction: float | None = Field(None, ge=0, lt=1)
+    # Rules whose miss is posted in the head's chat (cl. 6, 7; others optional), comma list.
+    escalate_rules: str = "answer,final"
 
     @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod
@@ -128,6 +142,14 @@ class Settings(BaseSettings):
         parse_work_hours(value)
         return value
 
+    @field_validator("escalate_rules")
+    @classmethod
+    def _escalate_rules(cls, value: str) -> str:
+        for name in (p.strip() for p in value.replace(";", ",").split(",")):
+            if name and name not in RULES:
+                raise ValueError(f"неизвестное правило срока «{name}»; допустимы: {', '.join(RULES)}")
+        return value
+
     @model_validator(mode="after")
     def _urgent_fits(self) -> Settings:
         if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
@@ -167,6 +189,17 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
+
+    def remind_fractions(self) -> dict[str, float]:
+        """The reminder's share of each rule's time (REMIND_<RULE>_FRACTION, else REMIND_AT_FRACTION)."""
+        out: dict[str, float] = {}
+        for rule in RULES:
+            value = getattr(self, f"remind_{rule}_fraction", None)
+            out[rule] = self.remind_at_fraction if value is None else value
+        return out
+
+    def escalate_rule_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.escalate_rules.replace(";", ",").split(",") if p.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

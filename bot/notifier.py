@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import Bot
@@ -33,21 +33,40 @@ from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
 
 from bot import texts
 from bot.clock import Clock
-from bot.domain.model import Case, Media
+from bot.domain.model import Case, Deadline, Media, Owner
 from bot.domain.sources import platform_by_code
+from bot.domain.workflow import who_owes
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from handlers import keyboards, render
 from storage.db import Database
-from storage.outbox import OutboxItem, OutboxRepository
+from storage.outbox import Notice, OutboxItem, OutboxRepository
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8          # kept for callers; transient failures are now bounded by GIVE_UP_AFTER
+#: A transient failure (network, 5xx, 429) is retried until the notice is this old.
+GIVE_UP_AFTER = timedelta(hours=24)
+#: A per-chat wait longer than this defers the notice instead of sleeping (others go first).
+DEFER_OVER = 1.5
+BACKOFF_CAP = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: 2, 4, 8 … capped at 5 minutes."""
+    return min(BACKOFF_CAP, 2.0 ** min(attempts + 1, 16))
 
 
 class PermanentFailure(Exception):
     """The chat cannot be reached (blocked, removed, not found): do not retry."""
+
+
+class Deferred(Exception):
+    """The target chat's own limit asks for a long wait: deliver this notice later."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deferred {seconds:.1f} s")
+        self.seconds = seconds
 
 
 class RateLimiter:
@@ -109,6 +128,8 @@ class Notifier:
         self._wake = asyncio.Event()
         self._stopping = False
         self._lock = asyncio.Lock()
+        self._paused_until: datetime | None = None    # after a 429: nothing goes out before this
+        self._parts_sent = 0                           # messages sent for the notice being delivered
 
     def wake(self) -> None:
         self._wake.set()
@@ -126,33 +147,58 @@ class Notifier:
                 log.exception("outbox delivery round failed")
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._idle(idle_seconds))
             except TimeoutError:
                 pass
+
+    async def _idle(self, idle_seconds: float) -> float:
+        """Seconds until the next pending attempt (a 429 pause, a backoff), at most ``idle_seconds``."""
+        now = self.clock.now()
+        wait = idle_seconds
+        nxt = await self.outbox.next_attempt(self.db.conn)
+        if nxt is not None:
+            wait = min(wait, (nxt - now).total_seconds())
+        if self._paused_until is not None:
+            wait = max(wait, (self._paused_until - now).total_seconds())
+        return max(0.05, min(wait, idle_seconds))
 
     async def flush(self, limit: int = 500) -> int:
         """Deliver every due notice; return how many were delivered."""
         delivered = 0
         async with self._lock:
             while not self._stopping or delivered == 0:
+                if self._paused_until is not None:
+                    if self.clock.now() < self._paused_until:
+                        break       # a 429 asked everyone to wait (retry_after)
+                    self._paused_until = None
                 items = await self.outbox.due(self.db.conn, self.clock.now(), limit=min(limit, 100))
                 if not items:
                     break
                 for item in items:
                     if await self._deliver_one(item):
                         delivered += 1
-                if len(items) < 100 or self._stopping:
+                    if self._paused_until is not None or self._stopping:
+                        break
+                if len(items) < 100 or self._stopping or self._paused_until is not None:
                     break
         return delivered
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
+        self._parts_sent = 0
         try:
             await self.deliver(item)
-        except TelegramRetryAfter as exc:
-            await self._retry(item, float(exc.retry_after), f"429 retry_after={exc.retry_after}")
+        except Deferred as exc:
+            # A per-chat limit (20 a minute in a group) would hold everyone else up: try it later.
+            async with self.db.transaction() as conn:
+                await self.outbox.defer(conn, item.id, self.clock.now() + timedelta(seconds=exc.seconds))
             return False
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            await self._retry(item, min(300.0, 2.0 ** (item.attempts + 1)), f"{type(exc).__name__}: {exc}")
+        except TelegramRetryAfter as exc:
+            # Telegram asked to wait: nothing at all goes out before retry_after (not just this item).
+            self._paused_until = self.clock.now() + timedelta(seconds=float(exc.retry_after))
+            await self._retry(item, float(exc.retry_after), f"429 retry_after={exc.retry_after}", count=False)
+            return False
+        except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
+            await self._retry(item, backoff(item.attempts), f"{type(exc).__name__}: {exc}")
             return False
         except (TelegramForbiddenError, TelegramNotFound, PermanentFailure) as exc:
             await self._fail(item, str(exc))
@@ -168,36 +214,50 @@ class Notifier:
             await self.outbox.mark_sent(conn, item.id, self.clock.now())
         return True
 
-    async def _retry(self, item: OutboxItem, seconds: float, error: str) -> None:
-        if item.attempts + 1 >= MAX_ATTEMPTS:
+    async def _retry(self, item: OutboxItem, seconds: float, error: str, *, count: bool = True) -> None:
+        """Try again later. Transient failures never lose a notice: only one older than GIVE_UP_AFTER
+        (Telegram unreachable for a whole day) is given up, and the admins are told."""
+        now = self.clock.now()
+        if now - item.created_at > GIVE_UP_AFTER:
             await self._fail(item, error)
             return
         async with self.db.transaction() as conn:
-            await self.outbox.retry_later(conn, item.id, self.clock.now() + timedelta(seconds=seconds), error)
+            await self.outbox.retry_later(conn, item.id, now + timedelta(seconds=seconds), error, count=count)
 
     async def _fail(self, item: OutboxItem, error: str, *, report: bool = True) -> None:
+        """Give up on a notice; the admins' alert is queued in the same transaction (it survives a crash)."""
         log.warning("notice %s (%s) failed for good: %s", item.id, item.notice.kind, error)
+        now = self.clock.now()
         async with self.db.transaction() as conn:
-            await self.outbox.mark_failed(conn, item.id, self.clock.now(), error)
-        if report and item.notice.kind != "admin_alert":
-            for admin in self.access.admin_ids:
-                try:
-                    await self._send_text(admin, texts.CHAT_UNREACHABLE.format(
-                        target=texts.esc(f"{item.notice.target_kind} {item.notice.target_id or ''}".strip()),
-                        error=texts.esc(error[:200])))
-                except Exception:
-                    log.warning("could not alert admin %s", admin)
+            await self.outbox.mark_failed(conn, item.id, now, error)
+            if report and item.notice.kind != "admin_alert":
+                target = texts.UNREACHABLE_TARGET.get(item.notice.target_kind, item.notice.target_kind)
+                text = texts.CHAT_UNREACHABLE.format(
+                    target=texts.esc(f"{target} {item.notice.target_id or ''}".strip()), error=texts.esc(error[:200]))
+                await self.outbox.add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
+                                                   dedup_key=f"unreachable:{item.id}"), now)
+        if report:
+            self.wake()
 
     # ---- rendering and sending ---------------------------------------------------------------
-    async def _send_text(self, chat_id: int, text: str, reply_markup: Any = None) -> Message:
+    async def _acquire(self, chat_id: int) -> None:
+        """Wait for the rate limiter; a long per-chat wait before anything of this notice went out
+        defers the notice instead of holding every other chat up."""
+        wait = self.limiter.delay(chat_id)
+        if wait > DEFER_OVER and self._parts_sent == 0:
+            raise Deferred(wait)
         await self.limiter.acquire(chat_id)
+        self._parts_sent += 1
+
+    async def _send_text(self, chat_id: int, text: str, reply_markup: Any = None) -> Message:
+        await self._acquire(chat_id)
         return await self.bot.send_message(chat_id, text, reply_markup=reply_markup)
 
     async def _send_media(self, chat_id: int, media: list[Media]) -> None:
         photos_videos = [m for m in media if m.kind in ("photo", "video")]
         others = [m for m in media if m.kind not in ("photo", "video")]
         if len(photos_videos) == 1:
-            await self.limiter.acquire(chat_id)
+            await self._acquire(chat_id)
             m = photos_videos[0]
             if m.kind == "photo":
                 await self.bot.send_photo(chat_id, m.file_id)
@@ -208,10 +268,10 @@ class Notifier:
                 group: list[InputMediaPhoto | InputMediaVideo] = [
                     InputMediaPhoto(media=m.file_id) if m.kind == "photo" else InputMediaVideo(media=m.file_id)
                     for m in photos_videos[start:start + 10]]
-                await self.limiter.acquire(chat_id)
+                await self._acquire(chat_id)
                 await self.bot.send_media_group(chat_id, group)  # type: ignore[arg-type]
         for m in others:
-            await self.limiter.acquire(chat_id)
+            await self._acquire(chat_id)
             await self.bot.send_document(chat_id, m.file_id)
 
     async def _department_chat(self, department_id: int | None) -> int:
@@ -269,7 +329,7 @@ class Notifier:
                              keyboards.department_card(case, a.department_id))
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> None:
-        await self.limiter.acquire(chat_id)
+        await self._acquire(chat_id)
         try:
             await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
         except TelegramBadRequest as exc:
@@ -319,7 +379,7 @@ class Notifier:
         caption = texts.PUBLISHED_TO_OPERATOR.format(
             number=case.number, kind=texts.KIND.get(str(payload.get("kind")), ""),
             link=texts.PUBLISHED_LINK.format(link=texts.esc(link)) if link else "")
-        await self.limiter.acquire(chat_id)
+        await self._acquire(chat_id)
         await self.bot.send_photo(chat_id, str(payload["file_id"]), caption=caption[: texts.CAPTION_LIMIT])
 
     async def _on_info_received(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
@@ -352,5 +412,60 @@ class Notifier:
             number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
             link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
             excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
+        msg = await self._send_text(head, text)
+        await self._remember(case, msg, "head")
+
+    # ---- reminders and escalations (bot/reminders.py) -----------------------------------------
+    async def _owner_chats(self, case: Case, deadline: Deadline) -> list[int]:
+        """Whoever owes the step: the operator's private chat, or the owing departments' chats."""
+        owner, dept_ids = who_owes(case, deadline)
+        if owner == Owner.OPERATOR:
+            return [case.operator_chat_id or case.operator_id]
+        return [await self._department_chat(d) for d in dept_ids]
+
+    def _deadline(self, case: Case, payload: dict[str, Any]) -> Deadline | None:
+        return next((d for d in case.deadlines if d.id == payload.get("deadline_id")), None)
+
+    async def _on_reminder(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        deadline = self._deadline(case, payload)
+        if deadline is None or not deadline.is_open:
+            return      # done meanwhile: nobody needs reminding
+        text = texts.REMINDER_TO_OWNER.format(
+            number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
+            due=texts.when(deadline.due_at.astimezone(self.tz)), late=texts.REMINDER_LATE if payload.get("late") else "")
+        for chat_id in await self._owner_chats(case, deadline):
+            msg = await self._send_text(chat_id, text)
+            await self._remember(case, msg, "reminder")
+
+    async def _on_expired(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        deadline = self._deadline(case, payload)
+        if deadline is None or not deadline.is_open:
+            return
+        text = texts.EXPIRED_TO_OWNER.format(number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
+                                             due=texts.when(deadline.due_at.astimezone(self.tz)))
+        for chat_id in await self._owner_chats(case, deadline):
+            msg = await self._send_text(chat_id, text)
+            await self._remember(case, msg, "expired")
+
+    async def _on_escalation(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        """cl. 6, 7, 21: a missed deadline in the head's chat, with the case, the department and who owes it."""
+        head = await self.access.head_chat_id()
+        if head is None:
+            raise PermanentFailure("no head chat configured")
+        deadline = self._deadline(case, payload)
+        rule = str(payload.get("rule", ""))
+        if deadline is not None:
+            owner, dept_ids = who_owes(case, deadline)
+            who = render.owner_text(case, owner, dept_ids)
+            due = deadline.due_at
+        else:
+            who, dept_ids, due = texts.CARD_OWNER_OPERATOR, [], datetime.fromisoformat(str(payload.get("due_at")))
+        names = [a.department_name for a in case.assignments if a.active or a.department_id in dept_ids]
+        text = texts.ESCALATION_TO_HEAD.format(
+            number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
+            rule=texts.RULE.get(rule, rule), due=texts.when(due.astimezone(self.tz)),
+            department=texts.esc(", ".join(names)) if names else texts.ESCALATION_NO_DEPARTMENT, owner=who,
+            link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+            excerpt=texts.esc(texts.excerpt(case.text, 800)) if case.text else texts.CARD_NO_TEXT)
         msg = await self._send_text(head, text)
         await self._remember(case, msg, "head")

@@ -340,3 +340,58 @@ def error_text(code: str, **details: object) -> str:
     return ERRORS.get(code, ERRORS["invalid_transition"])
 
 CHAT_UNREACHABLE = "⚠️ Не удаётся доставить сообщение ({target}): {error}. Проверьте, что бот есть в чате и не заблокирован."
+
+
+# ==== reminders, escalations, declared working days (bot/reminders.py, handlers/workday.py) ======
+REMINDER_TO_OWNER = (
+    "⏳ <b>Напоминание</b> по сообщению <b>{number}</b>: срок «{rule}» истекает {due}.{late}"
+)
+REMINDER_LATE = "\n⚠️ Напоминание запоздало: бот был недоступен, когда подошло его время."
+EXPIRED_TO_OWNER = (
+    "⏰ <b>Срок истёк</b> по сообщению <b>{number}</b>: «{rule}» — до {due}. Сделайте это как можно скорее."
+)
+ESCALATION_TO_HEAD = (
+    "⏰ <b>Просрочка по сообщению {number}</b> · {platform}\n"
+    "Срок «{rule}» истёк {due}.\n"
+    "Отдел: {department}\n"
+    "Отвечает: {owner}\n"
+    "{link}<blockquote>{excerpt}</blockquote>"
+)
+ESCALATION_NO_DEPARTMENT = "не назначен"
+UNREACHABLE_TARGET = {"operator": "оператор", "department": "отдел", "head": "глава", "admins": "администраторы",
+                      "chat": "чат", "case": "карточки сообщения", "owner": "ответственный"}
+
+WORKDAY_USAGE = (
+    "Объявить дату рабочей (п. 8 Положения): /workday ГГГГ-ММ-ДД — глава в своём чате или администратор.\n"
+    "Отменить: /workday -ГГГГ-ММ-ДД. Список: /workday"
+)
+WORKDAY_DECLARED = "Дата {day} объявлена рабочей: сроки и напоминания в этот день идут как в обычный рабочий."
+WORKDAY_UNDECLARED = "Дата {day} больше не объявлена рабочей."
+WORKDAY_ALREADY = "Дата {day} уже рабочая по календарю — объявлять не нужно."
+WORKDAY_NOT_DECLARED = "Дата {day} не была объявлена рабочей."
+WORKDAY_LIST_EMPTY = "Объявленных рабочих дат нет."
+WORKDAY_LIST = "Объявленные рабочие даты (п. 8):\n{days}"
+WORKDAY_ONLY_HEAD = "Объявить дату рабочей может глава администрации (в чате главы) или администратор."
+WORKDAY_PAST = "Дата {day} уже прошла."
+BAD_DATE = "Не понял дату «{value}». Пример: 2026-12-05 или 05.12.2026."
+CALENDAR_USAGE = (
+    "Календарь (администратор):\n"
+    "• /dayoff ГГГГ-ММ-ДД — региональный выходной; /dayoff -ГГГГ-ММ-ДД — отменить\n"
+    "• /workday_extra ГГГГ-ММ-ДД — дополнительный рабочий день; /workday_extra -ГГГГ-ММ-ДД — отменить\n"
+    "• /calendar — все изменения календаря"
+)
+CALENDAR_SAVED = "Сохранено: {what} {day}."
+CALENDAR_REMOVED = "Удалено: {what} {day}."
+CALENDAR_NOTHING = "{what} {day} в календаре нет."
+CALENDAR_WHAT = {"regional_days_off": "региональный выходной", "extra_working_days": "дополнительный рабочий день",
+                 "declared_working_days": "объявленная рабочая дата", "extra_shortened_days": "сокращённый день"}
+CALENDAR_SHOW = "<b>Изменения календаря</b> ({path}):\n{items}"
+CALENDAR_SHOW_LINE = "• {what}: {days}"
+CALENDAR_SHOW_NONE = "нет"
+CALENDAR_FILE_ERROR = "Не удалось сохранить календарь: {error}"
+EVENT.update({
+    "deadline_missed": "срок истёк",
+    "workday_declared": "дата объявлена рабочей",
+    "workday_undeclared": "отменена рабочая дата",
+    "calendar_changed": "изменён календарь",
+})

@@ -8,6 +8,8 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Fresh Routers for one Dispatcher (see handlers.spec)."""
     from handlers import admin, common, department, errors, operator
+    from handlers import workday
 
-    specs = [errors.router, common.router, admin.router, operator.router, department.router, common.fallback]
+    specs = [errors.router, common.router, admin.router, operator.router, department.router,
+             workday.router, common.fallback]
     return [spec.build() for spec in specs]

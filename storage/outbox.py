@@ -69,9 +69,19 @@ class OutboxRepository:
     async def mark_sent(self, conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
         await conn.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", (ts(now), item_id))
 
-    async def retry_later(self, conn: aiosqlite.Connection, item_id: int, at: datetime, error: str) -> None:
-        await conn.execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",
-                           (ts(at), error[:500], item_id))
+    async def retry_later(self, conn: aiosqlite.Connection, item_id: int, at: datetime, error: str,
+                          *, count: bool = True) -> None:
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + ?, error = ? WHERE id = ?",
+                           (ts(at), int(count), error[:500], item_id))
+
+    async def defer(self, conn: aiosqlite.Connection, item_id: int, at: datetime) -> None:
+        """Not an attempt: the sender chose to send it later (a chat's own rate limit)."""
+        await conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (ts(at), item_id))
+
+    async def by_dedup(self, conn: aiosqlite.Connection, dedup_key: str) -> dict[str, Any] | None:
+        async with conn.execute("SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
 
     async def mark_failed(self, conn: aiosqlite.Connection, item_id: int, now: datetime, error: str) -> None:
         await conn.execute("UPDATE outbox SET failed_at = ?, attempts = attempts + 1, error = ? WHERE id = ?",

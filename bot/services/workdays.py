@@ -1,0 +1,108 @@
+"""Calendar edits from the bot: declared working days (cl. 8), regional days off, extra working days.
+
+The calendar overrides file (``CALENDAR_PATH``) stays the one place these days live: every change
+re-reads it, changes one date, writes it atomically, swaps the running calendar's overrides and is
+audited (``events`` with ``case_id`` NULL). Reminder moments are then recomputed (``on_change``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.domain.errors import AccessDenied, ValidationFailed
+from bot.domain.model import Actor, Role
+from deadlines.calendar import CalendarOverrides, WorkCalendar
+from storage.db import Database
+from storage.events import EventRepository
+
+DECLARED = "declared_working_days"
+DAY_OFF = "regional_days_off"
+EXTRA_WORKING = "extra_working_days"
+FIELDS = (DECLARED, DAY_OFF, EXTRA_WORKING, "extra_shortened_days")
+
+_DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})\s*$")
+
+
+def parse_day(text: str) -> date:
+    """``2026-12-05`` or ``05.12.2026``; ValueError otherwise."""
+    m = _DATE_RE.match(text or "")
+    if not m:
+        raise ValueError(text)
+    value = m.group(1)
+    if "-" in value:
+        return date.fromisoformat(value)
+    return datetime.strptime(value, "%d.%m.%Y").date()
+
+
+class WorkdayService:
+    def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar, path: Path | str,
+                 on_change: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.calendar = calendar
+        self.path = Path(path)
+        self.on_change = on_change
+        self.events = EventRepository()
+        self._lock = asyncio.Lock()
+
+    def overrides(self) -> CalendarOverrides:
+        return self.calendar.overrides
+
+    def declared(self) -> list[date]:
+        return sorted(self.calendar.overrides.declared_working_days)
+
+    @staticmethod
+    def may_declare(actor: Actor | None) -> bool:
+        """cl. 8: by the head's decision (in the head's chat), or an administrator."""
+        return actor is not None and actor.role in (Role.HEAD, Role.ADMIN)
+
+    async def declare(self, actor: Actor, day: date, *, remove: bool = False) -> bool:
+        """Declare ``day`` working for this process (or withdraw it); False when nothing changed."""
+        if not self.may_declare(actor):
+            raise AccessDenied("admin_only")
+        if not remove:
+            if day < self.clock.now().astimezone(self.calendar.tz).date():
+                raise ValidationFailed("date_in_past")
+            if day not in self.calendar.overrides.declared_working_days and self.calendar.is_working_day(day):
+                raise ValidationFailed("already_working")
+        return await self._change(actor, DECLARED, day, remove=remove,
+                                  kind="workday_undeclared" if remove else "workday_declared")
+
+    async def edit(self, actor: Actor, field: str, day: date, *, remove: bool = False) -> bool:
+        """Administrators edit regional days off and extra working days."""
+        if actor.role != Role.ADMIN:
+            raise AccessDenied("admin_only")
+        if field not in FIELDS:
+            raise ValidationFailed("validation")
+        return await self._change(actor, field, day, remove=remove, kind="calendar_changed")
+
+    async def _change(self, actor: Actor, field: str, day: date, *, remove: bool, kind: str) -> bool:
+        async with self._lock:
+            # The file is the truth (an administrator may have edited it by hand since the start).
+            current = CalendarOverrides.load(self.path) if self.path.exists() else copy.deepcopy(
+                self.calendar.overrides)
+            days: set[date] = getattr(current, field)
+            if (day in days) != remove:
+                return False
+            if remove:
+                days.discard(day)
+            else:
+                days.add(day)
+            current.save(self.path)
+            self.calendar.overrides = current      # the setter drops the calendar's caches
+            now = self.clock.now()
+            async with self.db.transaction() as conn:
+                await self.events.append(conn, case_id=None, at=now, actor_id=actor.user_id,
+                                         actor_role=actor.role.value, kind=kind,
+                                         payload={"field": field, "date": day.isoformat(),
+                                                  "action": "remove" if remove else "add",
+                                                  "actor_name": actor.name})
+        if self.on_change is not None:
+            await self.on_change()
+        return True

@@ -1,0 +1,100 @@
+"""/workday (cl. 8: the head or an admin declares a date working), /dayoff, /workday_extra, /calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot import texts
+from bot.domain.errors import AccessDenied, ValidationFailed
+from bot.domain.model import Actor, Role
+from bot.services.workdays import DAY_OFF, DECLARED, EXTRA_WORKING, FIELDS, WorkdayService, parse_day
+from handlers.middlewares import HasRole
+from handlers.spec import RouterSpec
+
+router = RouterSpec("workday")
+
+
+def _day_text(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _parse(arg: str) -> tuple[date, bool]:
+    """``2026-12-05`` adds, ``-2026-12-05`` removes; ValueError when it is not a date."""
+    arg = arg.strip()
+    remove = arg.startswith("-")
+    return parse_day(arg.removeprefix("-").strip()), remove
+
+
+@router.message(Command("workday"), HasRole(Role.HEAD, Role.ADMIN, Role.OPERATOR))
+async def workday(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
+    arg = (command.args or "").strip()
+    if not arg:
+        days = workdays.declared()
+        await message.answer(texts.WORKDAY_LIST.format(days="\n".join(f"• {_day_text(d)}" for d in days))
+                             if days else texts.WORKDAY_LIST_EMPTY + "\n\n" + texts.WORKDAY_USAGE)
+        return
+    if not workdays.may_declare(actor):
+        await message.answer(texts.WORKDAY_ONLY_HEAD)
+        return
+    try:
+        day, remove = _parse(arg)
+    except ValueError:
+        await message.answer(texts.BAD_DATE.format(value=texts.esc(arg[:40])) + "\n" + texts.WORKDAY_USAGE)
+        return
+    try:
+        changed = await workdays.declare(actor, day, remove=remove)
+    except AccessDenied:
+        await message.answer(texts.WORKDAY_ONLY_HEAD)
+        return
+    except ValidationFailed as exc:
+        await message.answer((texts.WORKDAY_PAST if exc.code == "date_in_past" else texts.WORKDAY_ALREADY)
+                             .format(day=_day_text(day)))
+        return
+    except (OSError, ValueError) as exc:
+        await message.answer(texts.CALENDAR_FILE_ERROR.format(error=texts.esc(str(exc)[:300])))
+        return
+    if remove:
+        await message.answer((texts.WORKDAY_UNDECLARED if changed else texts.WORKDAY_NOT_DECLARED)
+                             .format(day=_day_text(day)))
+    else:
+        await message.answer(texts.WORKDAY_DECLARED.format(day=_day_text(day)))
+
+
+@router.message(Command("dayoff", "workday_extra", "calendar"), HasRole(Role.ADMIN))
+async def calendar_edit(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
+    arg = (command.args or "").strip()
+    if command.command == "calendar" or not arg:
+        o = workdays.overrides()
+        lines = [texts.CALENDAR_SHOW_LINE.format(
+            what=texts.CALENDAR_WHAT[f],
+            days=", ".join(_day_text(d) for d in sorted(getattr(o, f))) or texts.CALENDAR_SHOW_NONE)
+            for f in FIELDS]
+        await message.answer(texts.CALENDAR_SHOW.format(path=texts.esc(workdays.path.name), items="\n".join(lines))
+                             + "\n\n" + texts.CALENDAR_USAGE)
+        return
+    field = DAY_OFF if command.command == "dayoff" else EXTRA_WORKING
+    try:
+        day, remove = _parse(arg)
+    except ValueError:
+        await message.answer(texts.BAD_DATE.format(value=texts.esc(arg[:40])) + "\n" + texts.CALENDAR_USAGE)
+        return
+    try:
+        changed = await workdays.edit(actor, field, day, remove=remove)
+    except (OSError, ValueError) as exc:
+        await message.answer(texts.CALENDAR_FILE_ERROR.format(error=texts.esc(str(exc)[:300])))
+        return
+    what = texts.CALENDAR_WHAT[field]
+    template = texts.CALENDAR_NOTHING if not changed else texts.CALENDAR_REMOVED if remove else texts.CALENDAR_SAVED
+    await message.answer(template.format(what=what.capitalize() if not changed else what, day=_day_text(day)))
+
+
+@router.message(Command("dayoff", "workday_extra", "calendar"))
+async def calendar_not_admin(message: Message, actor: Actor | None) -> None:
+    if actor is not None:
+        await message.answer(texts.ADMIN_ONLY)
+
+
+__all__ = ["router", "DECLARED"]
