@@ -1,0 +1,256 @@
+"""Reminders and escalations on a real SQLite database with the injected clock (time never sleeps).
+
+`simulate` plays the scheduler: it jumps the clock to the next due moment the service reports and runs
+what is due, exactly what the one APScheduler date job does in production.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.model import Actor, DraftKind, Role
+from bot.reminders import ReminderScheduler, ReminderService
+from bot.services.access import AccessService
+from bot.services.cases import CaseService, NewPost
+from bot.services.workdays import WorkdayService
+from deadlines.calendar import WorkCalendar
+from deadlines.rules import Deadlines
+from storage.codec import dt_req
+from storage.db import Database
+from tests.conftest import ADMIN_ID, MSK, msk
+
+HEAD = Actor(7, Role.HEAD, "Глава")
+
+
+@pytest.fixture
+def reminders(db: Database, deadlines: Deadlines, clock: FakeClock) -> ReminderService:
+    return ReminderService(db, deadlines, clock)
+
+
+def executor(dept_id: int) -> Actor:
+    return Actor(200 + dept_id, Role.EXECUTOR, f"Исполнитель {dept_id}", department_id=dept_id)
+
+
+async def new_case(cases: CaseService, operator: Actor, clock: FakeClock, text: str = "Во дворе яма") -> int:
+    post = NewPost(platform="vk", text=text, operator_id=operator.user_id, detected_at=clock.now())
+    case = (await cases.register(post, operator)).case
+    assert case.id is not None
+    return case.id
+
+
+async def simulate(svc: ReminderService, clock: FakeClock, until: datetime) -> None:
+    """Advance the clock from one due moment to the next, running what is due, up to ``until``."""
+    while True:
+        await svc.plan()
+        nxt = await svc.next_due()
+        if nxt is None or nxt > until:
+            clock.set(until)
+            return
+        clock.set(max(nxt, clock.now()))
+        await svc.run_due()
+
+
+async def queued(db: Database, *kinds: str) -> list[tuple[str, str, str, int]]:
+    """(local time HH:MM dd.mm, kind, rule, case id) of queued reminder notices, in order."""
+    kinds = kinds or ("reminder", "expired", "escalation")
+    rows = await db.fetchall(
+        f"SELECT kind, created_at, payload, case_id FROM outbox WHERE kind IN ({','.join('?' * len(kinds))}) "
+        "ORDER BY id", kinds)
+    import json
+
+    return [(dt_req(r["created_at"]).astimezone(MSK).strftime("%d.%m %H:%M"), r["kind"],
+             json.loads(r["payload"])["rule"], r["case_id"]) for r in rows]
+
+
+async def test_a_working_day_of_several_cases(db: Database, cases: CaseService, access: AccessService,
+                                              operator: Actor, clock: FakeClock, reminders: ReminderService,
+                                              calendar: WorkCalendar) -> None:
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    clock.set(msk(2026, 12, 1, 9, 0))                      # Tuesday
+    a = await new_case(cases, operator, clock, "Яма во дворе")
+    await simulate(reminders, clock, msk(2026, 12, 1, 9, 25))
+    await cases.route(a, operator, [dept])                  # in time: no expiry for the route
+    await simulate(reminders, clock, msk(2026, 12, 1, 9, 40))
+    await cases.accept(a, executor(dept))                   # decline clock closed, draft clock runs
+    await simulate(reminders, clock, msk(2026, 12, 1, 12, 40))
+    b = await new_case(cases, operator, clock, "Не горит фонарь")   # 20 minutes before lunch
+    await simulate(reminders, clock, msk(2026, 12, 1, 16, 30))
+    c = await new_case(cases, operator, clock, "Мусор не вывезен")  # late afternoon
+    await simulate(reminders, clock, msk(2026, 12, 1, 16, 40))
+    await cases.route(c, operator, [dept])
+    await simulate(reminders, clock, msk(2026, 12, 2, 12, 0))
+
+    log = await queued(db)
+    assert log == [
+        ("01.12 09:20", "reminder", "route", a),        # 2/3 of 30 min, to the operator
+        ("01.12 10:28", "reminder", "draft", a),        # draft due 11:00 (answer − 1 h): 2/3 of 95 min
+        ("01.12 11:00", "reminder", "answer", a),       # 2/3 of 3 working hours
+        ("01.12 11:00", "expired", "draft", a),         # the department missed the draft (cl. 13)
+        ("01.12 12:00", "expired", "answer", a),        # cl. 6 missed …
+        ("01.12 12:00", "escalation", "answer", a),     # … and the head hears of it
+        ("01.12 14:00", "reminder", "route", b),        # 13:00 is lunch: after it, not during it
+        ("01.12 14:10", "expired", "route", b),         # route misses are not escalated by default
+        ("01.12 15:40", "reminder", "answer", b),
+        ("01.12 16:40", "expired", "answer", b),
+        ("01.12 16:40", "escalation", "answer", b),
+        ("01.12 17:00", "reminder", "decline", c),      # routed 16:40 (before its route reminder)
+        ("01.12 17:10", "expired", "decline", c),
+        ("01.12 17:53", "reminder", "draft", c),        # 73 of its 110 working minutes
+        ("02.12 09:30", "reminder", "answer", c),       # nothing at night: 90 min today, 30 tomorrow
+        ("02.12 09:30", "expired", "draft", c),
+        ("02.12 10:30", "expired", "answer", c),
+        ("02.12 10:30", "escalation", "answer", c),
+    ]
+    for when, _, _, _ in log:                                # nobody woken at night or at lunch
+        moment = datetime.strptime(f"2026.{when}", "%Y.%d.%m %H:%M").replace(tzinfo=MSK)
+        assert calendar.is_working_time(moment), when
+    keys = [r["dedup_key"] for r in await db.fetchall("SELECT dedup_key FROM outbox WHERE dedup_key IS NOT NULL")]
+    assert len(keys) == len(set(keys))
+
+
+async def test_cl6_missed_answer_goes_to_the_head(db: Database, cases: CaseService, access: AccessService,
+                                                  operator: Actor, clock: FakeClock,
+                                                  reminders: ReminderService) -> None:
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await new_case(cases, operator, clock)          # Tuesday 10:00: answer due 13:00
+    await cases.route(case_id, operator, [dept])
+    await cases.accept(case_id, executor(dept))
+    await simulate(reminders, clock, msk(2026, 12, 1, 13, 5))
+    row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'escalation'")
+    assert row is not None and row["target_kind"] == "head" and row["dedup_key"].startswith("escalation:")
+    events = [e.kind for e in await cases.history(case_id)]
+    assert "deadline_missed" in events
+
+
+async def test_cl7_missed_final_answer_goes_to_the_head(db: Database, cases: CaseService, access: AccessService,
+                                                        operator: Actor, clock: FakeClock,
+                                                        reminders: ReminderService) -> None:
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await new_case(cases, operator, clock)
+    await cases.route(case_id, operator, [dept])
+    ex = executor(dept)
+    await cases.accept(case_id, ex)
+    cases.find_profanity = lambda text: []                    # cl. 19 is tested elsewhere
+    await cases.submit_draft(case_id, ex, DraftKind.INTERMEDIATE, "Проверяем, ответим завтра", [])
+    await cases.approve(case_id, operator)
+    await cases.publish(case_id, ex, "file-1", "u-1")          # final due: end of the next working day
+    await simulate(reminders, clock, msk(2026, 12, 3, 9, 0))
+    rows = await queued(db, "escalation")
+    assert [(t, r) for t, _, r, _ in rows] == [("02.12 18:00", "final")]
+
+
+async def test_escalated_rules_are_configurable(db: Database, cases: CaseService, operator: Actor,
+                                                clock: FakeClock, deadlines: Deadlines) -> None:
+    svc = ReminderService(db, deadlines, clock, escalate={"route", "answer", "final"})
+    await new_case(cases, operator, clock)
+    await simulate(svc, clock, msk(2026, 12, 1, 10, 35))
+    assert [r for _, _, r, _ in await queued(db, "escalation")] == ["route"]
+
+
+async def test_closed_step_is_not_reminded(db: Database, cases: CaseService, access: AccessService,
+                                           operator: Actor, clock: FakeClock, reminders: ReminderService) -> None:
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await new_case(cases, operator, clock)
+    clock.set(msk(2026, 12, 1, 10, 5))
+    await cases.route(case_id, operator, [dept])
+    await simulate(reminders, clock, msk(2026, 12, 1, 10, 45))
+    assert ("reminder", "route") not in {(k, r) for _, k, r, _ in await queued(db)}
+
+
+async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Path, deadlines: Deadlines,
+                                                                    clock: FakeClock, operator: Actor) -> None:
+    path = tmp_path / "restart.sqlite3"
+    db = await Database.open(path)
+    cases = CaseService(db, deadlines, clock)
+    clock.set(msk(2026, 12, 1, 10, 0))
+    await new_case(cases, operator, clock)                    # route reminder 10:20, expiry 10:30
+    first = ReminderScheduler(ReminderService(db, deadlines, clock), clock)
+    await first.start()
+    assert first.next_run == msk(2026, 12, 1, 10, 20)
+    assert first.scheduler.get_job(ReminderScheduler.JOB_ID) is not None
+    await first.stop()
+    await db.close()                                          # the process dies at 10:10 …
+
+    clock.set(msk(2026, 12, 1, 10, 25))                       # … and comes back at 10:25
+    db = await Database.open(path)
+    second = ReminderScheduler(ReminderService(db, deadlines, clock), clock)
+    result = await second.start()                             # rebuild + catch-up
+    assert result.reminders == 1
+    row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'reminder'")
+    assert row is not None and '"late": true' in row["payload"]
+    assert second.next_run == msk(2026, 12, 1, 10, 30)
+    assert (await second.tick()).queued == 0                  # nothing twice
+    # even if the database lost the mark, the outbox dedup key keeps it once
+    await db.execute("UPDATE deadlines SET reminded_at = NULL")
+    assert (await second.service.run_due()).reminders == 0
+    assert (await db.fetchone("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'"))[0] == 1  # type: ignore[index]
+    await second.stop()
+    await db.close()
+
+
+async def test_catch_up_at_night_waits_for_the_morning(db: Database, cases: CaseService, operator: Actor,
+                                                       clock: FakeClock, reminders: ReminderService) -> None:
+    clock.set(msk(2026, 12, 1, 17, 0))
+    await new_case(cases, operator, clock)                    # route reminder 17:20
+    await reminders.plan()
+    clock.set(msk(2026, 12, 1, 23, 0))                        # the bot was down until 23:00
+    result = await reminders.run_due()
+    assert result.deferred and result.queued == 0
+    assert await reminders.next_due() == msk(2026, 12, 2, 9, 0)
+    clock.set(msk(2026, 12, 2, 9, 0))
+    result = await reminders.run_due()
+    assert result.expired == 1 and result.reminders == 0      # the route expired at 17:30: no stale reminder
+
+
+async def test_urgent_replans_the_answer(db: Database, cases: CaseService, operator: Actor, clock: FakeClock,
+                                         reminders: ReminderService) -> None:
+    case_id = await new_case(cases, operator, clock)          # 10:00: answer 13:00, reminder 12:00
+    await reminders.plan()
+    await cases.set_urgent(case_id, operator, True)           # answer 12:00, reminder at 2/3 of 2 h = 11:20
+    assert await reminders.plan() >= 1
+    row = await db.fetchone("SELECT remind_at FROM deadlines WHERE rule = 'answer' AND closed_at IS NULL")
+    assert row is not None and dt_req(row[0]) == msk(2026, 12, 1, 11, 20)
+
+
+async def test_cl8_declared_working_saturday(tmp_path: Path, db: Database, cases: CaseService, operator: Actor,
+                                             clock: FakeClock, deadlines: Deadlines,
+                                             reminders: ReminderService) -> None:
+    replanned: list[bool] = []
+
+    async def on_change() -> None:
+        replanned.append(True)
+        await reminders.plan(full=True)
+
+    workdays = WorkdayService(db, clock, deadlines.calendar, tmp_path / "calendar.json", on_change=on_change)
+    clock.set(msk(2026, 12, 4, 12, 0))                        # Friday
+    assert await workdays.declare(HEAD, date(2026, 12, 5))
+    assert replanned and workdays.declared() == [date(2026, 12, 5)]
+    assert '"2026-12-05"' in (tmp_path / "calendar.json").read_text()
+    clock.set(msk(2026, 12, 4, 17, 40))
+    await new_case(cases, operator, clock)                    # route due Saturday 09:10
+    await simulate(reminders, clock, msk(2026, 12, 7, 12, 0))
+    log = await queued(db)
+    assert [(t, k, r) for t, k, r, _ in log][:2] == [("05.12 09:00", "reminder", "route"),
+                                                     ("05.12 09:10", "expired", "route")]
+    history = await db.fetchall("SELECT kind, case_id, actor_role FROM events WHERE kind = 'workday_declared'")
+    assert [(r["kind"], r["case_id"], r["actor_role"]) for r in history] == [("workday_declared", None, "head")]
+
+
+async def test_cl8_only_head_or_admin_declares(tmp_path: Path, db: Database, clock: FakeClock,
+                                               deadlines: Deadlines) -> None:
+    from bot.domain.errors import AccessDenied, ValidationFailed
+
+    workdays = WorkdayService(db, clock, deadlines.calendar, tmp_path / "calendar.json")
+    with pytest.raises(AccessDenied):
+        await workdays.declare(Actor(100, Role.OPERATOR), date(2026, 12, 5))
+    with pytest.raises(ValidationFailed):
+        await workdays.declare(HEAD, date(2026, 12, 2))       # Wednesday is already working
+    assert await workdays.edit(Actor(ADMIN_ID, Role.ADMIN), "regional_days_off", date(2026, 12, 2))
+    assert not deadlines.calendar.is_working_day(date(2026, 12, 2))
+    assert await workdays.edit(Actor(ADMIN_ID, Role.ADMIN), "regional_days_off", date(2026, 12, 2), remove=True)
+    assert deadlines.calendar.is_working_day(date(2026, 12, 2))
+
