@@ -395,3 +395,103 @@ EVENT.update({
     "workday_undeclared": "отменена рабочая дата",
     "calendar_changed": "изменён календарь",
 })
+
+
+# ==== reports, KPIs, digests, surges and incidents (bot/services/reports.py, surges.py, handlers/reports.py) ====
+PLATFORM_NAME = {"vk": "ВКонтакте", "ok": "Одноклассники", "telegram": "Telegram", "instagram": "Instagram",
+                 "facebook": "Facebook", "youtube": "YouTube", "dzen": "Дзен", "rutube": "Rutube",
+                 "max": "MAX", "whatsapp": "WhatsApp", "twitter": "X (Twitter)", "forum": "Форум",
+                 "blog": "Блог", "reviews": "Сайт отзывов", "other": "Другое"}
+NO_DEPARTMENT = "Не направлено"
+REPORT_USAGE = (
+    "Не понял период «{value}». Примеры: /report today · /report week · /report month · "
+    "/report 2026-11 · /report 01.11.2026-15.11.2026"
+)
+REPORT_PREPARING = "Готовлю отчёт за {period}…"
+REPORT_SUMMARY = (
+    "📊 <b>Отчёт за {period}</b>\n"
+    "Поступило: <b>{received}</b> (из них 59-ФЗ и не требующих реакции: {out_of_scope})\n"
+    "Отвечено: <b>{answered}</b>, в срок: <b>{on_time}</b>\n"
+    "Просрочено: <b>{overdue}</b> (закрыто с опозданием: {closed_late}, открыто с истёкшим сроком: "
+    "{open_overdue})\n"
+    "Доля в срок: <b>{share}</b>\n"
+    "Время ответа (рабочее): среднее {mean}, медиана {median}\n"
+    "С промежуточным ответом: {intermediate}\n"
+    "Возвратов на доработку на проект: {returns}\n"
+    "«Не наша компетенция»: {declines}"
+)
+REPORT_DEPARTMENTS_TITLE = "\n\n<b>По отделам</b> (поступило · в срок · просрочено · доля в срок):"
+REPORT_LINE = "\n• {name}: {received} · {on_time} · {overdue} · {share}"
+REPORT_XLSX_CAPTION = "Отчёт за {period}: сообщения со всеми сроками, отделы, площадки."
+REPORT_PNG_CAPTION = "Сообщения по дням и доля ответов в срок по отделам за {period}."
+REPORT_FAILED = "Не удалось подготовить отчёт. Попробуйте позже или выберите период короче."
+REPORT_NOT_ALLOWED = "Отчёты доступны операторам, администраторам и в чате главы."
+NO_VALUE = "—"
+MINUTES_SHORT = "{h} ч {m:02d} мин"
+MINUTES_ONLY = "{m} мин"
+PERIOD_DAY = "{day}"
+PERIOD_RANGE = "{start} — {end}"
+
+XLSX_SHEET_SUMMARY = "Итоги"
+XLSX_SHEET_CASES = "Сообщения"
+XLSX_SHEET_DEADLINES = "Сроки"
+XLSX_SHEET_DEPARTMENTS = "Отделы"
+XLSX_SHEET_PLATFORMS = "Площадки"
+XLSX_KPI_HEADERS = ("Поступило", "Вне процесса (59-ФЗ, без реакции)", "Отвечено", "Отвечено в срок",
+                    "Закрыто с опозданием", "Открыто с истёкшим сроком", "Просрочено всего", "Доля в срок",
+                    "Среднее время ответа, раб. мин", "Медиана времени ответа, раб. мин",
+                    "Доля с промежуточным ответом", "Проектов", "Возвратов на доработку",
+                    "Возвратов на проект", "«Не наша компетенция»", "Общественно значимых")
+XLSX_DEPARTMENT = "Отдел"
+XLSX_PLATFORM = "Площадка"
+XLSX_TOTAL = "Всего"
+XLSX_CASE_HEADERS = ("Номер", "Площадка", "Обнаружено", "Статус", "Отделы", "Срочно", "Общественно значимое",
+                     "Закрыто", "Ответ в срок", "Ссылка", "Текст")
+XLSX_DEADLINE_HEADERS = ("Номер", "Срок", "Отвечает", "Начало", "Срок до", "Выполнено", "Итог")
+XLSX_OUTCOME = {"met": "в срок", "missed": "просрочено", "cancelled": "не потребовалось", None: "открыт",
+                "overdue": "открыт, срок истёк"}
+XLSX_OWNER_OPERATOR = "оператор"
+XLSX_YES = "да"
+XLSX_NO = "нет"
+XLSX_SUMMARY_PERIOD = "Период"
+XLSX_SUMMARY_GENERATED = "Сформирован"
+CHART_DAILY_TITLE = "Сообщения по дням"
+CHART_DEPT_TITLE = "Доля ответов в срок по отделам, %"
+CHART_ON_TIME = "в срок"
+CHART_LATE = "с просрочкой"
+CHART_OPEN = "в работе"
+CHART_NO_DATA = "нет данных"
+
+DIGEST_MORNING_TITLE = "☀️ <b>Сводка на утро</b> · {period}"
+DIGEST_EVENING_TITLE = "🌆 <b>Сводка за день</b> · {period}"
+DIGEST_TOTALS = ("\nПоступило: <b>{received}</b> · отвечено: <b>{answered}</b> (в срок: {on_time}) · "
+                 "просрочено: <b>{overdue}</b> · в работе: {open}")
+DIGEST_OVERDUE_TITLE = "\n\n⏰ <b>Просрочено сейчас</b> ({count}):"
+DIGEST_OVERDUE_LINE = "\n• <b>{number}</b> · {platform} · «{rule}» до {due} — {owner}"
+DIGEST_OVERDUE_MORE = "\n… и ещё {more}"
+DIGEST_NO_OVERDUE = "\n\n✅ Просроченных сообщений нет."
+DIGEST_SIGNIFICANT_TITLE = "\n\n❗ <b>Общественно значимые в работе</b> ({count}):"
+DIGEST_SIGNIFICANT_LINE = "\n• <b>{number}</b> · {platform}: {excerpt}"
+DIGEST_OWNER_OPERATOR = "оператор"
+
+SURGE_ALERT = (
+    "⚡ <b>Повышенная социальная активность</b> (п. 21)\n"
+    "{count} сообщений за короткое время {reason}.\n{posts}\n"
+    "Оператор может объединить их в один инцидент: один ответ, опубликованный под каждым сообщением."
+)
+SURGE_REASON = {"link": "об одной публикации: {topic}", "address": "об одном адресе: {topic}",
+                "topic": "на одну тему ({department}): {topic}"}
+SURGE_POST_LINE = "• <b>{number}</b> · {platform} · {at}: {excerpt}"
+INCIDENT_MERGED = "Объединено в инцидент: {numbers}. Ответ готовится по сообщению {lead}."
+INCIDENT_ANSWER_READY = "Ответ по инциденту {lead} согласован: опубликуйте его под каждым сообщением: {numbers}."
+ERRORS.update({
+    "incident_needs_two": "Для инцидента нужно не меньше двух сообщений.",
+    "incident_case_closed": "Сообщение уже закрыто — его нельзя объединить.",
+    "incident_exists": "Сообщение уже входит в инцидент.",
+    "incident_not_found": "Инцидент не найден.",
+})
+EVENT.update({
+    "surge_detected": "повышенная активность: сообщено главе",
+    "incident_merged": "объединено в инцидент",
+    "incident_answer": "согласован ответ инцидента",
+})

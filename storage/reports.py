@@ -1,0 +1,415 @@
+"""KPI SQL (docs/kpi.md), surges and incidents: parameterised queries over the cases of a period.
+
+A period is ``[start, end)`` in UTC ISO text (``storage.codec.ts``), compared as text: the stored
+format is sortable. ``now`` decides which open deadlines are already past due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.codec import dt, dt_req, ts
+
+# Rules whose miss makes the answer to the citizen late: cl. 6 (answer) and cl. 7 (final).
+ANSWER_RULES = ("answer", "final")
+OUT_OF_SCOPE = ("excluded", "dismissed")
+TERMINAL = ("closed", "excluded", "dismissed")
+
+
+@dataclass
+class KpiRow:
+    """Counts of one slice (the total, one department or one platform); see docs/kpi.md."""
+
+    dim: str                      # total | department | platform
+    key: str | int | None         # department id (None: not routed) or platform name
+    received: int = 0
+    out_of_scope: int = 0
+    answered: int = 0
+    on_time: int = 0
+    closed_late: int = 0
+    open_overdue: int = 0
+    open: int = 0
+    intermediate: int = 0
+    drafts: int = 0
+    returns: int = 0
+    declines: int = 0
+    significant: int = 0
+    minutes: list[float] = field(default_factory=list)   # working minutes to the first publication
+
+    @property
+    def overdue(self) -> int:
+        return self.closed_late + self.open_overdue
+
+    @property
+    def in_scope(self) -> int:
+        return self.received - self.out_of_scope
+
+    @property
+    def on_time_share(self) -> float | None:
+        denominator = self.answered + self.open_overdue
+        return self.on_time / denominator if denominator else None
+
+    @property
+    def intermediate_share(self) -> float | None:
+        return self.intermediate / self.in_scope if self.in_scope else None
+
+    @property
+    def returns_per_draft(self) -> float | None:
+        return self.returns / self.drafts if self.drafts else None
+
+
+# One materialised pass over the period's cases; every slice is aggregated from it.
+_CASE_FLAGS = """
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.platform, c.significant,
+           c.status IN ('excluded', 'dismissed') AS out_of_scope,
+           c.status = 'closed' AS closed,
+           c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
+           EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
+           EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
+               AS intermediate,
+           (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info') AS drafts,
+           (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info'
+                                          AND r.decision = 'returned') AS returns
+    FROM cases c
+    WHERE c.detected_at >= :start AND c.detected_at < :end
+)
+"""
+
+_AGG = """
+    COUNT(*) AS received,
+    COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
+    COALESCE(SUM(c.closed), 0) AS answered,
+    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,
+    COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
+    COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
+    COALESCE(SUM(c.open_), 0) AS open,
+    COALESCE(SUM(c.intermediate AND NOT c.out_of_scope), 0) AS intermediate,
+    COALESCE(SUM(c.drafts), 0) AS drafts,
+    COALESCE(SUM(c.returns), 0) AS returns,
+    COALESCE(SUM(c.significant), 0) AS significant,
+    0 AS declines
+"""
+
+KPI_SQL = _CASE_FLAGS + f"""
+SELECT 'total' AS dim, NULL AS key, {_AGG} FROM c
+UNION ALL
+SELECT 'platform', c.platform, {_AGG} FROM c GROUP BY c.platform
+UNION ALL
+SELECT 'department', cd.department_id, {_AGG}
+FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
+GROUP BY cd.department_id
+UNION ALL
+SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
+FROM c JOIN case_departments x ON x.case_id = c.id AND x.state = 'declined'
+GROUP BY x.department_id
+"""
+
+# Time to the first public reaction (any publication) of the period's cases in scope.
+ANSWER_TIMES_SQL = """
+SELECT c.id, c.platform, c.detected_at, MIN(p.published_at) AS first_at,
+       (SELECT group_concat(cd.department_id) FROM case_departments cd
+        WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
+FROM cases c JOIN publications p ON p.case_id = c.id
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+GROUP BY c.id
+"""
+
+DAILY_SQL = """
+SELECT substr(c.detected_at, 1, 10) AS day_utc, c.detected_at,
+       c.status = 'closed' AS closed,
+       EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+               AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
+       c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_
+FROM cases c
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+"""
+
+
+@dataclass
+class AnswerTime:
+    case_id: int
+    platform: str
+    detected_at: datetime
+    first_at: datetime
+    department_ids: list[int]
+
+
+@dataclass
+class DeadlineLine:
+    rule: str
+    owner: str
+    department_id: int | None
+    started_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+
+
+@dataclass
+class CaseLine:
+    """One case of the period for the XLSX export, with all its deadlines."""
+
+    id: int
+    number: str
+    platform: str
+    status: str
+    detected_at: datetime
+    closed_at: datetime | None
+    link: str | None
+    text: str
+    urgent: bool
+    significant: bool
+    departments: list[str]
+    deadlines: list[DeadlineLine] = field(default_factory=list)
+
+
+@dataclass
+class OverdueLine:
+    case_id: int
+    number: str
+    platform: str
+    text: str
+    rule: str
+    due_at: datetime
+    department_id: int | None
+    department_name: str | None
+    multi: bool
+    active_departments: str | None
+
+
+@dataclass
+class SurgeCandidate:
+    id: int
+    number: str
+    platform: str
+    text: str
+    link_norm: str | None
+    detected_at: datetime
+    department_ids: list[int]
+
+
+def _period(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+    return {"start": ts(start), "end": ts(end), "now": ts(now)}
+
+
+def _ids(value: str | None) -> list[int]:
+    return [int(v) for v in value.split(",")] if value else []
+
+
+class ReportRepository:
+    """Read-only KPI queries; take a connection (the shared one, or a transaction's)."""
+
+    async def kpis(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
+                   now: datetime) -> list[KpiRow]:
+        """The total, per platform, per department (None: not routed) and declines per department."""
+        async with conn.execute(KPI_SQL, _period(start, end, now)) as cur:
+            rows = await cur.fetchall()
+        out: list[KpiRow] = []
+        declines: dict[int | None, int] = {}
+        for r in rows:
+            if r["dim"] == "declines":
+                declines[r["key"]] = int(r["declines"])
+                continue
+            out.append(KpiRow(
+                dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
+                answered=r["answered"], on_time=r["on_time"], closed_late=r["closed_late"],
+                open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
+                drafts=r["drafts"], returns=r["returns"], significant=r["significant"]))
+        total = next(k for k in out if k.dim == "total")
+        total.declines = sum(declines.values())
+        depts = {k.key: k for k in out if k.dim == "department"}
+        for dept_id, count in declines.items():
+            row = depts.get(dept_id)
+            if row is None:
+                row = depts[dept_id] = KpiRow("department", dept_id)
+                out.append(row)
+            row.declines = count
+        return out
+
+    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
+        async with conn.execute(ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)}) as cur:
+            rows = await cur.fetchall()
+        return [AnswerTime(r["id"], r["platform"], dt_req(r["detected_at"]), dt_req(r["first_at"]),
+                           _ids(r["departments"])) for r in rows]
+
+    async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
+                    now: datetime) -> list[tuple[datetime, bool, bool, bool]]:
+        """(detected_at, closed, late, open) of every case in scope: the chart groups them by local day."""
+        async with conn.execute(DAILY_SQL, _period(start, end, now)) as cur:
+            rows = await cur.fetchall()
+        return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"])) for r in rows]
+
+    async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[CaseLine]:
+        params = {"start": ts(start), "end": ts(end)}
+        async with conn.execute(
+            "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "
+            "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
+            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments "
+            "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY c.detected_at, c.id",
+            params,
+        ) as cur:
+            lines = {r["id"]: CaseLine(
+                id=r["id"], number=r["number"], platform=r["platform"], status=r["status"],
+                detected_at=dt_req(r["detected_at"]), closed_at=dt(r["closed_at"]), link=r["link"],
+                text=r["text"], urgent=bool(r["urgent"]), significant=bool(r["significant"]),
+                departments=r["departments"].split(", ") if r["departments"] else [])
+                for r in await cur.fetchall()}
+        async with conn.execute(
+            "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome "
+            "FROM cases c JOIN deadlines d ON d.case_id = c.id "
+            "WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY d.case_id, d.id",
+            params,
+        ) as cur:
+            for r in await cur.fetchall():
+                lines[r["case_id"]].deadlines.append(DeadlineLine(
+                    rule=r["rule"], owner=r["owner"], department_id=r["department_id"],
+                    started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
+                    outcome=r["outcome"]))
+        return list(lines.values())
+
+    async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
+        async with conn.execute("SELECT id, name FROM departments") as cur:
+            return {int(r[0]): str(r[1]) for r in await cur.fetchall()}
+
+    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
+        """Open deadlines past due of open cases, the oldest first (for the digest)."""
+        async with conn.execute(
+            "SELECT c.id, c.number, c.platform, c.text, c.multi, d.rule, d.due_at, d.department_id, "
+            "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
+            "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
+            "AS active_departments "
+            "FROM deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN departments dep ON dep.id = d.department_id "
+            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
+            "ORDER BY d.due_at, d.id LIMIT ?",
+            (ts(now), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [OverdueLine(r["id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
+                            r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
+                for r in rows]
+
+    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
+        """(id, number, platform, text) of open socially significant cases."""
+        async with conn.execute(
+            "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
+            "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (limit,),
+        ) as cur:
+            return [(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+    async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:
+        async with conn.execute("EXPLAIN QUERY PLAN " + sql, params) as cur:
+            return [str(r[3]) for r in await cur.fetchall()]
+
+
+class SurgeRepository:
+    async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[SurgeCandidate]:
+        """Cases detected in ``[start, end]`` (59-ФЗ appeals left out) with their active departments."""
+        async with conn.execute(
+            "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at, "
+            "(SELECT group_concat(cd.department_id) FROM case_departments cd WHERE cd.case_id = c.id "
+            "AND cd.state != 'declined') AS departments "
+            "FROM cases c WHERE c.detected_at >= ? AND c.detected_at <= ? AND c.status != 'excluded' "
+            "ORDER BY c.detected_at, c.id",
+            (ts(start), ts(end)),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SurgeCandidate(r["id"], r["number"], r["platform"], r["text"], r["link_norm"],
+                               dt_req(r["detected_at"]), _ids(r["departments"])) for r in rows]
+
+    async def surges_of(self, conn: aiosqlite.Connection, case_ids: Iterable[int]) -> list[int]:
+        ids = list(case_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        async with conn.execute(f"SELECT DISTINCT surge_id FROM surge_cases WHERE case_id IN ({marks}) "
+                                "ORDER BY surge_id", ids) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def create(self, conn: aiosqlite.Connection, reason: str, topic: str, department_id: int | None,
+                     now: datetime) -> int:
+        cur = await conn.execute(
+            "INSERT INTO surges (reason, topic, department_id, created_at, updated_at) VALUES (?,?,?,?,?)",
+            (reason, topic, department_id, ts(now), ts(now)))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def add_cases(self, conn: aiosqlite.Connection, surge_id: int, case_ids: Iterable[int],
+                        now: datetime) -> int:
+        """Add cases to a surge; return how many were new."""
+        added = 0
+        for case_id in case_ids:
+            cur = await conn.execute("INSERT OR IGNORE INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
+                                     (surge_id, case_id, ts(now)))
+            added += cur.rowcount
+        if added:
+            await conn.execute("UPDATE surges SET updated_at = ? WHERE id = ?", (ts(now), surge_id))
+        return added
+
+    async def members(self, conn: aiosqlite.Connection, surge_id: int) -> list[int]:
+        async with conn.execute("SELECT case_id FROM surge_cases WHERE surge_id = ? ORDER BY case_id",
+                                (surge_id,)) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+
+@dataclass
+class IncidentRecord:
+    id: int
+    lead_case_id: int
+    surge_id: int | None
+    title: str
+    created_by: int
+    created_at: datetime
+    draft_id: int | None
+    approved_at: datetime | None
+    case_ids: list[int] = field(default_factory=list)
+
+
+class IncidentRepository:
+    async def create(self, conn: aiosqlite.Connection, lead_case_id: int, case_ids: Sequence[int],
+                     surge_id: int | None, title: str, actor_id: int, now: datetime) -> int:
+        cur = await conn.execute(
+            "INSERT INTO incidents (lead_case_id, surge_id, title, created_by, created_at) VALUES (?,?,?,?,?)",
+            (lead_case_id, surge_id, title, actor_id, ts(now)))
+        incident_id = cur.lastrowid
+        assert incident_id is not None
+        await conn.executemany("INSERT INTO incident_cases (incident_id, case_id, added_at) VALUES (?,?,?)",
+                               [(incident_id, cid, ts(now)) for cid in case_ids])
+        return incident_id
+
+    async def incident_of(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
+        async with conn.execute("SELECT incident_id FROM incident_cases WHERE case_id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def get(self, conn: aiosqlite.Connection, incident_id: int) -> IncidentRecord | None:
+        async with conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)) as cur:
+            r = await cur.fetchone()
+        if r is None:
+            return None
+        rec = IncidentRecord(r["id"], r["lead_case_id"], r["surge_id"], r["title"], r["created_by"],
+                             dt_req(r["created_at"]), r["draft_id"], dt(r["approved_at"]))
+        async with conn.execute("SELECT case_id FROM incident_cases WHERE incident_id = ? ORDER BY case_id",
+                                (incident_id,)) as cur:
+            rec.case_ids = [int(x[0]) for x in await cur.fetchall()]
+        return rec
+
+    async def set_approved(self, conn: aiosqlite.Connection, incident_id: int, draft_id: int | None,
+                           now: datetime) -> None:
+        await conn.execute("UPDATE incidents SET draft_id = ?, approved_at = ? WHERE id = ?",
+                           (draft_id, ts(now), incident_id))
+
+    async def unpublished(self, conn: aiosqlite.Connection, incident_id: int) -> list[int]:
+        """Members without a published answer (with its screenshot) yet."""
+        async with conn.execute(
+            "SELECT ic.case_id FROM incident_cases ic WHERE ic.incident_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM publications p WHERE p.case_id = ic.case_id AND p.kind = 'answer' "
+            "AND p.screenshot_file_id != '') ORDER BY ic.case_id", (incident_id,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
