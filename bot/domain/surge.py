@@ -27,15 +27,17 @@ from bot.domain.model import (
 )
 
 MIN_SHARED_WORDS = 2
-STEM = 6                 # words are compared by their first letters: «ямы», «ямой» differ, «дороги»/«дорогу» agree
+STEM = 6                 # a crude stem: the word without its last two letters, 3 to 6 letters long,
+                         # so that «дорога»/«дороги», «воды»/«воду», «горячей»/«горячую» agree
 MIN_WORD = 4
 
 _WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 _ADDRESS_RE = re.compile(
-    r"(?:\b|^)(ул(?:ица|\.)?|пр(?:оспект|-т|\.)|пер(?:еулок|\.)?|пл(?:ощадь|\.)|мкр(?:\.|н)?|микрорайон|"
-    r"б-р|бульвар|ш(?:оссе|\.)|наб(?:ережная|\.)?|проезд|тупик)\s*"
+    r"\b(ул(?:иц[аеыу])?|пр(?:оспект[еау]?|-т)|пер(?:еул(?:ок|ке|ка))?|пл(?:ощад[ьи])?|мкр|мкрн|"
+    r"микрорайон[еау]?|б-р|бульвар[еау]?|ш|шоссе|наб(?:ережн(?:ая|ой|ую))?|проезд[еау]?|тупик[еау]?)"
+    r"(?![а-яё])\.?\s*"
     r"([а-яё][а-яё\-]+(?:\s+[а-яё][а-яё\-]+)?)"
-    r"(?:[\s,]+(?:д(?:ом|\.)?\s*)?(\d+[а-я]?))?",
+    r"(?:[\s,]+(?:д(?:ом[еау]?)?\.?\s*)?(\d+[а-я]?))?",
     re.IGNORECASE,
 )
 _STOP = frozenset("""
@@ -52,18 +54,18 @@ def words(text: str) -> frozenset[str]:
     out = set()
     for w in _WORD_RE.findall(text.lower().replace("ё", "е")):
         if len(w) >= MIN_WORD and w not in _STOP and not w.isdigit():
-            out.add(w[:STEM])
+            out.add(w[:max(3, min(STEM, len(w) - 2))])
     return frozenset(out)
 
 
 def addresses(text: str) -> frozenset[str]:
-    """Street addresses named in a post, normalised: «ул. Ленина, д. 5» -> «ленина 5»."""
+    """Street addresses with a house number named in a post, normalised: «ул. Ленина, д. 5» -> «ленина 5»."""
     found = set()
     for m in _ADDRESS_RE.finditer(text.lower().replace("ё", "е")):
         street = " ".join(m.group(2).split())
-        if street in _STOP or len(street) < 3:
-            continue
-        found.add(f"{street} {m.group(3)}" if m.group(3) else street)
+        if street in _STOP or len(street) < 3 or not m.group(3):
+            continue                 # a street without a house number is too wide to call "one address"
+        found.add(f"{street} {m.group(3)}")
     return frozenset(found)
 
 

@@ -1,0 +1,237 @@
+"""Surges of public activity (cl. 21) and incidents: detection, the head's alert, merging posts.
+
+``SurgeService.check(case_id)`` is called after a case is registered or routed. It applies the pure
+rule (bot/domain/surge.py) to the posts detected within the window around the case and, when a new
+surge is found, records it and queues one ``chat_text`` notice for the head's chat in the same
+transaction (dedup key ``surge:<id>``). Posts joining a known surge are added to it silently.
+
+``IncidentService`` merges posts into one incident; when the lead case's answer is approved,
+``propagate_approval`` gives every member the same approved answer, each to be published with its
+own screenshot (cl. 16).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from bot import texts
+from bot.clock import Clock
+from bot.domain import surge as rule
+from bot.domain.errors import NotFound, ValidationFailed
+from bot.domain.model import Actor, Case, Status
+from bot.services.reports import platform_name
+from deadlines.calendar import WorkCalendar
+from deadlines.rules import Deadlines
+from storage.cases import CaseRepository
+from storage.codec import dt_req
+from storage.db import Database
+from storage.directory import DirectoryRepository
+from storage.events import EventRepository
+from storage.outbox import Notice, OutboxRepository
+from storage.reports import IncidentRecord, IncidentRepository, SurgeCandidate, SurgeRepository
+
+log = logging.getLogger(__name__)
+
+HeadChat = Callable[[], Awaitable[int | None]]
+
+
+@dataclass(frozen=True)
+class SurgeAlert:
+    surge_id: int
+    new: bool                     # True: just detected and reported; False: the case joined a known surge
+    case_ids: list[int]
+
+
+def _post(c: SurgeCandidate) -> rule.Post:
+    return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
+                     department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform)
+
+
+class SurgeService:
+    def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
+                 min_posts: int = 3, window_minutes: int = 120,
+                 on_queued: Callable[[], None] | None = None) -> None:
+        if min_posts < 2:
+            raise ValueError("surge_min_posts must be at least 2")
+        self.db = db
+        self.calendar = calendar
+        self.clock = clock
+        self.head_chat_id = head_chat_id
+        self.min_posts = min_posts
+        self.window_minutes = window_minutes
+        self._on_queued = on_queued or (lambda: None)
+        self.repo = SurgeRepository()
+        self.directory = DirectoryRepository()
+        self.events = EventRepository()
+        self.outbox = OutboxRepository()
+
+    def _distance(self, a: datetime, b: datetime) -> float:
+        return self.calendar.working_minutes_between(a, b)
+
+    async def check(self, case_id: int) -> SurgeAlert | None:
+        """Detect a surge around ``case_id``; report a new one to the head once."""
+        now = self.clock.now()
+        head = await self.head_chat_id()
+        queued = False
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT detected_at FROM cases WHERE id = ?", (case_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            at = dt_req(row[0])
+            lo = self.calendar.subtract(at, self.window_minutes)
+            hi = self.calendar.add(at, self.window_minutes)
+            # A night or a weekend counts no working time: cap the look-back at a calendar week.
+            lo = max(lo, at - timedelta(days=7))
+            hi = min(hi, at + timedelta(days=7))
+            candidates = await self.repo.candidates(conn, lo, hi)
+            posts = {c.id: _post(c) for c in candidates}
+            post = posts.get(case_id)
+            if post is None:
+                return None
+            found = rule.detect(post, posts.values(), min_posts=self.min_posts,
+                                window_minutes=self.window_minutes, distance=self._distance)
+            if found is None:
+                return None
+            known = await self.repo.surges_of(conn, found.case_ids)
+            if known:
+                surge_id = known[0]
+                await self.repo.add_cases(conn, surge_id, found.case_ids, now)
+                return SurgeAlert(surge_id, False, await self.repo.members(conn, surge_id))
+            surge_id = await self.repo.create(conn, found.reason, found.topic, found.department_id, now)
+            await self.repo.add_cases(conn, surge_id, found.case_ids, now)
+            await self.events.append(conn, case_id=case_id, at=now, actor_id=None, actor_role="system",
+                                     kind="surge_detected",
+                                     payload={"surge_id": surge_id, "reason": found.reason, "topic": found.topic,
+                                              "cases": found.case_ids})
+            if head is not None:
+                text = await self._alert_text(found)
+                await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+                                                   dedup_key=f"surge:{surge_id}"), now)
+                queued = True
+        if queued:
+            self._on_queued()
+        log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
+        return SurgeAlert(surge_id, True, found.case_ids)
+
+    async def _alert_text(self, found: rule.SurgeFound) -> str:
+        tz: tzinfo = self.calendar.tz
+        department = ""
+        if found.department_id is not None:
+            dept = await self.directory.department(self.db.conn, found.department_id)
+            department = dept.name if dept else ""
+        reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(found.topic),
+                                                         department=texts.esc(department))
+        posts = "\n".join(
+            texts.SURGE_POST_LINE.format(number=texts.esc(p.number), platform=platform_name(p.platform),
+                                         at=texts.when(p.detected_at.astimezone(tz)),
+                                         excerpt=texts.esc(texts.excerpt(p.text, 100)))
+            for p in found.posts[:20])
+        return texts.SURGE_ALERT.format(count=len(found.posts), reason=reason, posts=posts)[: texts.MESSAGE_LIMIT]
+
+    async def members(self, surge_id: int) -> list[int]:
+        return await self.repo.members(self.db.conn, surge_id)
+
+
+class IncidentService:
+    """Posts of one surge merged into one incident: one answer, approved once, published under each."""
+
+    def __init__(self, db: Database, deadlines: Deadlines, clock: Clock,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.deadlines = deadlines
+        self.clock = clock
+        self._on_commit = on_commit or (lambda: None)
+        self.repo = IncidentRepository()
+        self.cases = CaseRepository()
+        self.events = EventRepository()
+        self.outbox = OutboxRepository()
+
+    async def merge(self, actor: Actor, case_ids: Sequence[int], *, surge_id: int | None = None,
+                    title: str = "") -> IncidentRecord:
+        """Merge open cases into one incident; the earliest detected case leads (its answer is the one)."""
+        now = self.clock.now()
+        ids = list(dict.fromkeys(case_ids))
+        async with self.db.transaction() as conn:
+            loaded: list[Case] = [await self.cases.get(conn, cid) for cid in ids]
+            rule.check_merge(loaded, actor)
+            for c in loaded:
+                assert c.id is not None
+                if await self.repo.incident_of(conn, c.id) is not None:
+                    raise ValidationFailed("incident_exists", case=c.number)
+            lead = min(loaded, key=lambda c: (c.detected_at, c.id or 0))
+            assert lead.id is not None
+            incident_id = await self.repo.create(conn, lead.id, ids, surge_id, title, actor.user_id, now)
+            for c in loaded:
+                await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
+                                         actor_role=actor.role.value, kind="incident_merged",
+                                         payload={"incident_id": incident_id, "lead": lead.number,
+                                                  "cases": [x.number for x in loaded]})
+            record = await self.repo.get(conn, incident_id)
+        assert record is not None
+        return record
+
+    async def merge_surge(self, actor: Actor, surge_id: int) -> IncidentRecord:
+        members = await SurgeRepository().members(self.db.conn, surge_id)
+        open_ids = []
+        for cid in members:
+            case = await self.cases.get(self.db.conn, cid)
+            if case.is_open and await self.repo.incident_of(self.db.conn, cid) is None:
+                open_ids.append(cid)
+        return await self.merge(actor, open_ids, surge_id=surge_id)
+
+    async def get(self, incident_id: int) -> IncidentRecord:
+        record = await self.repo.get(self.db.conn, incident_id)
+        if record is None:
+            raise NotFound("incident_not_found", incident_id=incident_id)
+        return record
+
+    async def incident_of(self, case_id: int) -> IncidentRecord | None:
+        incident_id = await self.repo.incident_of(self.db.conn, case_id)
+        return await self.get(incident_id) if incident_id is not None else None
+
+    async def unpublished(self, incident_id: int) -> list[int]:
+        """Cases of the incident still without the published answer and its screenshot."""
+        return await self.repo.unpublished(self.db.conn, incident_id)
+
+    async def propagate_approval(self, case_id: int, actor: Actor) -> list[Case]:
+        """After the lead's answer is approved: every other open member gets it, approved, to be published
+        under its own post with a screenshot. Returns the members changed (none if not the lead)."""
+        now = self.clock.now()
+        changed: list[Case] = []
+        async with self.db.transaction() as conn:
+            incident_id = await self.repo.incident_of(conn, case_id)
+            if incident_id is None:
+                return []
+            record = await self.repo.get(conn, incident_id)
+            assert record is not None
+            if record.lead_case_id != case_id or record.approved_at is not None:
+                return []
+            lead = await self.cases.get(conn, case_id)
+            if lead.status != Status.APPROVED or lead.approved_draft is None:
+                return []
+            for member_id in record.case_ids:
+                if member_id == case_id:
+                    continue
+                member = await self.cases.get(conn, member_id)
+                if not member.is_open:
+                    continue
+                before = member.status
+                draft = rule.apply_incident_answer(member, lead, actor, now,
+                                                   lambda start: self.deadlines.due("publish", start))
+                await self.cases.save(conn, member, now)
+                await self.events.append(conn, case_id=member.id, at=now, actor_id=actor.user_id,
+                                         actor_role=actor.role.value, kind="incident_answer",
+                                         payload={"incident_id": incident_id, "lead": lead.number,
+                                                  "from": before.value, "to": member.status.value})
+                if draft.department_id is not None:
+                    await self.outbox.add(conn, Notice("draft_approved", "department", draft.department_id,
+                                                       member.id, {"draft_id": draft.id}), now)
+                await self.outbox.add(conn, Notice("card_refresh", "case", None, member.id), now)
+                changed.append(member)
+            await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
+        self._on_commit()
+        return changed
