@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     remind_final_fraction: float | None = Field(None, ge=0, lt=1)
     # Rules whose miss is posted in the head's chat (cl. 6, 7; others optional), comma list.
     escalate_rules: str = "answer,final"
+    # ---- reports, digests and surges (bot/services/reports.py, bot/services/surges.py) ----
+    # Times of the head's digest on working days, comma list (before noon: the previous day; later: today).
+    digest_times: str = "09:00,17:30"
+    # A surge (cl. 21): at least this many posts on one topic within this much working time.
+    surge_min_posts: int = Field(3, ge=2)
+    surge_window_minutes: int = Field(120, ge=1)
 
     @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod
@@ -148,6 +154,14 @@ class Settings(BaseSettings):
         for name in (p.strip() for p in value.replace(";", ",").split(",")):
             if name and name not in RULES:
                 raise ValueError(f"неизвестное правило срока «{name}»; допустимы: {', '.join(RULES)}")
+        return value
+
+    @field_validator("digest_times")
+    @classmethod
+    def _digest_times(cls, value: str) -> str:
+        from bot.services.reports import parse_digest_times
+
+        parse_digest_times(value)
         return value
 
     @model_validator(mode="after")

@@ -9,7 +9,8 @@ def get_routers() -> list[Router]:
     """Fresh Routers for one Dispatcher (see handlers.spec)."""
     from handlers import admin, common, department, errors, operator
     from handlers import workday
+    from handlers import reports
 
     specs = [errors.router, common.router, admin.router, operator.router, department.router,
-             workday.router, common.fallback]
+             workday.router, reports.router, common.fallback]
     return [spec.build() for spec in specs]
