@@ -107,18 +107,20 @@ FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'decli
 GROUP BY cd.department_id
 UNION ALL
 SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
-FROM c JOIN case_departments x ON x.case_id = c.id AND x.state = 'declined'
+FROM c CROSS JOIN case_departments x ON x.case_id = c.id AND x.state = 'declined'
 GROUP BY x.department_id
 """
 
 # Time to the first public reaction (any publication) of the period's cases in scope.
 ANSWER_TIMES_SQL = """
-SELECT c.id, c.platform, c.detected_at, MIN(p.published_at) AS first_at,
-       (SELECT group_concat(cd.department_id) FROM case_departments cd
-        WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
-FROM cases c JOIN publications p ON p.case_id = c.id
-WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
-GROUP BY c.id
+SELECT * FROM (
+    SELECT c.id, c.platform, c.detected_at,
+           (SELECT MIN(p.published_at) FROM publications p WHERE p.case_id = c.id) AS first_at,
+           (SELECT group_concat(cd.department_id) FROM case_departments cd
+            WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
+    FROM cases c
+    WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+) WHERE first_at IS NOT NULL
 """
 
 DAILY_SQL = """
