@@ -34,7 +34,7 @@ class RouterSpec:
         return self._register("callback_query", filters, kwargs)
 
     def error(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
-        return self._register("errors", filters, kwargs)
+        return self._register("error", filters, kwargs)
 
     def filter(self, observer: str, *filters: Any) -> None:
         """Filters every handler of one observer ("message", "callback_query") must pass."""
@@ -43,8 +43,8 @@ class RouterSpec:
     def build(self) -> Router:
         router = Router(name=self.name)
         for observer, filters in self._filters:
-            router.observers[observer].filter(*filters)
+            router.observers["error" if observer == "errors" else observer].filter(*filters)
         # Decorators run bottom-up for stacked ones, but top-down across functions: keep declaration order.
         for observer, fn, filters, kwargs in self._handlers:
-            router.observers[observer].register(fn, *filters, **kwargs)
+            router.observers["error" if observer == "errors" else observer].register(fn, *filters, **kwargs)
         return router

@@ -186,8 +186,8 @@ async def test_clarification_restarts_answer_clock_on_authors_reply(cases: CaseS
     clock.set(msk(2026, 12, 2, 15, 0))
     case = await cases.author_reply(case.id, operator, "ул. Ленина, 5")  # type: ignore[arg-type]
     assert case.status == Status.IN_WORK
-    assert due(case, "answer") == msk(2026, 12, 3, 9, 0)    # 15:00 + 3 working hours
-    assert due(case, "draft", d1) == msk(2026, 12, 2, 18, 0)
+    assert due(case, "answer") == msk(2026, 12, 2, 18, 0)   # 15:00 + 3 working hours: exactly at closing
+    assert due(case, "draft", d1) == msk(2026, 12, 2, 17, 0)
 
 
 async def test_cl17_several_departments_send_information_operator_composes(
