@@ -14,7 +14,6 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from deadlines.rules import Deadlines
 
 from bot.clock import Clock, SystemClock
 from bot.config import TELEGRAM_API_DEFAULT, Settings
@@ -24,6 +23,7 @@ from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.workdays import WorkdayService
+from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
 from storage.db import Database

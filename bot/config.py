@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
 from deadlines.calendar import CalendarOverrides, WorkCalendar
 from deadlines.rules import RULES, Deadlines, RuleSpec
 from deadlines.schedule import Schedule, parse_work_days, parse_work_hours
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Clock = Literal["working", "calendar"]
 IdList = Annotated[list[int], NoDecode]

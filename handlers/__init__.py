@@ -7,9 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh Routers for one Dispatcher (see handlers.spec)."""
-    from handlers import admin, common, department, errors, operator
-    from handlers import workday
-    from handlers import reports
+    from handlers import admin, common, department, errors, operator, reports, workday
 
     specs = [errors.router, common.router, admin.router, operator.router, department.router,
              workday.router, reports.router, common.fallback]

@@ -8,12 +8,12 @@ from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from bot.domain.sources import extract_links
 
 from bot import texts
 from bot.clock import Clock
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Role, Status
+from bot.domain.sources import extract_links
 from bot.locks import KeyedLocks
 from bot.services.cases import CaseService
 from handlers import keyboards, render

@@ -16,17 +16,17 @@ from aiogram.types import (
     MessageOriginHiddenUser,
     MessageOriginUser,
 )
+
+from bot import texts
+from bot.clock import Clock
+from bot.domain.errors import DomainError, InvalidTransition
+from bot.domain.model import Actor, DraftKind, Media, Status
 from bot.domain.sources import (
     detect_platform,
     extract_links,
     normalise_link,
     telegram_post_link,
 )
-
-from bot import texts
-from bot.clock import Clock
-from bot.domain.errors import DomainError, InvalidTransition
-from bot.domain.model import Actor, DraftKind, Media, Status
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from handlers import keyboards, render

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from deadlines.rules import Deadlines
-
 from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import (
     OPEN,
@@ -31,6 +29,7 @@ from bot.domain.model import (
     Role,
     Status,
 )
+from deadlines.rules import Deadlines
 
 
 class Action(StrEnum):

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import aiosqlite
-from deadlines.rules import Deadlines
 
 from bot.clock import Clock
 from bot.domain import workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
+from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
