@@ -22,6 +22,7 @@ from bot.notifier import Notifier, RateLimiter
 from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
+from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
 from deadlines.rules import Deadlines
 from handlers import get_routers
@@ -108,6 +109,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                     deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
     dp["reminders"] = reminders
     dp["workdays"] = workdays
+    dp["surges"] = SurgeService(db, deadlines.calendar, clock, access.head_chat_id,
+                                min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes,
+                                on_queued=notifier.wake)
+    dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
     actor_mw = ActorMiddleware()
     dp.message.outer_middleware(actor_mw)
     dp.callback_query.outer_middleware(actor_mw)

@@ -29,6 +29,7 @@ from bot.domain.sources import (
 )
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
+from bot.services.surges import IncidentService, SurgeService
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op
 from handlers.middlewares import OPERATOR_ROLES, HasRole
@@ -163,11 +164,11 @@ async def prompt_needs_text(message: Message) -> None:
 
 @router.message(StateFilter(None), F.photo, F.reply_to_message)
 async def operator_screenshot(message: Message, actor: Actor, cases: CaseService, access: AccessService,
-                              clock: Clock, tz: tzinfo) -> None:
+                              clock: Clock, tz: tzinfo, surges: SurgeService | None = None) -> None:
     assert message.reply_to_message is not None and message.photo is not None
     case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
     if case_id is None:  # a reply to something else: an ordinary new post
-        await intake(message, actor, cases, access, clock, tz)
+        await intake(message, actor, cases, access, clock, tz, surges)
         return
     case = await cases.get(case_id)
     if case.status != Status.APPROVED:
@@ -184,7 +185,7 @@ async def operator_screenshot(message: Message, actor: Actor, cases: CaseService
 @router.message(StateFilter(None), ~F.text.startswith("/"),
                 F.text | F.photo | F.video | F.document | F.animation)
 async def intake(message: Message, actor: Actor, cases: CaseService, access: AccessService, clock: Clock,
-                 tz: tzinfo) -> None:
+                 tz: tzinfo, surges: SurgeService | None = None) -> None:
     post = parse_post(message, actor.user_id, clock.now())
     result = await cases.register(post, actor)
     case = result.case
@@ -200,13 +201,16 @@ async def intake(message: Message, actor: Actor, cases: CaseService, access: Acc
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
     sent = await message.answer(card, reply_markup=keyboards.operator_card(case, depts, set()))
     await cases.set_card(case.id, sent.chat.id, sent.message_id)
+    if surges is not None:
+        await surges.check(case.id)          # cl. 21: several posts on one topic go to the head
 
 
 # ---- card buttons ------------------------------------------------------------------------------
 
 @router.callback_query(CaseCb.filter(F.op.in_(OPERATOR_OPS)))
 async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
-                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo) -> None:
+                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo,
+                      surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
     op, case_id = callback_data.op, callback_data.case_id
     case = await cases.get(case_id)
     if op == Op.TOGGLE:
@@ -222,6 +226,8 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
             await callback.answer(texts.SELECT_DEPARTMENT_FIRST, show_alert=True)
             return
         case = await cases.route(case_id, actor, sorted(chosen))
+        if surges is not None:
+            await surges.check(case_id)
         await callback.answer(texts.ROUTED.format(
             departments=", ".join(a.department_name for a in case.active_assignments))[:200])
     elif op == Op.URGENT:
@@ -246,7 +252,7 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
                 await callback.message.answer(part)  # type: ignore[union-attr]
         await callback.answer()
     elif op in (Op.APPROVE, Op.RETURN):
-        await _decide(callback, callback_data, actor, cases, state)
+        await _decide(callback, callback_data, actor, cases, state, incidents)
     elif op == Op.DETECTED:
         if case.status != Status.NEW:
             raise InvalidTransition("detection_only_new")
@@ -287,7 +293,7 @@ async def _prompt(callback: CallbackQuery, state: FSMContext, prompt: object, ca
 
 
 async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService,
-                  state: FSMContext) -> None:
+                  state: FSMContext, incidents: IncidentService | None = None) -> None:
     case = await cases.get(data.case_id)
     pending = case.pending_draft
     if pending is None or pending.id != data.arg:
@@ -296,6 +302,8 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         return
     if data.op == Op.APPROVE:
         await cases.approve(data.case_id, actor)
+        if incidents is not None:       # one answer approved once serves every post of an incident
+            await incidents.propagate_approval(data.case_id, actor)
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
         await callback.answer(texts.APPROVED_DONE)

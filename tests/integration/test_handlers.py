@@ -280,3 +280,13 @@ async def test_unsupported_message_gets_a_hint(h: Harness) -> None:
     upd = updates.private_message(OPERATOR, None)
     await h.feed(upd)
     assert "не обрабатываю" in h.last(OPERATOR).text
+
+
+async def test_cl21_surge_of_posts_about_one_address_alerts_the_head(h: Harness) -> None:
+    for text in ("Не вывозят мусор, ул. Ленина, 5", "Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
+        await h.say(OPERATOR, text)
+        h.clock.advance(minutes=10)
+    await h.app.notifier.flush()
+    h._scan()
+    head = " ".join(h.texts(HEAD_CHAT))
+    assert "2026-0001" in head and "2026-0003" in head
