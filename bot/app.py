@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +23,7 @@ from bot.notifier import Notifier, RateLimiter
 from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
+from bot.services.reports import DigestService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
 from deadlines.rules import Deadlines
@@ -51,13 +53,19 @@ class App:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     reminders: ReminderScheduler | None = None
     workdays: WorkdayService | None = None
+    digests: DigestService | None = None
 
     async def start_background(self) -> None:
         if self.reminders is not None:
             await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
         self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
+        if self.digests is not None:
+            self.tasks.append(asyncio.create_task(run_digests(self.digests, self.clock), name="digests"))
 
     async def close(self) -> None:
+        for task in self.tasks:
+            if task.get_name() == "digests":
+                task.cancel()
         if self.reminders is not None:
             await self.reminders.stop()
         self.notifier.stop()
@@ -69,6 +77,22 @@ class App:
         await self.dp.storage.close()
         await self.bot.session.close()
         await self.db.close()
+
+
+async def run_digests(digests: DigestService, clock: Clock) -> None:
+    """The head's digests on working days at DIGEST_TIMES (each is deduplicated per day in the outbox)."""
+    after = clock.now()
+    while True:
+        moments = digests.next_moments(after=after, count=1)
+        if not moments:
+            return
+        moment, kind = moments[0]
+        await asyncio.sleep(max(0.0, (moment - clock.now()).total_seconds()))
+        try:
+            await digests.send_digest(kind)
+        except Exception:
+            log.exception("digest %s failed", kind)
+        after = moment + timedelta(seconds=1)
 
 
 def make_session(settings: Settings) -> AiohttpSession:
@@ -112,13 +136,16 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     dp["surges"] = SurgeService(db, deadlines.calendar, clock, access.head_chat_id,
                                 min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes,
                                 on_queued=notifier.wake)
+    digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
+                            on_queued=notifier.wake)
     dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
     actor_mw = ActorMiddleware()
     dp.message.outer_middleware(actor_mw)
     dp.callback_query.outer_middleware(actor_mw)
     dp.include_routers(*get_routers())
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
-               access=access, notifier=notifier, reminders=reminders, workdays=workdays)
+               access=access, notifier=notifier, reminders=reminders, workdays=workdays,
+               digests=digests)
 
 
 async def set_commands(bot: Bot) -> None:
