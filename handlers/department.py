@@ -13,13 +13,12 @@ from bot import texts
 from bot.clock import Clock
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Role, Status
-from bot.domain.sources import extract_links
 from bot.locks import KeyedLocks
 from bot.services.cases import CaseService
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op
 from handlers.middlewares import HasRole
-from handlers.operator import message_media, message_text
+from handlers.operator import message_media, message_text, publish_screenshot
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 
@@ -199,14 +198,7 @@ async def screenshot(message: Message, actor: Actor, cases: CaseService) -> None
     case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
     if case_id is None:
         return
-    case = await cases.get(case_id)
-    if case.status != Status.APPROVED:
-        await message.answer(texts.error_text("invalid_transition"))
-        return
-    links = extract_links(message.caption or "")
-    photo = message.photo[-1]
-    await cases.publish(case_id, actor, photo.file_id, photo.file_unique_id, links[0] if links else None)
-    await message.answer(texts.PUBLISHED_DONE)
+    await publish_screenshot(message, actor, cases, case_id)
 
 
 @router.message(StateFilter(None), F.text, F.reply_to_message, ~F.text.startswith("/"))

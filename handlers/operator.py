@@ -170,6 +170,12 @@ async def operator_screenshot(message: Message, actor: Actor, cases: CaseService
     if case_id is None:  # a reply to something else: an ordinary new post
         await intake(message, actor, cases, access, clock, tz, surges)
         return
+    await publish_screenshot(message, actor, cases, case_id)
+
+
+async def publish_screenshot(message: Message, actor: Actor, cases: CaseService, case_id: int) -> None:
+    """A photo sent in reply to the bot's message about an approved case proves publication (cl. 16)."""
+    assert message.photo is not None
     case = await cases.get(case_id)
     if case.status != Status.APPROVED:
         await message.answer(texts.error_text("invalid_transition"))
