@@ -302,12 +302,11 @@ _TG_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,}$")
 
 
 def _vk(path: str, params: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
-    for key in ("w", "z"):
-        value = next((v for k, v in params if k == key), "")
-        head = value.split("/")[0]
-        if _VK_OBJECT.match(head):       # an overlay over a wall/feed: the object itself is the post
-            path, params = "/" + head.lower(), [(k, v) for k, v in params if k not in ("w", "z")]
-            break
+    # ?w=wall-1_2 / ?z=photo-1_2%2Fwall-1_3: an overlay over a wall or a feed; the object itself is the post
+    objects = sorted(head.lower() for k, v in params if k in ("w", "z")
+                     for head in [v.split("/")[0]] if _VK_OBJECT.match(head))
+    if objects:
+        path, params = "/" + objects[0], [(k, v) for k, v in params if k not in ("w", "z")]
     if _VK_SIMPLE_PATH.match(path):      # /Club1, /WALL-1_2: VK names and ids are case-insensitive
         path = path.lower()
     return path, params
