@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -79,15 +80,25 @@ class App:
         await self.db.close()
 
 
-async def run_digests(digests: DigestService, clock: Clock) -> None:
-    """The head's digests on working days at DIGEST_TIMES (each is deduplicated per day in the outbox)."""
-    after = clock.now()
+#: A digest missed while the bot was down is still sent if the bot is back within this time.
+DIGEST_CATCH_UP = timedelta(hours=2)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+async def run_digests(digests: DigestService, clock: Clock, *, sleep: Sleep = asyncio.sleep,
+                      catch_up: timedelta = DIGEST_CATCH_UP) -> None:
+    """The head's digests on working days at DIGEST_TIMES. Each is deduplicated per day in the outbox,
+    so a restart re-sends nothing, and one missed by less than ``catch_up`` goes out at start."""
+    after = clock.now() - catch_up
     while True:
         moments = digests.next_moments(after=after, count=1)
         if not moments:
             return
         moment, kind = moments[0]
-        await asyncio.sleep(max(0.0, (moment - clock.now()).total_seconds()))
+        await sleep(max(0.0, (moment - clock.now()).total_seconds()))
+        if clock.now() < moment:          # woke early (the system clock moved): wait again
+            continue
         try:
             await digests.send_digest(kind)
         except Exception:

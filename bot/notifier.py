@@ -291,6 +291,9 @@ class Notifier:
             assert n.target_id is not None
             await self._send_text(n.target_id, str(n.payload.get("text", "")))
             return
+        if n.kind == "surge_operators":
+            await self._on_surge_operators(n.payload)
+            return
         assert n.case_id is not None
         case = await self.cases.get(n.case_id)
         handler = getattr(self, f"_on_{n.kind}", None)
@@ -414,6 +417,14 @@ class Notifier:
             excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
         msg = await self._send_text(head, text)
         await self._remember(case, msg, "head")
+
+    async def _on_surge_operators(self, payload: dict[str, Any]) -> None:
+        """cl. 21: every active operator gets the surge's posts with the button that merges them."""
+        text = texts.SURGE_TO_OPERATOR.format(alert=payload.get("text", ""))   # rendered (escaped) by the service
+        markup = keyboards.surge_merge(int(payload["surge_id"]))
+        for operator in await self.access.operators():
+            if operator.active:
+                await self._send_text(operator.user_id, text, markup)
 
     # ---- reminders and escalations (bot/reminders.py) -----------------------------------------
     async def _owner_chats(self, case: Case, deadline: Deadline) -> list[int]:

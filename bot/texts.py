@@ -482,6 +482,9 @@ SURGE_ALERT = (
 SURGE_REASON = {"link": "об одной публикации: {topic}", "address": "об одном адресе: {topic}",
                 "topic": "на одну тему ({department}): {topic}"}
 SURGE_POST_LINE = "• <b>{number}</b> · {platform} · {at}: {excerpt}"
+SURGE_MORE = "… и ещё {more}"
+SURGE_TO_OPERATOR = "{alert}\n\nНажмите «Объединить в инцидент», чтобы готовить по ним один ответ."
+BTN_MERGE_INCIDENT = "🔗 Объединить в инцидент"
 INCIDENT_MERGED = "Объединено в инцидент: {numbers}. Ответ готовится по сообщению {lead}."
 INCIDENT_ANSWER_READY = "Ответ по инциденту {lead} согласован: опубликуйте его под каждым сообщением: {numbers}."
 ERRORS.update({
@@ -489,6 +492,8 @@ ERRORS.update({
     "incident_case_closed": "Сообщение уже закрыто — его нельзя объединить.",
     "incident_exists": "Сообщение уже входит в инцидент.",
     "incident_not_found": "Инцидент не найден.",
+    "surge_not_found": "Всплеск активности не найден — кнопка устарела.",
+    "surge_merged": "Эти сообщения уже объединены в инцидент.",
 })
 EVENT.update({
     "surge_detected": "повышенная активность: сообщено главе",

@@ -52,3 +52,12 @@ class AdminOp(StrEnum):
 class AdminCb(CallbackData, prefix="a"):
     op: AdminOp
     target: int
+
+
+class SurgeOp(StrEnum):
+    MERGE = "mg"         # Объединить в инцидент
+
+
+class SurgeCb(CallbackData, prefix="s"):
+    op: SurgeOp
+    surge_id: int

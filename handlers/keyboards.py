@@ -7,7 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import texts
 from bot.domain.model import Case, Department, DeptState, Status
-from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op
+from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, SurgeCb, SurgeOp
 
 
 def _cb(op: Op, case: Case, arg: int = 0) -> str:
@@ -124,4 +124,10 @@ def departments(items: list[Department]) -> InlineKeyboardMarkup | None:
         else:
             kb.button(text=texts.BTN_ARCHIVE, callback_data=AdminCb(op=AdminOp.ARCHIVE, target=d.id).pack())
     kb.adjust(3)
+    return kb.as_markup()
+
+
+def surge_merge(surge_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_MERGE_INCIDENT, callback_data=SurgeCb(op=SurgeOp.MERGE, surge_id=surge_id).pack())
     return kb.as_markup()

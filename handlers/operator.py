@@ -31,7 +31,7 @@ from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.surges import IncidentService, SurgeService
 from handlers import keyboards, render
-from handlers.callbacks import KINDS, CaseCb, Op
+from handlers.callbacks import KINDS, CaseCb, Op, SurgeCb, SurgeOp
 from handlers.middlewares import OPERATOR_ROLES, HasRole
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
@@ -308,14 +308,32 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         return
     if data.op == Op.APPROVE:
         await cases.approve(data.case_id, actor)
+        changed = []
         if incidents is not None:       # one answer approved once serves every post of an incident
-            await incidents.propagate_approval(data.case_id, actor)
+            changed = await incidents.propagate_approval(data.case_id, actor)
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+            if changed:
+                await callback.message.answer(texts.INCIDENT_ANSWER_READY.format(  # type: ignore[union-attr]
+                    lead=case.number, numbers=", ".join([case.number] + [c.number for c in changed])))
         await callback.answer(texts.APPROVED_DONE)
         return
     await state.set_state(Prompt.return_comment)
     await state.update_data(case_id=data.case_id)
     if callback.message is not None:
         await callback.message.answer(texts.ASK_RETURN_COMMENT.format(number=case.number))  # type: ignore[union-attr]
+    await callback.answer()
+
+
+@router.callback_query(SurgeCb.filter(F.op == SurgeOp.MERGE))
+async def merge_surge(callback: CallbackQuery, callback_data: SurgeCb, actor: Actor,
+                      incidents: IncidentService) -> None:
+    """cl. 21: the posts of a surge become one incident — one answer, published under every post."""
+    incident = await incidents.merge_surge(actor, callback_data.surge_id)
+    numbers = await incidents.numbers(incident.case_ids)
+    lead = (await incidents.numbers([incident.lead_case_id]))[0]
+    if callback.message is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await callback.message.answer(  # type: ignore[union-attr]
+            texts.INCIDENT_MERGED.format(numbers=", ".join(numbers), lead=lead))
     await callback.answer()

@@ -107,11 +107,15 @@ class SurgeService:
                                      kind="surge_detected",
                                      payload={"surge_id": surge_id, "reason": found.reason, "topic": found.topic,
                                               "cases": found.case_ids})
+            text = await self._alert_text(found)
             if head is not None:
-                text = await self._alert_text(found)
                 await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
                                                    dedup_key=f"surge:{surge_id}"), now)
-                queued = True
+            # The operators get the same list with the button that merges the posts into one incident.
+            await self.outbox.add(conn, Notice("surge_operators", "operators", None, case_id,
+                                               {"text": text, "surge_id": surge_id},
+                                               dedup_key=f"surge-operators:{surge_id}"), now)
+            queued = True
         if queued:
             self._on_queued()
         log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
@@ -125,12 +129,17 @@ class SurgeService:
             department = dept.name if dept else ""
         reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(found.topic),
                                                          department=texts.esc(department))
-        posts = "\n".join(
-            texts.SURGE_POST_LINE.format(number=texts.esc(p.number), platform=platform_name(p.platform),
-                                         at=texts.when(p.detected_at.astimezone(tz)),
-                                         excerpt=texts.esc(texts.excerpt(p.text, 100)))
-            for p in found.posts[:20])
-        return texts.SURGE_ALERT.format(count=len(found.posts), reason=reason, posts=posts)[: texts.MESSAGE_LIMIT]
+        lines: list[str] = []
+        room = texts.MESSAGE_LIMIT - 400            # the frame, and the operators' hint around it
+        for i, p in enumerate(found.posts):
+            line = texts.SURGE_POST_LINE.format(number=texts.esc(p.number), platform=platform_name(p.platform),
+                                                at=texts.when(p.detected_at.astimezone(tz)),
+                                                excerpt=texts.esc(texts.excerpt(p.text, 100)))
+            if sum(len(x) + 1 for x in lines) + len(line) > room:
+                lines.append(texts.SURGE_MORE.format(more=len(found.posts) - i))
+                break
+            lines.append(line)
+        return texts.SURGE_ALERT.format(count=len(found.posts), reason=reason, posts="\n".join(lines))
 
     async def members(self, surge_id: int) -> list[int]:
         return await self.repo.members(self.db.conn, surge_id)
@@ -175,13 +184,23 @@ class IncidentService:
         return record
 
     async def merge_surge(self, actor: Actor, surge_id: int) -> IncidentRecord:
+        """The "Объединить в инцидент" button under a surge alert: its open posts not yet merged."""
         members = await SurgeRepository().members(self.db.conn, surge_id)
-        open_ids = []
+        if not members:
+            raise NotFound("surge_not_found", surge_id=surge_id)
+        open_ids, merged = [], 0
         for cid in members:
             case = await self.cases.get(self.db.conn, cid)
-            if case.is_open and await self.repo.incident_of(self.db.conn, cid) is None:
+            if await self.repo.incident_of(self.db.conn, cid) is not None:
+                merged += 1
+            elif case.is_open:
                 open_ids.append(cid)
+        if merged and len(open_ids) < 2:
+            raise ValidationFailed("surge_merged")
         return await self.merge(actor, open_ids, surge_id=surge_id)
+
+    async def numbers(self, case_ids: Sequence[int]) -> list[str]:
+        return [(await self.cases.get(self.db.conn, cid)).number for cid in case_ids]
 
     async def get(self, incident_id: int) -> IncidentRecord:
         record = await self.repo.get(self.db.conn, incident_id)

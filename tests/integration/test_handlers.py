@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tests.support.harness import (
     EXEC_B,
     HEAD_CHAT,
     OPERATOR,
+    OPERATOR2,
     STRANGER,
     UNBOUND_CHAT,
     Harness,
@@ -290,3 +292,47 @@ async def test_cl21_surge_of_posts_about_one_address_alerts_the_head(h: Harness)
     h._scan()
     head = " ".join(h.texts(HEAD_CHAT))
     assert "2026-0001" in head and "2026-0003" in head
+
+
+async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_post(h: Harness) -> None:
+    for text in ("Не вывозят мусор, ул. Ленина, 5", "Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
+        await h.say(OPERATOR, text)
+        h.clock.advance(minutes=10)
+    await h.app.notifier.flush()
+    h._scan()
+    alert = h.find(OPERATOR, "Повышенная социальная активность")
+    assert "2026-0001" in alert.text and "2026-0003" in alert.text
+    assert h.labels(OPERATOR, alert.message_id) == ["🔗 Объединить в инцидент"]
+    assert not [m for m in h.chat(HEAD_CHAT) if m.markup]           # the head reads; operators merge
+
+    await h.press(OPERATOR, OPERATOR, "Объединить в инцидент")
+    merged = h.find(OPERATOR, "Объединено в инцидент")
+    assert "2026-0001, 2026-0002, 2026-0003" in merged.text and "по сообщению 2026-0001" in merged.text
+    assert h.labels(OPERATOR, alert.message_id) == []                # the button is gone
+    # The second operator's copy of the alert is now stale: pressing it says so, nothing changes.
+    answer = await h.press(OPERATOR2, OPERATOR2, "Объединить в инцидент")
+    assert "уже объединены" in answer
+
+    lead_card = h.find(OPERATOR, "Сообщение 2026-0001")
+    await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ", lead_card.message_id)
+    await h.press(OPERATOR, OPERATOR, "Направить", lead_card.message_id)
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Контейнерную площадку на ул. Ленина, 5 очистили сегодня.")
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await h.press(OPERATOR, OPERATOR, "Согласовать")
+    ready = h.find(OPERATOR, "Ответ по инциденту 2026-0001 согласован")
+    assert "2026-0001, 2026-0002, 2026-0003" in ready.text
+
+    # The department is asked to publish the one answer under each of the three posts, with a screenshot.
+    approved = [m for m in h.chat(DEPT_A_CHAT) if "Опубликуйте ответ" in m.text]
+    assert sorted(re.search(r"2026-\d{4}", m.text).group(0) for m in approved) == [  # type: ignore[union-attr]
+        "2026-0001", "2026-0002", "2026-0003"]
+    assert all("Контейнерную площадку" in m.text for m in approved)
+    for n, m in enumerate(approved, start=1):
+        await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=[f"shot-{n}"], reply_to_message_id=m.message_id)
+    for case in await h.app.cases.open_cases():
+        raise AssertionError(f"{case.number} still open: {case.status}")
+    shots = sorted(r.photo for r in h.session.calls("sendPhoto") if r.chat_id == OPERATOR)
+    assert shots == ["shot-1", "shot-2", "shot-3"]

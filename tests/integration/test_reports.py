@@ -142,6 +142,59 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
     assert len(woke) == 3
 
 
+class _Stop(Exception):
+    pass
+
+
+async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
+        db: Database, calendar: WorkCalendar, access: AccessService) -> None:
+    """The loop in bot/app.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
+    by a restart), it sends that one at once, then Friday's evening, then skips the weekend."""
+    from bot.app import run_digests
+
+    clock = FakeClock(msk(2026, 12, 4, 10, 30))
+    service = DigestService(db, calendar, clock, access.head_chat_id, times="09:00,17:30")
+    sent: list[tuple[str, object]] = []
+    original = service.send_digest
+
+    async def spy(kind: str) -> None:
+        sent.append((kind, clock.now()))
+        await original(kind)                                         # type: ignore[arg-type]
+
+    service.send_digest = spy  # type: ignore[method-assign,assignment]
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) > 4:
+            raise _Stop
+        clock.advance(seconds=seconds)
+
+    with pytest.raises(_Stop):
+        await run_digests(service, clock, sleep=sleep)
+    assert sent == [("morning", msk(2026, 12, 4, 10, 30)), ("evening", msk(2026, 12, 4, 17, 30)),
+                    ("morning", msk(2026, 12, 7, 9, 0)), ("evening", msk(2026, 12, 7, 17, 30))]
+    assert sleeps[0] == 0                                             # the missed digest: no waiting
+    rows = await db.fetchall("SELECT dedup_key FROM outbox WHERE kind = 'chat_text' ORDER BY id")
+    assert [r["dedup_key"] for r in rows] == ["digest:morning:2026-12-04", "digest:evening:2026-12-04",
+                                              "digest:morning:2026-12-07", "digest:evening:2026-12-07"]
+
+    # A second restart the same Monday evening sends nothing twice; one 3 hours late is not caught up.
+    clock.set(msk(2026, 12, 7, 18, 0))
+    sent.clear()
+    sleeps.clear()
+    with pytest.raises(_Stop):
+        await run_digests(service, clock, sleep=sleep)
+    assert sent[0] == ("evening", msk(2026, 12, 7, 18, 0))
+    assert len(await db.fetchall("SELECT id FROM outbox WHERE dedup_key = 'digest:evening:2026-12-07'")) == 1
+    clock.set(msk(2026, 12, 8, 12, 0))
+    sent.clear()
+    sleeps.clear()
+    with pytest.raises(_Stop):
+        await run_digests(service, clock, sleep=sleep)
+    assert sent[0] == ("evening", msk(2026, 12, 8, 17, 30))          # 09:00 was 3 hours ago: skipped
+
+
 # ---- /report through a Dispatcher ----------------------------------------------------------------
 
 async def _dispatch(db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines,

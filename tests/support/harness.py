@@ -21,6 +21,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, Update
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.notifier import RateLimiter
 from tests.support import updates
 from tests.support.recording import RecordingSession
 
@@ -96,9 +97,12 @@ class Harness:
                 return m
         raise AssertionError(f"no message with {needle!r} in chat {chat_id}: {self.texts(chat_id)}")
 
-    def button(self, chat_id: int, label: str) -> tuple[int, str]:
-        """(message id, callback data) of the newest button whose label contains `label`."""
+    def button(self, chat_id: int, label: str, message_id: int | None = None) -> tuple[int, str]:
+        """(message id, callback data) of the newest button whose label contains `label`
+        (in message `message_id` when given)."""
         for m in reversed(self.chat(chat_id)):
+            if message_id is not None and m.message_id != message_id:
+                continue
             for row in (m.markup.inline_keyboard if m.markup else []):
                 for b in row:
                     if label in b.text and b.callback_data:
@@ -113,8 +117,8 @@ class Harness:
         return [r.text or "" for r in self.session.calls("answerCallbackQuery")]
 
     # ---- acting as a person -------------------------------------------------------------------
-    async def press(self, user_id: int, chat_id: int, label: str) -> str:
-        message_id, data = self.button(chat_id, label)
+    async def press(self, user_id: int, chat_id: int, label: str, message_id: int | None = None) -> str:
+        message_id, data = self.button(chat_id, label, message_id)
         before = len(self.session.calls("answerCallbackQuery"))
         chat_type = "private" if chat_id > 0 else "supergroup"
         await self.feed(updates.callback(user_id, chat_id, data, message_id, chat_type=chat_type))
@@ -128,12 +132,29 @@ class Harness:
         await self.feed(updates.group_message(chat_id, user_id, text, **options))
 
 
+class ClockTime:
+    """The sender's rate limiter on the test's clock: moving the clock or sleeping moves it; nothing
+    really waits, and Telegram's limits are still kept (as a real chat would see them)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return self.clock.now().timestamp() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Harness:
     settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
                         calendar_path=tmp_path / "calendar.json", admin_ids=[ADMIN],
                         operator_ids=[OPERATOR, OPERATOR2], head_chat_id=HEAD_CHAT, **overrides)
     session = RecordingSession()
-    app = await build_app(settings, clock=clock, session=session, token="42:TEST")
+    time = ClockTime(clock)
+    app = await build_app(settings, clock=clock, session=session, token="42:TEST",
+                          limiter=RateLimiter(monotonic=time.monotonic, sleep=time.sleep))
     return Harness(app=app, session=session, clock=clock)
 
 
