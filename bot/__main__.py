@@ -1,4 +1,7 @@
-"""`python -m bot`: check the settings, then run the bot (long polling)."""
+"""`python -m bot`: check the settings, then run the bot (long polling or webhook, RUN_MODE).
+
+Exit codes: 0 after a normal stop (SIGTERM / SIGINT), 2 for wrong settings, 1 when the bot failed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,11 @@ import sys
 
 from pydantic import ValidationError
 
+from bot import logs
 from bot.config import Settings, describe_validation_error
+from bot.logs import RedactingFilter
+
+__all__ = ["RedactingFilter", "main", "setup_logging"]
 
 NO_TOKEN = (
     "Не задан BOT_TOKEN — токен бота.\n"
@@ -17,27 +24,9 @@ NO_TOKEN = (
 )
 
 
-class RedactingFilter(logging.Filter):
-    """Keeps the token out of every log line (aiogram's URLs carry it)."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg = message.replace(self.secret, "***")
-                record.args = ()
-        return True
-
-
-def setup_logging(level: str, secret: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secret))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+def setup_logging(level: str, secret: str, fmt: str = "text", *more_secrets: str) -> None:
+    """One line per event (LOG_FORMAT=text: key=value, json: JSON), the token and secrets redacted."""
+    logs.setup_logging(level, [secret, *more_secrets], fmt)
 
 
 def main() -> int:
@@ -57,13 +46,17 @@ def main() -> int:
     except (ValueError, OSError) as exc:
         print(f"Ошибка календаря ({settings.calendar_path}): {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.bot_token.get_secret_value())
-    from bot.app import run_polling
+    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    setup_logging(settings.log_level, settings.bot_token.get_secret_value(), settings.log_format, webhook_secret)
+    from bot.app import run
 
     try:
-        asyncio.run(run_polling(settings))
+        asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
+    except Exception:
+        logging.getLogger("bot").critical("the bot stopped because of an error", exc_info=True)
+        return 1
     return 0
 
 

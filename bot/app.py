@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -55,6 +56,8 @@ class App:
     reminders: ReminderScheduler | None = None
     workdays: WorkdayService | None = None
     digests: DigestService | None = None
+    started_at: float = field(default_factory=time.monotonic)     # for /healthz uptime
+    closed: bool = False
 
     async def start_background(self) -> None:
         if self.reminders is not None:
@@ -63,18 +66,29 @@ class App:
         if self.digests is not None:
             self.tasks.append(asyncio.create_task(run_digests(self.digests, self.clock), name="digests"))
 
-    async def close(self) -> None:
+    async def close(self, within: float | None = None) -> None:
+        """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: digests, the reminders
+        scheduler, then the sender, which finishes the notice it is sending and leaves the rest queued
+        in the outbox (cancelled when the time is up: that notice stays queued too); then the FSM
+        storage, the HTTP session and the database. A second call does nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.settings.shutdown_timeout if within is None else within)
         for task in self.tasks:
             if task.get_name() == "digests":
                 task.cancel()
         if self.reminders is not None:
             await self.reminders.stop()
         self.notifier.stop()
-        for task in self.tasks:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except (TimeoutError, asyncio.CancelledError):
+        pending = [task for task in self.tasks if not task.done()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
+            for task in late:
+                log.warning("%s did not stop in time: cancelled", task.get_name())
                 task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await self.dp.storage.close()
         await self.bot.session.close()
         await self.db.close()
@@ -166,18 +180,19 @@ async def set_commands(bot: Bot) -> None:
                               scope=BotCommandScopeAllGroupChats())
 
 
+async def run(settings: Settings) -> None:
+    """Run the bot in RUN_MODE (polling or webhook) until SIGTERM / SIGINT (bot/runner.py)."""
+    from bot.runner import run as run_mode
+
+    await run_mode(settings)
+
+
 async def run_polling(settings: Settings) -> None:
-    app = await build_app(settings)
-    try:
-        for year in (app.clock.now().year, app.clock.now().year + 1):
-            if not app.deadlines.calendar.is_confirmed(year):
-                log.warning("production calendar for %s is not confirmed: check data/calendar.json", year)
-        await app.bot.delete_webhook(drop_pending_updates=False)
-        try:
-            await set_commands(app.bot)
-        except Exception:
-            log.warning("could not set the command menu", exc_info=True)
-        await app.start_background()
-        await app.dp.start_polling(app.bot, handle_signals=True, close_bot_session=False)
-    finally:
-        await app.close()
+    """Long polling whatever RUN_MODE says (kept for callers of the old name)."""
+    await run(settings.model_copy(update={"run_mode": "polling"}))
+
+
+def warn_unconfirmed_calendar(app: App) -> None:
+    for year in (app.clock.now().year, app.clock.now().year + 1):
+        if not app.deadlines.calendar.is_confirmed(year):
+            log.warning("production calendar for %s is not confirmed: check data/calendar.json", year)

@@ -6,6 +6,7 @@ that names the variable (`describe_validation_error`).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,6 +23,8 @@ Clock = Literal["working", "calendar"]
 IdList = Annotated[list[int], NoDecode]
 
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
+#: What Telegram allows in X-Telegram-Bot-Api-Secret-Token.
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _parse_ids(value: object) -> object:
@@ -216,6 +219,70 @@ class Settings(BaseSettings):
     def escalate_rule_set(self) -> frozenset[str]:
         return frozenset(p.strip() for p in self.escalate_rules.replace(";", ",").split(",") if p.strip())
 
+    # ---- running: polling or webhook, health check, logs, shutdown (bot/web.py, bot/logs.py) ----
+    run_mode: Literal["polling", "webhook"] = "polling"
+    # The public https base Telegram calls (webhook mode); the webhook is WEBHOOK_URL + WEBHOOK_PATH.
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    web_host: str = "0.0.0.0"
+    web_port: int = Field(8080, ge=0, le=65535)
+    health_enabled: bool = True
+    log_format: Literal["text", "json"] = "text"
+    # Seconds the whole stop (SIGTERM) may take: updates in progress, the notice being sent.
+    shutdown_timeout: float = Field(8.0, gt=0, le=300)
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            if not value.startswith("https://") or len(value) <= len("https://") or any(
+                    c in value for c in " ?#"):
+                raise ValueError("нужен публичный адрес https://… (Telegram вызывает вебхук только по HTTPS), "
+                                 "без ?, # и пробелов, например https://bot.example.ru")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith("/") or any(c in value for c in " ?#"):
+            raise ValueError("путь начинается с «/» и не содержит ?, # и пробелов, например /telegram/webhook")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not WEBHOOK_SECRET_RE.fullmatch(value):
+                raise ValueError("секрет вебхука — от 1 до 256 символов, только латинские буквы A–Z a–z, "
+                                 "цифры 0–9, «_» и «-» (так требует Telegram); например, выполните "
+                                 "`openssl rand -hex 32` и впишите результат")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.run_mode == "webhook":
+            missing = [name for name, value in (("WEBHOOK_URL", self.webhook_url),
+                                                ("WEBHOOK_SECRET", self.webhook_secret)) if value is None]
+            if missing:
+                raise ValueError(
+                    f"RUN_MODE=webhook: не задан{'ы' if len(missing) > 1 else ''} {' и '.join(missing)} — "
+                    "укажите публичный адрес https://… бота (WEBHOOK_URL) и секрет вебхука (WEBHOOK_SECRET), "
+                    "или уберите RUN_MODE=webhook, чтобы работать через long polling")
+            if self.web_port == 0:
+                raise ValueError("RUN_MODE=webhook: WEB_PORT не может быть 0 — на этом порту бот принимает вебхук")
+        return self
+
+    def webhook_full_url(self) -> str:
+        return f"{self.webhook_url or ''}{self.webhook_path}"
+
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
@@ -230,7 +297,7 @@ def describe_validation_error(error: ValidationError) -> str:
         name = loc[0].upper() if loc else ""
         if name:
             value = item.get("input")
-            shown = "" if "token" in name.lower() or isinstance(value, dict) else f" (сейчас: «{value}»)"
+            shown = "" if "token" in name.lower() or "secret" in name.lower() or isinstance(value, dict) else f" (сейчас: «{value}»)"
             lines.append(f"Неверное значение {name}{shown}: {message}")
         else:
             lines.append(f"Ошибка настроек: {message}")

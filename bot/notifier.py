@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.domain.model import Case, Deadline, Media, Owner
 from bot.domain.sources import platform_by_code
 from bot.domain.workflow import who_owes
+from bot.logs import bind_case, log_context
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from handlers import keyboards, render
@@ -184,6 +185,10 @@ class Notifier:
         return delivered
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
+        with log_context(case=None, actor_id=None, actor_role=None):    # deliver() binds the case
+            return await self._deliver_one_logged(item)
+
+    async def _deliver_one_logged(self, item: OutboxItem) -> bool:
         self._parts_sent = 0
         try:
             await self.deliver(item)
@@ -212,6 +217,7 @@ class Notifier:
             return False
         async with self.db.transaction() as conn:
             await self.outbox.mark_sent(conn, item.id, self.clock.now())
+        log.info("notice %s (%s) delivered", item.id, item.notice.kind)
         return True
 
     async def _retry(self, item: OutboxItem, seconds: float, error: str, *, count: bool = True) -> None:
@@ -296,6 +302,7 @@ class Notifier:
             return
         assert n.case_id is not None
         case = await self.cases.get(n.case_id)
+        bind_case(case.number)
         handler = getattr(self, f"_on_{n.kind}", None)
         if handler is None:
             raise PermanentFailure(f"unknown notice kind {n.kind}")

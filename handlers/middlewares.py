@@ -10,7 +10,10 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.model import Actor, Role
+from bot.logs import bind_case, log_context
 from bot.services.access import AccessService, ChatInfo
+from bot.services.cases import CaseService
+from handlers.callbacks import CaseCb
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -23,7 +26,24 @@ class ActorMiddleware(BaseMiddleware):
         if user is not None and chat is not None and not user.is_bot:
             actor = await access.actor_for(user.id, user.full_name, ChatInfo(chat.id, chat.type))
         data["actor"] = actor
-        return await handler(event, data)
+        # Log lines of this update carry who acts and, for a case's button, the case (bot/logs.py);
+        # the case services bind the case they act on as well.
+        with log_context(actor_id=user.id if user is not None else None,
+                         actor_role=actor.role.value if actor is not None else None, case=None):
+            await self._bind_case(event, data)
+            return await handler(event, data)
+
+    @staticmethod
+    async def _bind_case(event: TelegramObject, data: dict[str, Any]) -> None:
+        if not isinstance(event, CallbackQuery) or not (event.data or "").startswith(f"{CaseCb.__prefix__}:"):
+            return
+        cases: CaseService | None = data.get("cases")
+        try:
+            case_id = CaseCb.unpack(event.data or "").case_id
+        except (TypeError, ValueError):
+            return
+        if cases is not None:
+            bind_case(await cases.number_of(case_id))
 
 
 class HasRole(Filter):

@@ -167,6 +167,12 @@ class CaseRepository:
             raise NotFound("case_not_found", case_id=case_id)
         return await self._load(conn, row)
 
+    async def number_of(self, conn: aiosqlite.Connection, case_id: int) -> str | None:
+        """The case's number alone (for log lines), None when there is no such case."""
+        async with conn.execute("SELECT number FROM cases WHERE id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
         async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,)) as cur:
             row = await cur.fetchone()

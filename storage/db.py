@@ -71,6 +71,11 @@ class Database:
     async def close(self) -> None:
         await self.conn.close()
 
+    async def ping(self) -> bool:
+        """``SELECT 1`` on the shared connection (the health check); raises when the database is closed."""
+        row = await self.fetchone("SELECT 1")
+        return row is not None and row[0] == 1
+
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0

@@ -91,3 +91,11 @@ class OutboxRepository:
         async with conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def oldest_pending(self, conn: aiosqlite.Connection) -> datetime | None:
+        """When the oldest notice still owed (not sent, not given up) was queued."""
+        async with conn.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        ) as cur:
+            row = await cur.fetchone()
+        return dt_req(row[0]) if row and row[0] else None

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.domain import workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
+from bot.logs import bind_case
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
@@ -80,6 +81,9 @@ class CaseService:
     # ---- reading ------------------------------------------------------------------------------
     async def get(self, case_id: int) -> Case:
         return await self.cases.get(self.db.conn, case_id)
+
+    async def number_of(self, case_id: int) -> str | None:
+        return await self.cases.number_of(self.db.conn, case_id)
 
     async def get_by_number(self, number: str) -> Case:
         number = number.strip()
@@ -165,6 +169,7 @@ class CaseService:
             if post.album_key:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
+        bind_case(case.number)
         return Registered(case, duplicate=False)
 
     async def set_card(self, case_id: int, chat_id: int, message_id: int) -> None:
@@ -405,6 +410,7 @@ class CaseService:
                 if prepare is not None:
                     await prepare(conn)
                 case = await self.cases.get(conn, case_id)
+                bind_case(case.number)
                 before = case.status
                 payload = change(case, now)
             except DomainError as exc:

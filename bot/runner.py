@@ -1,0 +1,167 @@
+"""Running the bot: long polling (default) or webhook, /healthz, and a graceful stop on SIGTERM/SIGINT.
+
+Start: storage and services (build_app) -> command menu -> scheduler, sender, digests -> the HTTP
+server (webhook and/or /healthz) -> `setWebhook` (webhook mode) or `deleteWebhook` + long polling.
+
+Stop (SIGTERM or SIGINT), at most SHUTDOWN_TIMEOUT seconds in all: no new updates are taken (polling
+stops / the server stops listening), updates in progress finish, then ``App.close()`` stops the
+scheduler and the sender (the notice being sent is finished, the rest stays queued in the outbox),
+and closes the database. The webhook stays registered: Telegram keeps the updates until the bot is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from aiohttp import web
+
+from bot.app import App, build_app, set_commands, warn_unconfirmed_calendar
+from bot.config import Settings
+from bot.web import build_web_app, serves_anything, start_server
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM / SIGINT set ``stop`` (instead of killing the process or raising KeyboardInterrupt)."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            log.warning("%s received again: still stopping", sig.name)
+            return
+        log.info("%s received: stopping", sig.name)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+        except (NotImplementedError, RuntimeError, ValueError):   # not the main thread / not supported
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    with stop_on_signals(stop):
+        app = await build_app(settings)
+        await serve(app, stop)
+
+
+class _Budget:
+    def __init__(self, seconds: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.deadline = self.loop.time() + seconds
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - self.loop.time())
+
+
+async def serve(app: App, stop: asyncio.Event) -> None:
+    """Run ``app`` in its RUN_MODE until ``stop`` is set; always closes ``app``."""
+    settings = app.settings
+    runner: web.AppRunner | None = None
+    polling: asyncio.Task[None] | None = None
+    budget: _Budget | None = None
+    try:
+        warn_unconfirmed_calendar(app)
+        try:
+            await set_commands(app.bot)
+        except Exception:
+            log.warning("could not set the command menu", exc_info=True)
+        await app.start_background()
+        runner = await _start_web(app)
+        if settings.run_mode == "webhook":
+            assert settings.webhook_secret is not None
+            await app.bot.set_webhook(settings.webhook_full_url(),
+                                      secret_token=settings.webhook_secret.get_secret_value(),
+                                      allowed_updates=app.dp.resolve_used_update_types(),
+                                      drop_pending_updates=False)
+            log.info("webhook mode: Telegram calls %s", settings.webhook_full_url())
+            await stop.wait()
+            budget = _Budget(settings.shutdown_timeout)
+            log.info("stopping: no new updates are taken")
+            if runner is not None:       # stops listening, lets the requests in progress finish
+                await runner.cleanup()
+                runner = None
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            polling = asyncio.create_task(
+                app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False), name="polling")
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if polling.done():
+                polling.result()       # polling failed by itself (a wrong token …): raise it
+            budget = _Budget(settings.shutdown_timeout)
+            log.info("stopping: no new updates are taken")
+            await _stop_polling(app, polling)
+            await _finish_updates(app, budget)
+    finally:
+        if polling is not None and not polling.done():
+            polling.cancel()
+            with suppress(BaseException):
+                await polling
+        if runner is not None:
+            await runner.cleanup()
+        budget = budget or _Budget(settings.shutdown_timeout)
+        await app.close(within=budget.left())
+        log.info("bot stopped")
+
+
+async def _start_web(app: App) -> web.AppRunner | None:
+    settings = app.settings
+    if not serves_anything(app):
+        return None
+    try:
+        runner, port = await start_server(build_web_app(app), settings.web_host, settings.web_port,
+                                          shutdown_timeout=settings.shutdown_timeout)
+    except OSError as exc:
+        if settings.run_mode == "webhook":
+            log.error("cannot listen on %s:%s for the webhook: %s", settings.web_host, settings.web_port, exc)
+            raise
+        log.error("cannot listen on %s:%s, /healthz is off (polling goes on): %s",
+                  settings.web_host, settings.web_port, exc)
+        return None
+    what = "webhook " + settings.webhook_path if settings.run_mode == "webhook" else ""
+    if settings.health_enabled:
+        what = f"{what} and /healthz" if what else "/healthz"
+    log.info("listening on %s:%s (%s)", settings.web_host, port, what)
+    return runner
+
+
+async def _stop_polling(app: App, polling: asyncio.Task[None]) -> None:
+    if polling.done():
+        return
+    try:
+        await app.dp.stop_polling()
+    except RuntimeError:            # not started yet (the stop came during the start)
+        polling.cancel()
+    with suppress(asyncio.CancelledError):
+        await polling
+
+
+async def _finish_updates(app: App, budget: _Budget) -> None:
+    """Let the updates being handled finish (polling hands each to a task of its own)."""
+    tasks = {t for t in getattr(app.dp, "_handle_update_tasks", set()) if not t.done()}
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=budget.left())
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("%d updates still in progress at the stop were cancelled", len(late))
+    await asyncio.gather(*tasks, return_exceptions=True)
