@@ -147,8 +147,15 @@ class Notifier:
             except Exception:
                 log.exception("outbox delivery round failed")
             self._wake.clear()
+            if self._stopping:         # stop() during the round: its wake-up was just cleared
+                break
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=await self._idle(idle_seconds))
+                idle = await self._idle(idle_seconds)
+            except Exception:          # the database failing for a moment must not end the sender
+                log.exception("outbox: could not read the next attempt time")
+                idle = idle_seconds
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
             except TimeoutError:
                 pass
 

@@ -210,6 +210,7 @@ class ReminderScheduler:
         self._resync_task: asyncio.Task[None] | None = None
         self.next_run: datetime | None = None        # in the injected clock's time
         self.started = False
+        self._shutting_down = False
 
     async def start(self) -> RunResult:
         """Rebuild from the database: every open deadline's moments, the catch-up run, the job."""
@@ -233,7 +234,8 @@ class ReminderScheduler:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
-        if self.scheduler.running:
+        if self.scheduler.running and not self._shutting_down:    # a second stop() must not shut it twice
+            self._shutting_down = True
             self.scheduler.shutdown(wait=False)
 
     def resync(self) -> None:

@@ -361,6 +361,8 @@ class BotAPICore:
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_allowed_updates: list[str] | None = None
         self._last_message_id: dict[int, int] = defaultdict(int)
         self._file_counter = itertools.count(1)
         self._group_counter = itertools.count(1)
@@ -620,11 +622,21 @@ class BotAPICore:
         return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
 
     def _m_setWebhook(self, params: Mapping[str, Any], uploads: Any, me: Any, bot_id: int) -> Any:
-        self.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        self.webhook_url = url
+        self.webhook_secret = secret
+        allowed = _as_json(params.get("allowed_updates"))
+        self.webhook_allowed_updates = list(allowed) if allowed is not None else None
         return True
 
     def _m_deleteWebhook(self, params: Mapping[str, Any], uploads: Any, me: Any, bot_id: int) -> Any:
         self.webhook_url = ""
+        self.webhook_secret = ""
         return True
 
     @staticmethod
@@ -874,6 +886,8 @@ class FakeBotAPI:
         self._consumed: set[int] = set()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self._slow: list[tuple[str, float, Any]] = []
+        self.started: list[ApiCall] = []     # every call (but getUpdates) as it arrives, before its answer
         self.url = ""
 
     # ---- lifecycle
@@ -979,6 +993,29 @@ class FakeBotAPI:
         """See :meth:`BotAPICore.fail_next` (``status``, ``description``, ``retry_after``, ``chat_id``, ``times``)."""
         self.core.fail_next(method, **options)
 
+    def slow(self, method: str, seconds: float, *, chat_id: Any = None) -> None:
+        """Answer ``method`` (to ``chat_id`` when given) only after ``seconds``: a slow Telegram."""
+        self._slow.append((canonical_method(method), seconds, chat_id))
+
+    def _delay_for(self, name: str, params: Mapping[str, Any]) -> float:
+        return max((seconds for method, seconds, chat in self._slow
+                    if method == name and (chat is None or _maybe_int(params.get("chat_id")) == chat)), default=0.0)
+
+    async def wait_for_start(self, method: str, predicate: Callable[[ApiCall], bool] | None = None,
+                             timeout: float = 10.0) -> ApiCall:  # noqa: ASYNC109
+        """The first call of ``method`` (matching ``predicate``) that has arrived, answered or not."""
+        name = canonical_method(method)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for call in self.started:
+                if call.method == name and (predicate is None or predicate(call)):
+                    return call
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"no {name} call started within {timeout} s")
+            await self._call_signal.wait(remaining)
+
     def calls_of(self, method: str) -> list[ApiCall]:
         name = canonical_method(method)
         return [call for call in self.calls if call.method == name]
@@ -1056,8 +1093,17 @@ class FakeBotAPI:
         except ValueError as exc:
             return self._json({"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}, 400)
         if name == "getUpdates":
+            if self.core.webhook_url:
+                return self._json({"ok": False, "error_code": 409, "description": (
+                    "Conflict: can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first")}, 409)
             return self._json({"ok": True, "result": await self._get_updates(params)})
         call = ApiCall(name, params, time.time(), uploads, token)
+        self.started.append(call)
+        self._call_signal.notify()
+        delay = self._delay_for(name, params)
+        if delay > 0:
+            await asyncio.sleep(delay)
         try:
             failure = self.core.take_failure(name, params)
             if failure is not None:
