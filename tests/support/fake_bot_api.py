@@ -997,6 +997,9 @@ class FakeBotAPI:
         """Answer ``method`` (to ``chat_id`` when given) only after ``seconds``: a slow Telegram."""
         self._slow.append((canonical_method(method), seconds, chat_id))
 
+    def clear_slow(self) -> None:
+        self._slow.clear()
+
     def _delay_for(self, name: str, params: Mapping[str, Any]) -> float:
         return max((seconds for method, seconds, chat in self._slow
                     if method == name and (chat is None or _maybe_int(params.get("chat_id")) == chat)), default=0.0)
