@@ -30,6 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.domain.model import Role
+from bot.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, waking
 from deadlines.rules import Deadlines
 from storage.codec import dt_req, ts
@@ -261,6 +262,10 @@ class ReminderScheduler:
 
     async def tick(self) -> RunResult:
         """Run what is due, then move the job to the next moment (the job's and the safety job's body)."""
+        with log_context(case=None, actor_id=None, actor_role=None):   # not whoever scheduled the job
+            return await self._tick()
+
+    async def _tick(self) -> RunResult:
         async with self._lock:
             await self.service.plan()
             result = await self._run_locked()

@@ -13,16 +13,17 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.logs import current_context, log_context, make_handler
-from tests.support.harness import DEPT_A_CHAT, OPERATOR, Harness, bind_departments, make_harness
+from tests.support.harness import ADMIN, DEPT_A_CHAT, OPERATOR, Harness, bind_departments, make_harness
 
 TOKEN = "123456789:AAHk-very-secret-part-of-the-token_xyz"
 WEBHOOK_SECRET = "hook_secret-0123456789"
+HARNESS_TOKEN = "42:TEST"          # the token make_harness gives the bot
 
 
 class Captured:
     def __init__(self, fmt: str) -> None:
         self.buffer = io.StringIO()
-        self.handler = make_handler(fmt, [TOKEN, WEBHOOK_SECRET])
+        self.handler = make_handler(fmt, [TOKEN, WEBHOOK_SECRET, HARNESS_TOKEN])
         assert isinstance(self.handler, logging.StreamHandler)
         self.handler.setStream(self.buffer)
 
@@ -79,7 +80,29 @@ async def test_a_case_action_and_its_delivery_carry_the_case_number_and_the_acto
     delivered = fields(captured.line_with("(case_routed) delivered"))
     assert delivered["case"] == "2026-0001"
     assert "actor_id" not in delivered                      # the sender acts for nobody
-    assert current_context() == {}                          # nothing leaks out of an update or a delivery
+
+
+async def test_an_update_that_fails_is_logged_with_its_case_and_actor_and_without_the_token(
+        tmp_path: Path, clock: FakeClock, captured: Captured) -> None:
+    h: Harness = await make_harness(tmp_path, clock)
+    try:
+        await bind_departments(h)
+        await h.say(OPERATOR, "Во дворе не вывозят мусор", forward_from_chat=(-100555, "Подслушано", "zelen"),
+                    forward_message_id=77)
+        await h.say(ADMIN, "/start")                            # another person's update in between
+        h.session.fail_next("answerCallbackQuery", RuntimeError(f"network down at /bot{HARNESS_TOKEN}/x"))
+        await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ")         # a case's button: no use case logs it
+    finally:
+        await h.app.close()
+    failed = fields(captured.line_with("failed"))
+    assert failed["level"] == "ERROR" and failed["logger"] == "handlers.errors"
+    assert failed["case"] == "2026-0001"
+    assert failed["actor_id"] == str(OPERATOR) and failed["actor_role"] == "operator"
+    assert "RuntimeError" in failed["exc"] and "network down" in failed["exc"]
+    assert HARNESS_TOKEN not in captured.buffer.getvalue()
+    handled = [fields(line) for line in captured.lines if "is handled" in line]
+    assert handled[-2]["actor_id"] == str(ADMIN) and "case" not in handled[-2]   # each update starts afresh
+    assert handled[-1]["actor_id"] == str(OPERATOR) and handled[-1]["case"] == "2026-0001"
 
 
 def test_the_token_never_appears_not_even_in_a_traceback(captured: Captured) -> None:
