@@ -350,3 +350,18 @@ async def test_cl12_department_card_keeps_its_accept_or_decline_header_until_it_
     assert card_a.method == "editMessageText" and card_b.method == "editMessageText"
     assert "Вам направлено сообщение" not in card_a.text                  # answered: no longer asked
     assert "Вам направлено сообщение" in card_b.text and "Срок принять или отказаться" in card_b.text
+
+
+async def test_cl21_forged_or_foreign_merge_button_is_refused(h: Harness) -> None:
+    from handlers.callbacks import SurgeCb, SurgeOp
+    from tests.support import updates
+
+    data = SurgeCb(op=SurgeOp.MERGE, surge_id=999).pack()
+    await h.feed(updates.callback(OPERATOR, OPERATOR, data, 5))
+    assert "кнопка устарела" in h.alerts()[-1]                        # no such surge
+    await h.feed(updates.callback(STRANGER, STRANGER, data, 5))
+    assert h.alerts()[-1] == "Нет доступа."
+    await h.feed(updates.callback(EXEC_A, DEPT_A_CHAT, data, 5, chat_type="supergroup"))
+    assert h.alerts()[-1] in ("Нет доступа.", "Кнопка устарела.")     # executors cannot merge
+    await h.feed(updates.callback(OPERATOR, OPERATOR, "s:mg:notanumber", 5))
+    assert h.alerts()[-1] == "Кнопка устарела."
