@@ -31,3 +31,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The Docker image (docs/deployment.md): docker build -t smi-bot .
+.PHONY: docker
+docker:
+	docker build -t smi-bot .

@@ -43,7 +43,8 @@ def _parse_ids(value: object) -> object:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_ignore_empty=True,  # `HEAD_CHAT_ID=` as copied from .env.example means "not set"
     )
 
     # Telegram
