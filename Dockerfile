@@ -24,8 +24,12 @@ COPY handlers ./handlers
 COPY storage ./storage
 COPY deadlines ./deadlines
 # A regular (not editable) install: the code, migrations and data files are copied into the venv.
+# pip, setuptools and the test suites of numpy/matplotlib (about 25 MB) are not needed to run.
 RUN /opt/venv/bin/pip install --no-deps . \
- && /opt/venv/bin/pip uninstall --yes pip setuptools
+ && /opt/venv/bin/pip uninstall --yes pip setuptools \
+ && rm -rf /opt/venv/lib/python3.11/site-packages/numpy/*/tests \
+           /opt/venv/lib/python3.11/site-packages/numpy/tests \
+           /opt/venv/lib/python3.11/site-packages/matplotlib/tests
 
 # ---- final stage: Python, the venv and nothing else (no compilers, no pip, no sources) ----------------
 FROM python:3.11-slim
