@@ -43,8 +43,7 @@ def _parse_ids(value: object) -> object:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
-        env_ignore_empty=True,  # `HEAD_CHAT_ID=` as copied from .env.example means "not set"
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
     # Telegram
@@ -103,6 +102,13 @@ class Settings(BaseSettings):
     # A surge (cl. 21): at least this many posts on one topic within this much working time.
     surge_min_posts: int = Field(3, ge=2)
     surge_window_minutes: int = Field(120, ge=1)
+
+    @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `HEAD_CHAT_ID=` as copied from .env.example arrives as "" through systemd's EnvironmentFile= and
+        # Docker's env_file: it means "not set", not a wrong number.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod

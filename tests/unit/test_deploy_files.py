@@ -351,5 +351,17 @@ def test_env_example_works_as_an_environment_file(monkeypatch: pytest.MonkeyPatc
     assert settings.head_chat_id is None and settings.bot_token is None and settings.admin_ids == []
     monkeypatch.setenv("BOT_TOKEN", "123456789:" + "A" * 35)
     monkeypatch.setenv("ADMIN_IDS", "42")
+    monkeypatch.setenv("REMIND_PUBLISH_FRACTION", "")  # the commented example line, uncommented as it is
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.admin_ids == [42] and settings.bot_token is not None
+    assert settings.remind_fractions()["publish"] == settings.remind_at_fraction
+
+
+def test_env_example_copied_to_dot_env_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The README's first step (`cp .env.example .env`) gives settings that load, not a validation error."""
+    for key in env_example():
+        monkeypatch.delenv(key, raising=False)
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.head_chat_id is None and settings.bot_token is None
