@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # `HEAD_CHAT_ID=` as copied from .env.example arrives as "" through systemd's EnvironmentFile= and
-        # Docker's env_file: it means "not set", not a wrong number.
+        # `HEAD_CHAT_ID=` as copied from .env.example (read from .env, systemd's EnvironmentFile= or Docker's
+        # env_file) arrives as "": it means "not set", not a wrong number.
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", "operator_ids", mode="before")
