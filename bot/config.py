@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     surge_min_posts: int = Field(3, ge=2)
     surge_window_minutes: int = Field(120, ge=1)
 
+    @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `HEAD_CHAT_ID=` as copied from .env.example (read from .env, systemd's EnvironmentFile= or Docker's
+        # env_file) arrives as "": it means "not set", not a wrong number.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod
     def _ids(cls, value: object) -> object:
