@@ -31,3 +31,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Server install without Docker (docs/deployment.md): the venv with the runtime dependencies only, and the
+# bytecode compiled in advance (the systemd unit's file system is read-only for the bot).
+.PHONY: install docker
+install: $(RUN_STAMP)
+	$(PY) -m compileall -q bot handlers storage deadlines
+
+# The Docker image (docs/deployment.md).
+docker:
+	docker build -t smi-bot .

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from deadlines.calendar import CalendarOverrides, WorkCalendar
@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     # A surge (cl. 21): at least this many posts on one topic within this much working time.
     surge_min_posts: int = Field(3, ge=2)
     surge_window_minutes: int = Field(120, ge=1)
+
+    @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `HEAD_CHAT_ID=` as copied from .env.example (read from .env, systemd's EnvironmentFile= or Docker's
+        # env_file) arrives as "": it means "not set", not a wrong number.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod
@@ -231,6 +238,15 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Seconds the whole stop (SIGTERM) may take: updates in progress, the notice being sent.
     shutdown_timeout: float = Field(8.0, gt=0, le=300)
+
+    @field_validator("run_mode", "webhook_path", "web_host", "web_port", "health_enabled", "log_format",
+                     "shutdown_timeout", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
+        # `WEB_PORT=` (an env file, Docker's env_file) means "the default", as the Dockerfile's health check reads it.
+        if isinstance(value, str) and not value.strip() and info.field_name:
+            return cls.model_fields[info.field_name].default
+        return value
 
     @field_validator("webhook_url", mode="before")
     @classmethod

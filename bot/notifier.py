@@ -323,9 +323,8 @@ class Notifier:
         chat_id = await self._department_chat(department_id)
         if case.media:
             await self._send_media(chat_id, case.media)
-        decline = case.open_deadline("decline", department_id)
-        header = texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz) if decline else None))
-        msg = await self._send_text(chat_id, render.case_card(case, now, self.tz, header=header),
+        msg = await self._send_text(chat_id, render.case_card(case, now, self.tz,
+                                                              header=self._dept_header(case, department_id)),
                                     keyboards.department_card(case, department_id))
         assert case.id is not None
         await self.cases.set_department_card(case.id, department_id, msg.message_id)
@@ -342,8 +341,16 @@ class Notifier:
                 chat_id = await self._department_chat(a.department_id)
             except PermanentFailure:
                 continue
-            await self._edit(chat_id, a.card_message_id, render.case_card(case, now, self.tz),
+            await self._edit(chat_id, a.card_message_id,
+                             render.case_card(case, now, self.tz, header=self._dept_header(case, a.department_id)),
                              keyboards.department_card(case, a.department_id))
+
+    def _dept_header(self, case: Case, department_id: int) -> str:
+        """"Вам направлено сообщение…" stays on the department's card while it has to accept or decline."""
+        decline = case.open_deadline("decline", department_id)
+        if decline is None:
+            return ""
+        return texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz)))
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> None:
         await self._acquire(chat_id)

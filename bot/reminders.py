@@ -33,10 +33,10 @@ from bot.domain.model import Role
 from bot.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, waking
 from deadlines.rules import Deadlines
-from storage.codec import dt_req, ts
 from storage.db import Database
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
+from storage.reminders import Planned, ReminderRepository
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +45,6 @@ DEFAULT_ESCALATE = frozenset({"answer", "final"})
 LATE_AFTER = timedelta(minutes=2)
 #: After closing time notices may still go out this long (a job fires a little after 18:00:00).
 CLOSING_GRACE = timedelta(minutes=5)
-
-_DUE_SQL = (
-    "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "
-    "d.expired_notified_at FROM deadlines d WHERE d.id IN ("
-    " SELECT id FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL AND remind_at IS NOT NULL"
-    " AND remind_at <= :now"
-    " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
-    " AND expire_at IS NOT NULL AND expire_at <= :now) ORDER BY d.id"
-)
-_UNPLANNED_SQL = (
-    "SELECT id, rule, started_at, due_at FROM deadlines "
-    "WHERE closed_at IS NULL AND (plan_due_at IS NULL OR plan_due_at <> due_at)"
-)
-_ALL_OPEN_SQL = "SELECT id, rule, started_at, due_at FROM deadlines WHERE closed_at IS NULL"
-
 
 @dataclass(frozen=True)
 class RunResult:
@@ -85,6 +70,7 @@ class ReminderService:
         self.late_after = late_after
         self.outbox = OutboxRepository()
         self.events = EventRepository()
+        self.repo = ReminderRepository()
 
     @property
     def calendar(self) -> Any:
@@ -100,34 +86,26 @@ class ReminderService:
         Computed outside the write transaction; a row whose due_at changed meanwhile keeps a stale
         plan_due_at and is planned again next time.
         """
-        rows = await self.db.fetchall(_ALL_OPEN_SQL if full else _UNPLANNED_SQL)
+        rows = await self.repo.to_plan(self.db.conn, full=full)
         if not rows:
             return 0
-        updates: list[tuple[str | None, str | None, str, int]] = []
+        planned: list[Planned] = []
         cal = self.calendar
         for r in rows:
-            rule = r["rule"]
-            spec = self.deadlines.rules.get(rule)
-            m = moments(cal, dt_req(r["started_at"]), dt_req(r["due_at"]),
-                        clock=spec.clock if spec else "working", fraction=self.fraction(rule))
-            updates.append((ts(m.remind_at), ts(m.expire_at), r["due_at"], r["id"]))
+            spec = self.deadlines.rules.get(r.rule)
+            m = moments(cal, r.started_at, r.due_at, clock=spec.clock if spec else "working",
+                        fraction=self.fraction(r.rule))
+            planned.append(Planned(r.deadline_id, m.remind_at, m.expire_at, r.due_at_raw))
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE deadlines SET remind_at = ?, expire_at = ?, plan_due_at = ?3 WHERE id = ?4 AND due_at = ?3",
-                updates)
-        return len(updates)
+            await self.repo.save_plan(conn, planned)
+        return len(planned)
 
     async def next_due(self, now: datetime | None = None) -> datetime | None:
         """The next moment a run has something to do (never inside non-working time)."""
-        row = await self.db.fetchone(
-            "SELECT MIN(m) FROM ("
-            " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
-            " AND remind_at IS NOT NULL"
-            " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
-            " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)")
-        if row is None or row[0] is None:
+        stored = await self.repo.next_moment(self.db.conn)
+        if stored is None:
             return None
-        moment = dt_req(row[0]).astimezone(self.calendar.tz)
+        moment = stored.astimezone(self.calendar.tz)
         now = now or self.clock.now()
         if moment <= now and not self.is_waking(now):
             return waking(self.calendar, now)
@@ -144,48 +122,41 @@ class ReminderService:
         if not self.is_waking(now):
             return RunResult(deferred=True)
         reminders = expired = escalations = 0
-        stamp = ts(now)
         async with self.db.transaction() as conn:
-            async with conn.execute(_DUE_SQL, {"now": stamp}) as cur:
-                rows = list(await cur.fetchall())
-            done_remind: list[tuple[str | None, int]] = []
-            done_expire: list[tuple[str | None, int]] = []
+            rows = await self.repo.due(conn, now)
+            done_remind: list[int] = []
+            done_expire: list[int] = []
             for r in rows:
-                deadline_id = int(r["id"])
-                rule = r["rule"]
-                payload: dict[str, Any] = {"deadline_id": deadline_id, "rule": rule, "due_at": r["due_at"]}
-                expire_at = dt_req(r["expire_at"]) if r["expire_at"] else None
-                if expire_at is not None and expire_at <= now and r["expired_notified_at"] is None:
-                    late = now - expire_at > self.late_after
-                    if await self.outbox.add(conn, Notice("expired", "owner", None, r["case_id"],
+                payload: dict[str, Any] = {"deadline_id": r.deadline_id, "rule": r.rule, "due_at": r.due_at_raw}
+                if r.expire_at is not None and r.expire_at <= now and not r.expiry_notified:
+                    late = now - r.expire_at > self.late_after
+                    if await self.outbox.add(conn, Notice("expired", "owner", None, r.case_id,
                                                           {**payload, "late": late},
-                                                          dedup_key=f"expired:{deadline_id}"), now):
+                                                          dedup_key=f"expired:{r.deadline_id}"), now):
                         expired += 1
-                    if rule in self.escalate and await self.outbox.add(
-                            conn, Notice("escalation", "head", None, r["case_id"],
-                                         {**payload, "department_id": r["department_id"], "late": late},
-                                         dedup_key=f"escalation:{deadline_id}"), now):
+                    if r.rule in self.escalate and await self.outbox.add(
+                            conn, Notice("escalation", "head", None, r.case_id,
+                                         {**payload, "department_id": r.department_id, "late": late},
+                                         dedup_key=f"escalation:{r.deadline_id}"), now):
                         escalations += 1
-                    await self.events.append(conn, case_id=r["case_id"], at=now, actor_id=None,
+                    await self.events.append(conn, case_id=r.case_id, at=now, actor_id=None,
                                              actor_role=Role.SYSTEM.value, kind="deadline_missed",
-                                             payload={"rule": rule, "department_id": r["department_id"],
-                                                      "due_at": r["due_at"], "escalated": rule in self.escalate})
+                                             payload={"rule": r.rule, "department_id": r.department_id,
+                                                      "due_at": r.due_at_raw, "escalated": r.rule in self.escalate})
                     # A reminder not sent by now is pointless: the expiry notice says more.
-                    done_expire.append((stamp, deadline_id))
-                    if r["reminded_at"] is None:
-                        done_remind.append((stamp, deadline_id))
+                    done_expire.append(r.deadline_id)
+                    if not r.reminded:
+                        done_remind.append(r.deadline_id)
                     continue
-                remind_at = dt_req(r["remind_at"])
-                late = now - remind_at > self.late_after
-                if await self.outbox.add(conn, Notice("reminder", "owner", None, r["case_id"],
+                assert r.remind_at is not None
+                late = now - r.remind_at > self.late_after
+                if await self.outbox.add(conn, Notice("reminder", "owner", None, r.case_id,
                                                       {**payload, "late": late},
-                                                      dedup_key=f"reminder:{deadline_id}"), now):
+                                                      dedup_key=f"reminder:{r.deadline_id}"), now):
                     reminders += 1
-                done_remind.append((stamp, deadline_id))
-            await conn.executemany("UPDATE deadlines SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
-                                   done_remind)
-            await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
-                                   "AND expired_notified_at IS NULL", done_expire)
+                done_remind.append(r.deadline_id)
+            await self.repo.mark_reminded(conn, done_remind, now)
+            await self.repo.mark_expiry_notified(conn, done_expire, now)
         result = RunResult(reminders, expired, escalations)
         if result.queued:
             log.info("reminders: %d reminders, %d expiry notices, %d escalations queued", reminders, expired,

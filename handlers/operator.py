@@ -73,8 +73,7 @@ def parse_post(message: Message, operator_id: int, now: datetime) -> NewPost:
         author = origin.chat.title
         link = telegram_post_link(origin.chat.username, origin.chat.id, origin.message_id)
     elif isinstance(origin, MessageOriginChat):
-        author = origin.sender_chat.title
-        link = telegram_post_link(origin.sender_chat.username, origin.sender_chat.id, None)
+        author = origin.sender_chat.title       # a group's anonymous admin: no message id, no link
     elif isinstance(origin, MessageOriginUser):
         author = origin.sender_user.full_name
     elif isinstance(origin, MessageOriginHiddenUser):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from bot import texts
-from bot.domain.model import Case, Draft, Owner, Status
+from bot.domain.model import Case, Draft, Event, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
 from bot.domain.workflow import who_owes
-from storage.events import Event
 
 CARD_EXCERPT = 700
 

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.model import Event
 from storage.codec import dt_req, dumps, ts
 
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    case_id: int | None
-    at: datetime
-    actor_id: int | None
-    actor_role: str
-    kind: str
-    payload: dict[str, Any]
-    refused: bool
+__all__ = ["Event", "EventRepository"]
 
 
 class EventRepository:

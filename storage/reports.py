@@ -311,6 +311,11 @@ class ReportRepository:
 
 
 class SurgeRepository:
+    async def detected_at(self, conn: aiosqlite.Connection, case_id: int) -> datetime | None:
+        async with conn.execute("SELECT detected_at FROM cases WHERE id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        return dt_req(row[0]) if row is not None else None
+
     async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[SurgeCandidate]:
         """Cases detected in ``[start, end]`` (59-ФЗ appeals left out) with their active departments."""
         async with conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -244,3 +245,17 @@ class Case:
             if d.decision == "returned":
                 return d
         return None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a case's history (and of the audit log): who did what, when; refusals included."""
+
+    id: int
+    case_id: int | None
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    kind: str
+    payload: dict[str, Any]
+    refused: bool

@@ -50,15 +50,27 @@ class ProfanityChecker:
         whitelist = lexicon["whitelist"]
         assert isinstance(whitelist, list)
         self.whitelist = {_collapse(str(w)) for w in whitelist}
+        literal = lexicon.get("literal_before", {})
+        assert isinstance(literal, dict)
+        self.literal_before = [(re.compile(k), tuple(_collapse(v) for v in roots))
+                               for k, roots in literal.items() if k != "comment" and isinstance(roots, list)]
 
     def find(self, text: str) -> list[Finding]:
         found: list[Finding] = []
-        for start, end in _tokens(text):
+        spans = _tokens(text)
+        for i, (start, end) in enumerate(spans):
             raw = text[start:end]
             category = self.classify(raw)
+            if category == "insult" and i + 1 < len(spans) and self._literal(raw, text[slice(*spans[i + 1])]):
+                continue
             if category:
                 found.append(Finding(raw, start, end, category))
         return found
+
+    def _literal(self, raw: str, following: str) -> bool:
+        """"тупой нож": an ambiguous adjective before a thing it describes literally."""
+        token, nxt = _collapse(raw), _collapse(following)
+        return any(key.search(token) and nxt.startswith(roots) for key, roots in self.literal_before)
 
     def classify(self, raw: str) -> str | None:
         lowered = raw.lower()

@@ -170,6 +170,7 @@ class CaseService:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
         bind_case(case.number)
+        self._on_commit()           # the new case's route/answer deadlines get their reminders at once
         return Registered(case, duplicate=False)
 
     async def set_card(self, case_id: int, chat_id: int, message_id: int) -> None:

@@ -26,7 +26,6 @@ from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
-from storage.codec import dt_req
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
@@ -77,11 +76,9 @@ class SurgeService:
         head = await self.head_chat_id()
         queued = False
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT detected_at FROM cases WHERE id = ?", (case_id,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            at = await self.repo.detected_at(conn, case_id)
+            if at is None:
                 return None
-            at = dt_req(row[0])
             lo = self.calendar.subtract(at, self.window_minutes)
             hi = self.calendar.add(at, self.window_minutes)
             # A night or a weekend counts no working time: cap the look-back at a calendar week.

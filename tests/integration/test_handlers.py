@@ -336,3 +336,32 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
         raise AssertionError(f"{case.number} still open: {case.status}")
     shots = sorted(r.photo for r in h.session.calls("sendPhoto") if r.chat_id == OPERATOR)
     assert shots == ["shot-1", "shot-2", "shot-3"]
+
+
+async def test_cl12_department_card_keeps_its_accept_or_decline_header_until_it_answers(h: Harness) -> None:
+    await forward_post(h)
+    await route_to(h, "Отдел ЖКХ", "Дорожный отдел")
+    card_a = h.find(DEPT_A_CHAT, "Сообщение 2026-0001")
+    card_b = h.find(DEPT_B_CHAT, "Сообщение 2026-0001")
+    assert "Вам направлено сообщение" in card_a.text and "Вам направлено сообщение" in card_b.text
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")          # both cards are re-rendered
+    card_a = h.messages[(DEPT_A_CHAT, card_a.message_id)]
+    card_b = h.messages[(DEPT_B_CHAT, card_b.message_id)]
+    assert card_a.method == "editMessageText" and card_b.method == "editMessageText"
+    assert "Вам направлено сообщение" not in card_a.text                  # answered: no longer asked
+    assert "Вам направлено сообщение" in card_b.text and "Срок принять или отказаться" in card_b.text
+
+
+async def test_cl21_forged_or_foreign_merge_button_is_refused(h: Harness) -> None:
+    from handlers.callbacks import SurgeCb, SurgeOp
+    from tests.support import updates
+
+    data = SurgeCb(op=SurgeOp.MERGE, surge_id=999).pack()
+    await h.feed(updates.callback(OPERATOR, OPERATOR, data, 5))
+    assert "кнопка устарела" in h.alerts()[-1]                        # no such surge
+    await h.feed(updates.callback(STRANGER, STRANGER, data, 5))
+    assert h.alerts()[-1] == "Нет доступа."
+    await h.feed(updates.callback(EXEC_A, DEPT_A_CHAT, data, 5, chat_type="supergroup"))
+    assert h.alerts()[-1] in ("Нет доступа.", "Кнопка устарела.")     # executors cannot merge
+    await h.feed(updates.callback(OPERATOR, OPERATOR, "s:mg:notanumber", 5))
+    assert h.alerts()[-1] == "Кнопка устарела."

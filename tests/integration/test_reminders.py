@@ -6,7 +6,7 @@ what is due, exactly what the one APScheduler date job does in production.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -254,3 +254,22 @@ async def test_cl8_only_head_or_admin_declares(tmp_path: Path, db: Database, clo
     assert await workdays.edit(Actor(ADMIN_ID, Role.ADMIN), "regional_days_off", date(2026, 12, 2), remove=True)
     assert deadlines.calendar.is_working_day(date(2026, 12, 2))
 
+
+
+async def test_cl9_new_case_plans_its_route_reminder_at_once(db: Database, cases: CaseService, operator: Actor,
+                                                             reminders: ReminderService, clock: FakeClock) -> None:
+    """Registering a case wakes the scheduler (on_commit): the 30-minute route clock's reminder is
+    planned immediately, not by the one-minute safety job."""
+    scheduler = ReminderScheduler(reminders, clock, safety_seconds=3600)
+    cases.set_on_commit(scheduler.resync)
+    await scheduler.start()
+    try:
+        assert scheduler.next_run is None
+        await new_case(cases, operator, clock)
+        assert scheduler._resync_task is not None
+        await scheduler._resync_task
+        assert scheduler.next_run is not None and scheduler.next_run - clock.now() < timedelta(minutes=30)
+        job = scheduler.scheduler.get_job(ReminderScheduler.JOB_ID)
+        assert job is not None
+    finally:
+        await scheduler.stop()

@@ -48,3 +48,15 @@ def test_finding_points_at_the_original_text() -> None:
 def test_empty_and_long_text() -> None:
     assert find_profanity("") == []
     assert find_profanity("Яма заделана. " * 5000) == []
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("Заменим тупую иглу в автомате", False),
+    ("Тупой нож для резки плёнки заменён", False),
+    ("Жители жалуются на тупую боль", False),
+    ("Вы тупой, раз не поняли", True),
+    ("Тупые жители опять всё перепутали", True),
+    ("Тупая администрация", True),
+])
+def test_cl19_literal_use_of_an_ambiguous_adjective_passes(text: str, flagged: bool) -> None:
+    assert bool(find_profanity(text)) is flagged

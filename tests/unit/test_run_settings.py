@@ -31,6 +31,15 @@ def test_polling_is_the_default_and_needs_no_webhook_settings() -> None:
     assert s.webhook_path == "/telegram/webhook" and s.health_enabled and s.log_format == "text"
 
 
+def test_blank_values_mean_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RUN_MODE", "WEBHOOK_URL", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEB_HOST", "WEB_PORT",
+                 "HEALTH_ENABLED", "LOG_FORMAT", "SHUTDOWN_TIMEOUT"):
+        monkeypatch.setenv(name, "")
+    s = settings()
+    assert s.run_mode == "polling" and s.web_port == 8080 and s.webhook_url is None and s.webhook_secret is None
+    assert s.webhook_path == "/telegram/webhook" and s.health_enabled and s.shutdown_timeout == 8.0
+
+
 def test_webhook_settings_make_the_public_url() -> None:
     s = settings(run_mode="webhook", webhook_url=" https://bot.example.ru/ ", webhook_secret=GOOD_SECRET,
                  webhook_path="/tg/hook")

@@ -1,0 +1,97 @@
+"""The reminder moments stored beside each open deadline, and the marks that make a notice go out once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.codec import dt, dt_req, ts
+
+_DUE_SQL = (
+    "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "
+    "d.expired_notified_at FROM deadlines d WHERE d.id IN ("
+    " SELECT id FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL AND remind_at IS NOT NULL"
+    " AND remind_at <= :now"
+    " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
+    " AND expire_at IS NOT NULL AND expire_at <= :now) ORDER BY d.id"
+)
+_UNPLANNED_SQL = (
+    "SELECT id, rule, started_at, due_at FROM deadlines "
+    "WHERE closed_at IS NULL AND (plan_due_at IS NULL OR plan_due_at <> due_at)"
+)
+_ALL_OPEN_SQL = "SELECT id, rule, started_at, due_at FROM deadlines WHERE closed_at IS NULL"
+_NEXT_SQL = (
+    "SELECT MIN(m) FROM ("
+    " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
+    " AND remind_at IS NOT NULL"
+    " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
+    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class ToPlan:
+    deadline_id: int
+    rule: str
+    started_at: datetime
+    due_at: datetime
+    due_at_raw: str                 # as stored: the plan is kept only if due_at did not change meanwhile
+
+
+@dataclass(frozen=True)
+class Planned:
+    deadline_id: int
+    remind_at: datetime | None
+    expire_at: datetime | None
+    due_at_raw: str
+
+
+@dataclass(frozen=True)
+class DueDeadline:
+    deadline_id: int
+    case_id: int
+    rule: str
+    department_id: int | None
+    due_at_raw: str
+    remind_at: datetime | None
+    expire_at: datetime | None
+    reminded: bool
+    expiry_notified: bool
+
+
+class ReminderRepository:
+    async def to_plan(self, conn: aiosqlite.Connection, *, full: bool = False) -> list[ToPlan]:
+        """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
+        async with conn.execute(_ALL_OPEN_SQL if full else _UNPLANNED_SQL) as cur:
+            rows = await cur.fetchall()
+        return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"])
+                for r in rows]
+
+    async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
+        await conn.executemany(
+            "UPDATE deadlines SET remind_at = ?, expire_at = ?, plan_due_at = ?3 WHERE id = ?4 AND due_at = ?3",
+            [(ts(p.remind_at), ts(p.expire_at), p.due_at_raw, p.deadline_id) for p in planned])
+
+    async def next_moment(self, conn: aiosqlite.Connection) -> datetime | None:
+        """The earliest reminder or expiry moment not yet acted on (an indexed MIN)."""
+        async with conn.execute(_NEXT_SQL) as cur:
+            row = await cur.fetchone()
+        return dt(row[0]) if row is not None else None
+
+    async def due(self, conn: aiosqlite.Connection, now: datetime) -> list[DueDeadline]:
+        async with conn.execute(_DUE_SQL, {"now": ts(now)}) as cur:
+            rows = await cur.fetchall()
+        return [DueDeadline(int(r["id"]), int(r["case_id"]), r["rule"], r["department_id"], r["due_at"],
+                            dt(r["remind_at"]), dt(r["expire_at"]), r["reminded_at"] is not None,
+                            r["expired_notified_at"] is not None) for r in rows]
+
+    async def mark_reminded(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
+        await conn.executemany("UPDATE deadlines SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+                               [(ts(now), i) for i in ids])
+
+    async def mark_expiry_notified(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
+        await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
+                               "AND expired_notified_at IS NULL", [(ts(now), i) for i in ids])
