@@ -262,3 +262,38 @@ async def test_webhook_mode_process_takes_updates_only_with_the_secret(server: F
     lines = [json.loads(line) for line in err.splitlines() if line.strip()]     # LOG_FORMAT=json: every line
     assert any(line["msg"] == "bot stopped" for line in lines)
     assert TOKEN not in err and WEBHOOK_SECRET not in err
+
+
+async def test_sigint_stops_too_and_a_taken_port_only_turns_healthz_off_in_polling_mode(
+        server: FakeBotAPI, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = await start_bot(server, tmp_path, WEB_PORT=str(port))
+        try:
+            await server.wait_for_call("deleteWebhook", timeout=60)
+            server.push_update(server.group_message(DEPT_CHAT, ADMIN, "/bind Отдел ЖКХ"))
+            await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "подключена"), timeout=20)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGINT)
+            _, raw = await asyncio.wait_for(proc.communicate(), timeout=20)
+    err = raw.decode()
+    assert proc.returncode == 0, err[-2000:]
+    assert "/healthz is off (polling goes on)" in err
+    assert "SIGINT received" in err and "bot stopped" in err and "KeyboardInterrupt" not in err
+
+
+async def test_webhook_mode_exits_1_when_its_port_is_taken(server: FakeBotAPI, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = await start_bot(server, tmp_path, RUN_MODE="webhook", WEBHOOK_URL="https://bot.example.test",
+                               WEBHOOK_SECRET=WEBHOOK_SECRET, WEB_PORT=str(taken.getsockname()[1]))
+        _, raw = await asyncio.wait_for(proc.communicate(), timeout=60)
+    err = raw.decode()
+    assert proc.returncode == 1, err[-2000:]
+    assert "cannot listen on" in err and "level=CRITICAL" in err and "bot stopped" in err
+    assert server.calls_of("setWebhook") == []                  # never told Telegram to call a dead port
+    assert TOKEN not in err and WEBHOOK_SECRET not in err
