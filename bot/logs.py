@@ -184,4 +184,5 @@ def setup_logging(level: str, secrets: str | Iterable[str], fmt: str = "text") -
     """Root logging to stderr in ``fmt`` (text | json), secrets redacted."""
     handler = make_handler(fmt, [secrets] if isinstance(secrets, str) else secrets)
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)          # Python's warnings become log lines of the same form
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
