@@ -59,11 +59,18 @@ def main() -> int:
         return 2
     setup_logging(settings.log_level, settings.bot_token.get_secret_value())
     from bot.app import run_polling
+    from bot.services.startup import StartupFatal, database_not_writable
 
+    if (problem := database_not_writable(settings.database_path)) is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         asyncio.run(run_polling(settings))
     except KeyboardInterrupt:
         pass
+    except StartupFatal as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -23,8 +23,10 @@ from bot.locks import KeyedLocks
 from bot.notifier import Notifier, RateLimiter
 from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
+from bot.services.backups import BackupService, run_backups
 from bot.services.cases import CaseService
 from bot.services.reports import DigestService
+from bot.services.startup import run_startup_checks
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
 from deadlines.rules import Deadlines
@@ -55,6 +57,7 @@ class App:
     reminders: ReminderScheduler | None = None
     workdays: WorkdayService | None = None
     digests: DigestService | None = None
+    backups: BackupService | None = None
 
     async def start_background(self) -> None:
         if self.reminders is not None:
@@ -62,10 +65,12 @@ class App:
         self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
         if self.digests is not None:
             self.tasks.append(asyncio.create_task(run_digests(self.digests, self.clock), name="digests"))
+        if self.backups is not None and self.backups.times:
+            self.tasks.append(asyncio.create_task(run_backups(self.backups, self.clock), name="backups"))
 
     async def close(self) -> None:
         for task in self.tasks:
-            if task.get_name() == "digests":
+            if task.get_name() in ("digests", "backups"):
                 task.cancel()
         if self.reminders is not None:
             await self.reminders.stop()
@@ -150,13 +155,16 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
                             on_queued=notifier.wake)
     dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
+    backups = BackupService(db, clock, tz, settings.backup_dir, keep=settings.backup_keep,
+                            times=settings.backup_times, on_queued=notifier.wake)
+    dp["backups"] = backups
     actor_mw = ActorMiddleware()
     dp.message.outer_middleware(actor_mw)
     dp.callback_query.outer_middleware(actor_mw)
     dp.include_routers(*get_routers())
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, reminders=reminders, workdays=workdays,
-               digests=digests)
+               digests=digests, backups=backups)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -169,9 +177,7 @@ async def set_commands(bot: Bot) -> None:
 async def run_polling(settings: Settings) -> None:
     app = await build_app(settings)
     try:
-        for year in (app.clock.now().year, app.clock.now().year + 1):
-            if not app.deadlines.calendar.is_confirmed(year):
-                log.warning("production calendar for %s is not confirmed: check data/calendar.json", year)
+        await run_startup_checks(app)       # the calendar, the database, the chats (bot/services/startup.py)
         await app.bot.delete_webhook(drop_pending_updates=False)
         try:
             await set_commands(app.bot)
