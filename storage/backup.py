@@ -189,6 +189,22 @@ def _safety_copy(database: Path, target: Path) -> None:
             shutil.copy2(wal, Path(f"{target}-wal"))
 
 
+def _keep_current(database: Path, safety_dir: Path, stamp: str) -> Path | None:
+    """The safety copy ``safety_dir/pre-restore-<stamp>.sqlite3`` of the current database, if any."""
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        return None
+    safety_dir.mkdir(parents=True, exist_ok=True)
+    safety = safety_dir / f"pre-restore-{stamp}.sqlite3"
+    n = 1
+    while safety.exists():
+        n += 1
+        safety = safety_dir / f"pre-restore-{stamp}-{n}.sqlite3"
+    _safety_copy(database, safety)
+    log.info("safety copy of %s kept as %s", database, safety)
+    return safety
+
+
 def _copy_in(backup: Path, database: Path) -> None:
     """Overwrite ``database`` with ``backup`` through the backup API (blocking)."""
     readable = False
@@ -236,18 +252,7 @@ async def restore_database(backup: Path, database: Path, safety_dir: Path, stamp
         raise RestoreRefused(check.problem or "corrupt", check.detail)
     if database_in_use(database):
         raise RestoreRefused("in_use", str(database))
-    safety: Path | None = None
-    if database.exists():
-        safety_dir.mkdir(parents=True, exist_ok=True)
-        safety = safety_dir / f"pre-restore-{stamp}.sqlite3"
-        n = 1
-        while safety.exists():
-            n += 1
-            safety = safety_dir / f"pre-restore-{stamp}-{n}.sqlite3"
-        await asyncio.to_thread(_safety_copy, database, safety)
-        log.info("safety copy of %s kept as %s", database, safety)
-    else:
-        database.parent.mkdir(parents=True, exist_ok=True)
+    safety = await asyncio.to_thread(_keep_current, database, safety_dir, stamp)
     await asyncio.to_thread(_copy_in, backup, database)
     db = await Database.open(database)
     try:

@@ -9,6 +9,7 @@ and only then renamed, so a file with the final name is always a checked backup.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -152,14 +153,18 @@ class BackupService:
         return removed
 
     # ---- making one -------------------------------------------------------------------------
+    def _prepare(self, now: datetime) -> Path:
+        """The folder exists, no ``.part`` left by a crash in the middle; the new backup's free name."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob("bot-*.sqlite3.part"):
+            stale.unlink(missing_ok=True)
+        return self._new_name(now)
+
     async def make(self) -> BackupResult:
         """Make, check and rotate one backup now (one at a time)."""
         async with self._lock:
             now = self.clock.now()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for stale in self.folder.glob("bot-*.sqlite3.part"):     # left by a crash in the middle
-                stale.unlink(missing_ok=True)
-            final = self._new_name(now)
+            final = await asyncio.to_thread(self._prepare, now)
             part = Path(f"{final}.part")
             started = monotonic_time.monotonic()
             try:
@@ -169,11 +174,11 @@ class BackupService:
                     raise BackupFailed(check)
                 os.replace(part, final)
             except BaseException:
-                part.unlink(missing_ok=True)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(part)
                 raise
             seconds = monotonic_time.monotonic() - started
-            removed = self.rotate(final)
-            size = final.stat().st_size
+            removed, size = await asyncio.to_thread(lambda: (self.rotate(final), os.path.getsize(final)))
             log.info("backup %s: %d bytes, %d cases, schema %d, %.2f s; %d old removed",
                      final, size, check.cases, check.schema_version, seconds, len(removed))
             return BackupResult(path=final, made_at=now, size=size, cases=check.cases,
