@@ -7,6 +7,7 @@ import logging
 from datetime import tzinfo
 
 from aiogram import F
+from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -105,7 +106,10 @@ async def backup(message: Message, access: AccessService, backups: BackupService
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
         return
     document = BufferedInputFile(await asyncio.to_thread(result.path.read_bytes), filename=result.path.name)
-    await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
+    try:
+        await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
+    except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file
+        await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
 
 
 async def _show_departments(message: Message, access: AccessService) -> None:

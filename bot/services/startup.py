@@ -59,7 +59,9 @@ class _TelegramDown(Exception):
 async def _chat_problem(bot: Bot, chat_id: int) -> str | None:
     """None if the bot can write in the chat, else why not (Telegram's own words)."""
     try:
-        await bot.get_chat(chat_id)
+        chat = await bot.get_chat(chat_id)
+        if chat.type == "private":                   # a person's chat: reachable is all there is to know
+            return None
         member = await bot.get_chat_member(chat_id, bot.id)
     except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter, TelegramUnauthorizedError,
             TimeoutError, OSError) as exc:

@@ -370,3 +370,36 @@ async def test_list_shows_the_backups_newest_first_and_check_describes_one(
     assert "исправна, база этого бота" in capsys.readouterr().out
     assert await cli(["list", "--backup-dir", str(tmp_path / "none")]) == 0
     assert "нет резервных копий" in capsys.readouterr().out
+
+
+async def test_a_broken_current_database_is_kept_byte_for_byte_and_replaced(
+        tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """The usual reason to restore: the working file is damaged. It is kept as it was, then replaced."""
+    path, folder, backup = await _prepared(tmp_path, clock)
+    path.write_bytes(b"\x00garbage after a disk failure" * 100)
+    assert await cli(["restore", str(backup), "--database", str(path), "--backup-dir", str(folder)]) == 0
+    capsys.readouterr()
+    assert case_texts(path) == ["Яма", "Фонарь", "Мусор"]
+    safety = next(p for p in folder.iterdir() if p.name.startswith("pre-restore-"))
+    assert safety.read_bytes() == b"\x00garbage after a disk failure" * 100
+
+
+async def test_restore_onto_a_new_server_creates_the_database_from_the_backup(
+        tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, backup = await _prepared(tmp_path, clock)
+    target = tmp_path / "new-server" / "data" / "bot.sqlite3"
+    assert await cli(["restore", str(backup), "--database", str(target),
+                      "--backup-dir", str(tmp_path / "new-server" / "backups")]) == 0
+    assert "Прежней базы не было" in capsys.readouterr().out
+    assert case_texts(target) == ["Яма", "Фонарь", "Мусор"]
+    assert not (tmp_path / "new-server" / "backups").exists()
+
+
+async def test_telegram_refusing_the_upload_as_too_large_gets_the_path_instead(h: Harness) -> None:
+    from aiogram.exceptions import TelegramEntityTooLarge
+
+    h.session.fail_next("sendDocument", TelegramEntityTooLarge)
+    await h.say(ADMIN, "/backup")
+    assert h.app.backups is not None
+    assert "больше 50 МБ" in h.session.sent_texts(ADMIN)[-1]
+    assert str(h.app.backups.backups()[0].path.resolve()) in h.session.sent_texts(ADMIN)[-1]

@@ -91,3 +91,13 @@ async def test_a_database_that_cannot_be_written_stops_the_start(h: Harness) -> 
         await run_startup_checks(h.app)
     await h.app.db.conn.execute("PRAGMA query_only = OFF")
     assert await alerts(h) == []
+
+
+async def test_telegram_unreachable_at_start_is_one_problem_not_a_crash(h: Harness) -> None:
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.methods import GetChat
+
+    h.session.fail_next("getChat", TelegramNetworkError(GetChat(chat_id=HEAD_CHAT), "Cannot connect to host"))
+    problems = await run_startup_checks(h.app)
+    assert len(problems) == 1 and "Telegram не ответил" in problems[0] and "Cannot connect" in problems[0]
+    assert len(h.session.calls("getChat")) == 1                 # the other chats were not tried
