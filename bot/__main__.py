@@ -49,11 +49,18 @@ def main() -> int:
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, settings.bot_token.get_secret_value(), settings.log_format, webhook_secret)
     from bot.app import run
+    from bot.services.startup import StartupFatal, database_not_writable
 
+    if (problem := database_not_writable(settings.database_path)) is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
+    except StartupFatal as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except Exception:
         logging.getLogger("bot").critical("the bot stopped because of an error", exc_info=True)
         return 1

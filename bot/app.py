@@ -24,6 +24,7 @@ from bot.locks import KeyedLocks
 from bot.notifier import Notifier, RateLimiter
 from bot.reminders import ReminderScheduler, ReminderService
 from bot.services.access import AccessService
+from bot.services.backups import BackupService, run_backups
 from bot.services.cases import CaseService
 from bot.services.reports import DigestService
 from bot.services.surges import IncidentService, SurgeService
@@ -56,6 +57,7 @@ class App:
     reminders: ReminderScheduler | None = None
     workdays: WorkdayService | None = None
     digests: DigestService | None = None
+    backups: BackupService | None = None
     started_at: float = field(default_factory=time.monotonic)     # for /healthz uptime
     closed: bool = False
 
@@ -65,6 +67,8 @@ class App:
         self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
         if self.digests is not None:
             self.tasks.append(asyncio.create_task(run_digests(self.digests, self.clock), name="digests"))
+        if self.backups is not None and self.backups.times:
+            self.tasks.append(asyncio.create_task(run_backups(self.backups, self.clock), name="backups"))
 
     async def close(self, within: float | None = None) -> None:
         """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: digests, the reminders
@@ -77,7 +81,7 @@ class App:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.settings.shutdown_timeout if within is None else within)
         for task in self.tasks:
-            if task.get_name() == "digests":
+            if task.get_name() in ("digests", "backups"):
                 task.cancel()
         if self.reminders is not None:
             await self.reminders.stop()
@@ -164,13 +168,16 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
                             on_queued=notifier.wake)
     dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
+    backups = BackupService(db, clock, tz, settings.backup_dir, keep=settings.backup_keep,
+                            times=settings.backup_times, on_queued=notifier.wake)
+    dp["backups"] = backups
     actor_mw = ActorMiddleware()
     dp.message.outer_middleware(actor_mw)
     dp.callback_query.outer_middleware(actor_mw)
     dp.include_routers(*get_routers())
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, reminders=reminders, workdays=workdays,
-               digests=digests)
+               digests=digests, backups=backups)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -190,9 +197,3 @@ async def run(settings: Settings) -> None:
 async def run_polling(settings: Settings) -> None:
     """Long polling whatever RUN_MODE says (kept for callers of the old name)."""
     await run(settings.model_copy(update={"run_mode": "polling"}))
-
-
-def warn_unconfirmed_calendar(app: App) -> None:
-    for year in (app.clock.now().year, app.clock.now().year + 1):
-        if not app.deadlines.calendar.is_confirmed(year):
-            log.warning("production calendar for %s is not confirmed: check data/calendar.json", year)

@@ -299,6 +299,20 @@ class Settings(BaseSettings):
     def webhook_full_url(self) -> str:
         return f"{self.webhook_url or ''}{self.webhook_path}"
 
+    # ---- backups (bot/services/backups.py, storage/backup.py; docs/backup.md) ----
+    # Folder of the backups; how many scheduled/manual backups to keep; daily times (empty: none).
+    backup_dir: Path = Path("./data/backups")
+    backup_keep: int = Field(14, ge=1)
+    backup_times: str = "03:00"
+
+    @field_validator("backup_times")
+    @classmethod
+    def _backup_times(cls, value: str) -> str:
+        from bot.services.reports import parse_digest_times
+
+        parse_digest_times(value)
+        return value
+
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]

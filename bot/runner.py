@@ -19,8 +19,9 @@ from contextlib import contextmanager, suppress
 
 from aiohttp import web
 
-from bot.app import App, build_app, set_commands, warn_unconfirmed_calendar
+from bot.app import App, build_app, set_commands
 from bot.config import Settings
+from bot.services.startup import run_startup_checks
 from bot.web import build_web_app, serves_anything, start_server
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     polling: asyncio.Task[None] | None = None
     budget: _Budget | None = None
     try:
-        warn_unconfirmed_calendar(app)
+        await run_startup_checks(app)       # the database, the chats, the calendar (bot/services/startup.py)
         try:
             await set_commands(app.bot)
         except Exception:

@@ -101,6 +101,7 @@ START_ADMIN = (
     "• /invite — пригласить оператора (ссылка на 24 часа)\n"
     "• /operators — операторы\n"
     "• /departments — отделы\n"
+    "• /backup — резервная копия базы данных (пришлю файлом)\n"
     "• В группе отдела: /bind &lt;название отдела&gt;; в группе главы: /bind_head\n\n"
     "Вы можете работать и как оператор: перешлите сюда найденную публикацию."
 )
@@ -500,3 +501,72 @@ EVENT.update({
     "incident_merged": "объединено в инцидент",
     "incident_answer": "согласован ответ инцидента",
 })
+
+
+# ---- backups, restore and start-up checks (bot/services/backups.py, bot/restore.py, bot/services/startup.py)
+BACKUP_CAPTION = (
+    "💾 Резервная копия базы данных\n"
+    "Сделана: {at}\n"
+    "Размер: {size}\n"
+    "Сообщений граждан в базе: {cases}\n"
+    "Целостность проверена ✅\n"
+    "Файл на сервере: {path}"
+)
+BACKUP_TOO_BIG = (
+    "💾 Резервная копия сделана ({at}, сообщений: {cases}), но её размер {size} больше 50 МБ — "
+    "Telegram не позволяет боту отправить такой файл.\n"
+    "Копия лежит на сервере: <code>{path}</code>"
+)
+BACKUP_ERROR = "Не удалось сделать резервную копию: {error}\nПодробности — в журнале бота."
+BACKUP_FAILED_ALERT = (
+    "⚠️ <b>Резервная копия не сделана</b> (по расписанию на {at}).\n"
+    "Ошибка: {error}\nПапка копий: {folder}\n"
+    "Проверьте место на диске и права на папку; вручную копию можно сделать командой /backup."
+)
+BACKUP_PROBLEM = {
+    "missing": "файл не найден",
+    "not_sqlite": "это не база данных SQLite",
+    "corrupt": "база данных повреждена ({detail})",
+    "foreign": "это база SQLite, но не этого бота (нет: {detail})",
+    "too_new": "копия сделана более новой версией бота (схема {detail}) — обновите бота",
+    "in_use": "база {detail} открыта другим процессом — сначала остановите бота",
+    "same_file": "копия и рабочая база — один и тот же файл ({detail})",
+}
+
+
+def backup_problem(code: str, detail: str = "") -> str:
+    return BACKUP_PROBLEM.get(code, code).format(detail=detail)
+
+
+RESTORE_REFUSED = "Восстановление отменено: {reason}. Рабочая база не изменена."
+RESTORE_DONE = (
+    "База {database} восстановлена из {backup}.\n"
+    "Сообщений граждан: {cases}; версия схемы: {before} → {after}.\n"
+    "{safety}"
+    "Теперь запустите бота."
+)
+RESTORE_SAFETY = "Прежняя база сохранена в {path} — удалите её, когда убедитесь, что всё в порядке.\n"
+RESTORE_NO_SAFETY = "Прежней базы не было — сохранять было нечего.\n"
+RESTORE_LIST_EMPTY = "В папке {folder} нет резервных копий."
+RESTORE_LIST_TITLE = "Резервные копии в {folder} (новые сверху):"
+RESTORE_LIST_LINE = "{name}  {at}  {size}"
+RESTORE_CHECK_OK = "{path}: исправна, база этого бота; версия схемы {version}, сообщений граждан: {cases}."
+RESTORE_CHECK_BAD = "{path}: не годится для восстановления — {reason}."
+
+STARTUP_DB_NOT_WRITABLE = (
+    "Бот не может писать в базу данных {path}: {error}\n"
+    "Проверьте права на файл базы и на её папку (бот создаёт рядом файлы -wal и -shm), "
+    "свободное место на диске и не открыта ли база только для чтения. Бот остановлен."
+)
+STARTUP_ALERT = "⚠️ <b>Проверка при запуске бота</b> нашла проблемы:\n{problems}"
+STARTUP_PROBLEM_LINE = "• {text}"
+STARTUP_MIGRATIONS = "версия схемы базы {version}, а у программы миграций {expected}"
+STARTUP_CALENDAR = ("производственный календарь на {year} год не подтверждён: сокращённые предпраздничные дни "
+                    "вычислены по правилу. Сверьте праздники и переносы (/calendar, /dayoff, /workday_extra) "
+                    "или обновите бота")
+STARTUP_NO_HEAD = "чат главы не подключён (команда /bind_head в группе главы или HEAD_CHAT_ID)"
+STARTUP_HEAD_CHAT = "чат главы ({chat_id}) недоступен: {error}"
+STARTUP_DEPT_CHAT = "чат отдела «{name}» ({chat_id}) недоступен: {error}"
+STARTUP_NOT_MEMBER = "бот не состоит в чате (статус «{status}»)"
+STARTUP_CANNOT_SEND = "боту запрещено писать в чат"
+STARTUP_TELEGRAM_DOWN = "Telegram не ответил при проверке чатов ({error}); чаты не проверены"

@@ -1,21 +1,29 @@
-"""Administrators: invites, operators, binding chats, departments."""
+"""Administrators: invites, operators, binding chats, departments, backups."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import tzinfo
+
 from aiogram import F
+from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot import texts
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor
 from bot.services.access import AccessService
+from bot.services.backups import BackupService, human_size
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
+
+log = logging.getLogger(__name__)
 
 router = RouterSpec("admin")
 
@@ -77,6 +85,31 @@ async def admin_commands(message: Message, command: CommandObject, access: Acces
             [(o.user_id, o.full_name) for o in items]))
     else:
         await _show_departments(message, access)
+
+
+@router.message(Command("backup"), F.chat.type == "private")
+async def backup(message: Message, access: AccessService, backups: BackupService, tz: tzinfo) -> None:
+    """A fresh backup, sent here as a document (or where it lies on the server if over 50 MB)."""
+    if not _is_admin(message, access):
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    try:
+        result = await backups.make()
+    except Exception as exc:
+        log.exception("/backup failed")
+        await message.answer(texts.BACKUP_ERROR.format(error=texts.esc(f"{type(exc).__name__}: {exc}"[:300])))
+        return
+    fields = {"at": texts.esc(result.made_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")),
+              "size": human_size(result.size), "cases": result.cases,
+              "path": texts.esc(str(result.path.resolve()))}
+    if result.size > backups.upload_limit:
+        await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
+        return
+    document = BufferedInputFile(await asyncio.to_thread(result.path.read_bytes), filename=result.path.name)
+    try:
+        await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
+    except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file
+        await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
 
 
 async def _show_departments(message: Message, access: AccessService) -> None:

@@ -403,6 +403,18 @@ class BotAPICore:
                 self.chats[key] = upd.group_chat_dict(key, f"Chat {key}")
         return self.chats[key]
 
+    def known_chat(self, chat_id: Any) -> dict[str, Any]:
+        """A chat the bot has met (an update from it, a message sent to it, ``set_chat``); any other
+        answers "Bad Request: chat not found", as Telegram's getChat does for chats unknown to the bot."""
+        key = _maybe_int(chat_id)
+        if isinstance(key, int) and key not in self.chats:
+            raise bad_request("chat not found")
+        return self.chat(chat_id)
+
+    def forget_chat(self, chat_id: int) -> None:
+        """The chat is gone for the bot (deleted, or the bot never was in it): getChat says "chat not found"."""
+        self.chats.pop(chat_id, None)
+
     def set_member(self, chat_id: int, user: Mapping[str, Any] | int, status: str = "member") -> None:
         user_obj = upd.user_dict(user) if isinstance(user, int) else dict(user)
         self.members[(chat_id, user_obj["id"])] = upd.chat_member_dict(user_obj, status)
@@ -791,7 +803,7 @@ class BotAPICore:
         return True
 
     def _m_getChat(self, params: Mapping[str, Any], uploads: Any, me: Any, bot_id: int) -> Any:
-        chat = self.chat(params.get("chat_id"))
+        chat = self.known_chat(params.get("chat_id"))
         return {
             **chat,
             "accent_color_id": 0,
@@ -806,6 +818,8 @@ class BotAPICore:
         }
 
     def _m_getChatMember(self, params: Mapping[str, Any], uploads: Any, me: Any, bot_id: int) -> Any:
+        # lenient, unlike getChat: a chat met only through an incoming update (my_chat_member fed to
+        # the Dispatcher directly) is not registered in the core
         chat = self.chat(params.get("chat_id"))
         user_id = _maybe_int(params.get("user_id"))
         member = self.members.get((chat["id"], user_id))

@@ -148,9 +148,11 @@ class ClockTime:
 
 
 async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Harness:
+    overrides.setdefault("backup_dir", tmp_path / "backups")      # never ./data/backups of the checkout
+    overrides.setdefault("head_chat_id", HEAD_CHAT)
     settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
                         calendar_path=tmp_path / "calendar.json", admin_ids=[ADMIN],
-                        operator_ids=[OPERATOR, OPERATOR2], head_chat_id=HEAD_CHAT, **overrides)
+                        operator_ids=[OPERATOR, OPERATOR2], **overrides)
     session = RecordingSession()
     time = ClockTime(clock)
     app = await build_app(settings, clock=clock, session=session, token="42:TEST",

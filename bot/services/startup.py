@@ -1,0 +1,127 @@
+"""Checks made when the bot starts, before it takes updates (called from bot/app.py).
+
+* the database is writable (a write in a transaction that is rolled back): if not, the start
+  stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2);
+* the migrations are applied (the schema version equals the number of migration files);
+* the production calendar is confirmed for this year (and, in December, for the next one);
+* the head's chat and every bound department's chat are reachable, the bot is a member of each and
+  may write there (``getChat``, ``getChatMember`` for the bot itself).
+
+Every other problem is logged as a warning, and the admins get ONE ``admin_alert`` notice listing
+them, queued through the outbox (it survives a crash; the same list is not repeated the same day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import ChatMemberRestricted
+
+from bot import texts
+from storage.health import check_writable, migrations_status, probe_writable
+from storage.outbox import Notice, OutboxRepository
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+class StartupFatal(Exception):
+    """The bot cannot work at all; the message is for the person starting it (Russian)."""
+
+
+def database_not_writable(path: Path) -> str | None:
+    """Before the bot opens the database: None if it can be written, else the Russian message."""
+    try:
+        probe_writable(path)
+    except (sqlite3.Error, OSError) as exc:
+        return texts.STARTUP_DB_NOT_WRITABLE.format(path=path, error=exc)
+    return None
+
+
+class _TelegramDown(Exception):
+    pass
+
+
+async def _chat_problem(bot: Bot, chat_id: int) -> str | None:
+    """None if the bot can write in the chat, else why not (Telegram's own words)."""
+    try:
+        chat = await bot.get_chat(chat_id)
+        if chat.type == "private":                   # a person's chat: reachable is all there is to know
+            return None
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter, TelegramUnauthorizedError,
+            TimeoutError, OSError) as exc:
+        raise _TelegramDown(str(exc)) from exc
+    except TelegramAPIError as exc:
+        return exc.message
+    if member.status in ("left", "kicked"):
+        return texts.STARTUP_NOT_MEMBER.format(status=member.status)
+    if isinstance(member, ChatMemberRestricted) and (not member.is_member or not member.can_send_messages):
+        return texts.STARTUP_CANNOT_SEND
+    return None
+
+
+async def find_problems(app: App) -> list[str]:
+    """Everything wrong that does not stop the bot, in Russian (HTML-escaped), for the admins."""
+    problems: list[str] = []
+    version, expected = await migrations_status(app.db)
+    if version != expected:
+        problems.append(texts.STARTUP_MIGRATIONS.format(version=version, expected=expected))
+    now = app.clock.now()
+    years = [now.year] + ([now.year + 1] if now.month == 12 else [])
+    for year in years:
+        if not app.deadlines.calendar.is_confirmed(year):
+            problems.append(texts.STARTUP_CALENDAR.format(year=year))
+    if not app.deadlines.calendar.is_confirmed(now.year + 1):
+        log.warning("production calendar for %s is not confirmed", now.year + 1)
+    try:
+        head = await app.access.head_chat_id()
+        if head is None:
+            problems.append(texts.STARTUP_NO_HEAD)
+        elif (error := await _chat_problem(app.bot, head)) is not None:
+            problems.append(texts.STARTUP_HEAD_CHAT.format(chat_id=head, error=texts.esc(error)))
+        for dept in await app.access.departments():
+            if dept.chat_id is None:
+                continue
+            if (error := await _chat_problem(app.bot, dept.chat_id)) is not None:
+                problems.append(texts.STARTUP_DEPT_CHAT.format(name=texts.esc(dept.name), chat_id=dept.chat_id,
+                                                               error=texts.esc(error)))
+    except _TelegramDown as exc:
+        problems.append(texts.STARTUP_TELEGRAM_DOWN.format(error=texts.esc(str(exc)[:200])))
+    return problems
+
+
+async def run_startup_checks(app: App) -> list[str]:
+    """Run the checks; raise :class:`StartupFatal` if the database cannot be written, otherwise
+    queue one admins' alert when something is wrong and return the problems found."""
+    try:
+        await check_writable(app.db)
+    except sqlite3.Error as exc:
+        raise StartupFatal(texts.STARTUP_DB_NOT_WRITABLE.format(path=app.db.path, error=exc)) from exc
+    problems = await find_problems(app)
+    if not problems:
+        log.info("start-up checks passed")
+        return problems
+    log.warning("start-up checks found %d problem(s): %s", len(problems), "; ".join(problems))
+    text = texts.STARTUP_ALERT.format(problems="\n".join(texts.STARTUP_PROBLEM_LINE.format(text=p) for p in problems))
+    now = app.clock.now()
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    async with app.db.transaction() as conn:
+        await OutboxRepository().add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
+                                                  dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)
+    app.notifier.wake()
+    return problems
