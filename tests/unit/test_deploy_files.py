@@ -30,9 +30,6 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 #: Variables of the operating system and of Python, not of the bot.
 NOT_BOT_SETTINGS = {"PATH", "TZ", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "MPLCONFIGDIR",
                     "PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK"}
-#: Settings that the parallel `backup` and `web` branches add to Settings and .env.example; the deploy
-#: files are written for them already. Delete this set once those branches are merged.
-FROM_SIBLING_BRANCHES = {"BACKUP_DIR", "WEB_PORT"}
 
 
 # ---- reading the files ------------------------------------------------------------------------------
@@ -337,7 +334,7 @@ def test_every_variable_of_the_deploy_files_is_a_setting_documented_in_env_examp
     assert {"DATABASE_PATH", "CALENDAR_PATH", "BACKUP_DIR", "WEB_PORT"} <= names
     settings = {name.upper() for name in Settings.model_fields}
     documented = set(env_example())
-    unknown = sorted(n for n in names - FROM_SIBLING_BRANCHES if n not in settings or n not in documented)
+    unknown = sorted(n for n in names if n not in settings or n not in documented)
     assert not unknown, f"not in Settings / .env.example: {unknown}"
 
 
