@@ -32,11 +32,11 @@ async def run_demo(out: TextIO) -> int:
         demo.failures.extend(f"ошибка в журнале бота: {line}" for line in demo.errors.records)
     out.write("━" * 96 + "\n")
     if demo.failures:
-        out.write(f"ДЕМОНСТРАЦИЯ НЕ ПРОШЛА: {len(demo.failures)} расхождений\n")
+        out.write(f"ДЕМОНСТРАЦИЯ НЕ ПРОШЛА: расхождений — {len(demo.failures)}\n")
         for failure in demo.failures:
             out.write(f"  ✗ {failure}\n")
         return 1
-    out.write(f"Демонстрация прошла: {demo.steps} шагов, каждый показал то, что требует Положение.\n")
+    out.write(f"Демонстрация прошла: шагов — {demo.steps}, каждый показал то, что ожидалось.\n")
     return 0
 
 

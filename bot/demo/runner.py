@@ -394,7 +394,8 @@ def render_change(change: Change) -> list[str]:
         body.extend(s.text.split("\n") if s.text else [])
         body.extend(render_buttons(s))
     if change.kind == "person":
-        return [s.text]
+        first, *rest = s.text.split("\n")
+        return [first] + ["   " + line for line in rest]
     if change.kind == "toast":
         return [f"💬 всплывающая подсказка: «{s.text}»"]
     if change.kind == "alert":
