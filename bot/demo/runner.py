@@ -85,10 +85,10 @@ class ClockSleeper:
 
 
 class ErrorCounter(logging.Handler):
-    """Errors the bot logs (a handler that failed, a notice refused) make the demo fail."""
+    """Warnings and errors the bot logs (a handler that failed, a notice Telegram refused) make the demo fail."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -99,7 +99,6 @@ class ErrorCounter(logging.Handler):
 class Step:
     at: datetime
     heading: str
-    first_change: int
     failures: list[str] = field(default_factory=list)
 
 
@@ -202,7 +201,7 @@ class Demo:
             await self.app.notifier.flush()
             changes = self.session.changes[mark:]
             if changes:
-                self._print_step(Step(self.clock.now(), self._automatic_heading(changes), mark), changes)
+                self._print_step(Step(self.clock.now(), self._automatic_heading(changes)), changes)
                 shown.extend(changes)
         self.clock.set(target)
         return shown
@@ -362,7 +361,7 @@ class _StepContext:
             return
         await self.demo.app.notifier.flush()
         changes = self.demo.session.changes[self.mark:]
-        step = Step(self.demo.clock.now(), self.heading, self.mark)
+        step = Step(self.demo.clock.now(), self.heading)
         self.demo._print_step(step, changes)
         if exc is not None:
             return

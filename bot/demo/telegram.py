@@ -112,10 +112,11 @@ class Shown:
     buttons: Buttons = field(default_factory=list)
     media: str | None = None        # "photo", "video", "document"
     file_label: str | None = None   # what the file shows
+    file_id: str | None = None
 
     def copy(self) -> Shown:
         return Shown(self.chat_id, self.message_id, self.text, [list(r) for r in self.buttons], self.media,
-                     self.file_label)
+                     self.file_label, self.file_id)
 
 
 @dataclass
@@ -160,7 +161,6 @@ class DemoSession(BaseSession):
         self.changes: list[Change] = []
         self.toasts: dict[str, tuple[str, bool]] = {}        # callback query id -> (text, show_alert)
         self.file_labels: dict[str, str] = {}                 # file_id -> what the picture shows
-        self.calls: list[str] = []
         self._ids: dict[int, itertools.count[int]] = {}
         self._uploads = itertools.count(1)
 
@@ -197,7 +197,6 @@ class DemoSession(BaseSession):
         params = json.loads(json.dumps(params, ensure_ascii=False, default=_json_default))
         for key, upload in files.items():
             params[f"__upload_{key}"] = upload.filename or key
-        self.calls.append(name)
         handler = getattr(self, f"_m_{name}", None)
         if handler is None:
             raise NotImplementedError(f"the demo's Bot API does not answer {name}")
@@ -251,20 +250,22 @@ class DemoSession(BaseSession):
         self._record("new", Shown(chat_id, message["message_id"], text, _buttons(params.get("reply_markup"))))
         return message
 
-    def _media_message(self, chat_id: int, kind: str, file_id: str, caption: str) -> dict[str, Any]:
-        message = self._message(chat_id, self.next_message_id(chat_id))
+    @staticmethod
+    def _media_field(kind: str, file_id: str) -> Any:
+        """The ``photo`` / ``video`` / ``animation`` / ``document`` field of a message, as Telegram sends it."""
         unique = f"u-{file_id}"
         if kind == "photo":
-            message["photo"] = [{"file_id": file_id, "file_unique_id": unique, "width": w, "height": w * 3 // 4}
-                                for w in (320, 1280)]
-        elif kind == "video":
-            message["video"] = {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 720,
-                                "duration": 10}
-        elif kind == "animation":
-            message["animation"] = {"file_id": file_id, "file_unique_id": unique, "width": 480, "height": 360,
-                                    "duration": 3}
-        else:
-            message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": file_id}
+            return [{"file_id": file_id, "file_unique_id": unique, "width": w, "height": w * 3 // 4}
+                    for w in (320, 1280)]
+        if kind == "video":
+            return {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 720, "duration": 10}
+        if kind == "animation":
+            return {"file_id": file_id, "file_unique_id": unique, "width": 480, "height": 360, "duration": 3}
+        return {"file_id": file_id, "file_unique_id": unique, "file_name": file_id}
+
+    def _media_message(self, chat_id: int, kind: str, file_id: str, caption: str) -> dict[str, Any]:
+        message = self._message(chat_id, self.next_message_id(chat_id))
+        message[kind if kind in ("photo", "video", "animation") else "document"] = self._media_field(kind, file_id)
         if caption:
             message["caption"] = caption
         return message
@@ -278,7 +279,7 @@ class DemoSession(BaseSession):
         file_id, label = self._file(params, kind)
         message = self._media_message(chat_id, kind, file_id, caption)
         self._record("new", Shown(chat_id, message["message_id"], caption, _buttons(params.get("reply_markup")),
-                                  kind, label))
+                                  kind, label, file_id))
         return message
 
     def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
@@ -304,7 +305,7 @@ class DemoSession(BaseSession):
             file_id, label = self._file(item, "media")
             caption = plain_text(str(item.get("caption") or ""), item.get("parse_mode"))
             message = self._media_message(chat_id, kind, file_id, caption)
-            self._record("new", Shown(chat_id, message["message_id"], caption, [], kind, label))
+            self._record("new", Shown(chat_id, message["message_id"], caption, [], kind, label, file_id))
             out.append(message)
         return out
 
@@ -318,8 +319,8 @@ class DemoSession(BaseSession):
         message = self._message(shown.chat_id, shown.message_id)
         message["edit_date"] = message["date"]
         if shown.media:
-            message.update({k: v for k, v in self._media_message(shown.chat_id, shown.media, "x", "").items()
-                            if k == shown.media})
+            kind = shown.media if shown.media in ("photo", "video", "animation") else "document"
+            message[kind] = self._media_field(shown.media, shown.file_id or "file")
             if shown.text:
                 message["caption"] = shown.text
         else:
@@ -350,7 +351,7 @@ class DemoSession(BaseSession):
         if len(caption) > CAPTION_LIMIT:
             raise BadRequest("message caption is too long")
         new = Shown(old.chat_id, old.message_id, caption, _buttons(params.get("reply_markup")), old.media,
-                    old.file_label)
+                    old.file_label, old.file_id)
         if new.text == old.text and new.buttons == old.buttons:
             raise BadRequest("message is not modified")
         self._record("edit", new)
@@ -362,7 +363,7 @@ class DemoSession(BaseSession):
         buttons = _buttons(params.get("reply_markup"))
         if buttons == old.buttons:
             raise BadRequest("message is not modified")
-        new = Shown(old.chat_id, old.message_id, old.text, buttons, old.media, old.file_label)
+        new = Shown(old.chat_id, old.message_id, old.text, buttons, old.media, old.file_label, old.file_id)
         self._record("buttons", new)
         return self._edited(new)
 
@@ -429,8 +430,7 @@ class People:
                 "message_id": post_id}
         if photo is not None:
             self.session.file_labels[photo] = photo_label or photo
-            message["photo"] = [{"file_id": photo, "file_unique_id": f"u-{photo}", "width": w, "height": w * 3 // 4}
-                                for w in (320, 1280)]
+            message["photo"] = self.session._media_field("photo", photo)
             if text:
                 message["caption"] = text
         elif text is not None:

@@ -74,6 +74,10 @@ def test_make_demo_plays_a_whole_case_offline_and_exits_0(tmp_path: Path) -> Non
     assert not [m for m in imported if m.split(".")[0] in ("pytest", "_pytest", "hypothesis", "tests")]
     assert "Traceback" not in stderr
     assert not list(tmp_path.glob("bot-demo-*"))           # the temporary database is gone
+    # docs/demo.md quotes the output: every quoted line is still what the demo prints
+    excerpt = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
+    printed = {line.rstrip() for line in out.splitlines()}
+    assert [line for line in excerpt.splitlines() if line.strip() not in ("", "…") and line not in printed] == []
 
 
 def test_demo_fails_when_a_step_does_not_show_what_it_should(monkeypatch: pytest.MonkeyPatch) -> None:
