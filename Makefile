@@ -29,6 +29,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+demo: $(RUN_STAMP)
+	$(PY) -m bot.demo
+
 clean:
 	rm -rf $(VENV) build *.egg-info
 

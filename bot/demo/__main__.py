@@ -1,0 +1,3 @@
+from bot.demo import main
+
+raise SystemExit(main())
