@@ -477,9 +477,19 @@ DIGEST_OWNER_OPERATOR = "оператор"
 
 SURGE_ALERT = (
     "⚡ <b>Повышенная социальная активность</b> (п. 21)\n"
-    "{count} сообщений за короткое время {reason}.\n{posts}\n"
+    "{count} {posts_word} за короткое время {reason}.\n{posts}\n"
     "Оператор может объединить их в один инцидент: один ответ, опубликованный под каждым сообщением."
 )
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian number agreement: 1 сообщение, 3 сообщения, 5 сообщений, 11 сообщений, 21 сообщение."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+POSTS_WORDS = ("сообщение", "сообщения", "сообщений")
 SURGE_REASON = {"link": "об одной публикации: {topic}", "address": "об одном адресе: {topic}",
                 "topic": "на одну тему ({department}): {topic}"}
 SURGE_POST_LINE = "• <b>{number}</b> · {platform} · {at}: {excerpt}"

@@ -171,6 +171,20 @@ def check_merge(cases: Sequence[Case], actor: Actor) -> None:
             raise ValidationFailed("incident_case_closed", case=c.number)
 
 
+def join_incident(member: Case, lead: Case, now: datetime) -> list[str]:
+    """A post merged into an incident it does not lead: the work is done once, on the lead, so the
+    member's own routing clock (cl. 9) closes as fulfilled; its answer clock stays (each post is answered,
+    cl. 6). Returns the rules closed."""
+    closed: list[str] = []
+    if member.id == lead.id:
+        return closed
+    for d in member.deadlines:
+        if d.is_open and d.rule == "route":
+            d.close(now, fulfilled=True)
+            closed.append(d.rule)
+    return closed
+
+
 def apply_incident_answer(member: Case, lead: Case, actor: Actor, now: datetime,
                           publish_due: Callable[[datetime], datetime]) -> Draft:
     """Give a member the lead's approved answer: it waits only for its own publication (cl. 16).

@@ -136,7 +136,9 @@ class SurgeService:
                 lines.append(texts.SURGE_MORE.format(more=len(found.posts) - i))
                 break
             lines.append(line)
-        return texts.SURGE_ALERT.format(count=len(found.posts), reason=reason, posts="\n".join(lines))
+        count = len(found.posts)
+        return texts.SURGE_ALERT.format(count=count, posts_word=texts.plural(count, *texts.POSTS_WORDS),
+                                        reason=reason, posts="\n".join(lines))
 
     async def members(self, surge_id: int) -> list[int]:
         return await self.repo.members(self.db.conn, surge_id)
@@ -172,12 +174,16 @@ class IncidentService:
             assert lead.id is not None
             incident_id = await self.repo.create(conn, lead.id, ids, surge_id, title, actor.user_id, now)
             for c in loaded:
+                if rule.join_incident(c, lead, now):
+                    await self.cases.save(conn, c, now)
+                    await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)
                 await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
                                          actor_role=actor.role.value, kind="incident_merged",
                                          payload={"incident_id": incident_id, "lead": lead.number,
                                                   "cases": [x.number for x in loaded]})
             record = await self.repo.get(conn, incident_id)
         assert record is not None
+        self._on_commit()               # the closed routing clocks leave the reminders' plan
         return record
 
     async def merge_surge(self, actor: Actor, surge_id: int) -> IncidentRecord:

@@ -309,6 +309,10 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     merged = h.find(OPERATOR, "Объединено в инцидент")
     assert "2026-0001, 2026-0002, 2026-0003" in merged.text and "по сообщению 2026-0001" in merged.text
     assert h.labels(OPERATOR, alert.message_id) == []                # the button is gone
+    # The members are routed through the lead: their own "Направить" clocks close, their answer clocks stay.
+    for case in await h.app.cases.open_cases():
+        if case.number != "2026-0001":
+            assert case.open_deadline("route") is None and case.open_deadline("answer") is not None
     # The second operator's copy of the alert is now stale: pressing it says so, nothing changes.
     answer = await h.press(OPERATOR2, OPERATOR2, "Объединить в инцидент")
     assert "уже объединены" in answer

@@ -211,3 +211,11 @@ async def test_incident_one_answer_published_under_every_post(
     assert await incidents.unpublished(incident.id) == []
     notices = await db.fetchall("SELECT case_id FROM outbox WHERE kind = 'draft_approved' ORDER BY case_id")
     assert [r[0] for r in notices] == ids                   # each member's department is told to publish
+
+
+@pytest.mark.parametrize(("n", "word"), [(1, "сообщение"), (3, "сообщения"), (5, "сообщений"), (11, "сообщений"),
+                                         (12, "сообщений"), (21, "сообщение"), (22, "сообщения"), (111, "сообщений")])
+def test_russian_number_agreement_in_the_surge_alert(n: int, word: str) -> None:
+    from bot import texts
+
+    assert texts.plural(n, *texts.POSTS_WORDS) == word
