@@ -35,3 +35,19 @@ class FakeClock:
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         self._now = self._now + (delta or timedelta(**kwargs))
         return self._now
+
+
+class ClockTime:
+    """Monotonic time and sleep for the sender's rate limiter, driven by a FakeClock (tests, the demo):
+    moving the clock or sleeping moves it; nothing really waits, and Telegram's limits are still kept as
+    a real chat would see them."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return self.clock.now().timestamp() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        self.offset += seconds

@@ -22,7 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 
 from bot import texts
 from bot.app import App, build_app, run_digests
-from bot.clock import FakeClock
+from bot.clock import ClockTime, FakeClock
 from bot.config import Settings
 from bot.demo.telegram import MEDIA_NAME, Change, DemoSession, People, Person, Shown
 from bot.notifier import RateLimiter
@@ -35,20 +35,6 @@ TOKEN = "42:DEMO"            # never sent anywhere: the session is in memory
 class DemoFailure(Exception):
     """A scripted step could not be played (a button that should be there is not)."""
 
-
-class ClockTime:
-    """The sender's rate limiter on the demo's clock: waiting moves it, nothing really waits, and
-    Telegram's limits are still kept as a real chat would see them."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.offset = 0.0
-
-    def monotonic(self) -> float:
-        return self.clock.now().timestamp() + self.offset
-
-    async def sleep(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 class ClockSleeper:

@@ -19,7 +19,7 @@ from aiogram.methods import (
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 from bot.app import App, build_app
-from bot.clock import FakeClock
+from bot.clock import ClockTime, FakeClock
 from bot.config import Settings
 from bot.notifier import RateLimiter
 from tests.support import updates
@@ -131,20 +131,6 @@ class Harness:
     async def say_in(self, chat_id: int, user_id: int, text: str | None = None, **options: Any) -> None:
         await self.feed(updates.group_message(chat_id, user_id, text, **options))
 
-
-class ClockTime:
-    """The sender's rate limiter on the test's clock: moving the clock or sleeping moves it; nothing
-    really waits, and Telegram's limits are still kept (as a real chat would see them)."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.offset = 0.0
-
-    def monotonic(self) -> float:
-        return self.clock.now().timestamp() + self.offset
-
-    async def sleep(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Harness:
