@@ -9,6 +9,7 @@ is passed in as a function so that the rule is tested without a calendar.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,7 @@ _STOP = frozenset("""
 """.split())
 
 
+@lru_cache(maxsize=4096)
 def words(text: str) -> frozenset[str]:
     """Significant words of a post, cut to a crude stem."""
     out = set()
@@ -58,6 +60,7 @@ def words(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=4096)
 def addresses(text: str) -> frozenset[str]:
     """Street addresses with a house number named in a post, normalised: «ул. Ленина, д. 5» -> «ленина 5»."""
     found = set()
