@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -22,10 +24,37 @@ from bot.domain.model import (
 )
 from storage.codec import dt, dt_req, media_json, media_list, ts
 
-CASE_COLUMNS = (
-    "id, number, status, platform, link, link_norm, author, text, media, detected_at, operator_id, urgent, "
-    "significant, multi, operator_chat_id, operator_card_id, created_at, version"
-)
+
+def _json_rows(table: str, columns: str, where: str) -> str:
+    pairs = ", ".join(f"'{c.split('.')[-1].split(' AS ')[-1]}', {c.split(' AS ')[0]}" for c in columns.split(", "))
+    return f"(SELECT json_group_array(json_object({pairs})) FROM {table} WHERE {where})"
+
+
+def case_columns(alias: str = "cases") -> str:
+    """The case row and, as JSON arrays, its children: a case loads in one query (no N+1)."""
+    a = alias
+    return (
+        f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "
+        f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
+        f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
+        + _json_rows("case_departments cd JOIN departments d ON d.id = cd.department_id",
+                     "cd.department_id, cd.state, cd.routed_at, cd.accepted_at, cd.accepted_by, cd.declined_at, "
+                     "cd.declined_reason, cd.card_message_id, d.name AS department_name", f"cd.case_id = {a}.id")
+        + " AS j_assignments, "
+        + _json_rows("deadlines dl", "dl.id, dl.rule, dl.owner, dl.department_id, dl.started_at, dl.due_at, "
+                     "dl.closed_at, dl.outcome, dl.reminded_at, dl.expired_notified_at", f"dl.case_id = {a}.id")
+        + " AS j_deadlines, "
+        + _json_rows("drafts dr", "dr.id, dr.kind, dr.text, dr.media, dr.author_id, dr.author_name, dr.version, "
+                     "dr.submitted_at, dr.department_id, dr.decision, dr.decided_by, dr.decided_at, dr.comment",
+                     f"dr.case_id = {a}.id")
+        + " AS j_drafts, "
+        + _json_rows("publications p", "p.id, p.draft_id, p.kind, p.screenshot_file_id, p.screenshot_unique_id, "
+                     "p.link, p.published_by, p.published_at", f"p.case_id = {a}.id")
+        + " AS j_publications"
+    )
+
+
+CASE_COLUMNS = case_columns()
 OPEN_STATUSES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED))
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
@@ -188,7 +217,7 @@ class CaseRepository:
             sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"
             params: tuple[object, ...] = (*OPEN_STATUSES, limit)
         else:
-            sql = (f"SELECT {CASE_COLUMNS} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
+            sql = (f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
                    "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
                    "AND cd.state != 'declined') ORDER BY id LIMIT ?")
             params = (*OPEN_STATUSES, department_id, limit)
@@ -201,6 +230,7 @@ class CaseRepository:
             return [int(r[0]) for r in await cur.fetchall()]
 
     async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
+        """The case and its children from one row of ``CASE_COLUMNS`` (children as JSON arrays)."""
         case = Case(
             id=row["id"], number=row["number"], status=Status(row["status"]), platform=row["platform"],
             link=row["link"], link_norm=row["link_norm"], author=row["author"], text=row["text"],
@@ -209,42 +239,39 @@ class CaseRepository:
             multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
         )
-        async with conn.execute(
-            "SELECT cd.*, d.name AS department_name FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = ? ORDER BY cd.routed_at, cd.department_id",
-            (case.id,),
-        ) as cur:
-            case.assignments = [
-                Assignment(department_id=r["department_id"], state=DeptState(r["state"]),
-                           routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
-                           accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
-                           declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
-                           department_name=r["department_name"])
-                for r in await cur.fetchall()
-            ]
-        async with conn.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.deadlines = [_deadline(r) for r in await cur.fetchall()]
-        async with conn.execute("SELECT * FROM drafts WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.drafts = [
-                Draft(id=r["id"], kind=DraftKind(r["kind"]), text=r["text"], media=media_list(r["media"]),
-                      author_id=r["author_id"], author_name=r["author_name"], version=r["version"],
-                      submitted_at=dt_req(r["submitted_at"]), department_id=r["department_id"],
-                      decision=r["decision"], decided_by=r["decided_by"], decided_at=dt(r["decided_at"]),
-                      comment=r["comment"])
-                for r in await cur.fetchall()
-            ]
-        async with conn.execute("SELECT * FROM publications WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.publications = [
-                Publication(id=r["id"], draft_id=r["draft_id"], kind=DraftKind(r["kind"]),
-                            screenshot_file_id=r["screenshot_file_id"],
-                            screenshot_unique_id=r["screenshot_unique_id"], link=r["link"],
-                            published_by=r["published_by"], published_at=dt_req(r["published_at"]))
-                for r in await cur.fetchall()
-            ]
+        assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
+        case.assignments = [
+            Assignment(department_id=r["department_id"], state=DeptState(r["state"]),
+                       routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
+                       accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
+                       declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
+                       department_name=r["department_name"])
+            for r in assignments
+        ]
+        case.deadlines = [_deadline(r) for r in sorted(json.loads(row["j_deadlines"]), key=_by_id)]
+        case.drafts = [
+            Draft(id=r["id"], kind=DraftKind(r["kind"]), text=r["text"], media=media_list(r["media"]),
+                  author_id=r["author_id"], author_name=r["author_name"], version=r["version"],
+                  submitted_at=dt_req(r["submitted_at"]), department_id=r["department_id"],
+                  decision=r["decision"], decided_by=r["decided_by"], decided_at=dt(r["decided_at"]),
+                  comment=r["comment"])
+            for r in sorted(json.loads(row["j_drafts"]), key=_by_id)
+        ]
+        case.publications = [
+            Publication(id=r["id"], draft_id=r["draft_id"], kind=DraftKind(r["kind"]),
+                        screenshot_file_id=r["screenshot_file_id"],
+                        screenshot_unique_id=r["screenshot_unique_id"], link=r["link"],
+                        published_by=r["published_by"], published_at=dt_req(r["published_at"]))
+            for r in sorted(json.loads(row["j_publications"]), key=_by_id)
+        ]
         return case
 
 
-def _deadline(r: aiosqlite.Row) -> Deadline:
+def _by_id(r: dict[str, Any]) -> int:
+    return int(r["id"])
+
+
+def _deadline(r: Mapping[str, Any]) -> Deadline:
     return Deadline(
         id=r["id"], rule=r["rule"], owner=Owner(r["owner"]), department_id=r["department_id"],
         started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
