@@ -33,7 +33,7 @@ from bot.domain.model import Role
 from deadlines.reminders import DEFAULT_FRACTION, moments, waking
 from deadlines.rules import Deadlines
 from storage.codec import dt_req, ts
-from storage.db import Database
+from storage.db import Database, fetch_all
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
 
@@ -145,8 +145,7 @@ class ReminderService:
         reminders = expired = escalations = 0
         stamp = ts(now)
         async with self.db.transaction() as conn:
-            async with conn.execute(_DUE_SQL, {"now": stamp}) as cur:
-                rows = list(await cur.fetchall())
+            rows = list(await fetch_all(conn, _DUE_SQL, {"now": stamp}))
             done_remind: list[tuple[str | None, int]] = []
             done_expire: list[tuple[str | None, int]] = []
             for r in rows:

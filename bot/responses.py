@@ -25,5 +25,5 @@ def pin_response_types() -> int:
         cls = getattr(methods, name)
         if isinstance(cls, type) and issubclass(cls, TelegramMethod) and cls is not TelegramMethod:
             seen.setdefault(repr(cls.__returning__), cls.__returning__)
-    _PINNED.extend(Response[t] for t in seen.values())  # type: ignore[misc]
+    _PINNED.extend(Response[t] for t in seen.values())  # type: ignore[valid-type]
     return len(_PINNED)

@@ -23,6 +23,7 @@ from bot.domain.model import (
     Status,
 )
 from storage.codec import dt, dt_req, media_json, media_list, ts
+from storage.db import fetch_all, fetch_one
 
 
 def _json_rows(table: str, columns: str, where: str) -> str:
@@ -63,8 +64,7 @@ class CaseRepository:
     """Parameterised SQL for cases; methods take the connection of the caller's transaction."""
 
     async def next_number(self, conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,))
         seq = int(row[0]) if row else 1
         return seq, f"{year}-{seq:04d}"
 
@@ -175,14 +175,12 @@ class CaseRepository:
         )
 
     async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
-        async with conn.execute("SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
-                                (chat_id, message_id)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
+                                (chat_id, message_id))
         return int(row[0]) if row else None
 
     async def album_case(self, conn: aiosqlite.Connection, album_key: str) -> int | None:
-        async with conn.execute("SELECT case_id FROM albums WHERE album_key = ?", (album_key,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT case_id FROM albums WHERE album_key = ?", (album_key,))
         return int(row[0]) if row else None
 
     async def set_album(self, conn: aiosqlite.Connection, album_key: str, case_id: int) -> None:
@@ -190,25 +188,22 @@ class CaseRepository:
 
     # ---- reading --------------------------------------------------------------------------------
     async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
-        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,))
         if row is None:
             raise NotFound("case_not_found", case_id=case_id)
         return await self._load(conn, row)
 
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
-        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,))
         if row is None:
             raise NotFound("case_not_found", number=number)
         return await self._load(conn, row)
 
     async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
-        async with conn.execute(
-            f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
+        row = await fetch_one(
+            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
             "ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return await self._load(conn, row) if row else None
 
     async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
@@ -221,13 +216,11 @@ class CaseRepository:
                    "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
                    "AND cd.state != 'declined') ORDER BY id LIMIT ?")
             params = (*OPEN_STATUSES, department_id, limit)
-        async with conn.execute(sql, params) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, sql, params)
         return [await self._load(conn, r) for r in rows]
 
     async def ids_with_open_deadlines(self, conn: aiosqlite.Connection) -> list[int]:
-        async with conn.execute("SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL") as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [int(r[0]) for r in await fetch_all(conn, "SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL")]
 
     async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
         """The case and its children from one row of ``CASE_COLUMNS`` (children as JSON arrays)."""

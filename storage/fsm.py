@@ -16,7 +16,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 
-from storage.db import Database
+from storage.db import Database, fetch_one
 
 _NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 EMPTY_DATA = "{}"
@@ -127,8 +127,7 @@ class SQLiteStorage(BaseStorage):
         encode_data(data)  # fail early, before taking the write lock
         row_key = self._key(key)
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT data FROM fsm_state WHERE key = ?", (row_key,)) as cur:
-                row = await cur.fetchone()
+            row = await fetch_one(conn, "SELECT data FROM fsm_state WHERE key = ?", (row_key,))
             current = {} if row is None else decode_data(row[0])
             current.update(data)
             await self._write_data(conn, row_key, encode_data(current))

@@ -9,10 +9,10 @@ is passed in as a function so that the rule is tested without a calendar.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
 from bot.domain.model import (
@@ -139,11 +139,11 @@ def detect(post: Post, others: Iterable[Post], *, min_posts: int, window_minutes
     for other in others:
         if other.case_id == post.case_id:
             continue
+        rel = related(post, other)          # cheap set operations first, the working-time distance after
+        if rel is None:
+            continue
         lo, hi = sorted((other.detected_at, post.detected_at))
         if distance(lo, hi) > window_minutes:
-            continue
-        rel = related(post, other)
-        if rel is None:
             continue
         key: tuple[str, str | int | None] = (rel.reason, rel.department_id if rel.reason == "topic" else rel.topic)
         groups.setdefault(key, []).append((other, rel))
