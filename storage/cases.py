@@ -113,6 +113,7 @@ class CaseRepository:
             [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
               ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
         )
+        changed: list[tuple[str | None, str | None, str | None, int]] = []
         for d in case.deadlines:
             if d.id is None:
                 cur = await conn.execute(
@@ -124,10 +125,13 @@ class CaseRepository:
                 )
                 d.id = cur.lastrowid
             else:
-                await conn.execute(
-                    "UPDATE deadlines SET due_at=?, closed_at=?, outcome=? WHERE id=?",
-                    (ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id),
-                )
+                changed.append((ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id))
+        if changed:
+            # One round trip for every existing deadline; a row that did not change is not rewritten.
+            await conn.executemany(
+                "UPDATE deadlines SET due_at=?1, closed_at=?2, outcome=?3 WHERE id=?4 "
+                "AND (due_at IS NOT ?1 OR closed_at IS NOT ?2 OR outcome IS NOT ?3)", changed)
+        decided: list[tuple[str | None, int | None, str | None, str | None, int]] = []
         for draft in case.drafts:
             if draft.id is None:
                 cur = await conn.execute(
@@ -140,10 +144,12 @@ class CaseRepository:
                 )
                 draft.id = cur.lastrowid
             else:
-                await conn.execute(
-                    "UPDATE drafts SET decision=?, decided_by=?, decided_at=?, comment=? WHERE id=?",
-                    (draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment, draft.id),
-                )
+                decided.append((draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment, draft.id))
+        if decided:
+            await conn.executemany(
+                "UPDATE drafts SET decision=?1, decided_by=?2, decided_at=?3, comment=?4 WHERE id=?5 "
+                "AND (decision IS NOT ?1 OR decided_by IS NOT ?2 OR decided_at IS NOT ?3 OR comment IS NOT ?4)",
+                decided)
         for pub in case.publications:
             if pub.id is None:
                 if pub.draft_id is None and case.approved_draft is not None:
