@@ -127,6 +127,13 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def serialised(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Writes under the write lock in autocommit mode: each statement is its own transaction, one
+        round trip each (no ``BEGIN``/``COMMIT``). Only for statements that need no atomicity together."""
+        async with self._write_lock:
+            yield self.conn
+
     @property
     def in_transaction(self) -> bool:
         return self._write_lock.locked()

@@ -337,11 +337,10 @@ class SurgeRepository:
     async def add_cases(self, conn: aiosqlite.Connection, surge_id: int, case_ids: Iterable[int],
                         now: datetime) -> int:
         """Add cases to a surge; return how many were new."""
-        added = 0
-        for case_id in case_ids:
-            cur = await conn.execute("INSERT OR IGNORE INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
-                                     (surge_id, case_id, ts(now)))
-            added += cur.rowcount
+        at = ts(now)
+        cur = await conn.executemany("INSERT OR IGNORE INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
+                                     [(surge_id, case_id, at) for case_id in case_ids])
+        added = max(0, cur.rowcount)
         if added:
             await conn.execute("UPDATE surges SET updated_at = ? WHERE id = ?", (ts(now), surge_id))
         return added
