@@ -84,7 +84,7 @@ class CaseRepository:
         case.id = cur.lastrowid
         case.created_at = now
         case.version = 0
-        await self._save_children(conn, case)
+        await self._save_children(conn, case, fresh=True)
         return case
 
     async def save(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -104,15 +104,17 @@ class CaseRepository:
         case.version += 1
         await self._save_children(conn, case)
 
-    async def _save_children(self, conn: aiosqlite.Connection, case: Case) -> None:
+    async def _save_children(self, conn: aiosqlite.Connection, case: Case, *, fresh: bool = False) -> None:
         assert case.id is not None
-        await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
-        await conn.executemany(
-            "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
-            "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
-            [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
-              ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
-        )
+        if not fresh:               # a case just inserted has no rows to replace
+            await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
+        if case.assignments:
+            await conn.executemany(
+                "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
+                "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
+                  ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
+            )
         changed: list[tuple[str | None, str | None, str | None, int]] = []
         for d in case.deadlines:
             if d.id is None:
