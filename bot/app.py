@@ -23,6 +23,7 @@ from bot.config import TELEGRAM_API_DEFAULT, Settings
 from bot.locks import KeyedLocks
 from bot.notifier import Notifier, RateLimiter
 from bot.reminders import ReminderScheduler, ReminderService
+from bot.responses import pin_response_types
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, run_backups
 from bot.services.cases import CaseService
@@ -134,6 +135,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                     token: str | None = None, limiter: RateLimiter | None = None) -> App:
     tz = settings.tz
     clock = clock or SystemClock(tz)
+    pin_response_types()
     deadlines = settings.build_deadlines()
     db = await Database.open(settings.database_path)
     secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else "")

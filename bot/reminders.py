@@ -164,6 +164,10 @@ class ReminderService:
         return result
 
 
+#: Seconds by which the job may differ from the computed moment before it is set again.
+RESCHEDULE_TOLERANCE = 1.0
+
+
 class ReminderScheduler:
     """One APScheduler date job at the next due moment, kept in step with the database."""
 
@@ -261,5 +265,9 @@ class ReminderScheduler:
         # The job runs on the real clock; the moment comes from the injected one.
         delay = max(0.0, (nxt - self.clock.now()).total_seconds())
         run_date = datetime.now(UTC) + timedelta(seconds=delay)
+        job = self.scheduler.get_job(self.JOB_ID)
+        if job is not None and job.next_run_time is not None \
+                and abs((job.next_run_time - run_date).total_seconds()) < RESCHEDULE_TOLERANCE:
+            return      # already set for that moment: most commits do not move the next reminder
         self.scheduler.add_job(self.tick, "date", run_date=run_date, id=self.JOB_ID, replace_existing=True,
                                misfire_grace_time=None, coalesce=True)

@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.domain.model import Case, Department, DeptState, Status
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, SurgeCb, SurgeOp
+
+
+class InlineKeyboardBuilder:
+    """The layout rules of aiogram's ``InlineKeyboardBuilder`` (rows of up to 8 buttons; ``adjust``
+    with the last size repeated; ``attach`` appends rows) without its deep copy of every button at
+    each addition, which made a card's keyboard cost milliseconds (docs/benchmarks.md)."""
+
+    MAX_WIDTH = 8
+
+    def __init__(self) -> None:
+        self._rows: list[list[InlineKeyboardButton]] = []
+
+    def button(self, *, text: str, callback_data: str) -> InlineKeyboardBuilder:
+        item = InlineKeyboardButton(text=text, callback_data=callback_data)
+        if self._rows and len(self._rows[-1]) < self.MAX_WIDTH:
+            self._rows[-1].append(item)
+        else:
+            self._rows.append([item])
+        return self
+
+    def adjust(self, *sizes: int) -> InlineKeyboardBuilder:
+        buttons = [b for row in self._rows for b in row]
+        widths = list(sizes) or [self.MAX_WIDTH]
+        rows: list[list[InlineKeyboardButton]] = []
+        while buttons:
+            width = widths[min(len(rows), len(widths) - 1)]
+            rows.append(buttons[:width])
+            buttons = buttons[width:]
+        self._rows = rows
+        return self
+
+    def attach(self, other: InlineKeyboardBuilder) -> InlineKeyboardBuilder:
+        self._rows.extend(list(row) for row in other._rows)
+        return self
+
+    def as_markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in self._rows])
 
 
 def _cb(op: Op, case: Case, arg: int = 0) -> str:

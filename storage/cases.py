@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -21,11 +23,39 @@ from bot.domain.model import (
     Status,
 )
 from storage.codec import dt, dt_req, media_json, media_list, ts
+from storage.db import fetch_all, fetch_one
 
-CASE_COLUMNS = (
-    "id, number, status, platform, link, link_norm, author, text, media, detected_at, operator_id, urgent, "
-    "significant, multi, operator_chat_id, operator_card_id, created_at, version"
-)
+
+def _json_rows(table: str, columns: str, where: str) -> str:
+    pairs = ", ".join(f"'{c.split('.')[-1].split(' AS ')[-1]}', {c.split(' AS ')[0]}" for c in columns.split(", "))
+    return f"(SELECT json_group_array(json_object({pairs})) FROM {table} WHERE {where})"
+
+
+def case_columns(alias: str = "cases") -> str:
+    """The case row and, as JSON arrays, its children: a case loads in one query (no N+1)."""
+    a = alias
+    return (
+        f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "
+        f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
+        f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
+        + _json_rows("case_departments cd JOIN departments d ON d.id = cd.department_id",
+                     "cd.department_id, cd.state, cd.routed_at, cd.accepted_at, cd.accepted_by, cd.declined_at, "
+                     "cd.declined_reason, cd.card_message_id, d.name AS department_name", f"cd.case_id = {a}.id")
+        + " AS j_assignments, "
+        + _json_rows("deadlines dl", "dl.id, dl.rule, dl.owner, dl.department_id, dl.started_at, dl.due_at, "
+                     "dl.closed_at, dl.outcome, dl.reminded_at, dl.expired_notified_at", f"dl.case_id = {a}.id")
+        + " AS j_deadlines, "
+        + _json_rows("drafts dr", "dr.id, dr.kind, dr.text, dr.media, dr.author_id, dr.author_name, dr.version, "
+                     "dr.submitted_at, dr.department_id, dr.decision, dr.decided_by, dr.decided_at, dr.comment",
+                     f"dr.case_id = {a}.id")
+        + " AS j_drafts, "
+        + _json_rows("publications p", "p.id, p.draft_id, p.kind, p.screenshot_file_id, p.screenshot_unique_id, "
+                     "p.link, p.published_by, p.published_at", f"p.case_id = {a}.id")
+        + " AS j_publications"
+    )
+
+
+CASE_COLUMNS = case_columns()
 OPEN_STATUSES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED))
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
@@ -34,8 +64,7 @@ class CaseRepository:
     """Parameterised SQL for cases; methods take the connection of the caller's transaction."""
 
     async def next_number(self, conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,))
         seq = int(row[0]) if row else 1
         return seq, f"{year}-{seq:04d}"
 
@@ -55,7 +84,7 @@ class CaseRepository:
         case.id = cur.lastrowid
         case.created_at = now
         case.version = 0
-        await self._save_children(conn, case)
+        await self._save_children(conn, case, fresh=True)
         return case
 
     async def save(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -75,15 +104,18 @@ class CaseRepository:
         case.version += 1
         await self._save_children(conn, case)
 
-    async def _save_children(self, conn: aiosqlite.Connection, case: Case) -> None:
+    async def _save_children(self, conn: aiosqlite.Connection, case: Case, *, fresh: bool = False) -> None:
         assert case.id is not None
-        await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
-        await conn.executemany(
-            "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
-            "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
-            [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
-              ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
-        )
+        if not fresh:               # a case just inserted has no rows to replace
+            await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
+        if case.assignments:
+            await conn.executemany(
+                "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
+                "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
+                  ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
+            )
+        changed: list[tuple[str | None, str | None, str | None, int]] = []
         for d in case.deadlines:
             if d.id is None:
                 cur = await conn.execute(
@@ -95,10 +127,13 @@ class CaseRepository:
                 )
                 d.id = cur.lastrowid
             else:
-                await conn.execute(
-                    "UPDATE deadlines SET due_at=?, closed_at=?, outcome=? WHERE id=?",
-                    (ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id),
-                )
+                changed.append((ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id))
+        if changed:
+            # One round trip for every existing deadline; a row that did not change is not rewritten.
+            await conn.executemany(
+                "UPDATE deadlines SET due_at=?1, closed_at=?2, outcome=?3 WHERE id=?4 "
+                "AND (due_at IS NOT ?1 OR closed_at IS NOT ?2 OR outcome IS NOT ?3)", changed)
+        decided: list[tuple[str | None, int | None, str | None, str | None, int]] = []
         for draft in case.drafts:
             if draft.id is None:
                 cur = await conn.execute(
@@ -111,10 +146,12 @@ class CaseRepository:
                 )
                 draft.id = cur.lastrowid
             else:
-                await conn.execute(
-                    "UPDATE drafts SET decision=?, decided_by=?, decided_at=?, comment=? WHERE id=?",
-                    (draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment, draft.id),
-                )
+                decided.append((draft.decision, draft.decided_by, ts(draft.decided_at), draft.comment, draft.id))
+        if decided:
+            await conn.executemany(
+                "UPDATE drafts SET decision=?1, decided_by=?2, decided_at=?3, comment=?4 WHERE id=?5 "
+                "AND (decision IS NOT ?1 OR decided_by IS NOT ?2 OR decided_at IS NOT ?3 OR comment IS NOT ?4)",
+                decided)
         for pub in case.publications:
             if pub.id is None:
                 if pub.draft_id is None and case.approved_draft is not None:
@@ -146,14 +183,12 @@ class CaseRepository:
         )
 
     async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
-        async with conn.execute("SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
-                                (chat_id, message_id)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
+                                (chat_id, message_id))
         return int(row[0]) if row else None
 
     async def album_case(self, conn: aiosqlite.Connection, album_key: str) -> int | None:
-        async with conn.execute("SELECT case_id FROM albums WHERE album_key = ?", (album_key,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT case_id FROM albums WHERE album_key = ?", (album_key,))
         return int(row[0]) if row else None
 
     async def set_album(self, conn: aiosqlite.Connection, album_key: str, case_id: int) -> None:
@@ -161,8 +196,7 @@ class CaseRepository:
 
     # ---- reading --------------------------------------------------------------------------------
     async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
-        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,))
         if row is None:
             raise NotFound("case_not_found", case_id=case_id)
         return await self._load(conn, row)
@@ -174,18 +208,16 @@ class CaseRepository:
         return str(row[0]) if row else None
 
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
-        async with conn.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,))
         if row is None:
             raise NotFound("case_not_found", number=number)
         return await self._load(conn, row)
 
     async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
-        async with conn.execute(
-            f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
+        row = await fetch_one(
+            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
             "ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return await self._load(conn, row) if row else None
 
     async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
@@ -194,19 +226,18 @@ class CaseRepository:
             sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"
             params: tuple[object, ...] = (*OPEN_STATUSES, limit)
         else:
-            sql = (f"SELECT {CASE_COLUMNS} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
+            sql = (f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
                    "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
                    "AND cd.state != 'declined') ORDER BY id LIMIT ?")
             params = (*OPEN_STATUSES, department_id, limit)
-        async with conn.execute(sql, params) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, sql, params)
         return [await self._load(conn, r) for r in rows]
 
     async def ids_with_open_deadlines(self, conn: aiosqlite.Connection) -> list[int]:
-        async with conn.execute("SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL") as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [int(r[0]) for r in await fetch_all(conn, "SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL")]
 
     async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
+        """The case and its children from one row of ``CASE_COLUMNS`` (children as JSON arrays)."""
         case = Case(
             id=row["id"], number=row["number"], status=Status(row["status"]), platform=row["platform"],
             link=row["link"], link_norm=row["link_norm"], author=row["author"], text=row["text"],
@@ -215,42 +246,39 @@ class CaseRepository:
             multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
         )
-        async with conn.execute(
-            "SELECT cd.*, d.name AS department_name FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = ? ORDER BY cd.routed_at, cd.department_id",
-            (case.id,),
-        ) as cur:
-            case.assignments = [
-                Assignment(department_id=r["department_id"], state=DeptState(r["state"]),
-                           routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
-                           accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
-                           declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
-                           department_name=r["department_name"])
-                for r in await cur.fetchall()
-            ]
-        async with conn.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.deadlines = [_deadline(r) for r in await cur.fetchall()]
-        async with conn.execute("SELECT * FROM drafts WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.drafts = [
-                Draft(id=r["id"], kind=DraftKind(r["kind"]), text=r["text"], media=media_list(r["media"]),
-                      author_id=r["author_id"], author_name=r["author_name"], version=r["version"],
-                      submitted_at=dt_req(r["submitted_at"]), department_id=r["department_id"],
-                      decision=r["decision"], decided_by=r["decided_by"], decided_at=dt(r["decided_at"]),
-                      comment=r["comment"])
-                for r in await cur.fetchall()
-            ]
-        async with conn.execute("SELECT * FROM publications WHERE case_id = ? ORDER BY id", (case.id,)) as cur:
-            case.publications = [
-                Publication(id=r["id"], draft_id=r["draft_id"], kind=DraftKind(r["kind"]),
-                            screenshot_file_id=r["screenshot_file_id"],
-                            screenshot_unique_id=r["screenshot_unique_id"], link=r["link"],
-                            published_by=r["published_by"], published_at=dt_req(r["published_at"]))
-                for r in await cur.fetchall()
-            ]
+        assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
+        case.assignments = [
+            Assignment(department_id=r["department_id"], state=DeptState(r["state"]),
+                       routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
+                       accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
+                       declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
+                       department_name=r["department_name"])
+            for r in assignments
+        ]
+        case.deadlines = [_deadline(r) for r in sorted(json.loads(row["j_deadlines"]), key=_by_id)]
+        case.drafts = [
+            Draft(id=r["id"], kind=DraftKind(r["kind"]), text=r["text"], media=media_list(r["media"]),
+                  author_id=r["author_id"], author_name=r["author_name"], version=r["version"],
+                  submitted_at=dt_req(r["submitted_at"]), department_id=r["department_id"],
+                  decision=r["decision"], decided_by=r["decided_by"], decided_at=dt(r["decided_at"]),
+                  comment=r["comment"])
+            for r in sorted(json.loads(row["j_drafts"]), key=_by_id)
+        ]
+        case.publications = [
+            Publication(id=r["id"], draft_id=r["draft_id"], kind=DraftKind(r["kind"]),
+                        screenshot_file_id=r["screenshot_file_id"],
+                        screenshot_unique_id=r["screenshot_unique_id"], link=r["link"],
+                        published_by=r["published_by"], published_at=dt_req(r["published_at"]))
+            for r in sorted(json.loads(row["j_publications"]), key=_by_id)
+        ]
         return case
 
 
-def _deadline(r: aiosqlite.Row) -> Deadline:
+def _by_id(r: dict[str, Any]) -> int:
+    return int(r["id"])
+
+
+def _deadline(r: Mapping[str, Any]) -> Deadline:
     return Deadline(
         id=r["id"], rule=r["rule"], owner=Owner(r["owner"]), department_id=r["department_id"],
         started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),

@@ -25,6 +25,22 @@ MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 
 
+async def fetch_one(conn: aiosqlite.Connection, sql: str,
+                    params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+    """The first row of a query expected to return at most a few rows, in one round trip to the
+    database thread (``async with conn.execute() as cur: await cur.fetchone()`` takes three)."""
+    rows = await conn.execute_fetchall(sql, params)
+    for row in rows:
+        return row
+    return None
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str,
+                    params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+    """Every row of a query, in one round trip to the database thread."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
 class MigrationError(RuntimeError):
     pass
 
@@ -116,17 +132,22 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def serialised(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Writes under the write lock in autocommit mode: each statement is its own transaction, one
+        round trip each (no ``BEGIN``/``COMMIT``). Only for statements that need no atomicity together."""
+        async with self._write_lock:
+            yield self.conn
+
     @property
     def in_transaction(self) -> bool:
         return self._write_lock.locked()
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await fetch_one(self.conn, sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await fetch_all(self.conn, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement in its own transaction; return the last row id."""

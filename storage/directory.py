@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.domain.model import Department
 from storage.codec import dt, ts
+from storage.db import fetch_all, fetch_one
 
 
 @dataclass
@@ -29,22 +30,18 @@ class DirectoryRepository:
     # ---- departments ----------------------------------------------------------------------------
     async def departments(self, conn: aiosqlite.Connection, *, include_archived: bool = False) -> list[Department]:
         sql = "SELECT * FROM departments" + ("" if include_archived else " WHERE archived = 0") + " ORDER BY name"
-        async with conn.execute(sql) as cur:
-            return [_department(r) for r in await cur.fetchall()]
+        return [_department(r) for r in await fetch_all(conn, sql)]
 
     async def department(self, conn: aiosqlite.Connection, department_id: int) -> Department | None:
-        async with conn.execute("SELECT * FROM departments WHERE id = ?", (department_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT * FROM departments WHERE id = ?", (department_id,))
         return _department(row) if row else None
 
     async def department_by_chat(self, conn: aiosqlite.Connection, chat_id: int) -> Department | None:
-        async with conn.execute("SELECT * FROM departments WHERE chat_id = ? AND archived = 0", (chat_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT * FROM departments WHERE chat_id = ? AND archived = 0", (chat_id,))
         return _department(row) if row else None
 
     async def department_by_name(self, conn: aiosqlite.Connection, name: str) -> Department | None:
-        async with conn.execute("SELECT * FROM departments WHERE name = ? COLLATE NOCASE", (name,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT * FROM departments WHERE name = ? COLLATE NOCASE", (name,))
         return _department(row) if row else None
 
     async def bind_department(self, conn: aiosqlite.Connection, name: str, chat_id: int, now: datetime) -> Department:
@@ -78,8 +75,7 @@ class DirectoryRepository:
                     for r in await cur.fetchall()]
 
     async def is_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
-        async with conn.execute("SELECT 1 FROM operators WHERE user_id = ? AND active = 1", (user_id,)) as cur:
-            return await cur.fetchone() is not None
+        return await fetch_one(conn, "SELECT 1 FROM operators WHERE user_id = ? AND active = 1", (user_id,)) is not None
 
     async def add_operator(self, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
                            now: datetime) -> None:
@@ -109,8 +105,7 @@ class DirectoryRepository:
 
     # ---- key-value ------------------------------------------------------------------------------
     async def get_value(self, conn: aiosqlite.Connection, key: str) -> str | None:
-        async with conn.execute("SELECT value FROM kv WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT value FROM kv WHERE key = ?", (key,))
         return row[0] if row else None
 
     async def set_value(self, conn: aiosqlite.Connection, key: str, value: str) -> None:

@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.domain.model import Event
 from storage.codec import dt_req, dumps, ts
+from storage.db import fetch_all
 
 __all__ = ["Event", "EventRepository"]
 
@@ -25,13 +26,11 @@ class EventRepository:
         return cur.lastrowid or 0
 
     async def history(self, conn: aiosqlite.Connection, case_id: int) -> list[Event]:
-        async with conn.execute("SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,)) as cur:
-            return [_event(r) for r in await cur.fetchall()]
+        return [_event(r) for r in await fetch_all(conn, "SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,))]
 
     async def recent(self, conn: aiosqlite.Connection, limit: int = 50, *, refused_only: bool = False) -> list[Event]:
         sql = "SELECT * FROM events" + (" WHERE refused = 1" if refused_only else "") + " ORDER BY id DESC LIMIT ?"
-        async with conn.execute(sql, (limit,)) as cur:
-            return [_event(r) for r in await cur.fetchall()]
+        return [_event(r) for r in await fetch_all(conn, sql, (limit,))]
 
 
 def _event(r: aiosqlite.Row) -> Event:

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from storage.codec import dt_req, dumps, ts
+from storage.db import fetch_all, fetch_one
 
 
 @dataclass
@@ -45,11 +46,10 @@ class OutboxRepository:
         return cur.lastrowid if cur.rowcount == 1 else None
 
     async def due(self, conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        async with conn.execute(
-            "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
+        rows = await fetch_all(
+            conn, "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, id LIMIT ?", (ts(now), limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             OutboxItem(
                 id=r["id"], created_at=dt_req(r["created_at"]), attempts=r["attempts"],
@@ -60,10 +60,9 @@ class OutboxRepository:
         ]
 
     async def next_attempt(self, conn: aiosqlite.Connection) -> datetime | None:
-        async with conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
         return dt_req(row[0]) if row and row[0] else None
 
     async def mark_sent(self, conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
@@ -79,8 +78,7 @@ class OutboxRepository:
         await conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (ts(at), item_id))
 
     async def by_dedup(self, conn: aiosqlite.Connection, dedup_key: str) -> dict[str, Any] | None:
-        async with conn.execute("SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,))
         return dict(row) if row else None
 
     async def mark_failed(self, conn: aiosqlite.Connection, item_id: int, now: datetime, error: str) -> None:
@@ -88,8 +86,7 @@ class OutboxRepository:
                            (ts(now), error[:500], item_id))
 
     async def pending_count(self, conn: aiosqlite.Connection) -> int:
-        async with conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL") as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
         return int(row[0]) if row else 0
 
     async def oldest_pending(self, conn: aiosqlite.Connection) -> datetime | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import dt, dt_req, ts
+from storage.db import fetch_all, fetch_one
 
 _DUE_SQL = (
     "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "
@@ -65,8 +66,7 @@ class DueDeadline:
 class ReminderRepository:
     async def to_plan(self, conn: aiosqlite.Connection, *, full: bool = False) -> list[ToPlan]:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
-        async with conn.execute(_ALL_OPEN_SQL if full else _UNPLANNED_SQL) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
         return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"])
                 for r in rows]
 
@@ -77,13 +77,11 @@ class ReminderRepository:
 
     async def next_moment(self, conn: aiosqlite.Connection) -> datetime | None:
         """The earliest reminder or expiry moment not yet acted on (an indexed MIN)."""
-        async with conn.execute(_NEXT_SQL) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, _NEXT_SQL)
         return dt(row[0]) if row is not None else None
 
     async def due(self, conn: aiosqlite.Connection, now: datetime) -> list[DueDeadline]:
-        async with conn.execute(_DUE_SQL, {"now": ts(now)}) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, _DUE_SQL, {"now": ts(now)})
         return [DueDeadline(int(r["id"]), int(r["case_id"]), r["rule"], r["department_id"], r["due_at"],
                             dt(r["remind_at"]), dt(r["expire_at"]), r["reminded_at"] is not None,
                             r["expired_notified_at"] is not None) for r in rows]

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from storage.codec import dt, dt_req, ts
+from storage.db import fetch_all, fetch_one
 
 # Rules whose miss makes the answer to the citizen late: cl. 6 (answer) and cl. 7 (final).
 ANSWER_RULES = ("answer", "final")
@@ -211,8 +212,7 @@ class ReportRepository:
     async def kpis(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
                    now: datetime) -> list[KpiRow]:
         """The total, per platform, per department (None: not routed) and declines per department."""
-        async with conn.execute(KPI_SQL, _period(start, end, now)) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, KPI_SQL, _period(start, end, now))
         out: list[KpiRow] = []
         declines: dict[int | None, int] = {}
         for r in rows:
@@ -236,16 +236,14 @@ class ReportRepository:
         return out
 
     async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
-        async with conn.execute(ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)}) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)})
         return [AnswerTime(r["id"], r["platform"], dt_req(r["detected_at"]), dt_req(r["first_at"]),
                            _ids(r["departments"])) for r in rows]
 
     async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
                     now: datetime) -> list[tuple[datetime, bool, bool, bool]]:
         """(detected_at, closed, late, open) of every case in scope: the chart groups them by local day."""
-        async with conn.execute(DAILY_SQL, _period(start, end, now)) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(conn, DAILY_SQL, _period(start, end, now))
         return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"])) for r in rows]
 
     async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[CaseLine]:
@@ -277,13 +275,12 @@ class ReportRepository:
         return list(lines.values())
 
     async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
-        async with conn.execute("SELECT id, name FROM departments") as cur:
-            return {int(r[0]): str(r[1]) for r in await cur.fetchall()}
+        return {int(r[0]): str(r[1]) for r in await fetch_all(conn, "SELECT id, name FROM departments")}
 
     async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
         """Open deadlines past due of open cases, the oldest first (for the digest)."""
-        async with conn.execute(
-            "SELECT c.id, c.number, c.platform, c.text, c.multi, d.rule, d.due_at, d.department_id, "
+        rows = await fetch_all(
+            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.rule, d.due_at, d.department_id, "
             "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
             "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
             "AS active_departments "
@@ -291,42 +288,37 @@ class ReportRepository:
             "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
             "ORDER BY d.due_at, d.id LIMIT ?",
             (ts(now), limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [OverdueLine(r["id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
 
     async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
         """(id, number, platform, text) of open socially significant cases."""
-        async with conn.execute(
-            "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
+        return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(
+            conn, "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
             "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (limit,),
-        ) as cur:
-            return [(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+        )]
 
     async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:
-        async with conn.execute("EXPLAIN QUERY PLAN " + sql, params) as cur:
-            return [str(r[3]) for r in await cur.fetchall()]
+        return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]
 
 
 class SurgeRepository:
     async def detected_at(self, conn: aiosqlite.Connection, case_id: int) -> datetime | None:
-        async with conn.execute("SELECT detected_at FROM cases WHERE id = ?", (case_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT detected_at FROM cases WHERE id = ?", (case_id,))
         return dt_req(row[0]) if row is not None else None
 
     async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[SurgeCandidate]:
         """Cases detected in ``[start, end]`` (59-ФЗ appeals left out) with their active departments."""
-        async with conn.execute(
-            "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at, "
+        rows = await fetch_all(
+            conn, "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at, "
             "(SELECT group_concat(cd.department_id) FROM case_departments cd WHERE cd.case_id = c.id "
             "AND cd.state != 'declined') AS departments "
             "FROM cases c WHERE c.detected_at >= ? AND c.detected_at <= ? AND c.status != 'excluded' "
             "ORDER BY c.detected_at, c.id",
             (ts(start), ts(end)),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [SurgeCandidate(r["id"], r["number"], r["platform"], r["text"], r["link_norm"],
                                dt_req(r["detected_at"]), _ids(r["departments"])) for r in rows]
 
@@ -335,9 +327,8 @@ class SurgeRepository:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        async with conn.execute(f"SELECT DISTINCT surge_id FROM surge_cases WHERE case_id IN ({marks}) "
-                                "ORDER BY surge_id", ids) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [int(r[0]) for r in await fetch_all(conn, f"SELECT DISTINCT surge_id FROM surge_cases WHERE case_id IN ({marks}) "
+                                "ORDER BY surge_id", ids)]
 
     async def create(self, conn: aiosqlite.Connection, reason: str, topic: str, department_id: int | None,
                      now: datetime) -> int:
@@ -350,19 +341,17 @@ class SurgeRepository:
     async def add_cases(self, conn: aiosqlite.Connection, surge_id: int, case_ids: Iterable[int],
                         now: datetime) -> int:
         """Add cases to a surge; return how many were new."""
-        added = 0
-        for case_id in case_ids:
-            cur = await conn.execute("INSERT OR IGNORE INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
-                                     (surge_id, case_id, ts(now)))
-            added += cur.rowcount
+        at = ts(now)
+        cur = await conn.executemany("INSERT OR IGNORE INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
+                                     [(surge_id, case_id, at) for case_id in case_ids])
+        added = max(0, cur.rowcount)
         if added:
             await conn.execute("UPDATE surges SET updated_at = ? WHERE id = ?", (ts(now), surge_id))
         return added
 
     async def members(self, conn: aiosqlite.Connection, surge_id: int) -> list[int]:
-        async with conn.execute("SELECT case_id FROM surge_cases WHERE surge_id = ? ORDER BY case_id",
-                                (surge_id,)) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [int(r[0]) for r in await fetch_all(conn, "SELECT case_id FROM surge_cases WHERE surge_id = ? ORDER BY case_id",
+                                (surge_id,))]
 
 
 @dataclass
@@ -391,20 +380,17 @@ class IncidentRepository:
         return incident_id
 
     async def incident_of(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
-        async with conn.execute("SELECT incident_id FROM incident_cases WHERE case_id = ?", (case_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT incident_id FROM incident_cases WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else None
 
     async def get(self, conn: aiosqlite.Connection, incident_id: int) -> IncidentRecord | None:
-        async with conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)) as cur:
-            r = await cur.fetchone()
+        r = await fetch_one(conn, "SELECT * FROM incidents WHERE id = ?", (incident_id,))
         if r is None:
             return None
         rec = IncidentRecord(r["id"], r["lead_case_id"], r["surge_id"], r["title"], r["created_by"],
                              dt_req(r["created_at"]), r["draft_id"], dt(r["approved_at"]))
-        async with conn.execute("SELECT case_id FROM incident_cases WHERE incident_id = ? ORDER BY case_id",
-                                (incident_id,)) as cur:
-            rec.case_ids = [int(x[0]) for x in await cur.fetchall()]
+        rec.case_ids = [int(x[0]) for x in await fetch_all(conn, "SELECT case_id FROM incident_cases WHERE incident_id = ? ORDER BY case_id",
+                                (incident_id,))]
         return rec
 
     async def set_approved(self, conn: aiosqlite.Connection, incident_id: int, draft_id: int | None,
@@ -414,9 +400,8 @@ class IncidentRepository:
 
     async def unpublished(self, conn: aiosqlite.Connection, incident_id: int) -> list[int]:
         """Members without a published answer (with its screenshot) yet."""
-        async with conn.execute(
-            "SELECT ic.case_id FROM incident_cases ic WHERE ic.incident_id = ? AND NOT EXISTS "
+        return [int(r[0]) for r in await fetch_all(
+            conn, "SELECT ic.case_id FROM incident_cases ic WHERE ic.incident_id = ? AND NOT EXISTS "
             "(SELECT 1 FROM publications p WHERE p.case_id = ic.case_id AND p.kind = 'answer' "
             "AND p.screenshot_file_id != '') ORDER BY ic.case_id", (incident_id,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        )]

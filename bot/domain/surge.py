@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
 from bot.domain.model import (
@@ -49,6 +50,7 @@ _STOP = frozenset("""
 """.split())
 
 
+@lru_cache(maxsize=4096)
 def words(text: str) -> frozenset[str]:
     """Significant words of a post, cut to a crude stem."""
     out = set()
@@ -58,6 +60,7 @@ def words(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=4096)
 def addresses(text: str) -> frozenset[str]:
     """Street addresses with a house number named in a post, normalised: «ул. Ленина, д. 5» -> «ленина 5»."""
     found = set()
@@ -136,11 +139,11 @@ def detect(post: Post, others: Iterable[Post], *, min_posts: int, window_minutes
     for other in others:
         if other.case_id == post.case_id:
             continue
+        rel = related(post, other)          # cheap set operations first, the working-time distance after
+        if rel is None:
+            continue
         lo, hi = sorted((other.detected_at, post.detected_at))
         if distance(lo, hi) > window_minutes:
-            continue
-        rel = related(post, other)
-        if rel is None:
             continue
         key: tuple[str, str | int | None] = (rel.reason, rel.department_id if rel.reason == "topic" else rel.topic)
         groups.setdefault(key, []).append((other, rel))

@@ -70,29 +70,36 @@ class SurgeService:
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
 
+    async def _detect(self, case_id: int) -> rule.SurgeFound | None:
+        conn = self.db.conn
+        at = await self.repo.detected_at(conn, case_id)
+        if at is None:
+            return None
+        lo = self.calendar.subtract(at, self.window_minutes)
+        hi = self.calendar.add(at, self.window_minutes)
+        # A night or a weekend counts no working time: cap the look-back at a calendar week.
+        lo = max(lo, at - timedelta(days=7))
+        hi = min(hi, at + timedelta(days=7))
+        candidates = await self.repo.candidates(conn, lo, hi)
+        posts = {c.id: _post(c) for c in candidates}
+        post = posts.get(case_id)
+        if post is None:
+            return None
+        return rule.detect(post, posts.values(), min_posts=self.min_posts, window_minutes=self.window_minutes,
+                           distance=self._distance)
+
     async def check(self, case_id: int) -> SurgeAlert | None:
-        """Detect a surge around ``case_id``; report a new one to the head once."""
+        """Detect a surge around ``case_id``; report a new one to the head once.
+
+        The detection reads outside the write transaction (it is most often negative and must not hold
+        other use cases up); only a surge found takes the write lock to record and report it."""
         now = self.clock.now()
+        found = await self._detect(case_id)
+        if found is None:
+            return None
         head = await self.head_chat_id()
         queued = False
         async with self.db.transaction() as conn:
-            at = await self.repo.detected_at(conn, case_id)
-            if at is None:
-                return None
-            lo = self.calendar.subtract(at, self.window_minutes)
-            hi = self.calendar.add(at, self.window_minutes)
-            # A night or a weekend counts no working time: cap the look-back at a calendar week.
-            lo = max(lo, at - timedelta(days=7))
-            hi = min(hi, at + timedelta(days=7))
-            candidates = await self.repo.candidates(conn, lo, hi)
-            posts = {c.id: _post(c) for c in candidates}
-            post = posts.get(case_id)
-            if post is None:
-                return None
-            found = rule.detect(post, posts.values(), min_posts=self.min_posts,
-                                window_minutes=self.window_minutes, distance=self._distance)
-            if found is None:
-                return None
             known = await self.repo.surges_of(conn, found.case_ids)
             if known:
                 surge_id = known[0]
