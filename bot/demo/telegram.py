@@ -150,6 +150,19 @@ def _json_default(value: Any) -> Any:
     return getattr(value, "value", str(value))
 
 
+def method_params(session: BaseSession, bot: Bot,
+                  method: TelegramMethod[Any]) -> tuple[dict[str, Any], dict[str, InputFile]]:
+    """A method's parameters as plain JSON values, exactly what Telegram would receive (enums become
+    their values), and its uploads; shared by the demo's session and the tests' recording session."""
+    files: dict[str, InputFile] = {}
+    params: dict[str, Any] = {}
+    for key, value in method.model_dump(warnings=False).items():
+        prepared = session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        if prepared is not None:
+            params[key] = prepared
+    return json.loads(json.dumps(params, ensure_ascii=False, default=_json_default)), files
+
+
 class DemoSession(BaseSession):
     """The Bot API in memory; see the module docstring."""
 
@@ -188,13 +201,7 @@ class DemoSession(BaseSession):
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:  # noqa: ASYNC109
         name = method.__api_method__
-        files: dict[str, InputFile] = {}
-        params: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None:
-                params[key] = prepared
-        params = json.loads(json.dumps(params, ensure_ascii=False, default=_json_default))
+        params, files = method_params(self, bot, method)
         for key, upload in files.items():
             params[f"__upload_{key}"] = upload.filename or key
         handler = getattr(self, f"_m_{name}", None)

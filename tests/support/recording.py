@@ -35,8 +35,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InputFile
 
+from bot.demo.telegram import method_params
 from tests.support.fake_bot_api import ApiError, BotAPICore, Upload, _maybe_int, canonical_method
 
 if TYPE_CHECKING:
@@ -123,14 +123,7 @@ class RecordingSession(_Base):
         self.closed = True
 
     def _prepare(self, bot: Bot, method: TelegramMethod[Any]) -> tuple[dict[str, Any], dict[str, Upload]]:
-        files: dict[str, InputFile] = {}
-        params: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None:
-                params[key] = prepared
-        # plain JSON values, exactly what Telegram would receive (enums become their values)
-        params = json.loads(json.dumps(params, ensure_ascii=False, default=_json_default))
+        params, files = method_params(self, bot, method)
         uploads = {
             key: Upload(key, value.filename or key, getattr(value, "data", None))
             for key, value in files.items()
@@ -236,10 +229,6 @@ class RecordingSession(_Base):
         self.requests.clear()
         self.params.clear()
         self.results.clear()
-
-
-def _json_default(value: Any) -> Any:
-    return getattr(value, "value", str(value))
 
 
 def _method_name(method: type[TelegramMethod[Any]] | str | Callable[..., Any] | None) -> str:
