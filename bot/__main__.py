@@ -11,17 +11,12 @@ import sys
 
 from pydantic import ValidationError
 
-from bot import logs
+from bot import logs, texts
 from bot.config import Settings, describe_validation_error
 from bot.logs import RedactingFilter
 
 __all__ = ["RedactingFilter", "main", "setup_logging"]
 
-NO_TOKEN = (
-    "Не задан BOT_TOKEN — токен бота.\n"
-    "Получите его у @BotFather в Telegram (команда /newbot), затем скопируйте .env.example в .env "
-    "и впишите токен в строку BOT_TOKEN=…, или задайте переменную окружения BOT_TOKEN."
-)
 
 
 def setup_logging(level: str, secret: str, fmt: str = "text", *more_secrets: str) -> None:
@@ -36,15 +31,15 @@ def main() -> int:
         print(describe_validation_error(exc), file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"Ошибка настроек: {exc}", file=sys.stderr)
+        print(texts.CONFIG_ERROR.format(message=exc), file=sys.stderr)
         return 2
     if settings.bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
+        print(texts.NO_TOKEN, file=sys.stderr)
         return 2
     try:
         settings.build_deadlines()
     except (ValueError, OSError) as exc:
-        print(f"Ошибка календаря ({settings.calendar_path}): {exc}", file=sys.stderr)
+        print(texts.CALENDAR_ERROR.format(path=settings.calendar_path, error=exc), file=sys.stderr)
         return 2
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, settings.bot_token.get_secret_value(), settings.log_format, webhook_secret)

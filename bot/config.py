@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import texts
 from deadlines.calendar import CalendarOverrides, WorkCalendar
 from deadlines.rules import RULES, Deadlines, RuleSpec
 from deadlines.schedule import Schedule, parse_work_days, parse_work_hours
@@ -37,7 +38,7 @@ def _parse_ids(value: object) -> object:
             try:
                 ids.append(int(part))
             except ValueError:
-                raise ValueError(f"«{part}» — не число; нужен список чисел через запятую, например 123,456") from None
+                raise ValueError(texts.CONFIG["id_list"].format(part=part)) from None
         return ids
     if isinstance(value, int):
         return [value]
@@ -127,7 +128,7 @@ class Settings(BaseSettings):
                 return None
             head, _, tail = value.partition(":")
             if not head.isdigit() or len(tail) < 20:
-                raise ValueError("токен имеет вид 123456789:AA… — скопируйте его из сообщения @BotFather целиком")
+                raise ValueError(texts.CONFIG["token"])
         return value
 
     @field_validator("telegram_api_url")
@@ -135,7 +136,7 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
-            raise ValueError("адрес должен начинаться с http:// или https://")
+            raise ValueError(texts.CONFIG["api_url"])
         return value
 
     @field_validator("timezone")
@@ -144,7 +145,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"неизвестный часовой пояс «{value}», например Europe/Moscow") from None
+            raise ValueError(texts.CONFIG["timezone"].format(value=value)) from None
         return value
 
     @field_validator("work_days")
@@ -164,7 +165,7 @@ class Settings(BaseSettings):
     def _escalate_rules(cls, value: str) -> str:
         for name in (p.strip() for p in value.replace(";", ",").split(",")):
             if name and name not in RULES:
-                raise ValueError(f"неизвестное правило срока «{name}»; допустимы: {', '.join(RULES)}")
+                raise ValueError(texts.CONFIG["rule"].format(name=name, rules=", ".join(RULES)))
         return value
 
     @field_validator("digest_times")
@@ -178,10 +179,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _urgent_fits(self) -> Settings:
         if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
-            raise ValueError(
-                "DEADLINE_URGENT_ANSWER_MINUTES: срок ответа на срочное сообщение не может быть больше "
-                "обычного (DEADLINE_ANSWER_MINUTES)"
-            )
+            raise ValueError(texts.CONFIG["urgent"])
         return self
 
     # Derived objects -------------------------------------------------------------------------
@@ -257,8 +255,7 @@ class Settings(BaseSettings):
                 return None
             if not value.startswith("https://") or len(value) <= len("https://") or any(
                     c in value for c in " ?#"):
-                raise ValueError("нужен публичный адрес https://… (Telegram вызывает вебхук только по HTTPS), "
-                                 "без ?, # и пробелов, например https://bot.example.ru")
+                raise ValueError(texts.CONFIG["webhook_url"])
         return value
 
     @field_validator("webhook_path")
@@ -266,7 +263,7 @@ class Settings(BaseSettings):
     def _webhook_path(cls, value: str) -> str:
         value = value.strip()
         if not value.startswith("/") or any(c in value for c in " ?#"):
-            raise ValueError("путь начинается с «/» и не содержит ?, # и пробелов, например /telegram/webhook")
+            raise ValueError(texts.CONFIG["webhook_path"])
         return value
 
     @field_validator("webhook_secret", mode="before")
@@ -277,9 +274,7 @@ class Settings(BaseSettings):
             if not value:
                 return None
             if not WEBHOOK_SECRET_RE.fullmatch(value):
-                raise ValueError("секрет вебхука — от 1 до 256 символов, только латинские буквы A–Z a–z, "
-                                 "цифры 0–9, «_» и «-» (так требует Telegram); например, выполните "
-                                 "`openssl rand -hex 32` и впишите результат")
+                raise ValueError(texts.CONFIG["webhook_secret"])
         return value
 
     @model_validator(mode="after")
@@ -288,12 +283,10 @@ class Settings(BaseSettings):
             missing = [name for name, value in (("WEBHOOK_URL", self.webhook_url),
                                                 ("WEBHOOK_SECRET", self.webhook_secret)) if value is None]
             if missing:
-                raise ValueError(
-                    f"RUN_MODE=webhook: не задан{'ы' if len(missing) > 1 else ''} {' и '.join(missing)} — "
-                    "укажите публичный адрес https://… бота (WEBHOOK_URL) и секрет вебхука (WEBHOOK_SECRET), "
-                    "или уберите RUN_MODE=webhook, чтобы работать через long polling")
+                raise ValueError(texts.CONFIG["webhook_missing"].format(
+                    plural="ы" if len(missing) > 1 else "", names=" и ".join(missing)))
             if self.web_port == 0:
-                raise ValueError("RUN_MODE=webhook: WEB_PORT не может быть 0 — на этом порту бот принимает вебхук")
+                raise ValueError(texts.CONFIG["webhook_port"])
         return self
 
     def webhook_full_url(self) -> str:
@@ -327,8 +320,9 @@ def describe_validation_error(error: ValidationError) -> str:
         name = loc[0].upper() if loc else ""
         if name:
             value = item.get("input")
-            shown = "" if "token" in name.lower() or "secret" in name.lower() or isinstance(value, dict) else f" (сейчас: «{value}»)"
-            lines.append(f"Неверное значение {name}{shown}: {message}")
+            hidden = "token" in name.lower() or "secret" in name.lower() or isinstance(value, dict)
+            shown = "" if hidden else texts.CONFIG_WRONG_VALUE_SHOWN.format(value=value)
+            lines.append(texts.CONFIG_WRONG_VALUE.format(name=name, shown=shown, message=message))
         else:
-            lines.append(f"Ошибка настроек: {message}")
-    return "\n".join(lines) + "\nИсправьте файл .env (образец — .env.example) или переменные окружения."
+            lines.append(texts.CONFIG_ERROR.format(message=message))
+    return "\n".join(lines) + texts.CONFIG_FIX_HINT

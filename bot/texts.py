@@ -580,3 +580,37 @@ STARTUP_DEPT_CHAT = "чат отдела «{name}» ({chat_id}) недоступ
 STARTUP_NOT_MEMBER = "бот не состоит в чате (статус «{status}»)"
 STARTUP_CANNOT_SEND = "боту запрещено писать в чат"
 STARTUP_TELEGRAM_DOWN = "Telegram не ответил при проверке чатов ({error}); чаты не проверены"
+
+
+# ==== the console: settings, the entry point, command-line tools (bot/config.py, bot/__main__.py) ====
+CONFIG = {
+    "id_list": "«{part}» — не число; нужен список чисел через запятую, например 123,456",
+    "token": "токен имеет вид 123456789:AA… — скопируйте его из сообщения @BotFather целиком",
+    "api_url": "адрес должен начинаться с http:// или https://",
+    "timezone": "неизвестный часовой пояс «{value}», например Europe/Moscow",
+    "rule": "неизвестное правило срока «{name}»; допустимы: {rules}",
+    "urgent": ("DEADLINE_URGENT_ANSWER_MINUTES: срок ответа на срочное сообщение не может быть больше "
+               "обычного (DEADLINE_ANSWER_MINUTES)"),
+    "times": "«{part}» — не время; нужен список вида 09:00,17:30",
+    "webhook_url": ("нужен публичный адрес https://… (Telegram вызывает вебхук только по HTTPS), "
+                    "без ?, # и пробелов, например https://bot.example.ru"),
+    "webhook_path": "путь начинается с «/» и не содержит ?, # и пробелов, например /telegram/webhook",
+    "webhook_secret": ("секрет вебхука — от 1 до 256 символов, только латинские буквы A–Z a–z, "
+                       "цифры 0–9, «_» и «-» (так требует Telegram); например, выполните "
+                       "`openssl rand -hex 32` и впишите результат"),
+    "webhook_missing": ("RUN_MODE=webhook: не задан{plural} {names} — укажите публичный адрес https://… бота "
+                        "(WEBHOOK_URL) и секрет вебхука (WEBHOOK_SECRET), или уберите RUN_MODE=webhook, "
+                        "чтобы работать через long polling"),
+    "webhook_port": "RUN_MODE=webhook: WEB_PORT не может быть 0 — на этом порту бот принимает вебхук",
+}
+CONFIG_WRONG_VALUE = "Неверное значение {name}{shown}: {message}"
+CONFIG_WRONG_VALUE_SHOWN = " (сейчас: «{value}»)"
+CONFIG_ERROR = "Ошибка настроек: {message}"
+CONFIG_FIX_HINT = "\nИсправьте файл .env (образец — .env.example) или переменные окружения."
+NO_TOKEN = (
+    "Не задан BOT_TOKEN — токен бота.\n"
+    "Получите его у @BotFather в Telegram (команда /newbot), затем скопируйте .env.example в .env "
+    "и впишите токен в строку BOT_TOKEN=…, или задайте переменную окружения BOT_TOKEN."
+)
+CALENDAR_ERROR = "Ошибка календаря ({path}): {error}"
+SIZE_UNITS = ("Б", "КБ", "МБ")

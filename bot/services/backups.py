@@ -103,11 +103,12 @@ def list_backups(folder: Path, tz: tzinfo) -> list[BackupFile]:
 
 def human_size(size: int) -> str:
     """Bytes in Russian units: 512 Б, 3,4 КБ, 12,0 МБ."""
+    b, kb, mb = texts.SIZE_UNITS
     if size < 1024:
-        return f"{size} Б"
+        return f"{size} {b}"
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} КБ".replace(".", ",")
-    return f"{size / 1024 / 1024:.1f} МБ".replace(".", ",")
+        return f"{size / 1024:.1f} {kb}".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} {mb}".replace(".", ",")
 
 
 class BackupService:

@@ -392,7 +392,7 @@ def parse_digest_times(value: str) -> list[time]:
             continue
         m = re.fullmatch(r"(\d{1,2}):(\d{2})", part)
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError(f"«{part}» — не время; нужен список вида 09:00,17:30")
+            raise ValueError(texts.CONFIG["times"].format(part=part))
         out.add(time(int(m.group(1)), int(m.group(2))))
     return sorted(out)
 

@@ -31,9 +31,8 @@ def forwarded_post() -> dict[str, Any]:
 
 @pytest.fixture
 async def web(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Harness, TestClient[Any, Any]]]:
-    # No digests or backups on the clock: the outbox holds only what a test puts there.
     h = await make_harness(tmp_path, clock, run_mode="webhook", webhook_url="https://bot.example.ru",
-                           webhook_secret=SECRET, digest_times="", backup_times="")
+                           webhook_secret=SECRET)
     await h.app.start_background()
     client: TestClient[Any, Any] = TestClient(TestServer(build_web_app(h.app)))
     await client.start_server()
