@@ -52,6 +52,15 @@ async def route_to(h: Harness, *departments: str) -> None:
     await h.press(OPERATOR, OPERATOR, "Направить")
 
 
+async def draft_for_approval(h: Harness, kind: str, text: str) -> None:
+    """The department accepts the routed case and sends a draft of ``kind`` with ``text`` for approval."""
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
+    await h.press(EXEC_A, DEPT_A_CHAT, kind)
+    await h.say_in(DEPT_A_CHAT, EXEC_A, text)
+    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+
+
 async def test_start_tells_each_person_their_role(h: Harness) -> None:
     await h.say(STRANGER, "/start")
     await h.say(OPERATOR, "/start")
@@ -120,11 +129,7 @@ async def test_cl12_decline_and_reroute(h: Harness) -> None:
 async def test_cl15_return_for_rework_shows_comment_and_deadline(h: Harness) -> None:
     await forward_post(h)
     await route_to(h, "Отдел ЖКХ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "Разберёмся.")
-    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await draft_for_approval(h, "Ответ", "Разберёмся.")
     await h.press(OPERATOR, OPERATOR, "На доработку")
     await h.say(OPERATOR, "Укажите срок вывоза")
     returned = h.find(DEPT_A_CHAT, "возвращён на доработку")
@@ -173,11 +178,7 @@ async def test_cl17_several_departments_operator_composes_and_proves(h: Harness)
 async def test_cl7_intermediate_then_final(h: Harness) -> None:
     case_id = await forward_post(h)
     await route_to(h, "Отдел ЖКХ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Промежуточный ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "Проводим проверку, ответим завтра.")
-    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await draft_for_approval(h, "Промежуточный ответ", "Проводим проверку, ответим завтра.")
     await h.press(OPERATOR, OPERATOR, "Согласовать")
     approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
     await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-i"], reply_to_message_id=approved.message_id)
@@ -191,11 +192,7 @@ async def test_cl7_intermediate_then_final(h: Harness) -> None:
 async def test_clarification_and_authors_reply(h: Harness) -> None:
     case_id = await forward_post(h)
     await route_to(h, "Отдел ЖКХ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Уточнение")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "Уточните, пожалуйста, номер дома.")
-    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await draft_for_approval(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
     await h.press(OPERATOR, OPERATOR, "Согласовать")
     approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
     await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-c"], reply_to_message_id=approved.message_id)
@@ -320,11 +317,7 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     lead_card = h.find(OPERATOR, "Сообщение 2026-0001")
     await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ", lead_card.message_id)
     await h.press(OPERATOR, OPERATOR, "Направить", lead_card.message_id)
-    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "Контейнерную площадку на ул. Ленина, 5 очистили сегодня.")
-    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
+    await draft_for_approval(h, "Ответ", "Контейнерную площадку на ул. Ленина, 5 очистили сегодня.")
     await h.press(OPERATOR, OPERATOR, "Согласовать")
     ready = h.find(OPERATOR, "Ответ по инциденту 2026-0001 согласован")
     assert "2026-0001, 2026-0002, 2026-0003" in ready.text
