@@ -48,10 +48,18 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "") -> str
         author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
-        status=texts.STATUS[case.status.value], departments=depts + media,
+        status=texts.STATUS[case.status.value], departments=depts + media, incident=_incident(case),
         deadlines=deadlines_block(case, now, tz) if case.status not in (Status.CLOSED,) else "",
     )
     return (header + "\n\n" if header else "") + body
+
+
+def _incident(case: Case) -> str:
+    if case.incident_lead is None or not case.is_open:
+        return ""
+    if case.incident_lead == case.number:
+        return texts.CARD_INCIDENT_LEAD
+    return texts.CARD_INCIDENT_MEMBER.format(lead=case.incident_lead)
 
 
 def length_warning(case: Case, text: str) -> str:

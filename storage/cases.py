@@ -51,7 +51,10 @@ def case_columns(alias: str = "cases") -> str:
         + " AS j_drafts, "
         + _json_rows("publications p", "p.id, p.draft_id, p.kind, p.screenshot_file_id, p.screenshot_unique_id, "
                      "p.link, p.published_by, p.published_at", f"p.case_id = {a}.id")
-        + " AS j_publications"
+        + " AS j_publications, "
+        # the number of the incident's lead post, when this post was merged into an incident (cl. 21)
+        f"(SELECT lc.number FROM incident_cases ic JOIN incidents i ON i.id = ic.incident_id "
+        f"JOIN cases lc ON lc.id = i.lead_case_id WHERE ic.case_id = {a}.id) AS incident_lead"
     )
 
 
@@ -245,6 +248,7 @@ class CaseRepository:
             operator_id=row["operator_id"], urgent=bool(row["urgent"]), significant=bool(row["significant"]),
             multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
+            incident_lead=row["incident_lead"],
         )
         assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
         case.assignments = [

@@ -190,6 +190,7 @@ class Case:
     deadlines: list[Deadline] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
+    incident_lead: str | None = None        # read only: the lead post's number when merged (cl. 21)
 
     # ---- reading helpers --------------------------------------------------------------------
     @property

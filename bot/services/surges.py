@@ -183,7 +183,7 @@ class IncidentService:
             for c in loaded:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
-                    await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)
+                await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)   # shows the incident
                 await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
                                          actor_role=actor.role.value, kind="incident_merged",
                                          payload={"incident_id": incident_id, "lead": lead.number,

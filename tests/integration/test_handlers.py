@@ -310,6 +310,10 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     for case in await h.app.cases.open_cases():
         if case.number != "2026-0001":
             assert case.open_deadline("route") is None and case.open_deadline("answer") is not None
+    # Every card says so, in place.
+    assert "Ведущее сообщение инцидента" in h.find(OPERATOR, "Сообщение 2026-0001").text
+    for number in ("2026-0002", "2026-0003"):
+        assert "В инциденте: ответ готовится по сообщению 2026-0001" in h.find(OPERATOR, f"Сообщение {number}").text
     # The second operator's copy of the alert is now stale: pressing it says so, nothing changes.
     answer = await h.press(OPERATOR2, OPERATOR2, "Объединить в инцидент")
     assert "уже объединены" in answer
