@@ -93,6 +93,15 @@ class Post:
         return addresses(self.text)
 
 
+def address_title(address: str) -> str:
+    """A normalised address as people write it: «карла-маркса 12а» -> «Карла-Маркса, 12а»."""
+    street, _, house = address.rpartition(" ")
+    if not street:
+        return address
+    title = " ".join("-".join(part.capitalize() for part in w.split("-")) for w in street.split())
+    return f"{title}, {house}"
+
+
 @dataclass(frozen=True)
 class Relation:
     reason: str                      # link | address | topic

@@ -131,7 +131,8 @@ class SurgeService:
         if found.department_id is not None:
             dept = await self.directory.department(self.db.conn, found.department_id)
             department = dept.name if dept else ""
-        reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(found.topic),
+        topic = rule.address_title(found.topic) if found.reason == "address" else found.topic
+        reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(topic),
                                                          department=texts.esc(department))
         lines: list[str] = []
         room = texts.MESSAGE_LIMIT - 400            # the frame, and the operators' hint around it

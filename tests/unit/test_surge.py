@@ -219,3 +219,11 @@ def test_russian_number_agreement_in_the_surge_alert(n: int, word: str) -> None:
     from bot import texts
 
     assert texts.plural(n, *texts.POSTS_WORDS) == word
+
+
+@pytest.mark.parametrize(("address", "title"), [("лесная 7", "Лесная, 7"), ("карла-маркса 12а", "Карла-Маркса, 12а"),
+                                                ("красная площадь 1", "Красная Площадь, 1")])
+def test_the_head_reads_the_address_as_people_write_it(address: str, title: str) -> None:
+    from bot.domain.surge import address_title
+
+    assert address_title(address) == title
