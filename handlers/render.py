@@ -54,6 +54,13 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "") -> str
     return (header + "\n\n" if header else "") + body
 
 
+def _status(case: Case) -> str:
+    """The status word of a list line; a post waiting for its incident's lead says so (cl. 21)."""
+    if case.status == Status.NEW and case.incident_lead not in (None, case.number):
+        return texts.STATUS_IN_INCIDENT.format(lead=case.incident_lead)
+    return texts.STATUS[case.status.value]
+
+
 def _incident(case: Case) -> str:
     if case.incident_lead is None or not case.is_open:
         return ""
@@ -116,12 +123,12 @@ def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str) -> list[
     for c in cases:
         nxt = c.next_deadline()
         if nxt is None:
-            lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=texts.STATUS[c.status.value]))
+            lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=_status(c)))
             continue
         owner, depts = who_owes(c, nxt)
         lines.append(texts.OPEN_LINE.format(
             marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=c.number,
-            status=texts.STATUS[c.status.value], owner=owner_text(c, owner, depts),
+            status=_status(c), owner=owner_text(c, owner, depts),
             rule=texts.RULE.get(nxt.rule, nxt.rule), due=_local(nxt.due_at, tz)))
     return chunk([title, *lines])
 

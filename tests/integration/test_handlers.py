@@ -314,6 +314,8 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     assert "Ведущее сообщение инцидента" in h.find(OPERATOR, "Сообщение 2026-0001").text
     for number in ("2026-0002", "2026-0003"):
         assert "В инциденте: ответ готовится по сообщению 2026-0001" in h.find(OPERATOR, f"Сообщение {number}").text
+    await h.say(OPERATOR, "/open")
+    assert "2026-0002 · В инциденте — ответ по сообщению 2026-0001" in h.last(OPERATOR).text
     # The second operator's copy of the alert is now stale: pressing it says so, nothing changes.
     answer = await h.press(OPERATOR2, OPERATOR2, "Объединить в инцидент")
     assert "уже объединены" in answer
