@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import TELEGRAM_API_DEFAULT, Settings
 from bot.locks import KeyedLocks
 from bot.notifier import Notifier, RateLimiter
+from bot.periodic import Job, Sleep, run_at
 from bot.reminders import ReminderScheduler, ReminderService
 from bot.responses import pin_response_types
 from bot.services.access import AccessService
@@ -102,27 +102,19 @@ class App:
 #: A digest missed while the bot was down is still sent if the bot is back within this time.
 DIGEST_CATCH_UP = timedelta(hours=2)
 
-Sleep = Callable[[float], Awaitable[None]]
-
-
 async def run_digests(digests: DigestService, clock: Clock, *, sleep: Sleep = asyncio.sleep,
                       catch_up: timedelta = DIGEST_CATCH_UP) -> None:
     """The head's digests on working days at DIGEST_TIMES. Each is deduplicated per day in the outbox,
     so a restart re-sends nothing, and one missed by less than ``catch_up`` goes out at start."""
-    after = clock.now() - catch_up
-    while True:
+
+    def upcoming(after: datetime) -> tuple[datetime, Job] | None:
         moments = digests.next_moments(after=after, count=1)
         if not moments:
-            return
+            return None
         moment, kind = moments[0]
-        await sleep(max(0.0, (moment - clock.now()).total_seconds()))
-        if clock.now() < moment:          # woke early (the system clock moved): wait again
-            continue
-        try:
-            await digests.send_digest(kind)
-        except Exception:
-            log.exception("digest %s failed", kind)
-        after = moment + timedelta(seconds=1)
+        return moment, lambda: digests.send_digest(kind)
+
+    await run_at(upcoming, clock, sleep=sleep, catch_up=catch_up, what="digest")
 
 
 def make_session(settings: Settings) -> AiohttpSession:

@@ -168,12 +168,12 @@ class Settings(BaseSettings):
                 raise ValueError(texts.CONFIG["rule"].format(name=name, rules=", ".join(RULES)))
         return value
 
-    @field_validator("digest_times")
+    @field_validator("digest_times", "backup_times")
     @classmethod
-    def _digest_times(cls, value: str) -> str:
-        from bot.services.reports import parse_digest_times
+    def _times_of_day(cls, value: str) -> str:
+        from bot.periodic import parse_times
 
-        parse_digest_times(value)
+        parse_times(value)
         return value
 
     @model_validator(mode="after")
@@ -297,14 +297,6 @@ class Settings(BaseSettings):
     backup_dir: Path = Path("./data/backups")
     backup_keep: int = Field(14, ge=1)
     backup_times: str = "03:00"
-
-    @field_validator("backup_times")
-    @classmethod
-    def _backup_times(cls, value: str) -> str:
-        from bot.services.reports import parse_digest_times
-
-        parse_digest_times(value)
-        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -14,14 +14,14 @@ import logging
 import os
 import re
 import time as monotonic_time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot import texts
 from bot.clock import Clock
-from bot.services.reports import parse_digest_times
+from bot.periodic import Job, Sleep, daily_moments, parse_times, run_at
 from storage.backup import DatabaseCheck, backup_database, check_database_async
 from storage.db import Database
 from storage.outbox import Notice, OutboxRepository
@@ -65,26 +65,12 @@ class BackupResult:
     removed: list[Path]
 
 
-def parse_backup_times(value: str) -> list[time]:
-    """``"03:00,15:00"`` -> sorted times (empty: no scheduled backups); same format as DIGEST_TIMES."""
-    return parse_digest_times(value)
+parse_backup_times = parse_times         # BACKUP_TIMES: "03:00,15:00" (empty: no scheduled backups)
 
 
 def backup_moments(times: list[time], tz: tzinfo, after: datetime, count: int = 1) -> list[datetime]:
     """The next ``count`` backup moments strictly after ``after``: every day (not only working days)."""
-    out: list[datetime] = []
-    if not times:
-        return out
-    day = after.astimezone(tz).date()
-    while len(out) < count:
-        for t in sorted(times):
-            at = datetime.combine(day, t, tzinfo=tz)
-            if at > after:
-                out.append(at)
-                if len(out) == count:
-                    break
-        day += timedelta(days=1)
-    return out
+    return daily_moments(times, tz, after, count)
 
 
 def list_backups(folder: Path, tz: tzinfo) -> list[BackupFile]:
@@ -210,8 +196,6 @@ class BackupService:
         self._on_queued()
 
 
-Sleep = Callable[[float], Awaitable[None]]
-
 #: A scheduled backup missed while the bot was down is made at start if it is at most this old.
 BACKUP_CATCH_UP = timedelta(hours=24)
 
@@ -221,21 +205,23 @@ async def run_backups(service: BackupService, clock: Clock, *, sleep: Sleep = as
     """Backups every day at BACKUP_TIMES. One missed by less than ``catch_up`` (the bot was down) is
     made at start unless a backup was made since; a failure is logged and told to the admins, and
     the loop goes on to the next moment."""
-    after = clock.now() - catch_up
-    while True:
+
+    def upcoming(after: datetime) -> tuple[datetime, Job] | None:
         moments = service.next_moments(after=after, count=1)
         if not moments:
-            return
+            return None
         moment = moments[0]
-        await sleep(max(0.0, (moment - clock.now()).total_seconds()))
-        if clock.now() < moment:          # woke early (the system clock moved): wait again
-            continue
-        if service.made_since(moment):
-            log.info("backup of %s already made", moment)
-        else:
+
+        async def job() -> None:
+            if service.made_since(moment):
+                log.info("backup of %s already made", moment)
+                return
             try:
                 await service.make()
             except Exception as exc:
                 log.exception("scheduled backup failed")
                 await service.report_failure(moment, exc)
-        after = moment + timedelta(seconds=1)
+
+        return moment, job
+
+    await run_at(upcoming, clock, sleep=sleep, catch_up=catch_up, what="backup")

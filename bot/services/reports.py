@@ -19,6 +19,7 @@ from typing import Literal
 
 from bot import texts
 from bot.clock import Clock
+from bot.periodic import daily_moments, parse_times
 from deadlines.calendar import WorkCalendar
 from storage.db import Database
 from storage.outbox import Notice, OutboxRepository
@@ -384,17 +385,7 @@ def render_png(report: Report) -> bytes:
 
 # ---- digests -----------------------------------------------------------------------------------
 
-def parse_digest_times(value: str) -> list[time]:
-    """``"09:00,17:30"`` -> sorted times; raises ValueError with the wrong part."""
-    out: set[time] = set()
-    for part in (p.strip() for p in value.replace(";", ",").split(",")):
-        if not part:
-            continue
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})", part)
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError(texts.CONFIG["times"].format(part=part))
-        out.add(time(int(m.group(1)), int(m.group(2))))
-    return sorted(out)
+parse_digest_times = parse_times         # DIGEST_TIMES: "09:00,17:30"
 
 
 def digest_kind(at: time) -> DigestKind:
@@ -406,23 +397,9 @@ def digest_moments(calendar: WorkCalendar, times: str | list[time], after: datet
                    count: int = 1) -> list[tuple[datetime, DigestKind]]:
     """The next ``count`` digest moments strictly after ``after``, on working days only (aware, in the
     calendar's time zone), each with its kind."""
-    moments = parse_digest_times(times) if isinstance(times, str) else sorted(times)
-    out: list[tuple[datetime, DigestKind]] = []
-    if not moments:
-        return out
-    tz = calendar.tz
-    day = after.astimezone(tz).date()
-    if not calendar.is_working_day(day):
-        day = calendar.next_working_day(day)
-    while len(out) < count:
-        for t in moments:
-            at = datetime.combine(day, t, tzinfo=tz)
-            if at > after:
-                out.append((at, digest_kind(t)))
-                if len(out) == count:
-                    break
-        day = calendar.next_working_day(day)
-    return out
+    moments = parse_times(times) if isinstance(times, str) else sorted(times)
+    return [(at, digest_kind(at.timetz().replace(tzinfo=None)))
+            for at in daily_moments(moments, calendar.tz, after, count, calendar.is_working_day)]
 
 
 class DigestService:

@@ -22,6 +22,7 @@ from storage.backup import check_database, database_in_use
 from storage.db import Database
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
+from tests.support.sleep import LoopStopped, StepSleep
 
 
 async def add_cases(cases: CaseService, clock: FakeClock, *texts_: str) -> None:
@@ -131,10 +132,6 @@ async def test_a_copy_that_fails_its_check_is_deleted_and_reported(
 
 # ---- the schedule ------------------------------------------------------------------------------
 
-class _Stop(Exception):
-    pass
-
-
 def test_backup_moments_are_every_day_including_weekends() -> None:
     times = parse_backup_times("15:00, 03:00")
     got = backup_moments(times, MSK, msk(2026, 12, 4, 16, 0), count=4)       # Friday afternoon
@@ -152,24 +149,18 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     clock.set(msk(2026, 12, 5, 10, 0))
     woke: list[int] = []
     backups = service(db, clock, folder, times="03:00", on_queued=lambda: woke.append(1))
-    sleeps: list[float] = []
+    sleep = StepSleep(clock, limit=3)
 
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) > 3:
-            raise _Stop
-        clock.advance(seconds=seconds)
-
-    with pytest.raises(_Stop):
+    with pytest.raises(LoopStopped):
         await run_backups(backups, clock, sleep=sleep)
-    assert sleeps[0] == 0
+    assert sleep.calls[0] == 0
     assert [b.path.name for b in reversed(backups.backups())] == [
         "bot-20261205-100000.sqlite3", "bot-20261206-030000.sqlite3", "bot-20261207-030000.sqlite3"]
 
     # A restart the same day does not repeat the 03:00 backup (one was made since).
     clock.set(msk(2026, 12, 7, 11, 0))
-    sleeps.clear()
-    with pytest.raises(_Stop):
+    sleep.calls.clear()
+    with pytest.raises(LoopStopped):
         await run_backups(backups, clock, sleep=sleep)
     assert len(backups.backups()) == 5                      # Tuesday's and Wednesday's 03:00 only
 
@@ -178,8 +169,8 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     blocked.write_text("файл вместо папки")
     backups.folder = blocked / "backups"
     clock.set(msk(2026, 12, 9, 12, 0))
-    sleeps.clear()
-    with pytest.raises(_Stop):
+    sleep.calls.clear()
+    with pytest.raises(LoopStopped):
         await run_backups(backups, clock, sleep=sleep)
     rows = await db.fetchall("SELECT dedup_key, payload FROM outbox WHERE kind = 'admin_alert' ORDER BY id")
     assert [r["dedup_key"] for r in rows] == ["backup_failed:2026-12-09T03:00:00+03:00",

@@ -61,6 +61,15 @@ async def draft_for_approval(h: Harness, kind: str, text: str) -> None:
     await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
 
 
+async def three_posts_about_one_address(h: Harness) -> None:
+    """Three posts about ул. Ленина, 5 within 20 minutes: a surge (cl. 21)."""
+    for text in ("Не вывозят мусор, ул. Ленина, 5", "Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
+        await h.say(OPERATOR, text)
+        h.clock.advance(minutes=10)
+    await h.app.notifier.flush()
+    h._scan()
+
+
 async def test_start_tells_each_person_their_role(h: Harness) -> None:
     await h.say(STRANGER, "/start")
     await h.say(OPERATOR, "/start")
@@ -282,21 +291,13 @@ async def test_unsupported_message_gets_a_hint(h: Harness) -> None:
 
 
 async def test_cl21_surge_of_posts_about_one_address_alerts_the_head(h: Harness) -> None:
-    for text in ("Не вывозят мусор, ул. Ленина, 5", "Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
-        await h.say(OPERATOR, text)
-        h.clock.advance(minutes=10)
-    await h.app.notifier.flush()
-    h._scan()
+    await three_posts_about_one_address(h)
     head = " ".join(h.texts(HEAD_CHAT))
     assert "2026-0001" in head and "2026-0003" in head
 
 
 async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_post(h: Harness) -> None:
-    for text in ("Не вывозят мусор, ул. Ленина, 5", "Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
-        await h.say(OPERATOR, text)
-        h.clock.advance(minutes=10)
-    await h.app.notifier.flush()
-    h._scan()
+    await three_posts_about_one_address(h)
     alert = h.find(OPERATOR, "Повышенная социальная активность")
     assert "2026-0001" in alert.text and "2026-0003" in alert.text
     assert h.labels(OPERATOR, alert.message_id) == ["🔗 Объединить в инцидент"]

@@ -30,6 +30,7 @@ from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
 from tests.integration.test_kpi import NOW, seed
 from tests.support import updates
 from tests.support.recording import RecordingSession, make_bot
+from tests.support.sleep import LoopStopped, StepSleep
 
 # ---- periods --------------------------------------------------------------------------------------
 
@@ -142,10 +143,6 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
     assert len(woke) == 3
 
 
-class _Stop(Exception):
-    pass
-
-
 async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
     """The loop in bot/app.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
@@ -162,19 +159,13 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
         await original(kind)                                         # type: ignore[arg-type]
 
     service.send_digest = spy  # type: ignore[method-assign,assignment]
-    sleeps: list[float] = []
+    sleep = StepSleep(clock, limit=4)
 
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) > 4:
-            raise _Stop
-        clock.advance(seconds=seconds)
-
-    with pytest.raises(_Stop):
+    with pytest.raises(LoopStopped):
         await run_digests(service, clock, sleep=sleep)
     assert sent == [("morning", msk(2026, 12, 4, 10, 30)), ("evening", msk(2026, 12, 4, 17, 30)),
                     ("morning", msk(2026, 12, 7, 9, 0)), ("evening", msk(2026, 12, 7, 17, 30))]
-    assert sleeps[0] == 0                                             # the missed digest: no waiting
+    assert sleep.calls[0] == 0                                             # the missed digest: no waiting
     rows = await db.fetchall("SELECT dedup_key FROM outbox WHERE kind = 'chat_text' ORDER BY id")
     assert [r["dedup_key"] for r in rows] == ["digest:morning:2026-12-04", "digest:evening:2026-12-04",
                                               "digest:morning:2026-12-07", "digest:evening:2026-12-07"]
@@ -182,15 +173,15 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
     # A second restart the same Monday evening sends nothing twice; one 3 hours late is not caught up.
     clock.set(msk(2026, 12, 7, 18, 0))
     sent.clear()
-    sleeps.clear()
-    with pytest.raises(_Stop):
+    sleep.calls.clear()
+    with pytest.raises(LoopStopped):
         await run_digests(service, clock, sleep=sleep)
     assert sent[0] == ("evening", msk(2026, 12, 7, 18, 0))
     assert len(await db.fetchall("SELECT id FROM outbox WHERE dedup_key = 'digest:evening:2026-12-07'")) == 1
     clock.set(msk(2026, 12, 8, 12, 0))
     sent.clear()
-    sleeps.clear()
-    with pytest.raises(_Stop):
+    sleep.calls.clear()
+    with pytest.raises(LoopStopped):
         await run_digests(service, clock, sleep=sleep)
     assert sent[0] == ("evening", msk(2026, 12, 8, 17, 30))          # 09:00 was 3 hours ago: skipped
 
