@@ -19,7 +19,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import App
-from storage.db import load_migrations
+from storage.health import migrations_status
 from storage.outbox import OutboxRepository
 
 HEALTH_PATH = "/healthz"
@@ -61,15 +61,6 @@ def _task(app: App, name: str) -> asyncio.Task[Any] | None:
     return next((t for t in app.tasks if t.get_name() == name), None)
 
 
-_EXPECTED_SCHEMA: list[int] = []
-
-
-def _expected_schema() -> int:
-    if not _EXPECTED_SCHEMA:
-        _EXPECTED_SCHEMA.append(len(load_migrations()))
-    return _EXPECTED_SCHEMA[0]
-
-
 async def health(app: App) -> tuple[bool, dict[str, Any]]:
     """(healthy, report): the database, the scheduler, the sender and the outbox, the mode, the uptime."""
     problems: list[str] = []
@@ -77,8 +68,8 @@ async def health(app: App) -> tuple[bool, dict[str, Any]]:
     outbox: dict[str, Any] = {}
     try:
         ok = await asyncio.wait_for(app.db.ping(), timeout=DB_CHECK_TIMEOUT)
-        version = await app.db.schema_version()
-        database = {"ok": ok, "schema_version": version, "schema_expected": _expected_schema()}
+        version, expected = await migrations_status(app.db)
+        database = {"ok": ok, "schema_version": version, "schema_expected": expected}
         repo = OutboxRepository()
         oldest = await repo.oldest_pending(app.db.conn)
         outbox = {"pending": await repo.pending_count(app.db.conn),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import tzinfo
 
@@ -105,7 +104,7 @@ async def backup(message: Message, access: AccessService, backups: BackupService
     if result.size > backups.upload_limit:
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
         return
-    document = BufferedInputFile(await asyncio.to_thread(result.path.read_bytes), filename=result.path.name)
+    document = BufferedInputFile(await backups.content(result), filename=result.path.name)
     try:
         await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
     except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file

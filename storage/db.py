@@ -9,6 +9,7 @@ to be sent and hand it to the notifier after the commit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -45,8 +46,10 @@ class MigrationError(RuntimeError):
     pass
 
 
-def load_migrations() -> list[tuple[int, str, str]]:
-    """Return ``(number, name, sql)`` of every packaged migration, in order, checking numbering."""
+@functools.cache
+def load_migrations() -> tuple[tuple[int, str, str], ...]:
+    """Return ``(number, name, sql)`` of every packaged migration, in order, checking numbering
+    (read once: the packaged files do not change while the program runs)."""
     folder = resources.files("storage") / "migrations"
     found: list[tuple[int, str, str]] = []
     for entry in folder.iterdir():
@@ -57,7 +60,7 @@ def load_migrations() -> list[tuple[int, str, str]]:
     for expected, (number, name, _) in enumerate(found, start=1):
         if number != expected:
             raise MigrationError(f"migration numbering gap: expected {expected:04d}, found {name}")
-    return found
+    return tuple(found)
 
 
 class Database:

@@ -171,6 +171,10 @@ class BackupService:
             return BackupResult(path=final, made_at=now, size=size, cases=check.cases,
                                 schema_version=check.schema_version, seconds=seconds, removed=removed)
 
+    async def content(self, result: BackupResult) -> bytes:
+        """The backup file's bytes (read off the event loop), to be sent as a document."""
+        return await asyncio.to_thread(result.path.read_bytes)
+
     def made_since(self, moment: datetime) -> bool:
         """Whether a backup stamped at or after ``moment`` exists (a restart does not repeat it)."""
         newest = self.backups()
