@@ -33,9 +33,9 @@ from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
 
 from bot import texts
 from bot.clock import Clock
+from bot.domain.accountability import Party, owners
 from bot.domain.model import Case, Deadline, Media, Owner
 from bot.domain.sources import platform_by_code
-from bot.domain.workflow import who_owes
 from bot.logs import bind_case, log_context
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -330,9 +330,11 @@ class Notifier:
         await self.cases.set_department_card(case.id, department_id, msg.message_id)
 
     async def _on_card_refresh(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        lead = await self.cases.lead(case)
         if case.operator_chat_id and case.operator_card_id:
             depts = await self.access.suggest(case.text) if case.is_open else []
-            await self._edit(case.operator_chat_id, case.operator_card_id, render.case_card(case, now, self.tz),
+            await self._edit(case.operator_chat_id, case.operator_card_id,
+                             render.case_card(case, now, self.tz, lead=lead),
                              keyboards.operator_card(case, depts, await self.cases.selection(case.id or 0)))
         for a in case.assignments:
             if a.card_message_id is None:
@@ -342,7 +344,8 @@ class Notifier:
             except PermanentFailure:
                 continue
             await self._edit(chat_id, a.card_message_id,
-                             render.case_card(case, now, self.tz, header=self._dept_header(case, a.department_id)),
+                             render.case_card(case, now, self.tz, header=self._dept_header(case, a.department_id),
+                                              lead=lead),
                              keyboards.department_card(case, a.department_id))
 
     def _dept_header(self, case: Case, department_id: int) -> str:
@@ -448,12 +451,19 @@ class Notifier:
                 await self._send_text(operator.user_id, text, markup)
 
     # ---- reminders and escalations (bot/reminders.py) -----------------------------------------
-    async def _owner_chats(self, case: Case, deadline: Deadline) -> list[int]:
-        """Whoever owes the step: the operator's private chat, or the owing departments' chats."""
-        owner, dept_ids = who_owes(case, deadline)
-        if owner == Owner.OPERATOR:
-            return [case.operator_chat_id or case.operator_id]
-        return [await self._department_chat(d) for d in dept_ids]
+    async def _owners(self, case: Case, deadline: Deadline) -> tuple[Party, ...]:
+        """Who owes the clock at this moment (bot.domain.accountability), not when the notice was planned."""
+        return owners(case, deadline, await self.cases.lead(case))
+
+    async def _party_chats(self, case: Case, parties: tuple[Party, ...]) -> list[int]:
+        """The operator's private chat, or the owing departments' chats."""
+        chats: list[int] = []
+        for p in parties:
+            if p.kind == Owner.OPERATOR:
+                chats.append(case.operator_chat_id if p.id == case.operator_id and case.operator_chat_id else p.id)
+            else:
+                chats.append(await self._department_chat(p.id))
+        return list(dict.fromkeys(chats))
 
     def _deadline(self, case: Case, payload: dict[str, Any]) -> Deadline | None:
         return next((d for d in case.deadlines if d.id == payload.get("deadline_id")), None)
@@ -465,7 +475,7 @@ class Notifier:
         text = texts.REMINDER_TO_OWNER.format(
             number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
             due=texts.when(deadline.due_at.astimezone(self.tz)), late=texts.REMINDER_LATE if payload.get("late") else "")
-        for chat_id in await self._owner_chats(case, deadline):
+        for chat_id in await self._party_chats(case, await self._owners(case, deadline)):
             msg = await self._send_text(chat_id, text)
             await self._remember(case, msg, "reminder")
 
@@ -475,28 +485,46 @@ class Notifier:
             return
         text = texts.EXPIRED_TO_OWNER.format(number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
                                              due=texts.when(deadline.due_at.astimezone(self.tz)))
-        for chat_id in await self._owner_chats(case, deadline):
+        for chat_id in await self._party_chats(case, await self._owners(case, deadline)):
             msg = await self._send_text(chat_id, text)
             await self._remember(case, msg, "expired")
 
+    async def _names(self, case: Case, parties: tuple[Party, ...]) -> dict[str, str]:
+        """Operators' names as Telegram gives them, for the head's messages."""
+        out: dict[str, str] = {}
+        for p in {*parties, Party.operator(case.operator_id)}:
+            if p.kind == Owner.OPERATOR and (name := await self.access.person_name(p.id)):
+                out[p.key] = name
+        return out
+
     async def _on_escalation(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
-        """cl. 6, 7, 21: a missed deadline in the head's chat, with the case, the department and who owes it."""
+        """cl. 6, 7, 21: a missed deadline in the head's chat: the party that held the step when it ran out,
+        and the chain of steps that led there (each with its time and whether it met its own deadline)."""
         head = await self.access.head_chat_id()
         if head is None:
             raise PermanentFailure("no head chat configured")
         deadline = self._deadline(case, payload)
         rule = str(payload.get("rule", ""))
+        inherited = False
         if deadline is not None:
-            owner, dept_ids = who_owes(case, deadline)
-            who = render.owner_text(case, owner, dept_ids)
+            if deadline.blame is not None:
+                parties = tuple(Party.parse(k) for k in deadline.blame)
+                inherited = deadline.blame_inherited
+            else:
+                parties = await self._owners(case, deadline)
             due = deadline.due_at
         else:
-            who, dept_ids, due = texts.CARD_OWNER_OPERATOR, [], datetime.fromisoformat(str(payload.get("due_at")))
-        names = [a.department_name for a in case.assignments if a.active or a.department_id in dept_ids]
+            parties, due = (), datetime.fromisoformat(str(payload.get("due_at")))
+        names = await self._names(case, parties)
+        departments = [a.department_name for a in case.assignments if a.active]
+        steps = render.chain_text(case, now, self.tz, names)
         text = texts.ESCALATION_TO_HEAD.format(
             number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
             rule=texts.RULE.get(rule, rule), due=texts.when(due.astimezone(self.tz)),
-            department=texts.esc(", ".join(names)) if names else texts.ESCALATION_NO_DEPARTMENT, owner=who,
+            department=texts.esc(", ".join(departments)) if departments else texts.ESCALATION_NO_DEPARTMENT,
+            owner=render.owners_text(case, parties, names),
+            inherited=texts.ESCALATION_INHERITED if inherited else "",
+            chain=texts.ESCALATION_CHAIN.format(chain=steps) if steps else "",
             link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
             excerpt=texts.esc(texts.excerpt(case.text, 800)) if case.text else texts.CARD_NO_TEXT)
         msg = await self._send_text(head, text)

@@ -29,10 +29,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.domain import accountability
 from bot.domain.model import Role
 from bot.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, waking
 from deadlines.rules import Deadlines
+from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
@@ -71,6 +73,7 @@ class ReminderService:
         self.outbox = OutboxRepository()
         self.events = EventRepository()
         self.repo = ReminderRepository()
+        self.cases = CaseRepository()
 
     @property
     def calendar(self) -> Any:
@@ -126,6 +129,9 @@ class ReminderService:
             rows = await self.repo.due(conn, now)
             done_remind: list[int] = []
             done_expire: list[int] = []
+            await self._attribute(conn, {r.case_id for r in rows
+                                         if r.expire_at is not None and r.expire_at <= now and not r.expiry_notified},
+                                  now)
             for r in rows:
                 payload: dict[str, Any] = {"deadline_id": r.deadline_id, "rule": r.rule, "due_at": r.due_at_raw}
                 if r.expire_at is not None and r.expire_at <= now and not r.expiry_notified:
@@ -162,6 +168,18 @@ class ReminderService:
             log.info("reminders: %d reminders, %d expiry notices, %d escalations queued", reminders, expired,
                      escalations)
         return result
+
+
+    async def _attribute(self, conn: Any, case_ids: Iterable[int], now: datetime) -> None:
+        """Fix who owes each clock that has run out, as the case stands now — at its expiry."""
+        for case_id in sorted(case_ids):
+            case = await self.cases.get(conn, case_id)
+            lead = None
+            if case.incident_lead not in (None, case.number):
+                lead = await self.cases.get_by_number(conn, str(case.incident_lead))
+            fixed = accountability.attribute(case, now, lead)
+            if fixed:
+                await self.cases.save_blame(conn, fixed)
 
 
 #: Seconds by which the job may differ from the computed moment before it is set again.

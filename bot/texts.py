@@ -168,6 +168,8 @@ CARD_DEADLINE = "{marker} {rule} до {due} — {owner}\n"
 CARD_OVERDUE = "⏰"
 CARD_PENDING = "⏳"
 CARD_OWNER_OPERATOR = "оператор"
+CARD_OWNER_NOBODY = "ждёт автора"
+PARTY_OPERATOR_NAMED = "оператор {name}"
 CARD_NO_TEXT = "(без текста)"
 CARD_MEDIA = "Вложения: {count}\n"
 DUPLICATE = "Эта публикация уже есть в открытом сообщении <b>{number}</b> — повтор добавлен в его историю."
@@ -358,10 +360,44 @@ ESCALATION_TO_HEAD = (
     "⏰ <b>Просрочка по сообщению {number}</b> · {platform}\n"
     "Срок «{rule}» истёк {due}.\n"
     "Отдел: {department}\n"
-    "Отвечает: {owner}\n"
+    "Отвечает: {owner}{inherited}\n"
+    "{chain}"
     "{link}<blockquote>{excerpt}</blockquote>"
 )
 ESCALATION_NO_DEPARTMENT = "не назначен"
+ESCALATION_INHERITED = "\n↪️ Время израсходовано до того, как сообщение получил нынешний исполнитель."
+ESCALATION_CHAIN = "\nХод работы:\n{chain}\n"
+
+# ---- the chain of steps in an escalation (п. 9–17) ----------------------------------------------
+CLAUSE = {"route": "9", "decline": "12", "answer": "6", "draft": "13", "approval": "14", "rework": "15",
+          "publish": "16", "info": "17", "final": "7"}
+STEP_BULLET = "• {line}"
+STEP_ON_TIME = "в срок"
+STEP_LATE = "с опозданием"
+STEP_TERM_PASSED = "срок п. {clause} истёк {due}"
+STEP_TERM_UNTIL = "срок п. {clause} — до {due}"
+STEP_DONE = {
+    "route": "направлено оператором {at} ({met}, п. {clause})",
+    "decline": "{who}: ответ о компетенции {at} ({met}, п. {clause})",
+    "decline:accepted": "{who} принял в работу {at} ({met}, п. {clause})",
+    "decline:declined": "{who}: «не наша компетенция» {at} ({met}, п. {clause})",
+    "draft": "проект отдела {who} сдан {at} ({met}, п. {clause})",
+    "approval": "решение оператора по проекту {at} ({met}, п. {clause})",
+    "approval:approved": "проект согласован оператором {at} ({met}, п. {clause})",
+    "approval:returned": "проект возвращён оператором на доработку {at} ({met}, п. {clause})",
+    "rework": "доработанный проект отдела {who} сдан {at} ({met}, п. {clause})",
+    "publish": "ответ опубликован ({who}) {at} ({met}, п. {clause})",
+    "info": "информация отдела {who} получена {at} ({met}, п. {clause})",
+}
+STEP_WAITING = {
+    "route": "ждёт направления в отдел: {who}, с {since} ({term})",
+    "decline": "ждёт принятия отделом {who} с {since} ({term})",
+    "draft": "отдел {who} готовит проект с {since} ({term})",
+    "approval": "ждёт согласования: {who}, с {since} ({term})",
+    "rework": "отдел {who} дорабатывает проект с {since} ({term})",
+    "publish": "ждёт публикации: {who}, с {since} ({term})",
+    "info": "отдел {who} готовит информацию с {since} ({term})",
+}
 UNREACHABLE_TARGET = {"operator": "оператор", "department": "отдел", "head": "глава", "admins": "администраторы",
                       "chat": "чат", "case": "карточки сообщения", "owner": "ответственный"}
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from bot import texts
-from bot.domain.model import Case, Draft, Event, Owner, Status
+from bot.domain.accountability import Party, Step, chain, owners
+from bot.domain.model import Case, Draft, Event, Outcome, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
-from bot.domain.workflow import who_owes
 
 CARD_EXCERPT = 700
 
@@ -16,25 +17,50 @@ def _local(dt: datetime | None, tz: tzinfo) -> str:
     return texts.when(dt.astimezone(tz) if dt else None)
 
 
-def owner_text(case: Case, rule_owner: Owner, dept_ids: list[int]) -> str:
-    if rule_owner == Owner.OPERATOR:
-        return texts.CARD_OWNER_OPERATOR
-    names = {a.department_id: a.department_name for a in case.assignments}
-    return ", ".join(texts.esc(names.get(d, "?")) for d in dept_ids) or texts.CARD_OWNER_OPERATOR
+def party_text(case: Case, party: Party, names: Mapping[str, str] | None = None) -> str:
+    """A party as people read it: «оператор Иван Петров» (the name as Telegram gives it) or the department."""
+    if party.kind == Owner.OPERATOR:
+        name = (names or {}).get(party.key)
+        return texts.PARTY_OPERATOR_NAMED.format(name=texts.esc(name)) if name else texts.CARD_OWNER_OPERATOR
+    a = case.assignment(party.id)
+    return texts.esc(a.department_name if a else (names or {}).get(party.key, "?"))
 
 
-def deadlines_block(case: Case, now: datetime, tz: tzinfo) -> str:
+def owners_text(case: Case, parties: Sequence[Party], names: Mapping[str, str] | None = None) -> str:
+    if not parties:
+        return texts.CARD_OWNER_NOBODY
+    return ", ".join(party_text(case, p, names) for p in parties)
+
+
+def deadlines_block(case: Case, now: datetime, tz: tzinfo, lead: Case | None = None) -> str:
     lines = []
     for d in case.open_deadlines():
-        owner, depts = who_owes(case, d)
         lines.append(texts.CARD_DEADLINE.format(
             marker=texts.CARD_OVERDUE if d.overdue(now) else texts.CARD_PENDING,
             rule=texts.RULE.get(d.rule, d.rule).capitalize(), due=_local(d.due_at, tz),
-            owner=owner_text(case, owner, depts)))
+            owner=owners_text(case, owners(case, d, lead))))
     return "".join(lines)
 
 
-def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "") -> str:
+def _step_line(case: Case, step: Step, now: datetime, tz: tzinfo, names: Mapping[str, str] | None) -> str:
+    who = party_text(case, step.party, names)
+    clause = texts.CLAUSE[step.rule]
+    if step.closed_at is not None:
+        met = texts.STEP_LATE if step.outcome == Outcome.MISSED else texts.STEP_ON_TIME
+        template = texts.STEP_DONE.get(f"{step.rule}:{step.decision}") or texts.STEP_DONE[step.rule]
+        return template.format(who=who, at=_local(step.closed_at, tz), met=met, clause=clause)
+    term = (texts.STEP_TERM_PASSED if now > step.due_at else texts.STEP_TERM_UNTIL).format(
+        clause=clause, due=_local(step.due_at, tz))
+    return texts.STEP_WAITING[step.rule].format(who=who, since=_local(step.started_at, tz), term=term)
+
+
+def chain_text(case: Case, now: datetime, tz: tzinfo, names: Mapping[str, str] | None = None) -> str:
+    """The steps of the case, each with its time and whether it met its own deadline (cl. 9–17)."""
+    return "\n".join(texts.STEP_BULLET.format(line=_step_line(case, step, now, tz, names))
+                     for step in chain(case))
+
+
+def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: Case | None = None) -> str:
     flags = (texts.CARD_FLAG_URGENT if case.urgent else "") + (texts.CARD_FLAG_SIGNIFICANT if case.significant else "")
     depts = ""
     if case.assignments:
@@ -49,7 +75,7 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "") -> str
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
         status=texts.STATUS[case.status.value], departments=depts + media, incident=_incident(case),
-        deadlines=deadlines_block(case, now, tz) if case.status not in (Status.CLOSED,) else "",
+        deadlines=deadlines_block(case, now, tz, lead) if case.status not in (Status.CLOSED,) else "",
     )
     return (header + "\n\n" if header else "") + body
 
@@ -125,10 +151,9 @@ def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str) -> list[
         if nxt is None:
             lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=_status(c)))
             continue
-        owner, depts = who_owes(c, nxt)
         lines.append(texts.OPEN_LINE.format(
             marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=c.number,
-            status=_status(c), owner=owner_text(c, owner, depts),
+            status=_status(c), owner=owners_text(c, owners(c, nxt)),
             rule=texts.RULE.get(nxt.rule, nxt.rule), due=_local(nxt.due_at, tz)))
     return chunk([title, *lines])
 

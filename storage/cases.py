@@ -40,10 +40,10 @@ def case_columns(alias: str = "cases") -> str:
         f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
         + _json_rows("case_departments cd JOIN departments d ON d.id = cd.department_id",
                      "cd.department_id, cd.state, cd.routed_at, cd.accepted_at, cd.accepted_by, cd.declined_at, "
-                     "cd.declined_reason, cd.card_message_id, d.name AS department_name", f"cd.case_id = {a}.id")
+                     "cd.declined_reason, cd.card_message_id, cd.inherited_from, d.name AS department_name", f"cd.case_id = {a}.id")
         + " AS j_assignments, "
         + _json_rows("deadlines dl", "dl.id, dl.rule, dl.owner, dl.department_id, dl.started_at, dl.due_at, "
-                     "dl.closed_at, dl.outcome, dl.reminded_at, dl.expired_notified_at", f"dl.case_id = {a}.id")
+                     "dl.closed_at, dl.outcome, dl.reminded_at, dl.expired_notified_at, dl.blame, dl.blame_inherited", f"dl.case_id = {a}.id")
         + " AS j_deadlines, "
         + _json_rows("drafts dr", "dr.id, dr.kind, dr.text, dr.media, dr.author_id, dr.author_name, dr.version, "
                      "dr.submitted_at, dr.department_id, dr.decision, dr.decided_by, dr.decided_at, dr.comment",
@@ -114,28 +114,32 @@ class CaseRepository:
         if case.assignments:
             await conn.executemany(
                 "INSERT INTO case_departments (case_id, department_id, state, routed_at, accepted_at, accepted_by, "
-                "declined_at, declined_reason, card_message_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                "declined_at, declined_reason, card_message_id, inherited_from) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(case.id, a.department_id, a.state.value, ts(a.routed_at), ts(a.accepted_at), a.accepted_by,
-                  ts(a.declined_at), a.declined_reason, a.card_message_id) for a in case.assignments],
+                  ts(a.declined_at), a.declined_reason, a.card_message_id, _keys(a.inherited_from or None))
+                 for a in case.assignments],
             )
-        changed: list[tuple[str | None, str | None, str | None, int]] = []
+        changed: list[tuple[str | None, str | None, str | None, str | None, int, int]] = []
         for d in case.deadlines:
             if d.id is None:
                 cur = await conn.execute(
                     "INSERT INTO deadlines (case_id, rule, owner, department_id, started_at, due_at, closed_at, "
-                    "outcome, reminded_at, expired_notified_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "outcome, reminded_at, expired_notified_at, blame, blame_inherited) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (case.id, d.rule, d.owner.value, d.department_id, ts(d.started_at), ts(d.due_at),
                      ts(d.closed_at), d.outcome.value if d.outcome else None, ts(d.reminded_at),
-                     ts(d.expired_notified_at)),
+                     ts(d.expired_notified_at), _keys(d.blame), int(d.blame_inherited)),
                 )
                 d.id = cur.lastrowid
             else:
-                changed.append((ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None, d.id))
+                changed.append((ts(d.due_at), ts(d.closed_at), d.outcome.value if d.outcome else None,
+                                _keys(d.blame), int(d.blame_inherited), d.id))
         if changed:
             # One round trip for every existing deadline; a row that did not change is not rewritten.
             await conn.executemany(
-                "UPDATE deadlines SET due_at=?1, closed_at=?2, outcome=?3 WHERE id=?4 "
-                "AND (due_at IS NOT ?1 OR closed_at IS NOT ?2 OR outcome IS NOT ?3)", changed)
+                "UPDATE deadlines SET due_at=?1, closed_at=?2, outcome=?3, blame=?4, blame_inherited=?5 WHERE id=?6 "
+                "AND (due_at IS NOT ?1 OR closed_at IS NOT ?2 OR outcome IS NOT ?3 OR blame IS NOT ?4 "
+                "OR blame_inherited IS NOT ?5)", changed)
         decided: list[tuple[str | None, int | None, str | None, str | None, int]] = []
         for draft in case.drafts:
             if draft.id is None:
@@ -210,6 +214,11 @@ class CaseRepository:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    async def save_blame(self, conn: aiosqlite.Connection, deadlines: Iterable[Deadline]) -> None:
+        """Fix who missed these deadlines (set at expiry, bot.domain.accountability.attribute)."""
+        await conn.executemany("UPDATE deadlines SET blame = ?, blame_inherited = ? WHERE id = ? AND blame IS NULL",
+                               [(_keys(d.blame), int(d.blame_inherited), d.id) for d in deadlines])
+
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
         row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,))
         if row is None:
@@ -256,7 +265,8 @@ class CaseRepository:
                        routed_at=dt_req(r["routed_at"]), accepted_at=dt(r["accepted_at"]),
                        accepted_by=r["accepted_by"], declined_at=dt(r["declined_at"]),
                        declined_reason=r["declined_reason"], card_message_id=r["card_message_id"],
-                       department_name=r["department_name"])
+                       department_name=r["department_name"],
+                       inherited_from=tuple(json.loads(r["inherited_from"])) if r["inherited_from"] else ())
             for r in assignments
         ]
         case.deadlines = [_deadline(r) for r in sorted(json.loads(row["j_deadlines"]), key=_by_id)]
@@ -288,7 +298,14 @@ def _deadline(r: Mapping[str, Any]) -> Deadline:
         started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
         outcome=Outcome(r["outcome"]) if r["outcome"] else None, reminded_at=dt(r["reminded_at"]),
         expired_notified_at=dt(r["expired_notified_at"]),
+        blame=tuple(json.loads(r["blame"])) if r["blame"] is not None else None,
+        blame_inherited=bool(r["blame_inherited"]),
     )
+
+
+def _keys(keys: tuple[str, ...] | None) -> str | None:
+    """Party keys as stored: a JSON array, or NULL for none."""
+    return None if keys is None else json.dumps(list(keys))
 
 
 def open_status_values() -> Iterable[str]:

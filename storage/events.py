@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.domain.model import Event
 from storage.codec import dt_req, dumps, ts
-from storage.db import fetch_all
+from storage.db import fetch_all, fetch_one
 
 __all__ = ["Event", "EventRepository"]
 
@@ -24,6 +24,13 @@ class EventRepository:
             (case_id, ts(at), actor_id, actor_role, kind, dumps(payload or {}), int(refused)),
         )
         return cur.lastrowid or 0
+
+    async def last_name(self, conn: aiosqlite.Connection, user_id: int) -> str | None:
+        """The name a person last acted under (as Telegram gave it), from the audit trail."""
+        row = await fetch_one(conn, "SELECT json_extract(payload, '$.actor_name') FROM events "
+                              "WHERE actor_id = ? AND json_extract(payload, '$.actor_name') <> '' "
+                              "ORDER BY id DESC LIMIT 1", (user_id,))
+        return str(row[0]) if row and row[0] else None
 
     async def history(self, conn: aiosqlite.Connection, case_id: int) -> list[Event]:
         return [_event(r) for r in await fetch_all(conn, "SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,))]

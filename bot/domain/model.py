@@ -101,6 +101,9 @@ class Assignment:
     declined_reason: str | None = None
     card_message_id: int | None = None
     department_name: str = ""
+    #: Party keys who used the time up when this department received the case too late to meet its
+    #: draft deadline (bot.domain.accountability): a miss it could not avoid is theirs, and inherited.
+    inherited_from: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -119,6 +122,10 @@ class Deadline:
     outcome: Outcome | None = None
     reminded_at: datetime | None = None
     expired_notified_at: datetime | None = None
+    #: Who a miss is attributed to (party keys, ``bot.domain.accountability``), fixed at expiry; None
+    #: while the deadline has not run out. ``blame_inherited``: the time was used up before its owner got it.
+    blame: tuple[str, ...] | None = None
+    blame_inherited: bool = False
 
     @property
     def is_open(self) -> bool:

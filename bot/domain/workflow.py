@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain import accountability
 from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import (
     OPEN,
@@ -141,6 +142,13 @@ def _close_all(case: Case, now: datetime, *, fulfilled: bool = False) -> None:
             d.close(now, fulfilled=fulfilled)
 
 
+def inherit_window(dl: Deadlines) -> timedelta:
+    """A department that gets a case with less than half the usual time to prepare its draft (cl. 6 − cl. 13:
+    1 h of 2 h) inherits the lateness of whoever used the time up."""
+    spare = dl.rules["answer"].minutes - dl.rules["draft"].minutes
+    return timedelta(minutes=max(0, spare) / 2)
+
+
 def _answer_start(case: Case) -> datetime:
     """The answer clock's start: detection, or the moment it was restarted (reopen, author's reply)."""
     for d in reversed(case.deadlines):
@@ -168,12 +176,15 @@ def route(case: Case, actor: Actor, dl: Deadlines, now: datetime, departments: l
     case.multi = len(chosen) > 1 or any(a.active for a in case.assignments)
     answer_start = _answer_start(case)
     for dept_id, name in chosen:
-        case.assignments.append(Assignment(dept_id, DeptState.ROUTED, now, department_name=name))
+        a = Assignment(dept_id, DeptState.ROUTED, now, department_name=name)
+        case.assignments.append(a)
         _open(case, dl, "decline", Owner.DEPARTMENT, now, dept_id)
         if case.multi:
             _open(case, dl, "info", Owner.DEPARTMENT, now, dept_id)
         else:
-            _open(case, dl, "draft", Owner.DEPARTMENT, now, dept_id, due_start=answer_start)
+            draft = _open(case, dl, "draft", Owner.DEPARTMENT, now, dept_id, due_start=answer_start)
+            if accountability.too_late_to_meet(draft.due_at, now, inherit_window(dl)):
+                a.inherited_from = tuple(p.key for p in accountability.culprits(case, now))
     if case.multi:
         # The first department's draft clock no longer applies: everyone sends information.
         for a in case.active_assignments:
@@ -404,13 +415,3 @@ def set_urgent(case: Case, actor: Actor, dl: Deadlines, now: datetime, urgent: b
 def mark_significant(case: Case, actor: Actor) -> None:
     check(case, Action.MARK_SIGNIFICANT, actor)
     case.significant = True
-
-
-def who_owes(case: Case, d: Deadline) -> tuple[Owner, list[int]]:
-    """Who owes a deadline. The answer and final clocks belong to the case: its department while
-    one department works it, the operator before routing and when several departments share it."""
-    if d.department_id is not None:
-        return Owner.DEPARTMENT, [d.department_id]
-    if d.rule in ("answer", "final") and case.active_assignments and not case.multi:
-        return Owner.DEPARTMENT, [a.department_id for a in case.active_assignments]
-    return Owner.OPERATOR, []

@@ -156,6 +156,13 @@ class AccessService:
         extra = [OperatorRecord(uid, "", None, True) for uid in sorted(self.operator_ids - known)]
         return listed + extra
 
+    async def person_name(self, user_id: int) -> str | None:
+        """An operator's name as Telegram gives it: from the invite, else from what they last did."""
+        for o in await self.directory.operators(self.db.conn):
+            if o.user_id == user_id and o.full_name:
+                return o.full_name
+        return await self.events.last_name(self.db.conn, user_id)
+
     async def create_invite(self, user_id: int) -> str:
         self._require_admin(user_id)
         token = secrets.token_urlsafe(12)

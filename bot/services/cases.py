@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain import workflow
+from bot.domain import accountability, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
 from bot.logs import bind_case
@@ -90,6 +90,12 @@ class CaseService:
         if number.isdigit():
             number = f"{self.clock.now().year}-{int(number):04d}"
         return await self.cases.get_by_number(self.db.conn, number)
+
+    async def lead(self, case: Case, conn: aiosqlite.Connection | None = None) -> Case | None:
+        """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
+        if case.incident_lead is None or case.incident_lead == case.number:
+            return None
+        return await self.cases.get_by_number(conn or self.db.conn, case.incident_lead)
 
     async def history(self, case_id: int) -> list[Event]:
         return await self.events.history(self.db.conn, case_id)
@@ -165,7 +171,8 @@ class CaseService:
             await self.events.append(conn, case_id=case.id, at=now, actor_id=actor.user_id,
                                      actor_role=actor.role.value, kind="registered",
                                      payload={"platform": case.platform, "link": case.link,
-                                              "detected_at": case.detected_at.isoformat()})
+                                              "detected_at": case.detected_at.isoformat(),
+                                              "actor_name": actor.name})
             if post.album_key:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
@@ -413,6 +420,8 @@ class CaseService:
                 case = await self.cases.get(conn, case_id)
                 bind_case(case.number)
                 before = case.status
+                # A clock that ran out is owed by whoever held the step then: the state before this action.
+                accountability.attribute(case, now, await self.lead(case, conn))
                 payload = change(case, now)
             except DomainError as exc:
                 failure = exc

@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.services.startup import StartupFatal, run_startup_checks
+from storage.db import load_migrations
 from tests.conftest import msk
 from tests.support import updates
 from tests.support.harness import ADMIN, DEPT_B_CHAT, HEAD_CHAT, Harness, bind_departments, make_harness
@@ -82,7 +83,7 @@ async def test_an_unconfirmed_calendar_is_in_the_alert(tmp_path: Path) -> None:
 async def test_migrations_not_applied_are_reported(h: Harness) -> None:
     await h.app.db.execute("PRAGMA user_version = 4")
     problems = await run_startup_checks(h.app)
-    assert problems == ["версия схемы базы 4, а у программы миграций 5"]
+    assert problems == [f"версия схемы базы 4, а у программы миграций {len(load_migrations())}"]
 
 
 async def test_a_database_that_cannot_be_written_stops_the_start(h: Harness) -> None:
