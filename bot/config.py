@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
@@ -45,20 +45,17 @@ def _parse_ids(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
+class DeadlineSettings(BaseSettings):
+    """What the regulation's clocks need: the time zone, the working schedule, the calendar and the rules.
+
+    ``python -m deadlines`` reads only these, so a token or a chat setting never stops it (`.env` is read too:
+    other variables are ignored here, not validated).
+    """
+
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    # Telegram
-    bot_token: SecretStr | None = None
-    telegram_api_url: str = TELEGRAM_API_DEFAULT
-    # People and chats
-    admin_ids: IdList = Field(default_factory=list)
-    operator_ids: IdList = Field(default_factory=list)
-    head_chat_id: int | None = None
-    # Storage
-    database_path: Path = Path("./data/bot.sqlite3")
     calendar_path: Path = Path("./data/calendar.json")
     # Time
     timezone: str = "Europe/Moscow"
@@ -84,6 +81,74 @@ class Settings(BaseSettings):
     deadline_info_minutes: int = Field(120, ge=1)
     deadline_info_clock: Clock = "working"
     deadline_final_clock: Clock = "working"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(texts.CONFIG["timezone"].format(value=value)) from None
+        return value
+
+    @field_validator("work_days")
+    @classmethod
+    def _work_days(cls, value: str) -> str:
+        parse_work_days(value)
+        return value
+
+    @field_validator("work_hours")
+    @classmethod
+    def _work_hours(cls, value: str) -> str:
+        parse_work_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _urgent_fits(self) -> Self:
+        if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
+            raise ValueError(texts.CONFIG["urgent"])
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            work_days=parse_work_days(self.work_days),
+            intervals=parse_work_hours(self.work_hours),
+            pre_holiday_cut_minutes=self.pre_holiday_cut_minutes,
+        )
+
+    def rule_specs(self) -> dict[str, RuleSpec]:
+        specs: dict[str, RuleSpec] = {}
+        for rule in RULES:
+            minutes = getattr(self, f"deadline_{rule}_minutes", 0)
+            clock = getattr(self, f"deadline_{rule}_clock")
+            specs[rule] = RuleSpec(minutes=minutes, clock=clock)
+        return specs
+
+    def build_calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.schedule(), self.tz, CalendarOverrides.load(self.calendar_path))
+
+    def build_deadlines(self) -> Deadlines:
+        return Deadlines(
+            self.build_calendar(), self.rule_specs(), urgent_answer_minutes=self.deadline_urgent_answer_minutes
+        )
+
+
+class Settings(DeadlineSettings):
+    """Everything the bot reads: the deadline settings above, Telegram, people and chats, storage, running."""
+
+    # Telegram
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_DEFAULT
+    # People and chats
+    admin_ids: IdList = Field(default_factory=list)
+    operator_ids: IdList = Field(default_factory=list)
+    head_chat_id: int | None = None
+    # Storage
+    database_path: Path = Path("./data/bot.sqlite3")
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # ---- reminders and escalations (bot/reminders.py) ----
@@ -139,27 +204,6 @@ class Settings(BaseSettings):
             raise ValueError(texts.CONFIG["api_url"])
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(texts.CONFIG["timezone"].format(value=value)) from None
-        return value
-
-    @field_validator("work_days")
-    @classmethod
-    def _work_days(cls, value: str) -> str:
-        parse_work_days(value)
-        return value
-
-    @field_validator("work_hours")
-    @classmethod
-    def _work_hours(cls, value: str) -> str:
-        parse_work_hours(value)
-        return value
-
     @field_validator("escalate_rules")
     @classmethod
     def _escalate_rules(cls, value: str) -> str:
@@ -176,40 +220,7 @@ class Settings(BaseSettings):
         parse_times(value)
         return value
 
-    @model_validator(mode="after")
-    def _urgent_fits(self) -> Settings:
-        if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
-            raise ValueError(texts.CONFIG["urgent"])
-        return self
-
     # Derived objects -------------------------------------------------------------------------
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def schedule(self) -> Schedule:
-        return Schedule(
-            work_days=parse_work_days(self.work_days),
-            intervals=parse_work_hours(self.work_hours),
-            pre_holiday_cut_minutes=self.pre_holiday_cut_minutes,
-        )
-
-    def rule_specs(self) -> dict[str, RuleSpec]:
-        specs: dict[str, RuleSpec] = {}
-        for rule in RULES:
-            minutes = getattr(self, f"deadline_{rule}_minutes", 0)
-            clock = getattr(self, f"deadline_{rule}_clock")
-            specs[rule] = RuleSpec(minutes=minutes, clock=clock)
-        return specs
-
-    def build_calendar(self) -> WorkCalendar:
-        return WorkCalendar(self.schedule(), self.tz, CalendarOverrides.load(self.calendar_path))
-
-    def build_deadlines(self) -> Deadlines:
-        return Deadlines(
-            self.build_calendar(), self.rule_specs(), urgent_answer_minutes=self.deadline_urgent_answer_minutes
-        )
-
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
 
@@ -301,6 +312,11 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def load_deadline_settings(**overrides: object) -> DeadlineSettings:
+    """Only the deadline settings (``python -m deadlines``): BOT_TOKEN and the chats are not read."""
+    return DeadlineSettings(**overrides)  # type: ignore[arg-type]
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -38,9 +38,13 @@ def _one_line(text: str) -> str:
 
 
 def _load() -> Deadlines:
-    """Deadlines from the bot's settings (``bot.config``), or the defaults when it cannot be imported."""
+    """Deadlines from the bot's deadline settings (``bot.config``), or the defaults when it cannot be imported.
+
+    Only the time zone, the schedule, the calendar and the rules are read: no bot token is needed, and a
+    malformed one (or a wrong chat setting) does not stop the command line.
+    """
     try:
-        from bot.config import load_settings
+        from bot.config import load_deadline_settings
     except ImportError:
         tz = ZoneInfo("Europe/Moscow")
         path = Path(os.environ.get("CALENDAR_PATH") or "./data/calendar.json")
@@ -50,8 +54,7 @@ def _load() -> Deadlines:
             raise CliError(str(exc)) from None
         return Deadlines(WorkCalendar(DEFAULT_SCHEDULE, tz, overrides), DEFAULT_RULES)
     try:
-        settings = load_settings()
-        return settings.build_deadlines()
+        return load_deadline_settings().build_deadlines()
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         raise CliError(_describe_settings_error(exc)) from None
 

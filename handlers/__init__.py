@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiogram import Router
+
+from handlers.spec import RouterSpec
+
+
+def _specs() -> list[RouterSpec]:
+    from handlers import admin, common, department, errors, operator, reports, workday
+
+    return [errors.router, common.router, admin.router, operator.router, department.router,
+            workday.router, reports.router, common.fallback]
 
 
 def get_routers() -> list[Router]:
     """Fresh Routers for one Dispatcher (see handlers.spec)."""
-    from handlers import admin, common, department, errors, operator, reports, workday
+    return [spec.build() for spec in _specs()]
 
-    specs = [errors.router, common.router, admin.router, operator.router, department.router,
-             workday.router, reports.router, common.fallback]
-    return [spec.build() for spec in specs]
+
+@cache
+def known_commands() -> frozenset[str]:
+    """Every command some handler answers (for someone, somewhere): the rest are unknown commands."""
+    return frozenset(name for spec in _specs() for name in spec.commands())

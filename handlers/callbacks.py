@@ -61,3 +61,8 @@ class SurgeOp(StrEnum):
 class SurgeCb(CallbackData, prefix="s"):
     op: SurgeOp
     surge_id: int
+
+
+class StrayCb(CallbackData, prefix="p"):
+    """«Зарегистрировать» under the question about a short text (the operator's message id)."""
+    message_id: int

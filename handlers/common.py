@@ -16,7 +16,7 @@ from bot.domain.errors import DomainError
 from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
-from handlers import render
+from handlers import known_commands, render
 from handlers.middlewares import HasRole
 from handlers.spec import RouterSpec
 
@@ -100,7 +100,39 @@ async def open_command(message: Message, cases: CaseService, clock: Clock, tz: t
         await message.answer(part)
 
 
-# ---- last resort: strangers, unbound groups, stale buttons -------------------------------------
+# ---- last resort: commands nobody answered, strangers, unbound groups, stale buttons ------------
+
+def _command(text: str) -> tuple[str, str]:
+    """("/foo@name args") -> ("foo", "name"); the mention is "" when there is none."""
+    name, _, mention = text.split(maxsplit=1)[0].removeprefix("/").partition("@")
+    return name.lower(), mention.lower()
+
+
+def _not_answered(command: str) -> str:
+    """A command no handler took: not one of the bot's, or one of its own this person may not use here."""
+    template = texts.COMMAND_NOT_HERE if command in known_commands() else texts.UNKNOWN_COMMAND
+    return template.format(command=texts.esc("/" + command))
+
+
+@fallback.message(F.chat.type == "private", F.text.startswith("/"))
+async def private_command_not_answered(message: Message, actor: Actor | None) -> None:
+    command, _ = _command(message.text or "/")
+    if actor is None and command in known_commands():
+        await message.answer(texts.START_STRANGER)    # /open from a stranger: no access, as to anything else
+        return
+    await message.answer(_not_answered(command))
+
+
+@fallback.message(F.chat.type.in_({"group", "supergroup"}), F.text.startswith("/"),
+                  HasRole(Role.EXECUTOR, Role.HEAD))
+async def group_command_not_answered(message: Message) -> None:
+    # A bare /foo in a group may be another bot's (with privacy mode on, bots get every command): only
+    # /foo@this_bot is answered.
+    command, mention = _command(message.text or "/")
+    bot_user = await message.bot.me() if message.bot else None
+    if command and bot_user is not None and bot_user.username and mention == bot_user.username.lower():
+        await message.answer(_not_answered(command))
+
 
 @fallback.message(F.chat.type == "private")
 async def stranger_or_unsupported(message: Message, actor: Actor | None) -> None:

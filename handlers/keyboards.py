@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.domain.model import Case, Department, DeptState, Status
-from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, SurgeCb, SurgeOp
+from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
 class InlineKeyboardBuilder:
@@ -166,4 +166,10 @@ def departments(items: list[Department]) -> InlineKeyboardMarkup | None:
 def surge_merge(surge_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_MERGE_INCIDENT, callback_data=SurgeCb(op=SurgeOp.MERGE, surge_id=surge_id).pack())
+    return kb.as_markup()
+
+
+def register_stray(message_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_REGISTER_STRAY, callback_data=StrayCb(message_id=message_id).pack())
     return kb.as_markup()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import Command
 
 Handler = Callable[..., Any]
 
@@ -39,6 +40,11 @@ class RouterSpec:
     def filter(self, observer: str, *filters: Any) -> None:
         """Filters every handler of one observer ("message", "callback_query") must pass."""
         self._filters.append((observer, filters))
+
+    def commands(self) -> set[str]:
+        """The names of the commands its handlers answer (``Command`` filters, ``CommandStart`` too)."""
+        return {c.lower() for _, _, filters, _ in self._handlers for f in filters if isinstance(f, Command)
+                for c in f.commands if isinstance(c, str)}
 
     def build(self) -> Router:
         router = Router(name=self.name)

@@ -15,20 +15,25 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 __all__ = [
+    "MIN_POST_WORDS",
     "LengthWarning",
     "Platform",
+    "PostShape",
     "all_platforms",
     "check_length",
+    "count_words",
     "detect_platform",
     "extract_links",
     "normalise_link",
     "platform_by_code",
+    "post_shape",
     "telegram_post_link",
 ]
 
@@ -416,3 +421,34 @@ def check_length(platform_code: str, text: str) -> LengthWarning | None:
     if limit is not None and len(text) > limit:
         return LengthWarning(platform, len(text), limit)
     return None
+
+
+# ---- is it a post at all -------------------------------------------------------------------------
+
+#: A typed text with no link and fewer words than this may be a stray remark («ок», «👍»), not a post.
+MIN_POST_WORDS = 3
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
+
+
+class PostShape(StrEnum):
+    POST = "post"      # a forward, a link or media, or a text of a few words: register it
+    SHORT = "short"    # a text of a word or two: ask the operator before numbering a case
+    EMPTY = "empty"    # spaces, emoji, punctuation: nothing to register
+
+
+def count_words(text: str) -> int:
+    """Words of a text: runs of letters and digits («ул. Ленина, 5» is three); emoji and dashes are none."""
+    return len(_WORD.findall(text or ""))
+
+
+def post_shape(text: str, *, entity_urls: Iterable[str] = (), media: bool = False,
+               forwarded: bool = False) -> PostShape:
+    """Whether what an operator sent is plausibly a post (cl. 1): a forwarded message, media or a link always
+    are, however short; a typed text is one when it has at least ``MIN_POST_WORDS`` words."""
+    if forwarded or media or extract_links(text, entity_urls):
+        return PostShape.POST
+    words = count_words(text)
+    if words == 0:
+        return PostShape.EMPTY
+    return PostShape.SHORT if words < MIN_POST_WORDS else PostShape.POST

@@ -369,3 +369,112 @@ async def test_cl21_forged_or_foreign_merge_button_is_refused(h: Harness) -> Non
     assert h.alerts()[-1] in ("Нет доступа.", "Кнопка устарела.")     # executors cannot merge
     await h.feed(updates.callback(OPERATOR, OPERATOR, "s:mg:notanumber", 5))
     assert h.alerts()[-1] == "Кнопка устарела."
+
+
+# ---- a stray message is not a case ---------------------------------------------------------------
+
+async def test_thumbs_up_or_spaces_get_a_hint_make_no_case_and_consume_no_number(h: Harness) -> None:
+    for stray in ("👍", "   ", "🔥🔥 !!!"):
+        await h.say(OPERATOR, stray)
+        assert "сообщение не заведено" in h.last(OPERATOR).text
+        assert h.last(OPERATOR).markup is None                        # nothing to press either
+    assert await h.app.cases.open_cases() == []
+    await forward_post(h)
+    assert h.find(OPERATOR, "Сообщение 2026-0001")
+
+
+async def test_short_text_is_a_case_only_after_the_button_and_only_once(h: Harness) -> None:
+    from tests.support import updates
+
+    detected = h.clock.now()
+    await h.say(OPERATOR, "Яма, Ленина")
+    question = h.last(OPERATOR)
+    assert "Зарегистрировать как сообщение?" in question.text and "Яма, Ленина" in question.text
+    assert await h.app.cases.open_cases() == []
+    message_id, data = h.button(OPERATOR, "Зарегистрировать")
+
+    h.clock.advance(minutes=5)
+    await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))
+    [case] = await h.app.cases.open_cases()
+    assert case.number == "2026-0001" and case.text == "Яма, Ленина"
+    assert case.detected_at == detected                                  # when it was sent, not pressed
+    card = h.find(OPERATOR, "Сообщение 2026-0001")                      # the same card as a post's
+    assert "Направить" in h.labels(OPERATOR, card.message_id)
+    assert "Зарегистрировано как сообщение <b>2026-0001</b>" in h.messages[(OPERATOR, message_id)].text
+    assert h.messages[(OPERATOR, message_id)].markup is None
+
+    await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))   # a second press, a double tap
+    assert "Уже зарегистрировано: сообщение 2026-0001" in h.alerts()[-1]
+    assert len(await h.app.cases.open_cases()) == 1
+    assert len([m for m in h.chat(OPERATOR) if "Сообщение 2026-" in m.text and m.markup]) == 1
+
+
+async def test_short_text_waits_for_its_button_through_a_prompt(h: Harness) -> None:
+    await h.say(OPERATOR, "Ок")
+    await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Время обнаружения")
+    await h.say(OPERATOR, "09:40")                                      # the prompt clears its state
+    await h.press(OPERATOR, OPERATOR, "Зарегистрировать")
+    assert sorted(c.text for c in await h.app.cases.open_cases()) == sorted([POST, "Ок"])
+
+
+async def test_stale_or_forged_register_button_makes_no_case(h: Harness) -> None:
+    from handlers.callbacks import StrayCb
+    from tests.support import updates
+
+    await h.feed(updates.callback(OPERATOR, OPERATOR, StrayCb(message_id=4242).pack(), 5))
+    assert h.alerts()[-1] == "Кнопка устарела."
+    await h.say(OPERATOR, "Ок")
+    message_id, data = h.button(OPERATOR, "Зарегистрировать")
+    await h.feed(updates.callback(STRANGER, STRANGER, data, message_id))
+    assert h.alerts()[-1] == "Нет доступа."
+    assert await h.app.cases.open_cases() == []
+
+
+async def test_link_forward_or_a_few_words_still_register_at_once(h: Harness) -> None:
+    await h.say(OPERATOR, "Яма https://vk.com/wall-5_9")
+    await h.say(OPERATOR, "👍", forward_from_chat=(-100555, "Подслушано Зеленчукская", "zelen_online"),
+                forward_message_id=78)
+    await h.say(OPERATOR, "Мусор не вывозят")
+    await h.say(OPERATOR, None, photo_file_ids=["photo-only"])
+    assert [c.number for c in await h.app.cases.open_cases()] == ["2026-0001", "2026-0002", "2026-0003",
+                                                                  "2026-0004"]
+    assert not [t for t in h.texts(OPERATOR) if "Зарегистрировать как сообщение?" in t]
+
+
+# ---- commands nobody answers ---------------------------------------------------------------------
+
+async def test_unknown_command_is_answered_as_one_with_a_pointer_to_help(h: Harness) -> None:
+    for user in (OPERATOR, ADMIN, STRANGER, EXEC_A):                   # EXEC_A in private is a stranger
+        await h.say(user, "/foo bar")
+        assert h.last(user).text == "Неизвестная команда /foo, список команд — /help."
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo@test_bot")
+    assert h.last(DEPT_A_CHAT).text == "Неизвестная команда /foo, список команд — /help."
+    await h.say_in(HEAD_CHAT, EXEC_A, "/foo@test_bot")
+    assert "Неизвестная команда /foo" in h.last(HEAD_CHAT).text
+    assert await h.app.cases.open_cases() == []
+
+
+async def test_group_command_for_another_bot_is_left_alone(h: Harness) -> None:
+    before = len(h.chat(DEPT_A_CHAT))
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo@other_bot")
+    assert len(h.chat(DEPT_A_CHAT)) == before
+
+
+async def test_known_command_out_of_place_says_so(h: Harness) -> None:
+    await h.say(OPERATOR, "/my")
+    assert h.last(OPERATOR).text == "Команда /my здесь недоступна, список команд — /help."
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/open@test_bot")
+    assert "Команда /open здесь недоступна" in h.last(DEPT_A_CHAT).text
+    await h.say(STRANGER, "/open")
+    assert "Доступа у вас нет" in h.last(STRANGER).text
+
+
+def test_every_command_in_the_menus_is_known() -> None:
+    from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+    from handlers import known_commands
+
+    assert {name for name, _ in PRIVATE_COMMANDS + GROUP_COMMANDS} <= known_commands()
+    assert {"help", "report", "bind", "backup", "workday"} <= known_commands()
+    assert "foo" not in known_commands()

@@ -110,3 +110,24 @@ def test_load_falls_back_to_defaults_without_bot_config(monkeypatch: pytest.Monk
     assert deadlines.rules["answer"].minutes == 180
     (tmp_path / "calendar.json").write_text('{"declared_working_days": ["2026-03-14"]}', encoding="utf-8")
     assert cli._load().calendar.is_working_day(date(2026, 3, 14))
+
+
+def test_malformed_bot_token_does_not_stop_the_command_line(tmp_path: Path) -> None:
+    result = run(tmp_path, "due", "--rule", "answer", "2026-05-08T17:30", "--json", BOT_TOKEN="garbage")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["due"] == "2026-05-12T12:00:00+03:00"
+
+
+def test_command_line_needs_no_bot_token(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "deadlines", "year", "2026", "--json"], cwd=tmp_path,
+                            env={**environ, "PYTHONPATH": str(ROOT),
+                                 "CALENDAR_PATH": str(tmp_path / "calendar.json")},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["working_days"] == 247
+
+
+def test_bad_work_hours_still_stop_it_with_a_garbage_token(tmp_path: Path) -> None:
+    assert_one_line_error(run(tmp_path, "year", "2026", BOT_TOKEN="garbage", WORK_HOURS="25:00-26:00"),
+                          "WORK_HOURS")

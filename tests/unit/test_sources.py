@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 from bot.domain.sources import (
     LengthWarning,
     Platform,
+    PostShape,
     all_platforms,
     check_length,
+    count_words,
     detect_platform,
     extract_links,
     normalise_link,
     platform_by_code,
+    post_shape,
     telegram_post_link,
 )
 
@@ -335,3 +338,33 @@ def test_quote_helper_matches_browser_copy() -> None:
     typed = "https://zelenchuk.ru/новости/яма-на-дороге"
     copied = "https://zelenchuk.ru/" + quote("новости/яма-на-дороге")
     assert normalise_link(typed) == normalise_link(copied)
+
+
+# ---- is it a post at all ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "👍", "👍👍🔥", "?!", "— …", "\u200b"])
+def test_spaces_emoji_and_punctuation_are_no_post(text: str) -> None:
+    assert post_shape(text) == PostShape.EMPTY
+
+
+@pytest.mark.parametrize("text", ["ок", "Спасибо!", "👍 принято", "Ленина 5"])
+def test_a_word_or_two_without_a_link_is_asked_about(text: str) -> None:
+    assert post_shape(text) == PostShape.SHORT
+
+
+@pytest.mark.parametrize("text", ["Мусор не вывозят", "ул. Ленина, 5 — свалка", "Во дворе яма уже неделю"])
+def test_three_words_are_a_post(text: str) -> None:
+    assert post_shape(text) == PostShape.POST
+
+
+def test_a_link_a_forward_or_media_is_a_post_however_short() -> None:
+    assert post_shape("vk.com/wall-1_2") == PostShape.POST
+    assert post_shape("Яма", entity_urls=["https://vk.com/wall-1_2"]) == PostShape.POST
+    assert post_shape("👍", forwarded=True) == PostShape.POST
+    assert post_shape("", media=True) == PostShape.POST
+
+
+def test_words_are_runs_of_letters_and_digits() -> None:
+    assert count_words("ул. Ленина, 5 — т.е. дом") == 5
+    assert count_words("👍 — !!!") == 0
