@@ -177,12 +177,13 @@ def blame_for(case: Case, d: Deadline, lead: Case | None = None) -> Blame:
 
 def attribute(case: Case, now: datetime, lead: Case | None = None) -> list[Deadline]:
     """Fix the blame of every deadline that ran out by ``now`` and has none yet; return those deadlines.
+    (A step done at the very moment of its deadline is on time: `Deadline.close` drops the blame then.)
 
     Call it with the case as it stood at expiry: before an action changes it, and at the expiry run.
     """
     fixed = []
     for d in case.deadlines:
-        if d.blame is not None or d.due_at >= now:
+        if d.blame is not None or d.due_at > now:
             continue
         if d.is_open:
             b = blame_for(case, d, lead)

@@ -140,6 +140,7 @@ class Deadline:
             self.outcome = Outcome.MISSED
         else:
             self.outcome = Outcome.MET if fulfilled else Outcome.CANCELLED
+            self.blame = None           # fixed at the due moment, but the step was done in time
 
 
 @dataclass
