@@ -1,0 +1,103 @@
+"""`python -m bot` over HTTP: the operator sits on an on-time draft and the head's escalation names the
+operator's step, not the department (issue «Кто отвечает за срок»).
+
+Time never passes by sleeping: after the draft is sent the bot is stopped, every stored moment is moved
+back by ten minutes (what ten minutes of waiting would have left in the database), and the bot starts
+again: its catch-up run finds the approval (cl. 14) and answer (cl. 6) clocks run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from storage.codec import dt_req, ts
+from tests.e2e.test_process import DEPT_CHAT, EXECUTOR, OPERATOR, TOKEN, button, sent_to, server, start_bot  # noqa: F401
+from tests.support.fake_bot_api import FakeBotAPI
+
+HEAD_CHAT = -900
+TERMS = dict(DEADLINE_ANSWER_MINUTES="4", DEADLINE_DRAFT_MINUTES="2", DEADLINE_APPROVAL_MINUTES="1",
+             DEADLINE_URGENT_ANSWER_MINUTES="3", HEAD_CHAT_ID=str(HEAD_CHAT))
+MOMENTS = {"cases": ("detected_at", "created_at", "updated_at"),
+           "case_departments": ("routed_at", "accepted_at"),
+           "deadlines": ("started_at", "due_at", "closed_at", "remind_at", "expire_at", "plan_due_at"),
+           "drafts": ("submitted_at", "decided_at"),
+           "outbox": ("created_at", "next_attempt_at", "sent_at")}
+
+
+def move_back(path: Path, delta: timedelta) -> None:
+    """Every stored moment of the cases ``delta`` earlier, as if that much time had passed."""
+    with sqlite3.connect(path) as conn:
+        for table, columns in MOMENTS.items():
+            known = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in known:
+                    continue
+                rows = conn.execute(f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()
+                conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
+                                 [(ts(dt_req(value) - delta), rowid) for rowid, value in rows])
+
+
+async def stop(proc: asyncio.subprocess.Process) -> str:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    except TimeoutError:
+        proc.kill()
+        raise
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return err.decode()
+
+
+async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI, tmp_path: Path) -> None:  # noqa: F811
+    proc = await start_bot(server, tmp_path, **TERMS)
+    try:
+        await server.wait_for_call("deleteWebhook", timeout=60)
+        server.push_update(server.group_message(DEPT_CHAT, 1, "/bind Отдел ЖКХ"))
+        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "подключена"), timeout=20)
+        server.push_update(server.user_message(
+            OPERATOR, "Не вывозят мусор на ул. Ленина", forward_from_chat=(-100555, "Подслушано", "zelen"),
+            forward_message_id=7))
+        card = await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Сообщение"), timeout=20)
+
+        async def press(user: int, chat: int, message_id: int, label: str) -> None:
+            server.push_update(server.callback(user, chat, button(server, chat, message_id, label), message_id))
+            await server.wait_for_call("answerCallbackQuery", timeout=20)
+
+        await press(OPERATOR, OPERATOR, card.result["message_id"], "Отдел ЖКХ")
+        await press(OPERATOR, OPERATOR, card.result["message_id"], "Направить")
+        dept_card = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Вам направлено"), timeout=20)
+        await press(EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Принять в работу")
+        await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "в работе"), timeout=20)
+        await press(EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Подготовить ответ")
+        kinds = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Что готовите"), timeout=20)
+        await press(EXECUTOR, DEPT_CHAT, kinds.result["message_id"], "Ответ")
+        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Пришлите текст"), timeout=20)
+        server.push_update(server.group_message(DEPT_CHAT, EXECUTOR, "Мусор вывезен, график восстановлен."))
+        preview = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Предпросмотр"), timeout=20)
+        await press(EXECUTOR, DEPT_CHAT, preview.result["message_id"], "На согласование")
+        await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Согласуйте"), timeout=20)
+        await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "согласовании"), timeout=20)
+    finally:
+        await stop(proc)
+
+    dept_calls_before = len([c for c in server.calls if str(c.chat_id) == str(DEPT_CHAT)])
+    move_back(tmp_path / "bot.sqlite3", timedelta(minutes=10))      # the operator never approved
+    proc = await start_bot(server, tmp_path, **TERMS)
+    try:
+        escalation = await server.wait_for_call("sendMessage", sent_to(HEAD_CHAT, "Просрочка"), timeout=60)
+        await server.wait_for_call("sendMessage", sent_to(OPERATOR, "«ответ»"), timeout=20)
+    finally:
+        err = await stop(proc)
+    text = escalation.text or ""
+    assert "Срок «ответ» истёк" in text
+    assert "Отвечает: оператор" in text and "Отвечает: Отдел ЖКХ" not in text
+    assert "проект отдела Отдел ЖКХ сдан" in text and "(в срок, п. 13)" in text
+    assert "ждёт согласования: оператор" in text and "срок п. 14 истёк" in text
+    dept_calls = [c for c in server.calls if str(c.chat_id) == str(DEPT_CHAT)][dept_calls_before:]
+    assert not [c for c in dept_calls if "Напоминание" in (c.text or "") or "Срок истёк" in (c.text or "")]
+    assert TOKEN not in err
