@@ -96,7 +96,7 @@ async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI
     text = escalation.text or ""
     assert "Срок «ответ» истёк" in text
     assert "Отвечает: оператор" in text and "Отвечает: Отдел ЖКХ" not in text
-    assert "проект отдела Отдел ЖКХ сдан" in text and "(в срок, п. 13)" in text
+    assert "Отдел ЖКХ: проект сдан" in text and "(в срок, п. 13)" in text
     assert "ждёт согласования: оператор" in text and "срок п. 14 истёк" in text
     dept_calls = [c for c in server.calls if str(c.chat_id) == str(DEPT_CHAT)][dept_calls_before:]
     assert not [c for c in dept_calls if "Напоминание" in (c.text or "") or "Срок истёк" in (c.text or "")]

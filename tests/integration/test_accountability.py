@@ -64,7 +64,7 @@ async def test_cl14_operator_sits_on_an_on_time_draft(db: Database, notifier: No
     assert len(head) == 1
     text = head[0]
     assert "Отвечает: оператор Оператор Ольга" in text
-    assert "проект отдела ЖКХ сдан 01.12 10:10 (в срок, п. 13)" in text
+    assert "ЖКХ: проект сдан 01.12 10:10 (в срок, п. 13)" in text
     assert "ждёт согласования: оператор Оператор Ольга, с 01.12 10:10 (срок п. 14 истёк 01.12 11:10)" in text
     assert "Отвечает: ЖКХ" not in text
     assert await _blames(db, case_id) == {"approval": [f"operator:{operator.user_id}"],
@@ -90,7 +90,7 @@ async def test_cl13_department_late_with_its_draft_is_named(db: Database, notifi
     (text,) = session.sent_texts(HEAD_CHAT)
     assert "Отвечает: ЖКХ" in text
     assert "ЖКХ принял в работу 01.12 10:06 (в срок, п. 12)" in text
-    assert "отдел ЖКХ готовит проект с 01.12 10:05 (срок п. 13 истёк 01.12 12:00)" in text
+    assert "ЖКХ: готовит проект с 01.12 10:05 (срок п. 13 истёк 01.12 12:00)" in text
     assert await _blames(db, case_id) == {"draft": [f"department:{dept}"], "answer": [f"department:{dept}"]}
 
 
