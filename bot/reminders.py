@@ -43,7 +43,8 @@ from storage.reminders import Planned, ReminderRepository
 log = logging.getLogger(__name__)
 
 DEFAULT_ESCALATE = frozenset({"answer", "final"})
-#: The operational steps whose miss goes to the responsible officials (cl. 5; ESCALATE_OFFICIAL_RULES).
+#: The operational steps whose miss goes to the responsible officials (cl. 5): ESCALATE_OFFICIAL_RULES, passed
+#: by the app (bot.config); a service built without it escalates to the head only.
 DEFAULT_ESCALATE_OFFICIAL = frozenset({"route", "decline", "draft", "approval", "rework", "publish", "info"})
 #: A notice sent this long after its moment says it is late (the bot was down or busy).
 LATE_AFTER = timedelta(minutes=2)
@@ -65,7 +66,7 @@ class RunResult:
 class ReminderService:
     def __init__(self, db: Database, deadlines: Deadlines, clock: Clock, *,
                  fractions: Mapping[str, float] | None = None, escalate: Iterable[str] = DEFAULT_ESCALATE,
-                 escalate_official: Iterable[str] = DEFAULT_ESCALATE_OFFICIAL,
+                 escalate_official: Iterable[str] = (),
                  late_after: timedelta = LATE_AFTER) -> None:
         self.db = db
         self.deadlines = deadlines
