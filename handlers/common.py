@@ -106,6 +106,12 @@ async def open_command(message: Message, cases: CaseService, clock: Clock, tz: t
 
 # ---- last resort: strangers, unbound groups, stale buttons -------------------------------------
 
+@fallback.message(F.chat.type == "private", HasRole(Role.OFFICIAL))
+async def official_message(message: Message) -> None:
+    """cl. 5: posts are registered by operators; the official is told what they can do here."""
+    await message.answer(texts.OFFICIAL_NOT_A_POST)
+
+
 @fallback.message(F.chat.type == "private")
 async def stranger_or_unsupported(message: Message, actor: Actor | None) -> None:
     await message.answer(texts.START_STRANGER if actor is None else texts.UNSUPPORTED_MESSAGE)
