@@ -134,11 +134,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     bot = Bot(secret, session=session or make_session(settings),
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
     access = AccessService(db, clock, admin_ids=settings.admin_ids, operator_ids=settings.operator_ids,
-                           head_chat_id=settings.head_chat_id)
+                           head_chat_id=settings.head_chat_id, official_ids=settings.official_ids)
     cases = CaseService(db, deadlines, clock)
     notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
     reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
-                                       escalate=settings.escalate_rule_set())
+                                       escalate=settings.escalate_rule_set(),
+                                       escalate_official=settings.escalate_official_rule_set())
     reminders = ReminderScheduler(reminder_service, clock, on_queued=notifier.wake)
 
     def on_commit() -> None:

@@ -45,6 +45,10 @@ def _parse_ids(value: object) -> object:
     return value
 
 
+def _rule_set(value: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in value.replace(";", ",").split(",") if p.strip())
+
+
 class DeadlineSettings(BaseSettings):
     """What the regulation's clocks need: the time zone, the working schedule, the calendar and the rules.
 
@@ -146,6 +150,8 @@ class Settings(DeadlineSettings):
     # People and chats
     admin_ids: IdList = Field(default_factory=list)
     operator_ids: IdList = Field(default_factory=list)
+    # The responsible officials (cl. 5): private chat, read-only views, the misses of operational steps.
+    official_ids: IdList = Field(default_factory=list)
     head_chat_id: int | None = None
     # Storage
     database_path: Path = Path("./data/bot.sqlite3")
@@ -165,6 +171,8 @@ class Settings(DeadlineSettings):
     remind_final_fraction: float | None = Field(None, ge=0, lt=1)
     # Rules whose miss is posted in the head's chat (cl. 6, 7; others optional), comma list.
     escalate_rules: str = "answer,final"
+    # Rules whose miss goes to the responsible officials' private chats (to the admins when none), comma list.
+    escalate_official_rules: str = "route,decline,draft,approval,rework,publish,info"
     # ---- reports, digests and surges (bot/services/reports.py, bot/services/surges.py) ----
     # Times of the head's digest on working days, comma list (before noon: the previous day; later: today).
     digest_times: str = "09:00,17:30"
@@ -179,7 +187,7 @@ class Settings(DeadlineSettings):
         # env_file) arrives as "": it means "not set", not a wrong number.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("admin_ids", "operator_ids", mode="before")
+    @field_validator("admin_ids", "operator_ids", "official_ids", mode="before")
     @classmethod
     def _ids(cls, value: object) -> object:
         return _parse_ids(value)
@@ -204,7 +212,7 @@ class Settings(DeadlineSettings):
             raise ValueError(texts.CONFIG["api_url"])
         return value
 
-    @field_validator("escalate_rules")
+    @field_validator("escalate_rules", "escalate_official_rules")
     @classmethod
     def _escalate_rules(cls, value: str) -> str:
         for name in (p.strip() for p in value.replace(";", ",").split(",")):
@@ -233,7 +241,10 @@ class Settings(DeadlineSettings):
         return out
 
     def escalate_rule_set(self) -> frozenset[str]:
-        return frozenset(p.strip() for p in self.escalate_rules.replace(";", ",").split(",") if p.strip())
+        return _rule_set(self.escalate_rules)
+
+    def escalate_official_rule_set(self) -> frozenset[str]:
+        return _rule_set(self.escalate_official_rules)
 
     # ---- running: polling or webhook, health check, logs, shutdown (bot/web.py, bot/logs.py) ----
     run_mode: Literal["polling", "webhook"] = "polling"

@@ -310,7 +310,8 @@ class Notifier:
         assert n.case_id is not None
         case = await self.cases.get(n.case_id)
         bind_case(case.number)
-        handler = getattr(self, f"_on_{n.kind}", None)
+        handler = (self._on_escalation_official if (n.kind, n.target_kind) == ("escalation", "official")
+                   else getattr(self, f"_on_{n.kind}", None))
         if handler is None:
             raise PermanentFailure(f"unknown notice kind {n.kind}")
         await handler(case, n.target_id, n.payload, now)
@@ -498,11 +499,27 @@ class Notifier:
         return out
 
     async def _on_escalation(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
-        """cl. 6, 7, 21: a missed deadline in the head's chat: the party that held the step when it ran out,
-        and the chain of steps that led there (each with its time and whether it met its own deadline)."""
+        """cl. 6, 7, 21: a missed deadline in the head's chat."""
         head = await self.access.head_chat_id()
         if head is None:
             raise PermanentFailure("no head chat configured")
+        msg = await self._send_text(head, await self._escalation_text(case, payload, now))
+        await self._remember(case, msg, "head")
+
+    async def _on_escalation_official(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
+        """cl. 5: a missed operational step in every responsible official's private chat (the admins' when no
+        official is configured), told as the head is told."""
+        chats = [o.user_id for o in await self.access.officials() if o.active] or sorted(self.access.admin_ids)
+        if not chats:
+            raise PermanentFailure("no official and no admin configured")
+        text = await self._escalation_text(case, payload, now)
+        for chat_id in dict.fromkeys(chats):
+            msg = await self._send_text(chat_id, text)
+            await self._remember(case, msg, "official")
+
+    async def _escalation_text(self, case: Case, payload: dict[str, Any], now: Any) -> str:
+        """A missed deadline: the party that held the step when it ran out, and the chain of steps that led
+        there (each with its time and whether it met its own deadline)."""
         deadline = self._deadline(case, payload)
         rule = str(payload.get("rule", ""))
         inherited = False
@@ -518,7 +535,7 @@ class Notifier:
         names = await self._names(case, parties)
         departments = [a.department_name for a in case.assignments if a.active]
         steps = render.chain_text(case, now, self.tz, names)
-        text = texts.ESCALATION_TO_HEAD.format(
+        return texts.ESCALATION_TO_HEAD.format(
             number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
             rule=texts.RULE.get(rule, rule), due=texts.when(due.astimezone(self.tz)),
             department=texts.esc(", ".join(departments)) if departments else texts.ESCALATION_NO_DEPARTMENT,
@@ -527,5 +544,3 @@ class Notifier:
             chain=texts.ESCALATION_CHAIN.format(chain=steps) if steps else "",
             link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
             excerpt=texts.esc(texts.excerpt(case.text, 800)) if case.text else texts.CARD_NO_TEXT)
-        msg = await self._send_text(head, text)
-        await self._remember(case, msg, "head")

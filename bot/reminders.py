@@ -43,6 +43,9 @@ from storage.reminders import Planned, ReminderRepository
 log = logging.getLogger(__name__)
 
 DEFAULT_ESCALATE = frozenset({"answer", "final"})
+#: The operational steps whose miss goes to the responsible officials (cl. 5): ESCALATE_OFFICIAL_RULES, passed
+#: by the app (bot.config); a service built without it escalates to the head only.
+DEFAULT_ESCALATE_OFFICIAL = frozenset({"route", "decline", "draft", "approval", "rework", "publish", "info"})
 #: A notice sent this long after its moment says it is late (the bot was down or busy).
 LATE_AFTER = timedelta(minutes=2)
 #: After closing time notices may still go out this long (a job fires a little after 18:00:00).
@@ -63,12 +66,14 @@ class RunResult:
 class ReminderService:
     def __init__(self, db: Database, deadlines: Deadlines, clock: Clock, *,
                  fractions: Mapping[str, float] | None = None, escalate: Iterable[str] = DEFAULT_ESCALATE,
+                 escalate_official: Iterable[str] = (),
                  late_after: timedelta = LATE_AFTER) -> None:
         self.db = db
         self.deadlines = deadlines
         self.clock = clock
         self.fractions = dict(fractions or {})
         self.escalate = frozenset(escalate)
+        self.escalate_official = frozenset(escalate_official)
         self.late_after = late_after
         self.outbox = OutboxRepository()
         self.events = EventRepository()
@@ -145,10 +150,16 @@ class ReminderService:
                                          {**payload, "department_id": r.department_id, "late": late},
                                          dedup_key=f"escalation:{r.deadline_id}"), now):
                         escalations += 1
+                    if r.rule in self.escalate_official and await self.outbox.add(
+                            conn, Notice("escalation", "official", None, r.case_id,
+                                         {**payload, "department_id": r.department_id, "late": late},
+                                         dedup_key=f"escalation_official:{r.deadline_id}"), now):
+                        escalations += 1
                     await self.events.append(conn, case_id=r.case_id, at=now, actor_id=None,
                                              actor_role=Role.SYSTEM.value, kind="deadline_missed",
                                              payload={"rule": r.rule, "department_id": r.department_id,
-                                                      "due_at": r.due_at_raw, "escalated": r.rule in self.escalate})
+                                                      "due_at": r.due_at_raw, "escalated": r.rule in self.escalate,
+                                                      "to_official": r.rule in self.escalate_official})
                     # A reminder not sent by now is pointless: the expiry notice says more.
                     done_expire.append(r.deadline_id)
                     if not r.reminded:

@@ -14,7 +14,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot import texts
 from bot.domain.errors import ValidationFailed
-from bot.domain.model import Actor
+from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, human_size
 from handlers import keyboards
@@ -86,6 +86,33 @@ async def admin_commands(message: Message, command: CommandObject, access: Acces
         await _show_departments(message, access)
 
 
+@router.message(Command("invite_official"), F.chat.type == "private")
+async def invite_official(message: Message, access: AccessService) -> None:
+    """cl. 5: a one-time link that makes its user a responsible official."""
+    if not _is_admin(message, access):
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    assert message.from_user is not None and message.bot is not None
+    token = await access.create_invite(message.from_user.id, Role.OFFICIAL)
+    link = await create_start_link(message.bot, f"inv_{token}")
+    await message.answer(texts.INVITE_OFFICIAL_CREATED.format(link=texts.esc(link)))
+
+
+@router.message(Command("officials"), F.chat.type == "private")
+async def officials(message: Message, access: AccessService) -> None:
+    if not _is_admin(message, access):
+        await message.answer(texts.ADMIN_ONLY)
+        return
+    items = await access.officials()
+    if not items:
+        await message.answer(texts.OFFICIALS_EMPTY)
+        return
+    lines = [texts.OFFICIALS_TITLE] + [
+        texts.OPERATOR_LINE.format(name=texts.esc(o.full_name or "—"), user_id=o.user_id) for o in items]
+    await message.answer("\n".join(lines), reply_markup=keyboards.operators(
+        [(o.user_id, o.full_name) for o in items], AdminOp.REMOVE_OFFICIAL))
+
+
 @router.message(Command("backup"), F.chat.type == "private")
 async def backup(message: Message, access: AccessService, backups: BackupService, tz: tzinfo) -> None:
     """A fresh backup, sent here as a document (or where it lies on the server if over 50 MB)."""
@@ -136,6 +163,13 @@ async def admin_buttons(callback: CallbackQuery, callback_data: AdminCb, access:
             return
         await access.remove_operator(user_id, callback_data.target)
         await callback.answer(texts.OPERATOR_REMOVED)
+        return
+    if op == AdminOp.REMOVE_OFFICIAL:
+        if callback_data.target in access.official_ids:
+            await callback.answer(texts.OFFICIAL_FROM_SETTINGS, show_alert=True)
+            return
+        await access.remove_official(user_id, callback_data.target)
+        await callback.answer(texts.OFFICIAL_REMOVED)
         return
     dept = await access.department(callback_data.target)
     if dept is None:

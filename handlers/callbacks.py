@@ -47,6 +47,7 @@ class AdminOp(StrEnum):
     ARCHIVE = "arc"
     RESTORE = "res"
     KEYWORDS = "kw"
+    REMOVE_OFFICIAL = "rmof"
 
 
 class AdminCb(CallbackData, prefix="a"):

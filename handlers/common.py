@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import texts
 from bot.clock import Clock
-from bot.domain.errors import DomainError
+from bot.domain.errors import AccessDenied, DomainError
 from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -34,10 +34,12 @@ async def start_with_invite(message: Message, command: CommandObject, actor: Act
     if actor is not None:
         await start(message, actor)
         return
-    if await access.accept_invite(token, message.from_user.id, message.from_user.full_name):
-        await message.answer(texts.INVITE_ACCEPTED.format(name=texts.esc(message.from_user.full_name)))
-    else:
+    role = await access.accept_invite(token, message.from_user.id, message.from_user.full_name)
+    if role is None:
         await message.answer(texts.INVITE_INVALID)
+    else:
+        accepted = texts.INVITE_OFFICIAL_ACCEPTED if role == Role.OFFICIAL else texts.INVITE_ACCEPTED
+        await message.answer(accepted.format(name=texts.esc(message.from_user.full_name)))
 
 
 @router.message(CommandStart(), F.chat.type == "private")
@@ -48,6 +50,8 @@ async def start(message: Message, actor: Actor | None) -> None:
         await message.answer(texts.START_STRANGER)
     elif actor.role == Role.ADMIN:
         await message.answer(texts.START_ADMIN.format(name=name))
+    elif actor.role == Role.OFFICIAL:
+        await message.answer(texts.START_OFFICIAL.format(name=name))
     else:
         await message.answer(texts.START_OPERATOR.format(name=name))
 
@@ -72,7 +76,7 @@ async def cancel(message: Message, state: FSMContext) -> None:
     await message.answer(texts.CANCELLED)
 
 
-@router.message(Command("case"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD))
+@router.message(Command("case"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))
 async def case_command(message: Message, command: CommandObject, cases: CaseService, clock: Clock,
                        tz: tzinfo) -> None:
     arg = (command.args or "").strip()
@@ -90,7 +94,7 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
         await message.answer(part)
 
 
-@router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD))
+@router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))
 async def open_command(message: Message, cases: CaseService, clock: Clock, tz: tzinfo) -> None:
     items = await cases.open_cases()
     if not items:
@@ -134,6 +138,12 @@ async def group_command_not_answered(message: Message) -> None:
         await message.answer(_not_answered(command))
 
 
+@fallback.message(F.chat.type == "private", HasRole(Role.OFFICIAL))
+async def official_message(message: Message) -> None:
+    """cl. 5: posts are registered by operators; the official is told what they can do here."""
+    await message.answer(texts.OFFICIAL_NOT_A_POST)
+
+
 @fallback.message(F.chat.type == "private")
 async def stranger_or_unsupported(message: Message, actor: Actor | None) -> None:
     await message.answer(texts.START_STRANGER if actor is None else texts.UNSUPPORTED_MESSAGE)
@@ -148,6 +158,14 @@ async def unbound_group(message: Message, actor: Actor | None, access: AccessSer
         bot_user is not None and bot_user.username and f"@{bot_user.username}".lower() in message.text.lower())
     if addressed and not await access.said_unbound(message.chat.id):
         await message.answer(texts.GROUP_UNBOUND)
+
+
+@fallback.callback_query(HasRole(Role.OFFICIAL))
+async def official_button(callback: CallbackQuery, actor: Actor, cases: CaseService) -> None:
+    """cl. 5: the official watches, the operators and departments act; a button pressed (or forged) is refused."""
+    await cases.refuse(actor, None, "button", AccessDenied(role=actor.role.value),
+                       {"data": (callback.data or "")[:64]})
+    await callback.answer(texts.OFFICIAL_READ_ONLY, show_alert=True)
 
 
 @fallback.callback_query()

@@ -137,13 +137,14 @@ def cancel(case: Case) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def operators(items: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+def operators(items: list[tuple[int, str]], op: AdminOp = AdminOp.REMOVE_OPERATOR) -> InlineKeyboardMarkup | None:
+    """A "remove" button per person: operators, or (``AdminOp.REMOVE_OFFICIAL``) responsible officials."""
     if not items:
         return None
     kb = InlineKeyboardBuilder()
     for user_id, name in items:
         kb.button(text=f"{texts.BTN_REMOVE}: {name or user_id}",
-                  callback_data=AdminCb(op=AdminOp.REMOVE_OPERATOR, target=user_id).pack())
+                  callback_data=AdminCb(op=op, target=user_id).pack())
     kb.adjust(1)
     return kb.as_markup()
 

@@ -28,7 +28,7 @@ def _service(reports: ReportService | None, cases: CaseService, deadlines: Deadl
     return reports or ReportService(cases.db, deadlines.calendar, clock, tz)
 
 
-@router.message(Command("report"), F.chat.type == "private", HasRole(Role.OPERATOR, Role.ADMIN))
+@router.message(Command("report"), F.chat.type == "private", HasRole(Role.OPERATOR, Role.ADMIN, Role.OFFICIAL))
 @router.message(Command("report"), HasRole(Role.HEAD))
 async def report_command(message: Message, command: CommandObject, cases: CaseService, deadlines: Deadlines,
                          clock: Clock, tz: tzinfo, reports: ReportService | None = None) -> None:

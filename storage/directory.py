@@ -89,11 +89,37 @@ class DirectoryRepository:
         cur = await conn.execute("UPDATE operators SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
         return cur.rowcount == 1
 
+    # ---- responsible officials (cl. 5) -----------------------------------------------------------
+    async def officials(self, conn: aiosqlite.Connection) -> list[OperatorRecord]:
+        async with conn.execute("SELECT * FROM officials WHERE active = 1 ORDER BY full_name, user_id") as cur:
+            return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
+                    for r in await cur.fetchall()]
+
+    async def is_official(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        return await fetch_one(conn, "SELECT 1 FROM officials WHERE user_id = ? AND active = 1", (user_id,)) is not None
+
+    async def add_official(self, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
+                           now: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO officials (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
+            (user_id, full_name, added_by, ts(now)),
+        )
+
+    async def remove_official(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        cur = await conn.execute("UPDATE officials SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+        return cur.rowcount == 1
+
     # ---- invites --------------------------------------------------------------------------------
     async def add_invite(self, conn: aiosqlite.Connection, token: str, created_by: int, now: datetime,
-                         expires_at: datetime) -> None:
-        await conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           (token, created_by, ts(now), ts(expires_at)))
+                         expires_at: datetime, role: str = "operator") -> None:
+        await conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at, role) VALUES (?, ?, ?, ?, ?)",
+                           (token, created_by, ts(now), ts(expires_at), role))
+
+    async def invite_role(self, conn: aiosqlite.Connection, token: str) -> str | None:
+        """Whom the invite makes: "operator" or "official"."""
+        row = await fetch_one(conn, "SELECT role FROM invites WHERE token = ?", (token,))
+        return row[0] if row else None
 
     async def use_invite(self, conn: aiosqlite.Connection, token: str, user_id: int, now: datetime) -> bool:
         """Mark a valid, unused, unexpired invite used; False when it is none of those."""

@@ -31,6 +31,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     EXECUTOR = "executor"
     HEAD = "head"
+    OFFICIAL = "official"              # the responsible official (cl. 5): private chat, read-only views
     ADMIN = "admin"
     SYSTEM = "system"
 

@@ -85,10 +85,10 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.AUTHOR_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING}),
     _t(Action.EXCLUDE, OPEN, OPERATORS, {S.EXCLUDED}),
     _t(Action.DISMISS, OPEN, OPERATORS, {S.DISMISSED}),
-    _t(Action.REOPEN, TERMINAL, {Role.OPERATOR, Role.ADMIN, Role.HEAD}, {S.NEW}),
+    _t(Action.REOPEN, TERMINAL, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, {S.NEW}),
     _t(Action.SET_URGENT, {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.NEW, S.ROUTED, S.IN_WORK,
                                                                                  S.COLLECTING}),
-    _t(Action.MARK_SIGNIFICANT, OPEN, {Role.OPERATOR, Role.ADMIN, Role.HEAD}, OPEN),
+    _t(Action.MARK_SIGNIFICANT, OPEN, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, OPEN),
 )}
 
 #: Actions an executor may take only for a department the case is assigned to.

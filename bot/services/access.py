@@ -17,6 +17,8 @@ from storage.events import EventRepository
 INVITE_TTL = timedelta(hours=24)
 HEAD_CHAT_KEY = "head_chat_id"
 MAX_DEPARTMENT_NAME = 64
+#: Whom an admin's invite may make.
+INVITABLE = frozenset({Role.OPERATOR, Role.OFFICIAL})
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,12 @@ class ChatInfo:
 
 class AccessService:
     def __init__(self, db: Database, clock: Clock, *, admin_ids: list[int], operator_ids: list[int],
-                 head_chat_id: int | None) -> None:
+                 head_chat_id: int | None, official_ids: list[int] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.admin_ids = frozenset(admin_ids)
         self.operator_ids = frozenset(operator_ids)
+        self.official_ids = frozenset(official_ids or ())
         self._head_chat_setting = head_chat_id
         self.directory = DirectoryRepository()
         self.events = EventRepository()
@@ -43,6 +46,9 @@ class AccessService:
     async def is_operator(self, user_id: int) -> bool:
         return user_id in self.operator_ids or await self.directory.is_operator(self.db.conn, user_id)
 
+    async def is_official(self, user_id: int) -> bool:
+        return user_id in self.official_ids or await self.directory.is_official(self.db.conn, user_id)
+
     async def actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
         """The role a person has in this chat, or None for a stranger / an unbound group."""
         if chat.chat_type == "private":
@@ -50,6 +56,9 @@ class AccessService:
                 return Actor(user_id, Role.ADMIN, name)
             if await self.is_operator(user_id):
                 return Actor(user_id, Role.OPERATOR, name)
+            # An operator who is also an official keeps the operator's work; the misses reach them either way.
+            if await self.is_official(user_id):
+                return Actor(user_id, Role.OFFICIAL, name)
             return None
         dept = await self.directory.department_by_chat(self.db.conn, chat.chat_id)
         if dept is not None:
@@ -163,27 +172,53 @@ class AccessService:
                 return o.full_name
         return await self.events.last_name(self.db.conn, user_id)
 
-    async def create_invite(self, user_id: int) -> str:
+    async def create_invite(self, user_id: int, role: Role = Role.OPERATOR) -> str:
+        """A one-time link that makes its user an operator or (``Role.OFFICIAL``) a responsible official."""
         self._require_admin(user_id)
+        if role not in INVITABLE:
+            raise ValidationFailed("bad_invite_role")
         token = secrets.token_urlsafe(12)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL)
+            await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL, role.value)
             await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
-                                     kind="invite_created", payload={})
+                                     kind="invite_created", payload={"role": role.value})
         return token
 
-    async def accept_invite(self, token: str, user_id: int, full_name: str) -> bool:
+    async def accept_invite(self, token: str, user_id: int, full_name: str) -> Role | None:
+        """The role the invite gave, or None when it is used, expired or unknown."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if not await self.directory.use_invite(conn, token, user_id, now):
                 await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role="stranger",
                                          kind="refused:invite", payload={}, refused=True)
-                return False
-            await self.directory.add_operator(conn, user_id, full_name, None, now)
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.OPERATOR.value,
-                                     kind="operator_joined", payload={"name": full_name})
-        return True
+                return None
+            role = Role(await self.directory.invite_role(conn, token) or Role.OPERATOR.value)
+            if role == Role.OFFICIAL:
+                await self.directory.add_official(conn, user_id, full_name, None, now)
+            else:
+                await self.directory.add_operator(conn, user_id, full_name, None, now)
+            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=role.value,
+                                     kind=f"{role.value}_joined", payload={"name": full_name})
+        return role
+
+    # ---- responsible officials (cl. 5) --------------------------------------------------------
+    async def officials(self) -> list[OperatorRecord]:
+        """Invited officials and those of OFFICIAL_IDS: who receives the misses of operational steps."""
+        listed = await self.directory.officials(self.db.conn)
+        known = {o.user_id for o in listed}
+        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(self.official_ids - known)]
+        return listed + extra
+
+    async def remove_official(self, user_id: int, official_id: int) -> bool:
+        self._require_admin(user_id)
+        removed: list[bool] = []
+
+        async def change(conn: object) -> None:
+            removed.append(await self.directory.remove_official(conn, official_id))  # type: ignore[arg-type]
+
+        await self._admin_change(user_id, "official_removed", {"user_id": official_id}, change)
+        return bool(removed and removed[0])
 
     async def remove_operator(self, user_id: int, operator_id: int) -> bool:
         self._require_admin(user_id)

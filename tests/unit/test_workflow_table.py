@@ -23,6 +23,7 @@ D1, D2 = 11, 12
 OPERATOR = Actor(100, Role.OPERATOR, "Оператор")
 ADMIN = Actor(1, Role.ADMIN, "Админ")
 HEAD = Actor(500, Role.HEAD, "Глава")
+OFFICIAL = Actor(600, Role.OFFICIAL, "Ответственное лицо")
 EXEC1 = Actor(201, Role.EXECUTOR, "Исполнитель 1", department_id=D1)
 EXEC2 = Actor(202, Role.EXECUTOR, "Исполнитель 2", department_id=D2)
 STRANGER_EXEC = Actor(299, Role.EXECUTOR, "Чужой отдел", department_id=99)
@@ -79,7 +80,7 @@ def actor_for(role: Role, action: Action, case: Case) -> Actor:
         if action == Action.ACCEPT and case.status == Status.COLLECTING:
             return EXEC2
         return EXEC1
-    return {Role.OPERATOR: OPERATOR, Role.ADMIN: ADMIN, Role.HEAD: HEAD, Role.SYSTEM: Actor(0, Role.SYSTEM)}[role]
+    return {Role.OPERATOR: OPERATOR, Role.ADMIN: ADMIN, Role.HEAD: HEAD, Role.OFFICIAL: OFFICIAL, Role.SYSTEM: Actor(0, Role.SYSTEM)}[role]
 
 
 def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: datetime) -> None:
@@ -117,7 +118,7 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.mark_significant(case, actor)
 
 
-ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD]
+ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD, Role.OFFICIAL]
 COMBINATIONS = [(a, s, r) for a in Action for s in Status for r in ROLES]
 
 
