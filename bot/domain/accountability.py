@@ -182,7 +182,7 @@ def attribute(case: Case, now: datetime, lead: Case | None = None) -> list[Deadl
     """
     fixed = []
     for d in case.deadlines:
-        if d.blame is not None or d.due_at >= now:
+        if d.blame is not None or d.due_at > now:       # the expiry run comes at the due moment itself
             continue
         if d.is_open:
             b = blame_for(case, d, lead)
