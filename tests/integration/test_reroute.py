@@ -17,7 +17,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.accountability import Party, owners
 from bot.domain.errors import InvalidTransition, ValidationFailed
-from bot.domain.model import Actor, Case, DeptState, Outcome, Role, Status
+from bot.domain.model import Actor, Case, DeptState, DraftKind, Outcome, Role, Status
 from bot.reminders import ReminderService
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -121,3 +121,104 @@ async def test_cl12_reroute_clock_from_the_decline_is_the_operators(db: Database
     case = await cases.get(case_id)
     (missed,) = [d for d in clocks(case, "route") if d.started_at == msk(2026, 12, 1, 10, 10)]
     assert missed.blame == (f"operator:{operator.user_id}",)
+
+
+async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_reroute(
+        db: Database, cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock,
+        reminders: ReminderService) -> None:
+    a, b = await departments(access, "ЖКХ", "Дороги")
+    case_id = await new_case(cases, operator, clock)            # 10:00: draft due 12:00, answer 13:00
+    clock.advance(minutes=10)
+    await cases.route(case_id, operator, [a])                    # 10:10, decline term 10:40
+    clock.advance(minutes=5)
+    await cases.accept(case_id, executor(a))
+    clock.set(msk(2026, 12, 1, 11, 20))
+    await cases.decline(case_id, executor(a), "Не наш вопрос")   # late decline; re-route due 11:50
+    await simulate(reminders, clock, msk(2026, 12, 1, 11, 55))
+    case = await cases.route(case_id, operator, [b])             # slow re-route: 5 minutes to the draft term
+    assert case.assignment(b).inherited_from == (f"department:{a}", f"operator:{operator.user_id}")  # type: ignore[union-attr]
+    note = render.inherited_note(case, b, clock.now(), TZ)
+    assert "Срок проекта ответа (п. 13) истекает через 5 мин" in note and "не будет засчитана вашему отделу" in note
+    assert render.inherited_note(case, a, clock.now(), TZ) == ""
+    await cases.accept(case_id, executor(b))
+    await simulate(reminders, clock, msk(2026, 12, 1, 13, 5))
+    case = await cases.get(case_id)
+    (draft,) = clocks(case, "draft", b)
+    (answer,) = clocks(case, "answer")
+    for missed in (draft, answer):
+        assert missed.blame == (f"department:{a}", f"operator:{operator.user_id}")     # not department b
+        assert missed.blame_inherited
+    assert "уже прошёл" in render.inherited_note(case, b, clock.now(), TZ)
+    escalation = [n for n in await outbox(db, "escalation") if n[3].get("rule") == "answer"]
+    assert escalation
+
+
+async def test_cl12_department_in_time_inherits_nothing(cases: CaseService, access: AccessService,
+                                                        operator: Actor, clock: FakeClock,
+                                                        reminders: ReminderService) -> None:
+    (a,) = await departments(access, "ЖКХ")
+    case_id = await new_case(cases, operator, clock)
+    case = await cases.route(case_id, operator, [a])
+    assert case.assignment(a).inherited_from == ()            # type: ignore[union-attr]
+    assert render.inherited_note(case, a, clock.now(), TZ) == ""
+    await cases.accept(case_id, executor(a))
+    await simulate(reminders, clock, msk(2026, 12, 1, 12, 5))
+    (draft,) = clocks(await cases.get(case_id), "draft", a)
+    assert draft.blame == (f"department:{a}",) and not draft.blame_inherited
+
+
+async def test_cl17_operator_adds_a_department_to_a_case_in_work(db: Database, cases: CaseService,
+                                                               access: AccessService, operator: Actor,
+                                                               clock: FakeClock) -> None:
+    a, b = await departments(access, "ЖКХ", "Дороги")
+    case_id = await new_case(cases, operator, clock)
+    await cases.route(case_id, operator, [a])
+    await cases.accept(case_id, executor(a))
+    clock.advance(minutes=25)
+    case = await cases.add_department(case_id, operator, b)
+    assert case.multi and case.status == Status.COLLECTING
+    assert not any(d.is_open for d in clocks(case, "draft", a))                  # the draft gives way …
+    assert [d.started_at for d in clocks(case, "info", a)] == [msk(2026, 12, 1, 10, 25)]   # … to information
+    (info,) = clocks(case, "info", b)
+    assert info.started_at == msk(2026, 12, 1, 10, 25) and info.is_open          # from its receipt
+    assert case.assignment(b).state == DeptState.ROUTED                          # type: ignore[union-attr]
+    routed = await outbox(db, "case_routed")
+    assert routed[-1][1:3] == ("department", b)                                  # its card goes out
+    history = [e.kind for e in await cases.history(case_id)]
+    assert "department_added" in history
+    with pytest.raises(ValidationFailed):
+        await cases.add_department(case_id, operator, a)                         # already working on it
+    await cases.accept(case_id, executor(b))
+    await cases.submit_info(case_id, executor(a), "Яму засыплем", [])
+    case = await cases.submit_info(case_id, executor(b), "Асфальт положим", [])
+    assert case.status == Status.COLLECTING and len(case.info_drafts()) == 2
+
+
+async def test_cl17_no_department_is_added_once_a_draft_is_on_approval(cases: CaseService, access: AccessService,
+                                                                      operator: Actor, clock: FakeClock) -> None:
+    a, b = await departments(access, "ЖКХ", "Дороги")
+    case_id = await new_case(cases, operator, clock)
+    await cases.route(case_id, operator, [a])
+    await cases.accept(case_id, executor(a))
+    await cases.submit_draft(case_id, executor(a), DraftKind.ANSWER, "Яму засыплем", [])
+    with pytest.raises(InvalidTransition):
+        await cases.add_department(case_id, operator, b)
+    history = await cases.history(case_id)
+    assert history[-1].refused and history[-1].kind == "refused:department_added"
+
+
+async def test_cl12_operator_withdraws_a_department_that_declined(cases: CaseService, access: AccessService,
+                                                                 operator: Actor, clock: FakeClock) -> None:
+    a, b = await departments(access, "ЖКХ", "Дороги")
+    case_id = await new_case(cases, operator, clock)
+    await cases.route(case_id, operator, [a, b])
+    with pytest.raises(InvalidTransition):
+        await cases.withdraw(case_id, operator, a)                  # still working on it
+    await cases.decline(case_id, executor(a), "Не наш вопрос")
+    case = await cases.withdraw(case_id, operator, a)
+    assert [x.department_id for x in case.assignments] == [b]
+    assert clocks(case, "decline", a)                                # its decline stays for the record
+    events = await cases.history(case_id)
+    assert events[-1].kind == "department_withdrawn" and events[-1].payload["reason"] == "Не наш вопрос"
+    card = render.case_card(case, clock.now(), TZ)
+    assert "ЖКХ" not in card and "Дороги" in card
