@@ -244,7 +244,10 @@ class CaseService:
             out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
-        return await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
+        case = await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
+        async with self.db.transaction() as conn:   # ticks of this routing do not carry over to a re-route
+            await self.directory.set_value(conn, f"selection:{case_id}", "")
+        return case
 
     async def accept(self, case_id: int, actor: Actor) -> Case:
         def change(case: Case, now: datetime) -> dict[str, Any]:
