@@ -674,6 +674,8 @@ DEPT_CARD_INHERITED_SOON = (
     "⚠️ Срок проекта ответа (п. 13) истекает через {minutes} мин ({due}): время израсходовано до вас — "
     "просрочка не будет засчитана вашему отделу."
 )
+REPORT_INHERITED = "\nИз просроченных — унаследованных (время израсходовано до получения отделом): {inherited}"
+REPORT_LINE_INHERITED = " (унаследовано: {inherited})"
 EVENT.update({
     "department_added": "добавлен отдел",
     "department_withdrawn": "отдел убран из сообщения",

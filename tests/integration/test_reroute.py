@@ -24,6 +24,7 @@ from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines
 from handlers import render
 from storage.db import Database
+from storage.reports import ReportRepository
 from tests.conftest import ADMIN_ID, msk
 
 TZ = ZoneInfo("Europe/Moscow")
@@ -151,6 +152,13 @@ async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_r
     assert "уже прошёл" in render.inherited_note(case, b, clock.now(), TZ)
     escalation = [n for n in await outbox(db, "escalation") if n[3].get("rule") == "answer"]
     assert escalation
+    await cases.withdraw(case_id, operator, a)              # the declined department leaves the card …
+    kpis = await ReportRepository().kpis(db.conn, msk(2026, 12, 1, 0, 0), msk(2026, 12, 2, 0, 0), clock.now())
+    total = next(k for k in kpis if k.dim == "total")
+    by_dept = {k.key: k for k in kpis if k.dim == "department"}
+    assert (total.open_overdue, total.inherited) == (1, 1)              # KPIs show the miss as inherited
+    assert (by_dept[b].open_overdue, by_dept[b].inherited) == (1, 1)
+    assert by_dept[a].declines == 1 and total.declines == 1           # … its decline still counts
 
 
 async def test_cl12_department_in_time_inherits_nothing(cases: CaseService, access: AccessService,
