@@ -352,9 +352,11 @@ class Notifier:
     def _dept_header(self, case: Case, department_id: int) -> str:
         """"Вам направлено сообщение…" stays on the department's card while it has to accept or decline."""
         decline = case.open_deadline("decline", department_id)
+        inherited = render.inherited_note(case, department_id, self.clock.now(), self.tz)
         if decline is None:
-            return ""
-        return texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz)))
+            return inherited
+        header = texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz)))
+        return header + ("\n" + inherited if inherited else "")
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> None:
         await self._acquire(chat_id)
@@ -493,9 +495,13 @@ class Notifier:
     async def _names(self, case: Case, parties: tuple[Party, ...]) -> dict[str, str]:
         """Operators' names as Telegram gives them, for the head's messages."""
         out: dict[str, str] = {}
-        for p in {*parties, Party.operator(case.operator_id)}:
+        withdrawn = {Party.department(d.department_id) for d in case.deadlines
+                     if d.department_id is not None and case.assignment(d.department_id) is None}
+        for p in {*parties, *withdrawn, Party.operator(case.operator_id)}:
             if p.kind == Owner.OPERATOR and (name := await self.access.person_name(p.id)):
                 out[p.key] = name
+            elif p.kind == Owner.DEPARTMENT and (dept := await self.access.department(p.id)) is not None:
+                out[p.key] = dept.name      # a department withdrawn from the case after it declined
         return out
 
     async def _on_escalation(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:

@@ -30,6 +30,9 @@ class Op(StrEnum):
     FULL = "fl"          # Полный текст
     HISTORY = "hs"
     REOPEN = "ro"
+    ADD = "ad"           # ➕ Добавить отдел: choose the department
+    ADD_DEPT = "ae"      # the chosen department (arg = department id)
+    WITHDRAW = "wd"      # ➖ Убрать отдел, который отказался (arg = department id)
 
 
 KINDS = ("answer", "intermediate", "clarification")

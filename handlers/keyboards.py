@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.domain.model import Case, Department, DeptState, Status
+from bot.domain.workflow import TRANSITIONS, Action
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -68,6 +69,7 @@ def operator_card(case: Case, departments: list[Department], selected: set[int])
         row.button(text=texts.BTN_ROUTE, callback_data=_cb(Op.ROUTE, case))
         row.adjust(2, 2, 1, 1)
         kb.attach(row)
+        kb.attach(_reroute_row(case))
         return kb.as_markup()
     if case.status in (Status.COLLECTING,) or (case.status == Status.AWAITING_FINAL and case.multi):
         kb.button(text=texts.BTN_COMPOSE, callback_data=_cb(Op.COMPOSE, case))
@@ -82,6 +84,32 @@ def operator_card(case: Case, departments: list[Department], selected: set[int])
         kb.button(text=texts.BTN_REOPEN, callback_data=_cb(Op.REOPEN, case))
     kb.button(text=texts.BTN_HISTORY, callback_data=_cb(Op.HISTORY, case))
     kb.adjust(1, 2, 2)
+    kb.attach(_reroute_row(case))
+    return kb.as_markup()
+
+
+def _reroute_row(case: Case) -> InlineKeyboardBuilder:
+    """➕ Добавить отдел while the table allows it; ➖ Убрать for each department that declined (cl. 12, 17)."""
+    kb = InlineKeyboardBuilder()
+    if case.status in TRANSITIONS[Action.ADD_DEPARTMENT].sources:
+        kb.button(text=texts.BTN_ADD_DEPARTMENT, callback_data=_cb(Op.ADD, case))
+    if case.status in TRANSITIONS[Action.WITHDRAW].sources:
+        for a in case.assignments:
+            if not a.active:
+                kb.button(text=texts.BTN_WITHDRAW.format(name=a.department_name),
+                          callback_data=_cb(Op.WITHDRAW, case, a.department_id))
+    kb.adjust(1)
+    return kb
+
+
+def add_department(case: Case, departments: list[Department]) -> InlineKeyboardMarkup:
+    """The departments that may still be added to the case (not those already working on it)."""
+    busy = {a.department_id for a in case.active_assignments}
+    kb = InlineKeyboardBuilder()
+    for dept in departments:
+        if dept.id not in busy and dept.chat_id is not None and not dept.archived:
+            kb.button(text=dept.name, callback_data=_cb(Op.ADD_DEPT, case, dept.id))
+    kb.adjust(2)
     return kb.as_markup()
 
 

@@ -30,6 +30,7 @@ from bot.domain.sources import (
     post_shape,
     telegram_post_link,
 )
+from bot.domain.workflow import TRANSITIONS, Action
 from bot.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -45,7 +46,8 @@ router.filter("message", F.chat.type == "private", HasRole(*OPERATOR_ROLES))
 router.filter("callback_query", HasRole(*OPERATOR_ROLES))
 
 OPERATOR_OPS = {Op.TOGGLE, Op.ROUTE, Op.URGENT, Op.SIGNIFICANT, Op.FZ59, Op.DISMISS, Op.DETECTED, Op.APPROVE,
-                Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN}
+                Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN, Op.ADD, Op.ADD_DEPT,
+                Op.WITHDRAW}
 
 
 def message_media(message: Message) -> list[Media]:
@@ -352,10 +354,34 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
             await callback.message.answer(  # type: ignore[union-attr]
                 texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number))
         await callback.answer()
+    elif op == Op.ADD:
+        await _choose_department(callback, case, access)
+    elif op == Op.ADD_DEPT:
+        case = await cases.add_department(case_id, actor, callback_data.arg)
+        added = case.assignment(callback_data.arg)
+        await callback.answer(texts.DEPARTMENT_ADDED.format(name=added.department_name if added else "")[:200])
+    elif op == Op.WITHDRAW:
+        gone = case.assignment(callback_data.arg)
+        await cases.withdraw(case_id, actor, callback_data.arg)
+        await callback.answer(texts.DEPARTMENT_WITHDRAWN.format(name=gone.department_name if gone else "")[:200])
     elif op == Op.AUTHOR:
         if case.status != Status.AWAITING_AUTHOR:
             raise InvalidTransition()
         await _prompt(callback, state, Prompt.author_reply, case_id, texts.ASK_AUTHOR_REPLY.format(number=case.number))
+
+
+async def _choose_department(callback: CallbackQuery, case: Case, access: AccessService) -> None:
+    """➕ Добавить отдел: the departments not yet working on the case, as buttons (cl. 17)."""
+    if case.status not in TRANSITIONS[Action.ADD_DEPARTMENT].sources:
+        raise InvalidTransition()
+    markup = keyboards.add_department(case, await access.departments())
+    if not markup.inline_keyboard:
+        await callback.answer(texts.NO_DEPARTMENTS_TO_ADD, show_alert=True)
+        return
+    if callback.message is not None:
+        await callback.message.answer(  # type: ignore[union-attr]
+            texts.ASK_ADD_DEPARTMENT.format(number=case.number), reply_markup=markup)
+    await callback.answer()
 
 
 def _kind(index: int) -> str:

@@ -54,6 +54,20 @@ def _step_line(case: Case, step: Step, now: datetime, tz: tzinfo, names: Mapping
     return texts.STEP_WAITING[step.rule].format(who=who, since=_local(step.started_at, tz), term=term)
 
 
+def inherited_note(case: Case, department_id: int, now: datetime, tz: tzinfo) -> str:
+    """The card of a department that received the case too late to meet its draft deadline says so plainly:
+    the time was used up before it (``Assignment.inherited_from``), a miss is not its department's."""
+    a = case.assignment(department_id)
+    draft = case.open_deadline("draft", department_id)
+    if a is None or not a.inherited_from or draft is None:
+        return ""
+    due = _local(draft.due_at, tz)
+    if now >= draft.due_at:
+        return texts.DEPT_CARD_INHERITED_PASSED.format(due=due)
+    minutes = -(-int((draft.due_at - now).total_seconds()) // 60)
+    return texts.DEPT_CARD_INHERITED_SOON.format(minutes=minutes, due=due)
+
+
 def chain_text(case: Case, now: datetime, tz: tzinfo, names: Mapping[str, str] | None = None) -> str:
     """The steps of the case, each with its time and whether it met its own deadline (cl. 9–17)."""
     return "\n".join(texts.STEP_BULLET.format(line=_step_line(case, step, now, tz, names))

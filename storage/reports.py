@@ -40,6 +40,9 @@ class KpiRow:
     returns: int = 0
     declines: int = 0
     significant: int = 0
+    #: late cases whose every missed answer/final clock was inherited: the time was used up before the
+    #: department received the case (a late decline, a slow re-route; docs/workflow.md)
+    inherited: int = 0
     minutes: list[float] = field(default_factory=list)   # working minutes to the first publication
 
     @property
@@ -73,6 +76,11 @@ WITH c AS MATERIALIZED (
            c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
            EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
                    AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
+           EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND d.blame_inherited = 1)
+           AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))
+                   AND d.blame_inherited = 0) AS late_inherited,
            EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
                AS intermediate,
            (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info') AS drafts,
@@ -95,7 +103,8 @@ _AGG = """
     COALESCE(SUM(c.drafts), 0) AS drafts,
     COALESCE(SUM(c.returns), 0) AS returns,
     COALESCE(SUM(c.significant), 0) AS significant,
-    0 AS declines
+    0 AS declines,
+    COALESCE(SUM(c.late AND c.late_inherited AND NOT c.out_of_scope), 0) AS inherited
 """
 
 KPI_SQL = _CASE_FLAGS + f"""
@@ -107,8 +116,13 @@ SELECT 'department', cd.department_id, {_AGG}
 FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
 GROUP BY cd.department_id
 UNION ALL
-SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
-FROM c CROSS JOIN case_departments x ON x.case_id = c.id AND x.state = 'declined'
+SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
+FROM c CROSS JOIN (
+    -- a department withdrawn from the case after it declined keeps its decline (the audit event)
+    SELECT case_id, department_id FROM case_departments WHERE state = 'declined'
+    UNION
+    SELECT case_id, json_extract(payload, '$.department_id') FROM events WHERE kind = 'declined' AND refused = 0
+) x ON x.case_id = c.id
 GROUP BY x.department_id
 """
 
@@ -223,7 +237,7 @@ class ReportRepository:
                 dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
                 answered=r["answered"], on_time=r["on_time"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
-                drafts=r["drafts"], returns=r["returns"], significant=r["significant"]))
+                drafts=r["drafts"], returns=r["returns"], significant=r["significant"], inherited=r["inherited"]))
         total = next(k for k in out if k.dim == "total")
         total.declines = sum(declines.values())
         depts = {k.key: k for k in out if k.dim == "department"}

@@ -183,7 +183,7 @@ def attribute(case: Case, now: datetime, lead: Case | None = None) -> list[Deadl
     """
     fixed = []
     for d in case.deadlines:
-        if d.blame is not None or d.due_at > now:
+        if d.blame is not None or d.due_at > now:       # the expiry run comes at the due moment itself
             continue
         if d.is_open:
             b = blame_for(case, d, lead)
@@ -229,6 +229,7 @@ def chain(case: Case, limit: int = 6) -> list[Step]:
             decision = decided.decision if decided else None
         elif d.rule == "decline" and d.closed_at is not None:
             a = case.assignment(d.department_id)
-            decision = "declined" if a is not None and a.declined_at == d.closed_at else "accepted"
+            if a is not None:
+                decision = "declined" if a.declined_at == d.closed_at else "accepted"
         out.append(Step(d.rule, step_owner(case, d), d.started_at, d.due_at, d.closed_at, d.outcome, decision))
     return out[-limit:]

@@ -25,6 +25,7 @@ from bot.domain.model import (
     Draft,
     DraftKind,
     Media,
+    Outcome,
     Owner,
     Publication,
     Role,
@@ -49,6 +50,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     SET_URGENT = "set_urgent"          # Срочно (cl. 9)
     MARK_SIGNIFICANT = "mark_significant"  # Общественно значимое (cl. 21)
+    ADD_DEPARTMENT = "add_department"  # ➕ Добавить отдел: the case becomes a cl. 17 case
+    WITHDRAW = "withdraw"              # a department that declined leaves the case's list (cl. 12)
 
 
 OPERATORS = frozenset({Role.OPERATOR, Role.ADMIN})
@@ -89,6 +92,9 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.SET_URGENT, {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.NEW, S.ROUTED, S.IN_WORK,
                                                                                  S.COLLECTING}),
     _t(Action.MARK_SIGNIFICANT, OPEN, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, OPEN),
+    _t(Action.ADD_DEPARTMENT, {S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.COLLECTING},
+       "several departments (cl. 17); not once a draft is on approval or later"),
+    _t(Action.WITHDRAW, OPEN, OPERATORS, OPEN, "a declined department only; the state does not change"),
 )}
 
 #: Actions an executor may take only for a department the case is assigned to.
@@ -220,12 +226,62 @@ def decline(case: Case, actor: Actor, dl: Deadlines, now: datetime, reason: str)
     a.state = DeptState.DECLINED
     a.declined_at = now
     a.declined_reason = reason
+    _late_decline_after_accept(case, now, a.department_id)
     _close(case, now, ["decline"], actor.department_id, fulfilled=True)
     _close(case, now, ["draft", "info", "rework", "publish"], actor.department_id, fulfilled=False)
     if not case.active_assignments:
         case.status = Status.NEW
         case.multi = False
         _open(case, dl, "route", Owner.OPERATOR, now)
+
+
+def _late_decline_after_accept(case: Case, now: datetime, department_id: int) -> None:
+    """cl. 12: «не наша компетенция» later than the decline term, after the department accepted, is a missed
+    decline clock: the accepted one is closed again at the decline, missed, and owed by the department."""
+    if case.open_deadline("decline", department_id) is not None:
+        return                          # not accepted yet: closing it past due records the miss
+    closed = [d for d in case.deadlines if d.rule == "decline" and d.department_id == department_id
+              and d.closed_at is not None and d.outcome == Outcome.MET]
+    if not closed or now <= closed[-1].due_at:
+        return
+    d = closed[-1]
+    d.closed_at = now
+    d.outcome = Outcome.MISSED
+    d.blame = (accountability.Party.department(department_id).key,)
+    d.blame_inherited = False
+
+
+def add_department(case: Case, actor: Actor, dl: Deadlines, now: datetime, department: tuple[int, str]) -> None:
+    """One more department for a case already with departments: the case becomes a cl. 17 case. The new
+    department's decline and information clocks start at its receipt; a draft clock gives way to information."""
+    check(case, Action.ADD_DEPARTMENT, actor)
+    dept_id, name = department
+    existing = case.assignment(dept_id)
+    if existing is not None and existing.active:
+        raise ValidationFailed("already_assigned")
+    case.assignments = [a for a in case.assignments if a.department_id != dept_id]
+    case.assignments.append(Assignment(dept_id, DeptState.ROUTED, now, department_name=name))
+    case.multi = True
+    _open(case, dl, "decline", Owner.DEPARTMENT, now, dept_id)
+    _open(case, dl, "info", Owner.DEPARTMENT, now, dept_id)
+    for a in case.active_assignments:
+        if case.open_deadline("draft", a.department_id):
+            _close(case, now, ["draft"], a.department_id, fulfilled=False)
+            _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
+    case.status = Status.COLLECTING
+
+
+def withdraw(case: Case, actor: Actor, department_id: int) -> Assignment:
+    """A department that declined leaves the case's list, so the case can be routed anew cleanly; its
+    clocks stay (the history and the KPIs keep its decline)."""
+    check(case, Action.WITHDRAW, actor)
+    a = case.assignment(department_id)
+    if a is None:
+        raise ValidationFailed("unknown_department", department_id=department_id)
+    if a.active:
+        raise InvalidTransition("not_declined")
+    case.assignments = [x for x in case.assignments if x.department_id != department_id]
+    return a
 
 
 def _check_text(text: str, find: Callable[[str], list[str]]) -> None:

@@ -244,7 +244,10 @@ class CaseService:
             out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
-        return await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
+        case = await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
+        async with self.db.transaction() as conn:   # ticks of this routing do not carry over to a re-route
+            await self.directory.set_value(conn, f"selection:{case_id}", "")
+        return case
 
     async def accept(self, case_id: int, actor: Actor) -> Case:
         def change(case: Case, now: datetime) -> dict[str, Any]:
@@ -265,6 +268,33 @@ class CaseService:
                             "back_to_operator": case.status == Status.NEW}), _refresh(case)]
 
         return await self._act(case_id, actor, "declined", change, notices)
+
+    async def add_department(self, case_id: int, actor: Actor, department_id: int) -> Case:
+        """➕ Добавить отдел: one more department for a case already with departments (cl. 17)."""
+        chosen: list[tuple[int, str]] = []
+
+        async def prepare(conn: aiosqlite.Connection) -> None:
+            dept = await self.directory.department(conn, department_id)
+            if dept is None or dept.archived or dept.chat_id is None:
+                raise ValidationFailed("unknown_department", department_id=department_id)
+            chosen.append((dept.id, dept.name))
+
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.add_department(case, actor, self.deadlines, now, chosen[0])
+            return {"department_id": department_id, "departments": [chosen[0][1]]}
+
+        return await self._act(case_id, actor, "department_added", change,
+                               lambda c: [Notice("case_routed", "department", department_id, c.id), _refresh(c)],
+                               prepare=prepare)
+
+    async def withdraw(self, case_id: int, actor: Actor, department_id: int) -> Case:
+        """A department that declined leaves the case's list (its decline stays in the history and KPIs)."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            a = workflow.withdraw(case, actor, department_id)
+            return {"department_id": department_id, "departments": [a.department_name],
+                    "reason": a.declined_reason or ""}
+
+        return await self._act(case_id, actor, "department_withdrawn", change, lambda c: [_refresh(c)])
 
     async def submit_draft(self, case_id: int, actor: Actor, kind: DraftKind, text: str,
                            media: list[Media]) -> tuple[Case, Draft]:

@@ -242,6 +242,8 @@ class ReportService:
             share=fmt_share(k.on_time_share), mean=fmt_minutes(report.total.mean_minutes),
             median=fmt_minutes(report.total.median_minutes), intermediate=fmt_share(k.intermediate_share),
             returns=fmt_ratio(k.returns_per_draft), declines=k.declines)
+        if k.inherited:
+            text += texts.REPORT_INHERITED.format(inherited=k.inherited)
         depts = [s for s in report.departments if s.kpi.received or s.kpi.declines]
         if depts:
             text += texts.REPORT_DEPARTMENTS_TITLE
@@ -249,6 +251,8 @@ class ReportService:
                 text += texts.REPORT_LINE.format(name=texts.esc(s.name), received=s.kpi.received,
                                                  on_time=s.kpi.on_time, overdue=s.kpi.overdue,
                                                  share=fmt_share(s.kpi.on_time_share))
+                if s.kpi.inherited:
+                    text += texts.REPORT_LINE_INHERITED.format(inherited=s.kpi.inherited)
         return text
 
     async def files(self, period: Period) -> ReportFiles:

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.domain import workflow
-from bot.domain.errors import AccessDenied, InvalidTransition
-from bot.domain.model import Actor, Case, DraftKind, Role, Status
+from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
+from bot.domain.model import Actor, Assignment, Case, DeptState, DraftKind, Outcome, Role, Status
 from bot.domain.workflow import TRANSITIONS, Action
 from deadlines.rules import Deadlines
 from tests.conftest import msk
 
 T0 = msk(2026, 12, 1, 10, 0)
-D1, D2 = 11, 12
+D1, D2, D3 = 11, 12, 13
 OPERATOR = Actor(100, Role.OPERATOR, "Оператор")
 ADMIN = Actor(1, Role.ADMIN, "Админ")
 HEAD = Actor(500, Role.HEAD, "Глава")
@@ -116,6 +116,17 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_urgent(case, actor, dl, now, True)
         case Action.MARK_SIGNIFICANT:
             workflow.mark_significant(case, actor)
+        case Action.ADD_DEPARTMENT:
+            workflow.add_department(case, actor, dl, now, (D3, "Культура"))
+        case Action.WITHDRAW:
+            workflow.withdraw(case, actor, D3)
+
+
+def with_declined(case: Case) -> Case:
+    """A department that said «не наша компетенция» sits on the case's list (what WITHDRAW removes)."""
+    case.assignments.append(Assignment(D3, DeptState.DECLINED, T0, declined_at=T0, declined_reason="Не наш вопрос",
+                                       department_name="Культура"))
+    return case
 
 
 ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD, Role.OFFICIAL]
@@ -126,6 +137,8 @@ COMBINATIONS = [(a, s, r) for a in Action for s in Status for r in ROLES]
                          ids=[f"{a.value}-{s.value}-{r.value}" for a, s, r in COMBINATIONS])
 def test_transition_table(action: Action, status: Status, role: Role, deadlines: Deadlines) -> None:
     case = case_in(status, deadlines)
+    if action == Action.WITHDRAW:
+        with_declined(case)
     actor = actor_for(role, action, case)
     now = T0 + timedelta(minutes=20)
     rule = TRANSITIONS[action]
@@ -170,3 +183,62 @@ def test_second_accept_is_refused_and_not_doubled(deadlines: Deadlines) -> None:
 
 def test_every_action_is_in_the_table() -> None:
     assert set(TRANSITIONS) == set(Action)
+
+
+# ---- re-routing and several departments (cl. 12, 17) -----------------------------------------------
+
+def test_cl12_late_decline_after_accept_is_a_missed_clock(deadlines: Deadlines) -> None:
+    case = case_in(Status.IN_WORK, deadlines)            # routed and accepted at 10:05, decline term 10:35
+    workflow.decline(case, EXEC1, deadlines, T0 + timedelta(minutes=50), "Не наш вопрос")
+    (d,) = [d for d in case.deadlines if d.rule == "decline"]
+    assert d.outcome == Outcome.MISSED and d.closed_at == T0 + timedelta(minutes=50)
+    assert d.blame == (f"department:{D1}",) and not d.blame_inherited
+    assert case.status == Status.NEW and case.open_deadline("route") is not None
+
+
+def test_cl12_decline_after_accept_within_the_term_is_no_miss(deadlines: Deadlines) -> None:
+    case = case_in(Status.IN_WORK, deadlines)
+    workflow.decline(case, EXEC1, deadlines, T0 + timedelta(minutes=20), "Не наш вопрос")
+    (d,) = [d for d in case.deadlines if d.rule == "decline"]
+    assert d.outcome == Outcome.MET and d.blame is None
+
+
+def test_cl12_late_decline_in_collecting_records_the_miss_of_that_department(deadlines: Deadlines) -> None:
+    case = case_in(Status.COLLECTING, deadlines)         # D1 accepted, D2 not yet
+    workflow.accept(case, EXEC2, T0 + timedelta(minutes=6))
+    workflow.decline(case, EXEC2, deadlines, T0 + timedelta(minutes=60), "Не наш вопрос")
+    d2 = [d for d in case.deadlines if d.rule == "decline" and d.department_id == D2][0]
+    d1 = [d for d in case.deadlines if d.rule == "decline" and d.department_id == D1][0]
+    assert d2.outcome == Outcome.MISSED and d2.blame == (f"department:{D2}",)
+    assert d1.outcome == Outcome.MET and d1.blame is None
+    assert case.status == Status.COLLECTING
+
+
+def test_cl17_added_department_turns_a_draft_into_information(deadlines: Deadlines) -> None:
+    case = case_in(Status.IN_WORK, deadlines)
+    later = T0 + timedelta(minutes=40)
+    workflow.add_department(case, OPERATOR, deadlines, later, (D3, "Культура"))
+    assert case.multi and case.status == Status.COLLECTING
+    assert case.open_deadline("draft", D1) is None and case.open_deadline("info", D1) is not None
+    info = case.open_deadline("info", D3)
+    assert info is not None and info.started_at == later
+    assert case.open_deadline("decline", D3) is not None
+    assert case.assignment(D3).state == DeptState.ROUTED      # type: ignore[union-attr]
+
+
+def test_cl17_adding_a_department_already_in_work_is_refused(deadlines: Deadlines) -> None:
+    case = case_in(Status.IN_WORK, deadlines)
+    before = copy.deepcopy(case)
+    with pytest.raises(ValidationFailed):
+        workflow.add_department(case, OPERATOR, deadlines, T0 + timedelta(minutes=30), (D1, "ЖКХ"))
+    assert case == before
+
+
+def test_cl12_only_a_declined_department_is_withdrawn(deadlines: Deadlines) -> None:
+    case = case_in(Status.COLLECTING, deadlines)
+    with pytest.raises(InvalidTransition):
+        workflow.withdraw(case, OPERATOR, D2)
+    workflow.decline(case, EXEC2, deadlines, T0 + timedelta(minutes=10), "Не наш вопрос")
+    workflow.withdraw(case, OPERATOR, D2)
+    assert [a.department_id for a in case.assignments] == [D1]
+    assert any(d.rule == "decline" and d.department_id == D2 for d in case.deadlines)   # its clock stays
