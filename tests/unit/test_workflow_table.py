@@ -115,6 +115,10 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_urgent(case, actor, dl, now, True)
         case Action.MARK_SIGNIFICANT:
             workflow.mark_significant(case, actor)
+        case Action.SET_ANSWER_TERM:
+            workflow.set_answer_term(case, actor, dl, now, 60)
+        case Action.WORK_OFF_HOURS:
+            workflow.work_off_hours(case, actor, dl, now, None)
 
 
 ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD]
