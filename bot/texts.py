@@ -653,3 +653,33 @@ NO_TOKEN = (
 )
 CALENDAR_ERROR = "Ошибка календаря ({path}): {error}"
 SIZE_UNITS = ("Б", "КБ", "МБ")
+
+
+# ---- terms of one case (cl. 8 per case, cl. 9 answer term) ----
+BTN_ANSWER_TERM = "⏱ Срок ответа…"
+BTN_TERM_1H = "1 час"
+BTN_TERM_2H = "2 часа"
+BTN_TERM_MINUTES = "Другой срок (в минутах)…"
+ASK_ANSWER_TERM = ("Срок ответа по сообщению <b>{number}</b> (п. 9): сейчас {current} рабочих минут. "
+                   "Выберите более короткий срок:")
+ASK_TERM_MINUTES = ("Напишите срок ответа по сообщению <b>{number}</b> в минутах рабочего времени — "
+                    "целое число от 1 до {limit}.")
+BAD_TERM_MINUTES = "Нужно целое число минут от 1 до {limit}, например 45. Или /cancel."
+TERM_SET = "Срок ответа сокращён: ответ — до {due}."
+TERM_CHANGED_TO_DEPT = ("⏱ Срок ответа по сообщению <b>{number}</b> сокращён: ответ — до {answer}, "
+                        "проект — до {draft} (п. 9).")
+CARD_FLAG_OFF_HOURS = "🌙 "
+CARD_OFF_HOURS = "🌙 Работа в нерабочее время (п. 8): {until}."
+CARD_OFF_HOURS_UNTIL = "до {until}"
+CARD_OFF_HOURS_CLOSED = "до закрытия"
+BTN_OFF_HOURS = "🌙 Работать в нерабочее время"
+BTN_OFF_HOURS_CLOSED = "🌙 До закрытия сообщения"
+BTN_OFF_HOURS_OPENING = "🌙 До начала рабочего дня"
+ASK_OFF_HOURS = ("Работать по сообщению <b>{number}</b> в нерабочее время (п. 8)? Сроки пойдут по "
+                 "календарному времени, напоминания — и ночью. До какого момента?")
+OFF_HOURS_SET = "Решение принято: сроки по сообщению {number} идут по календарному времени {until}."
+ERRORS.update({
+    "bad_answer_term": "Срок ответа должен быть больше нуля и короче обычного (п. 9).",
+    "until_in_past": "Этот момент уже прошёл — выберите другой.",
+    "already_off_hours": "По этому сообщению уже решено работать в нерабочее время.",
+})

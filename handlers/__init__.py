@@ -7,8 +7,9 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh Routers for one Dispatcher (see handlers.spec)."""
-    from handlers import admin, common, department, errors, operator, reports, workday
+    from handlers import admin, common, department, errors, operator, reports, terms, workday
 
     specs = [errors.router, common.router, admin.router, operator.router, department.router,
-             workday.router, reports.router, common.fallback]
+             workday.router, reports.router, terms.router,
+             common.fallback]
     return [spec.build() for spec in specs]

@@ -30,6 +30,10 @@ class Op(StrEnum):
     FULL = "fl"          # Полный текст
     HISTORY = "hs"
     REOPEN = "ro"
+    TERM = "tm"          # Срок ответа (cl. 9): arg 0 = the choices, arg > 0 = that many working minutes
+    TERM_MINUTES = "tn"  # Срок ответа: the operator types the minutes
+    OFF_HOURS = "oh"     # Работать в нерабочее время (cl. 8): arg 0 = the choices, 1 = until closed,
+    #                      2 = until the next working opening
 
 
 KINDS = ("answer", "intermediate", "clarification")
