@@ -152,7 +152,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         await reminders.sync(full=True)
         notifier.wake()
 
-    workdays = WorkdayService(db, clock, deadlines.calendar, settings.calendar_path, on_change=calendar_changed)
+    workdays = WorkdayService(db, clock, deadlines.calendar, settings.calendar_path, on_change=calendar_changed,
+                              recompute=cases.recompute_open)
     dp = Dispatcher(storage=SQLiteStorage(db), cases=cases, access=access, clock=clock, tz=tz,
                     deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
     dp["reminders"] = reminders

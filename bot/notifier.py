@@ -34,7 +34,7 @@ from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
 from bot import texts
 from bot.clock import Clock
 from bot.domain.accountability import Party, owners
-from bot.domain.model import Case, Deadline, Media, Owner
+from bot.domain.model import Case, Deadline, Media, Owner, Role
 from bot.domain.sources import platform_by_code
 from bot.logs import bind_case, log_context
 from bot.services.access import AccessService
@@ -509,7 +509,8 @@ class Notifier:
         head = await self.access.head_chat_id()
         if head is None:
             raise PermanentFailure("no head chat configured")
-        msg = await self._send_text(head, await self._escalation_text(case, payload, now))
+        msg = await self._send_text(head, await self._escalation_text(case, payload, now),
+                                    keyboards.off_hours(case, Role.HEAD))        # cl. 8 per case
         await self._remember(case, msg, "head")
 
     async def _on_escalation_official(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
@@ -550,3 +551,17 @@ class Notifier:
             chain=texts.ESCALATION_CHAIN.format(chain=steps) if steps else "",
             link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
             excerpt=texts.esc(texts.excerpt(case.text, 800)) if case.text else texts.CARD_NO_TEXT)
+
+    async def _on_term_changed(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        """cl. 9: the operator shortened the answer term — a new message to the department, not an edit."""
+        a = case.assignment(department_id)
+        if a is None or not a.active or not case.is_open:
+            return
+        chat_id = await self._department_chat(department_id)
+        answer = case.open_deadline("answer")
+        draft = case.open_deadline("draft", department_id)
+        text = texts.TERM_CHANGED_TO_DEPT.format(
+            number=case.number, answer=texts.when(answer.due_at.astimezone(self.tz) if answer else None),
+            draft=texts.when(draft.due_at.astimezone(self.tz) if draft else None))
+        msg = await self._send_text(chat_id, text)
+        await self._remember(case, msg, "term_changed")

@@ -14,7 +14,8 @@ they are late. No persistent job store: nothing is pickled, a restart rebuilds f
 
 Nobody is woken outside working time: when the process runs outside working hours (a catch-up at
 night), due notices wait for the next working opening; dates declared working (cl. 8) are working
-days of the calendar.
+days of the calendar. A case the head decided to work on outside working hours (cl. 8 per case) is the
+exception: its moments fall at night too, and its notices go out then.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class ReminderService:
         for r in rows:
             spec = self.deadlines.rules.get(r.rule)
             m = moments(cal, r.started_at, r.due_at, clock=spec.clock if spec else "working",
-                        fraction=self.fraction(r.rule))
+                        fraction=self.fraction(r.rule), night=r.at_night)
             planned.append(Planned(r.deadline_id, m.remind_at, m.expire_at, r.due_at_raw))
         async with self.db.transaction() as conn:
             await self.repo.save_plan(conn, planned)
@@ -116,7 +117,9 @@ class ReminderService:
         moment = stored.astimezone(self.calendar.tz)
         now = now or self.clock.now()
         if moment <= now and not self.is_waking(now):
-            return waking(self.calendar, now)
+            opening = waking(self.calendar, now)
+            night = await self.repo.next_night_moment(self.db.conn, now)   # cases on calendar time (cl. 8)
+            return opening if night is None else min(opening, max(night.astimezone(self.calendar.tz), now))
         return moment
 
     def is_waking(self, now: datetime) -> bool:
@@ -127,11 +130,14 @@ class ReminderService:
     async def run_due(self, now: datetime | None = None) -> RunResult:
         """Queue every due reminder, expiry notice and escalation in one transaction."""
         now = now or self.clock.now()
-        if not self.is_waking(now):
+        awake = self.is_waking(now)
+        if not awake and await self.repo.next_night_moment(self.db.conn, now) is None:
             return RunResult(deferred=True)
         reminders = expired = escalations = 0
         async with self.db.transaction() as conn:
             rows = await self.repo.due(conn, now)
+            if not awake:       # at night only the cases the head decided to work on then (cl. 8)
+                rows = [r for r in rows if r.night]
             done_remind: list[int] = []
             done_expire: list[int] = []
             await self._attribute(conn, {r.case_id for r in rows

@@ -11,6 +11,8 @@ For an open deadline (started at ``started_at``, due at ``due_at``, counted on t
   fraction is 0, when the rule has no time at all, or when the moved moment is not before the expiry.
 * the **expiry notice** falls at ``due_at`` when that is working time (closing time included: a
   deadline of 18:00 is reported at 18:00), otherwise at the next working opening.
+* ``night=True``: the case is worked on outside working hours by the head's decision (cl. 8 per case):
+  both moments fall when they fall, at night too, counted on the plain clock.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def expiry_moment(calendar: WorkCalendar, due_at: datetime) -> datetime:
 
 
 def reminder_moment(calendar: WorkCalendar, started_at: datetime, due_at: datetime, *, clock: str = "working",
-                    fraction: float = DEFAULT_FRACTION) -> datetime | None:
+                    fraction: float = DEFAULT_FRACTION, night: bool = False) -> datetime | None:
     """The reminder's moment, or None when there is to be no reminder."""
+    if night:
+        clock = "calendar"
     if fraction <= 0 or fraction >= 1 or due_at <= started_at:
         return None
     if clock == "calendar":
@@ -60,13 +64,13 @@ def reminder_moment(calendar: WorkCalendar, started_at: datetime, due_at: dateti
         raw = (started_at.astimezone(UTC) + timedelta(minutes=elapsed)).astimezone(calendar.tz)
     else:
         raw = calendar.add(started_at, elapsed)
-    moment = waking(calendar, raw)
-    if moment >= expiry_moment(calendar, due_at):
+    moment = raw if night else waking(calendar, raw)
+    if moment >= (due_at if night else expiry_moment(calendar, due_at)):
         return None
     return moment
 
 
 def moments(calendar: WorkCalendar, started_at: datetime, due_at: datetime, *, clock: str = "working",
-            fraction: float = DEFAULT_FRACTION) -> Moments:
-    return Moments(reminder_moment(calendar, started_at, due_at, clock=clock, fraction=fraction),
-                   expiry_moment(calendar, due_at))
+            fraction: float = DEFAULT_FRACTION, night: bool = False) -> Moments:
+    return Moments(reminder_moment(calendar, started_at, due_at, clock=clock, fraction=fraction, night=night),
+                   due_at.astimezone(calendar.tz) if night else expiry_moment(calendar, due_at))

@@ -38,6 +38,14 @@ DEFAULT_RULES: dict[str, RuleSpec] = {
     "final": RuleSpec(0),  # cl. 7: end of the next working day (minutes unused)
 }
 DEFAULT_URGENT_ANSWER_MINUTES = 120
+#: A per-case decision to work outside working hours (cl. 8): from ``since`` until ``until`` (None: until
+#: the case closes) the case's working clocks run on calendar time.
+CalendarSpan = tuple[datetime, datetime | None]
+
+
+def _inside(span: CalendarSpan, at: datetime) -> bool:
+    since, until = span
+    return since <= at and (until is None or at < until)
 
 
 class UnknownRule(ValueError):
@@ -68,30 +76,75 @@ class Deadlines:
         self.rules: dict[str, RuleSpec] = specs
         self.urgent_answer_minutes = urgent_answer_minutes
 
-    def due(self, rule: str, start: datetime, *, urgent: bool = False) -> datetime:
-        """When ``rule`` counted from ``start`` expires (aware datetime in the calendar's time zone)."""
+    def due(self, rule: str, start: datetime, *, urgent: bool = False, answer_minutes: int | None = None,
+            calendar_span: CalendarSpan | None = None) -> datetime:
+        """When ``rule`` counted from ``start`` expires (aware datetime in the calendar's time zone).
+
+        ``answer_minutes``: the operator's own shorter answer term (cl. 9), before the «Срочно» preset.
+        ``calendar_span``: (since, until) of a per-case decision to work outside working hours (cl. 8):
+        inside it the working clocks run on calendar time; ``until`` None means until the case closes.
+        """
         spec = self.rules.get(rule)
         if spec is None:
             raise UnknownRule(rule)
         if start.tzinfo is None or start.utcoffset() is None:
             raise ValueError(f"время {start.isoformat()} без часового пояса; нужны дата и время с поясом")
+        span = calendar_span
         if rule == "final":
+            if span is not None and _inside(span, start):
+                spec = RuleSpec(spec.minutes, "calendar")
             return self._final(start, spec)
         if rule == "draft":
-            answer = self.due("answer", start, urgent=urgent)
-            draft = self._shift(answer, -spec.minutes, spec.clock)
+            answer = self.due("answer", start, urgent=urgent, answer_minutes=answer_minutes, calendar_span=span)
+            draft = self._shift(answer, -spec.minutes, spec.clock, span)
             return max(draft, start.astimezone(self.calendar.tz))
         minutes = spec.minutes
-        if rule == "answer" and urgent:
+        if rule == "answer" and answer_minutes is not None:
+            minutes = answer_minutes
+        elif rule == "answer" and urgent:
             minutes = self.urgent_answer_minutes
-        return self._shift(start, minutes, spec.clock)
+        return self._shift(start, minutes, spec.clock, span)
 
-    def _shift(self, at: datetime, minutes: int, clock: Clock) -> datetime:
+    def _shift(self, at: datetime, minutes: int, clock: Clock, span: CalendarSpan | None = None) -> datetime:
+        tz = self.calendar.tz
         if clock == "calendar":
-            return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(self.calendar.tz)
+            return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(tz)
+        if span is not None:
+            return (self._forward if minutes >= 0 else self._backward)(at, abs(minutes), span).astimezone(tz)
         if minutes < 0:
             return self.calendar.subtract(at, -minutes)
         return self.calendar.add(at, minutes)
+
+    def _forward(self, at: datetime, minutes: float, span: CalendarSpan) -> datetime:
+        """Working time before ``since``, calendar time inside the span, working time after ``until``."""
+        cal, (since, until) = self.calendar, span
+        if at < since:
+            worked = cal.working_minutes_between(at, since)
+            if worked >= minutes:
+                return cal.add(at, minutes)
+            minutes, at = minutes - worked, since
+        if until is None or at < until:
+            left = None if until is None else (until - at).total_seconds() / 60
+            if left is None or left >= minutes:
+                return at + timedelta(minutes=minutes)
+            assert until is not None
+            minutes, at = minutes - left, until
+        return cal.add(at, minutes)
+
+    def _backward(self, at: datetime, minutes: float, span: CalendarSpan) -> datetime:
+        """The mirror of ``_forward``: the instant ``minutes`` of this case's time before ``at``."""
+        cal, (since, until) = self.calendar, span
+        if until is not None and at > until:
+            worked = cal.working_minutes_between(until, at)
+            if worked >= minutes:
+                return cal.subtract(at, minutes)
+            minutes, at = minutes - worked, until
+        if at > since:
+            left = (at - since).total_seconds() / 60
+            if left >= minutes:
+                return at - timedelta(minutes=minutes)
+            minutes, at = minutes - left, since
+        return cal.subtract(at, minutes)
 
     def _final(self, posted: datetime, spec: RuleSpec) -> datetime:
         """cl. 7, «в течение 1 рабочего дня со дня размещения» (art. 191 Civil Code: from the next day)."""

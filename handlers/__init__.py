@@ -10,10 +10,10 @@ from handlers.spec import RouterSpec
 
 
 def _specs() -> list[RouterSpec]:
-    from handlers import admin, common, department, errors, operator, reports, workday
+    from handlers import admin, common, department, errors, operator, reports, terms, workday
 
     return [errors.router, common.router, admin.router, operator.router, department.router,
-            workday.router, reports.router, common.fallback]
+            workday.router, reports.router, terms.router, common.fallback]
 
 
 def get_routers() -> list[Router]:

@@ -33,6 +33,10 @@ class Op(StrEnum):
     ADD = "ad"           # ➕ Добавить отдел: choose the department
     ADD_DEPT = "ae"      # the chosen department (arg = department id)
     WITHDRAW = "wd"      # ➖ Убрать отдел, который отказался (arg = department id)
+    TERM = "tm"          # Срок ответа (cl. 9): arg 0 = the choices, arg > 0 = that many working minutes
+    TERM_MINUTES = "tn"  # Срок ответа: the operator types the minutes
+    OFF_HOURS = "oh"     # Работать в нерабочее время (cl. 8): arg 0 = the choices, 1 = until closed,
+    #                      2 = until the next working opening
 
 
 KINDS = ("answer", "intermediate", "clarification")

@@ -16,7 +16,7 @@ from bot.domain.errors import AccessDenied, DomainError
 from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
-from handlers import known_commands, render
+from handlers import keyboards, known_commands, render
 from handlers.middlewares import HasRole
 from handlers.spec import RouterSpec
 
@@ -78,7 +78,7 @@ async def cancel(message: Message, state: FSMContext) -> None:
 
 @router.message(Command("case"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))
 async def case_command(message: Message, command: CommandObject, cases: CaseService, clock: Clock,
-                       tz: tzinfo) -> None:
+                       tz: tzinfo, actor: Actor) -> None:
     arg = (command.args or "").strip()
     if not arg:
         await message.answer(texts.CASE_USAGE)
@@ -90,8 +90,10 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
         return
     assert case.id is not None
     events = await cases.history(case.id)
-    for part in render.chunk([render.case_card(case, clock.now(), tz), *render.history(events, tz).split("\n")]):
-        await message.answer(part)
+    parts = render.chunk([render.case_card(case, clock.now(), tz), *render.history(events, tz).split("\n")])
+    for i, part in enumerate(parts):
+        # cl. 8 per case: «Работать в нерабочее время» under the last part, for whoever may decide it
+        await message.answer(part, reply_markup=keyboards.off_hours(case, actor.role) if i == len(parts) - 1 else None)
 
 
 @router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.domain.model import Case, Department, DeptState, Status
-from bot.domain.workflow import TRANSITIONS, Action
+from bot.domain.model import Case, Department, DeptState, Role, Status
+from bot.domain.workflow import TRANSITIONS, Action, allowed
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -61,13 +61,14 @@ def operator_card(case: Case, departments: list[Department], selected: set[int])
         kb.adjust(2)
         row = InlineKeyboardBuilder()
         row.button(text=(texts.CHECK if case.urgent else "") + texts.BTN_URGENT, callback_data=_cb(Op.URGENT, case))
+        row.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
         if not case.significant:
             row.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
         row.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
         row.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
         row.button(text=texts.BTN_DETECTED, callback_data=_cb(Op.DETECTED, case))
         row.button(text=texts.BTN_ROUTE, callback_data=_cb(Op.ROUTE, case))
-        row.adjust(2, 2, 1, 1)
+        row.adjust(2, 2, 2, 1)
         kb.attach(row)
         kb.attach(_reroute_row(case))
         return kb.as_markup()
@@ -76,6 +77,8 @@ def operator_card(case: Case, departments: list[Department], selected: set[int])
     if case.status == Status.AWAITING_AUTHOR:
         kb.button(text=texts.BTN_AUTHOR_REPLY, callback_data=_cb(Op.AUTHOR, case))
     if case.is_open:
+        if allowed(Action.SET_ANSWER_TERM, case.status, Role.OPERATOR):
+            kb.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
         if not case.significant:
             kb.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
         kb.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
@@ -201,4 +204,33 @@ def surge_merge(surge_id: int) -> InlineKeyboardMarkup:
 def register_stray(message_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_REGISTER_STRAY, callback_data=StrayCb(message_id=message_id).pack())
+    return kb.as_markup()
+
+
+# ---- terms of one case (cl. 8 per case, cl. 9) --------------------------------------------------
+
+def answer_terms(case: Case) -> InlineKeyboardMarkup:
+    """cl. 9: a shorter answer term — 1 h, 2 h or the operator's number of minutes."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_TERM_1H, callback_data=_cb(Op.TERM, case, 60))
+    kb.button(text=texts.BTN_TERM_2H, callback_data=_cb(Op.TERM, case, 120))
+    kb.button(text=texts.BTN_TERM_MINUTES, callback_data=_cb(Op.TERM_MINUTES, case))
+    kb.adjust(2, 1)
+    return kb.as_markup()
+
+
+def off_hours(case: Case, role: Role) -> InlineKeyboardMarkup | None:
+    """cl. 8 per case: «Работать в нерабочее время» for whoever the transition table lets decide it."""
+    if case.calendar_since is not None or not allowed(Action.WORK_OFF_HOURS, case.status, role):
+        return None
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_OFF_HOURS, callback_data=_cb(Op.OFF_HOURS, case))
+    return kb.as_markup()
+
+
+def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_OFF_HOURS_CLOSED, callback_data=_cb(Op.OFF_HOURS, case, 1))
+    kb.button(text=texts.BTN_OFF_HOURS_OPENING, callback_data=_cb(Op.OFF_HOURS, case, 2))
+    kb.adjust(1)
     return kb.as_markup()

@@ -30,11 +30,12 @@ from bot.domain.sources import (
     post_shape,
     telegram_post_link,
 )
-from bot.domain.workflow import TRANSITIONS, Action
+from bot.domain.workflow import TRANSITIONS, Action, allowed
 from bot.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.surges import IncidentService, SurgeService
+from deadlines.rules import Deadlines
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 from handlers.middlewares import OPERATOR_ROLES, HasRole
@@ -47,7 +48,7 @@ router.filter("callback_query", HasRole(*OPERATOR_ROLES))
 
 OPERATOR_OPS = {Op.TOGGLE, Op.ROUTE, Op.URGENT, Op.SIGNIFICANT, Op.FZ59, Op.DISMISS, Op.DETECTED, Op.APPROVE,
                 Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN, Op.ADD, Op.ADD_DEPT,
-                Op.WITHDRAW}
+                Op.WITHDRAW, Op.TERM, Op.TERM_MINUTES}
 
 
 def message_media(message: Message) -> list[Media]:
@@ -164,7 +165,32 @@ async def detected_text(message: Message, state: FSMContext, actor: Actor, cases
     await message.answer(texts.DETECTED_SAVED)
 
 
-@router.message(StateFilter(Prompt.return_comment, Prompt.compose, Prompt.author_reply, Prompt.detected))
+def _term_limit(deadlines: Deadlines) -> int:
+    return deadlines.rules["answer"].minutes - 1
+
+
+@router.message(Prompt.answer_minutes, F.text)
+async def answer_minutes_text(message: Message, state: FSMContext, actor: Actor, cases: CaseService,
+                              deadlines: Deadlines, tz: tzinfo) -> None:
+    """cl. 9: the operator's own answer term in minutes; a wrong value asks again and loses nothing."""
+    value, limit = (message.text or "").strip(), _term_limit(deadlines)
+    if not value.isdigit() or not 0 < int(value) <= limit:
+        await message.answer(texts.BAD_TERM_MINUTES.format(limit=limit))
+        return
+    data = await state.get_data()
+    await state.clear()
+    await _set_term(message, actor, cases, int(data["case_id"]), int(value), tz)
+
+
+async def _set_term(message: Message, actor: Actor, cases: CaseService, case_id: int, minutes: int,
+                    tz: tzinfo) -> None:
+    case = await cases.set_answer_term(case_id, actor, minutes)
+    answer = case.open_deadline("answer")
+    await message.answer(texts.TERM_SET.format(due=texts.when(answer.due_at.astimezone(tz) if answer else None)))
+
+
+@router.message(StateFilter(Prompt.return_comment, Prompt.compose, Prompt.author_reply, Prompt.detected,
+                            Prompt.answer_minutes))
 async def prompt_needs_text(message: Message) -> None:
     await message.answer(texts.PROMPT_EXPECTS_TEXT)
 
@@ -291,7 +317,7 @@ async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, b
 
 @router.callback_query(CaseCb.filter(F.op.in_(OPERATOR_OPS)))
 async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
-                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo,
+                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo, deadlines: Deadlines,
                       surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
     op, case_id = callback_data.op, callback_data.case_id
     case = await cases.get(case_id)
@@ -315,6 +341,21 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     elif op == Op.URGENT:
         case = await cases.set_urgent(case_id, actor, not case.urgent)
         await callback.answer(texts.URGENT_ON if case.urgent else texts.URGENT_OFF)
+    elif op == Op.TERM and callback_data.arg == 0:
+        if callback.message is not None:
+            await callback.message.answer(  # type: ignore[union-attr]
+                texts.ASK_ANSWER_TERM.format(number=case.number, current=_current_term(case, deadlines)),
+                reply_markup=keyboards.answer_terms(case))
+        await callback.answer()
+    elif op == Op.TERM:
+        case = await cases.set_answer_term(case_id, actor, callback_data.arg)
+        answer = case.open_deadline("answer")
+        await callback.answer(texts.TERM_SET.format(due=texts.when(answer.due_at.astimezone(tz) if answer else None)))
+    elif op == Op.TERM_MINUTES:
+        if not allowed(Action.SET_ANSWER_TERM, case.status, actor.role):
+            raise InvalidTransition()
+        await _prompt(callback, state, Prompt.answer_minutes, case_id,
+                      texts.ASK_TERM_MINUTES.format(number=case.number, limit=_term_limit(deadlines)))
     elif op == Op.SIGNIFICANT:
         await cases.mark_significant(case_id, actor)
         await callback.answer(texts.SIGNIFICANT_SENT)
@@ -382,6 +423,12 @@ async def _choose_department(callback: CallbackQuery, case: Case, access: Access
         await callback.message.answer(  # type: ignore[union-attr]
             texts.ASK_ADD_DEPARTMENT.format(number=case.number), reply_markup=markup)
     await callback.answer()
+
+
+def _current_term(case: Case, deadlines: Deadlines) -> int:
+    if case.answer_minutes is not None:
+        return case.answer_minutes
+    return deadlines.urgent_answer_minutes if case.urgent else deadlines.rules["answer"].minutes
 
 
 def _kind(index: int) -> str:

@@ -76,6 +76,7 @@ def chain_text(case: Case, now: datetime, tz: tzinfo, names: Mapping[str, str] |
 
 def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: Case | None = None) -> str:
     flags = (texts.CARD_FLAG_URGENT if case.urgent else "") + (texts.CARD_FLAG_SIGNIFICANT if case.significant else "")
+    flags += texts.CARD_FLAG_OFF_HOURS if case.calendar_since is not None and case.is_open else ""   # cl. 8
     depts = ""
     if case.assignments:
         items = ", ".join(f"{texts.esc(a.department_name)} ({texts.DEPT_STATE[a.state.value]})"

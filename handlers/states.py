@@ -12,5 +12,6 @@ class Prompt(StatesGroup):
     compose = State()
     author_reply = State()
     detected = State()
+    answer_minutes = State()          # cl. 9: the operator's own answer term
     rename_department = State()
     department_keywords = State()

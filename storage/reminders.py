@@ -11,25 +11,32 @@ import aiosqlite
 from storage.codec import dt, dt_req, ts
 from storage.db import fetch_all, fetch_one
 
+#: The case's clocks run on calendar time at :now (cl. 8 per case): its notices go out at night too.
+_NIGHT = ("(c.calendar_since IS NOT NULL AND c.calendar_since <= :now AND (c.calendar_until IS NULL "
+          "OR c.calendar_until > :now))")
 _DUE_SQL = (
     "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "
-    "d.expired_notified_at FROM deadlines d WHERE d.id IN ("
+    f"d.expired_notified_at, {_NIGHT} AS night FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id IN ("
     " SELECT id FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL AND remind_at IS NOT NULL"
     " AND remind_at <= :now"
     " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
     " AND expire_at IS NOT NULL AND expire_at <= :now) ORDER BY d.id"
 )
-_UNPLANNED_SQL = (
-    "SELECT id, rule, started_at, due_at FROM deadlines "
-    "WHERE closed_at IS NULL AND (plan_due_at IS NULL OR plan_due_at <> due_at)"
-)
-_ALL_OPEN_SQL = "SELECT id, rule, started_at, due_at FROM deadlines WHERE closed_at IS NULL"
+_PLAN_COLUMNS = ("SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until "
+                 "FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL")
+_UNPLANNED_SQL = _PLAN_COLUMNS + " AND (d.plan_due_at IS NULL OR d.plan_due_at <> d.due_at)"
+_ALL_OPEN_SQL = _PLAN_COLUMNS
 _NEXT_SQL = (
     "SELECT MIN(m) FROM ("
     " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
     " AND remind_at IS NOT NULL"
     " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
     " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)"
+)
+_NEXT_NIGHT_SQL = (
+    "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "
+    "COALESCE(CASE WHEN d.expired_notified_at IS NULL THEN d.expire_at END, '9'))) "
+    f"FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL AND {_NIGHT}"
 )
 
 
@@ -40,6 +47,14 @@ class ToPlan:
     started_at: datetime
     due_at: datetime
     due_at_raw: str                 # as stored: the plan is kept only if due_at did not change meanwhile
+    calendar_since: datetime | None = None     # the case's per-case cl. 8 decision (calendar time)
+    calendar_until: datetime | None = None
+
+    @property
+    def at_night(self) -> bool:
+        """The deadline runs out while its case works on calendar time: its notices are not deferred."""
+        s, u = self.calendar_since, self.calendar_until
+        return s is not None and s <= self.due_at and (u is None or self.due_at < u)
 
 
 @dataclass(frozen=True)
@@ -61,14 +76,15 @@ class DueDeadline:
     expire_at: datetime | None
     reminded: bool
     expiry_notified: bool
+    night: bool = False             # the case works on calendar time now (cl. 8): due at night too
 
 
 class ReminderRepository:
     async def to_plan(self, conn: aiosqlite.Connection, *, full: bool = False) -> list[ToPlan]:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
         rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
-        return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"])
-                for r in rows]
+        return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"],
+                       dt(r["calendar_since"]), dt(r["calendar_until"])) for r in rows]
 
     async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
         await conn.executemany(
@@ -80,11 +96,16 @@ class ReminderRepository:
         row = await fetch_one(conn, _NEXT_SQL)
         return dt(row[0]) if row is not None else None
 
+    async def next_night_moment(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+        """The earliest moment not yet acted on of the cases working on calendar time at ``now``."""
+        row = await fetch_one(conn, _NEXT_NIGHT_SQL, {"now": ts(now)})
+        return dt(row[0]) if row is not None and row[0] not in (None, "9") else None
+
     async def due(self, conn: aiosqlite.Connection, now: datetime) -> list[DueDeadline]:
         rows = await fetch_all(conn, _DUE_SQL, {"now": ts(now)})
         return [DueDeadline(int(r["id"]), int(r["case_id"]), r["rule"], r["department_id"], r["due_at"],
                             dt(r["remind_at"]), dt(r["expire_at"]), r["reminded_at"] is not None,
-                            r["expired_notified_at"] is not None) for r in rows]
+                            r["expired_notified_at"] is not None, bool(r["night"])) for r in rows]
 
     async def mark_reminded(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",

@@ -200,11 +200,27 @@ class Case:
     drafts: list[Draft] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
     incident_lead: str | None = None        # read only: the lead post's number when merged (cl. 21)
+    #: cl. 8, per case: since this moment the case's clocks run on calendar time (and its reminders come at
+    #: night too) until ``calendar_until`` — None: until the case closes. ``calendar_since`` None: working time.
+    calendar_since: datetime | None = None
+    calendar_until: datetime | None = None
+    #: cl. 9: the operator's own answer term in working minutes, shorter than the normal one (None: not set).
+    answer_minutes: int | None = None
 
     # ---- reading helpers --------------------------------------------------------------------
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def calendar_span(self) -> tuple[datetime, datetime | None] | None:
+        """(since, until) of the decision to work outside working hours (cl. 8), or None."""
+        return None if self.calendar_since is None else (self.calendar_since, self.calendar_until)
+
+    def on_calendar_time(self, at: datetime) -> bool:
+        """Whether the case's clocks run on calendar time at ``at`` (a per-case cl. 8 decision)."""
+        return (self.calendar_since is not None and self.is_open and self.calendar_since <= at
+                and (self.calendar_until is None or at < self.calendar_until))
 
     def assignment(self, department_id: int | None) -> Assignment | None:
         for a in self.assignments:

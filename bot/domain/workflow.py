@@ -49,6 +49,8 @@ class Action(StrEnum):
     DISMISS = "dismiss"                # Не требует реакции
     REOPEN = "reopen"
     SET_URGENT = "set_urgent"          # Срочно (cl. 9)
+    SET_ANSWER_TERM = "set_answer_term"  # a shorter answer term of the operator's choice (cl. 9)
+    WORK_OFF_HOURS = "work_off_hours"  # Работать в нерабочее время: this case on calendar time (cl. 8)
     MARK_SIGNIFICANT = "mark_significant"  # Общественно значимое (cl. 21)
     ADD_DEPARTMENT = "add_department"  # ➕ Добавить отдел: the case becomes a cl. 17 case
     WITHDRAW = "withdraw"              # a department that declined leaves the case's list (cl. 12)
@@ -95,6 +97,10 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.ADD_DEPARTMENT, {S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.COLLECTING},
        "several departments (cl. 17); not once a draft is on approval or later"),
     _t(Action.WITHDRAW, OPEN, OPERATORS, OPEN, "a declined department only; the state does not change"),
+    _t(Action.SET_ANSWER_TERM, {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS,
+       {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, "1 h, 2 h or minutes, shorter than the normal term"),
+    _t(Action.WORK_OFF_HOURS, OPEN, {Role.HEAD, Role.ADMIN}, OPEN,
+       "the head's decision: the case's clocks on calendar time until it closes or a moment"),
 )}
 
 #: Actions an executor may take only for a department the case is assigned to.
@@ -123,13 +129,36 @@ def check(case: Case, action: Action, actor: Actor) -> None:
 
 # --- deadline helpers -------------------------------------------------------------------------
 
+def due(case: Case, dl: Deadlines, rule: str, start: datetime) -> datetime:
+    """``rule``'s deadline counted from ``start`` with this case's terms: «Срочно» or the operator's own
+    answer term (cl. 9), and calendar time while the head's decision to work off hours holds (cl. 8)."""
+    return dl.due(rule, start, urgent=case.urgent, answer_minutes=case.answer_minutes,
+                  calendar_span=case.calendar_span)
+
+
+def recompute(case: Case, dl: Deadlines, rules: Iterable[str] | None = None) -> list[Deadline]:
+    """Count the open deadlines (of ``rules``, all by default) again from their starts with the case's
+    terms and the calendar as they are now; the deadlines whose due time moved."""
+    wanted = None if rules is None else set(rules)
+    moved = []
+    for d in case.deadlines:
+        if not d.is_open or (wanted is not None and d.rule not in wanted):
+            continue
+        start = _answer_start(case) if d.rule in ("answer", "draft") else d.started_at
+        new = due(case, dl, d.rule, start)
+        if new != d.due_at:
+            d.due_at = new
+            moved.append(d)
+    return moved
+
+
 def _open(case: Case, dl: Deadlines, rule: str, owner: Owner, start: datetime,
           department_id: int | None = None, *, due_start: datetime | None = None) -> Deadline:
     existing = case.open_deadline(rule, department_id)
     if existing is not None:
         existing.close(start, fulfilled=False)
-    d = Deadline(rule=rule, owner=owner, started_at=start,
-                 due_at=dl.due(rule, due_start or start, urgent=case.urgent), department_id=department_id)
+    d = Deadline(rule=rule, owner=owner, started_at=start, due_at=due(case, dl, rule, due_start or start),
+                 department_id=department_id)
     case.deadlines.append(d)
     return d
 
@@ -462,10 +491,36 @@ def set_urgent(case: Case, actor: Actor, dl: Deadlines, now: datetime, urgent: b
     """"Срочно" (cl. 9): the shorter answer term; open answer and draft deadlines are recomputed."""
     check(case, Action.SET_URGENT, actor)
     case.urgent = urgent
-    for d in case.deadlines:
-        if d.is_open and d.rule in ("answer", "draft"):
-            start = _answer_start(case)
-            d.due_at = dl.due(d.rule, start, urgent=urgent)
+    if not urgent:
+        case.answer_minutes = None
+    recompute(case, dl, ("answer", "draft"))
+
+
+def set_answer_term(case: Case, actor: Actor, dl: Deadlines, now: datetime, minutes: int) -> None:
+    """cl. 9: an answer term of the operator's choice (1 h, 2 h, N minutes of working time), shorter than
+    the normal one; open answer and draft deadlines are recomputed."""
+    check(case, Action.SET_ANSWER_TERM, actor)
+    normal = dl.rules["answer"].minutes
+    if minutes <= 0 or minutes >= normal:
+        raise ValidationFailed("bad_answer_term", normal=normal)
+    case.answer_minutes = minutes
+    case.urgent = True
+    recompute(case, dl, ("answer", "draft"))
+
+
+def work_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime, until: datetime | None) -> None:
+    """cl. 8, per case: the head (or an admin) decides the case is worked on outside working hours; from
+    now until ``until`` (None: until it closes) its clocks run on calendar time. Open deadlines are
+    counted again (after ``until`` they go on in working time)."""
+    check(case, Action.WORK_OFF_HOURS, actor)
+    if until is not None and until <= now:
+        raise ValidationFailed("until_in_past")
+    if case.on_calendar_time(now) and case.calendar_until == until:
+        raise ValidationFailed("already_off_hours")
+    if not case.on_calendar_time(now):
+        case.calendar_since = now
+    case.calendar_until = until
+    recompute(case, dl)
 
 
 def mark_significant(case: Case, actor: Actor) -> None:

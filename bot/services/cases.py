@@ -213,7 +213,7 @@ class CaseService:
             for d in case.deadlines:
                 if d.is_open and d.rule in ("route", "answer") and d.started_at == old:
                     d.started_at = detected_at
-                    d.due_at = self.deadlines.due(d.rule, detected_at, urgent=case.urgent)
+                    d.due_at = workflow.due(case, self.deadlines, d.rule, detected_at)
             return {"from": old.isoformat(), "to": detected_at.isoformat()}
 
         return await self._act(case_id, actor, "detection_corrected", change, lambda c: [_refresh(c)])
@@ -405,6 +405,48 @@ class CaseService:
     async def set_urgent(self, case_id: int, actor: Actor, urgent: bool) -> Case:
         return await self._simple(case_id, actor, "urgent_set" if urgent else "urgent_unset",
                                   lambda c, now: workflow.set_urgent(c, actor, self.deadlines, now, urgent))
+
+    async def set_answer_term(self, case_id: int, actor: Actor, minutes: int) -> Case:
+        """cl. 9: the operator's own answer term; each department is told in a new message."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.set_answer_term(case, actor, self.deadlines, now, minutes)
+            return {"minutes": minutes}
+
+        def notices(case: Case) -> list[Notice]:
+            return [*(Notice("term_changed", "department", a.department_id, case.id, {"minutes": minutes})
+                      for a in case.active_assignments), _refresh(case)]
+
+        return await self._act(case_id, actor, "answer_term_set", change, notices)
+
+    async def work_off_hours(self, case_id: int, actor: Actor, until: datetime | None) -> Case:
+        """cl. 8, per case: the head's decision to work on this case outside working hours (audited)."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.work_off_hours(case, actor, self.deadlines, now, until)
+            return {"until": until.isoformat() if until else "closed"}
+
+        return await self._act(case_id, actor, "off_hours_declared", change, lambda c: [_refresh(c)])
+
+    async def recompute_open(self, actor: Actor, reason: dict[str, Any]) -> list[str]:
+        """The calendar changed (cl. 8: a date declared working): every open deadline is counted again from
+        its start; each case whose deadlines moved is saved, audited and its cards refreshed. The numbers."""
+        now = self.clock.now()
+        moved_cases: list[str] = []
+        async with self.db.transaction() as conn:
+            for case_id in await self.cases.ids_with_open_deadlines(conn):
+                case = await self.cases.get(conn, case_id)
+                moved = workflow.recompute(case, self.deadlines)
+                if not moved:
+                    continue
+                await self.cases.save(conn, case, now)
+                await self.events.append(conn, case_id=case.id, at=now, actor_id=actor.user_id,
+                                         actor_role=actor.role.value, kind="deadlines_recomputed",
+                                         payload={**reason, "rules": [d.rule for d in moved],
+                                                  "actor_name": actor.name})
+                await self.outbox.add(conn, _refresh(case), now)
+                moved_cases.append(case.number)
+        if moved_cases:
+            self._on_commit()
+        return moved_cases
 
     async def mark_significant(self, case_id: int, actor: Actor) -> Case:
         def change(case: Case, now: datetime) -> dict[str, Any]:

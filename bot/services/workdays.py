@@ -2,7 +2,9 @@
 
 The calendar overrides file (``CALENDAR_PATH``) stays the one place these days live: every change
 re-reads it, changes one date, writes it atomically, swaps the running calendar's overrides and is
-audited (``events`` with ``case_id`` NULL). Reminder moments are then recomputed (``on_change``).
+audited (``events`` with ``case_id`` NULL). The open deadlines are then counted again on the new calendar
+(``recompute``: ``CaseService.recompute_open``, each moved case audited) and reminder moments follow
+(``on_change``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain.errors import AccessDenied, ValidationFailed
@@ -42,12 +45,14 @@ def parse_day(text: str) -> date:
 
 class WorkdayService:
     def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar, path: Path | str,
-                 on_change: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_change: Callable[[], Awaitable[None]] | None = None,
+                 recompute: Callable[[Actor, dict[str, Any]], Awaitable[list[str]]] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.calendar = calendar
         self.path = Path(path)
         self.on_change = on_change
+        self.recompute = recompute
         self.events = EventRepository()
         self._lock = asyncio.Lock()
 
@@ -103,6 +108,9 @@ class WorkdayService:
                                          payload={"field": field, "date": day.isoformat(),
                                                   "action": "remove" if remove else "add",
                                                   "actor_name": actor.name})
+            if self.recompute is not None:      # the deadlines change, not only the reminders (cl. 8)
+                await self.recompute(actor, {"field": field, "date": day.isoformat(),
+                                             "action": "remove" if remove else "add"})
         if self.on_change is not None:
             await self.on_change()
         return True

@@ -478,3 +478,87 @@ def test_every_command_in_the_menus_is_known() -> None:
     assert {name for name, _ in PRIVATE_COMMANDS + GROUP_COMMANDS} <= known_commands()
     assert {"help", "report", "bind", "backup", "workday"} <= known_commands()
     assert "foo" not in known_commands()
+
+
+# ---- section 4 of issue 11: terms people decide (cl. 8 per case, cl. 9) ----------------------------
+
+HEAD_USER = 700
+
+
+async def test_cl9_operator_sets_60_minutes_and_the_department_gets_a_new_message(h: Harness) -> None:
+    case_id = await forward_post(h)                           # 10:00 Tuesday
+    await route_to(h, "Отдел ЖКХ")
+    h.clock.advance(minutes=5)
+    await h.press(OPERATOR, OPERATOR, "Срок ответа")
+    assert "180 рабочих минут" in h.last(OPERATOR).text
+    await h.press(OPERATOR, OPERATOR, "Другой срок")
+    await h.say(OPERATOR, "три часа")                         # not a number: asked again, nothing lost
+    assert "целое число минут от 1 до 179" in h.last(OPERATOR).text
+    await h.say(OPERATOR, "600")                              # not shorter than the normal term
+    assert "целое число минут от 1 до 179" in h.last(OPERATOR).text
+    before = len(h.session.calls("sendMessage"))
+    await h.say(OPERATOR, "60")
+    assert "ответ — до 01.12 11:00" in h.last(OPERATOR).text
+    case = await h.app.cases.get(case_id)
+    assert case.answer_minutes == 60
+    sent = [c for c in h.session.calls("sendMessage")[before:] if int(c.chat_id) == DEPT_A_CHAT]
+    assert [c.text for c in sent] == ["⏱ Срок ответа по сообщению <b>2026-0001</b> сокращён: ответ — до 01.12 11:00, "
+                                      "проект — до 01.12 10:00 (п. 9)."]
+    history = await h.app.cases.history(case_id)
+    assert [e.payload.get("minutes") for e in history if e.kind == "answer_term_set"] == [60]
+
+
+async def test_cl9_preset_of_one_hour_and_a_forged_term_is_refused(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Срок ответа")
+    assert await h.press(OPERATOR, OPERATOR, "1 час") == "Срок ответа сокращён: ответ — до 01.12 11:00."
+    from handlers.callbacks import CaseCb, Op
+    from tests.support import updates
+
+    await h.feed(updates.callback(OPERATOR, OPERATOR, CaseCb(op=Op.TERM, case_id=case_id, arg=999).pack(), 5))
+    assert "короче обычного" in h.alerts()[-1]
+    assert (await h.app.cases.get(case_id)).answer_minutes == 60
+
+
+async def test_cl8_head_works_off_hours_from_the_escalation_and_others_are_refused(h: Harness) -> None:
+    from bot.domain.model import Role
+    from handlers.callbacks import CaseCb, Op
+    from tests.conftest import msk
+    from tests.support import updates
+
+    h.clock.set(msk(2026, 12, 1, 17, 30))
+    case_id = await forward_post(h)
+    h.clock.set(msk(2026, 12, 2, 11, 31))                     # the answer clock ran out at 11:30
+    assert h.app.reminders is not None
+    await h.app.reminders.service.plan()
+    await h.app.reminders.service.run_due()
+    await h.app.notifier.flush()
+    h._scan()
+    escalation = h.find(HEAD_CHAT, "2026-0001")
+    assert "🌙 Работать в нерабочее время" in h.labels(HEAD_CHAT, escalation.message_id)
+    # an operator presses a forged copy of the head's button
+    data = CaseCb(op=Op.OFF_HOURS, case_id=case_id, arg=1).pack()
+    await h.feed(updates.callback(OPERATOR, OPERATOR, data, 5))
+    assert h.alerts()[-1] == "Нет доступа."
+    await h.press(HEAD_USER, HEAD_CHAT, "Работать в нерабочее время", escalation.message_id)
+    answer = await h.press(HEAD_USER, HEAD_CHAT, "До начала рабочего дня")
+    assert "календарному времени до 03.12 09:00" in answer
+    case = await h.app.cases.get(case_id)
+    assert case.calendar_since == msk(2026, 12, 2, 11, 31) and case.calendar_until == msk(2026, 12, 3, 9, 0)
+    history = await h.app.cases.history(case_id)
+    assert [(e.kind, e.actor_role) for e in history if e.kind.endswith("off_hours_declared")] == [
+        ("refused:off_hours_declared", Role.OPERATOR.value), ("off_hours_declared", Role.HEAD.value)]
+
+
+async def test_cl8_case_command_offers_the_decision_to_head_and_admin_only(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await h.say(OPERATOR, "/case 1")
+    assert "🌙 Работать в нерабочее время" not in h.labels(OPERATOR, h.last(OPERATOR).message_id)
+    await h.say(ADMIN, "/case 1")
+    await h.press(ADMIN, ADMIN, "Работать в нерабочее время")
+    assert "До какого момента" in h.last(ADMIN).text
+    assert "до закрытия" in await h.press(ADMIN, ADMIN, "До закрытия сообщения")
+    case = await h.app.cases.get(case_id)
+    assert case.calendar_since is not None and case.calendar_until is None
+    await h.say_in(HEAD_CHAT, HEAD_USER, "/case 1")           # decided already: no second button
+    assert "🌙 Работать в нерабочее время" not in h.labels(HEAD_CHAT, h.last(HEAD_CHAT).message_id)

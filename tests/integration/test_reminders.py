@@ -273,3 +273,76 @@ async def test_cl9_new_case_plans_its_route_reminder_at_once(db: Database, cases
         assert job is not None
     finally:
         await scheduler.stop()
+
+
+# ---- section 4 of issue 11: terms people decide (cl. 8 per case, a date declared working) -----------
+
+async def test_cl8_per_case_decision_at_19_runs_the_answer_clock_on_calendar_time(
+        db: Database, cases: CaseService, operator: Actor, clock: FakeClock, reminders: ReminderService) -> None:
+    clock.set(msk(2026, 12, 1, 17, 30))                       # Tuesday, half an hour before closing
+    a = await new_case(cases, operator, clock, "Прорыв трубы, заливает подъезд")
+    b = await new_case(cases, operator, clock, "Не горит фонарь")
+    await simulate(reminders, clock, msk(2026, 12, 1, 19, 0))
+    case = await cases.work_off_hours(a, HEAD, None)          # the head: work on it tonight, until closed
+    # 30 working minutes were used before 18:00; the other 150 run on the plain clock from 19:00.
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 1, 21, 30)  # type: ignore[union-attr]
+    assert (await cases.get(b)).open_deadline("answer").due_at == msk(2026, 12, 2, 11, 30)  # type: ignore[union-attr]
+    await simulate(reminders, clock, msk(2026, 12, 2, 8, 59))
+    night = [(t, k, r, c) for t, k, r, c in await queued(db) if t >= "01.12 19:00" or t.startswith("02.12")]
+    assert night == [("01.12 20:10", "reminder", "answer", a), ("01.12 21:30", "expired", "answer", a),
+                     ("01.12 21:30", "escalation", "answer", a)]
+    events = await db.fetchall("SELECT kind, actor_role, payload FROM events WHERE kind = 'off_hours_declared'")
+    assert [(r["kind"], r["actor_role"]) for r in events] == [("off_hours_declared", "head")]
+    assert '"until": "closed"' in events[0]["payload"]
+
+
+async def test_cl8_per_case_decision_until_a_moment_then_working_time(
+        cases: CaseService, operator: Actor, clock: FakeClock) -> None:
+    clock.set(msk(2026, 12, 1, 17, 30))
+    a = await new_case(cases, operator, clock)
+    clock.set(msk(2026, 12, 1, 19, 0))
+    case = await cases.work_off_hours(a, HEAD, msk(2026, 12, 1, 20, 0))    # one evening hour only
+    # 30 min before 18:00, 60 min 19:00–20:00, the remaining 90 from the next opening.
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
+
+
+async def test_cl8_only_head_or_admin_decides_per_case(db: Database, cases: CaseService, operator: Actor,
+                                                       clock: FakeClock) -> None:
+    from bot.domain.errors import AccessDenied
+
+    a = await new_case(cases, operator, clock)
+    with pytest.raises(AccessDenied):
+        await cases.work_off_hours(a, operator, None)
+    assert (await cases.get(a)).calendar_since is None
+    refused = await db.fetchall("SELECT kind FROM events WHERE refused = 1")
+    assert [r["kind"] for r in refused] == ["refused:off_hours_declared"]
+
+
+async def test_cl8_declaring_saturday_working_moves_open_deadlines_and_back(
+        tmp_path: Path, db: Database, cases: CaseService, operator: Actor, clock: FakeClock, deadlines: Deadlines,
+        reminders: ReminderService) -> None:
+    async def on_change() -> None:
+        await reminders.plan(full=True)
+
+    workdays = WorkdayService(db, clock, deadlines.calendar, tmp_path / "calendar.json", on_change=on_change,
+                              recompute=cases.recompute_open)
+    clock.set(msk(2026, 12, 4, 17, 0))                        # Friday
+    a = await new_case(cases, operator, clock)
+    await reminders.plan()
+
+    async def answer() -> tuple[datetime, datetime]:
+        row = await db.fetchone("SELECT due_at, remind_at FROM deadlines WHERE case_id = ? AND rule = 'answer'", (a,))
+        assert row is not None
+        return dt_req(row[0]).astimezone(MSK), dt_req(row[1]).astimezone(MSK)
+
+    assert (await answer())[0] == msk(2026, 12, 7, 11, 0)     # Monday
+    assert await workdays.declare(HEAD, date(2026, 12, 5))
+    due, remind = await answer()
+    assert due == msk(2026, 12, 5, 11, 0)                     # Saturday, declared working
+    assert remind.date() == date(2026, 12, 5)                 # the reminder follows
+    moved = await db.fetchall("SELECT payload FROM events WHERE kind = 'deadlines_recomputed' AND case_id = ?", (a,))
+    assert len(moved) == 1 and '"answer"' in moved[0]["payload"]
+    assert await workdays.declare(HEAD, date(2026, 12, 5), remove=True)
+    due, remind = await answer()
+    assert due == msk(2026, 12, 7, 11, 0)
+    assert remind.date() == date(2026, 12, 7)

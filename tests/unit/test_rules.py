@@ -242,3 +242,18 @@ def test_results_are_in_calendar_zone(dl: Deadlines, rule: str) -> None:
     due = dl.due(rule, datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
     assert due.tzinfo is MSK
     assert due >= datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def test_cl8_calendar_span_counts_plain_time_inside_and_working_time_around(deadlines: Deadlines) -> None:
+    from tests.conftest import msk
+
+    dl = deadlines
+    start = msk(2026, 12, 1, 17, 30)                          # Tuesday; 30 working minutes left today
+    assert dl.due("answer", start) == msk(2026, 12, 2, 11, 30)
+    evening = (msk(2026, 12, 1, 19, 0), None)                 # decided at 19:00, until the case closes
+    assert dl.due("answer", start, calendar_span=evening) == msk(2026, 12, 1, 21, 30)
+    assert dl.due("draft", start, calendar_span=evening) == msk(2026, 12, 1, 20, 30)
+    one_hour = (msk(2026, 12, 1, 19, 0), msk(2026, 12, 1, 20, 0))
+    assert dl.due("answer", start, calendar_span=one_hour) == msk(2026, 12, 2, 10, 30)
+    assert dl.due("draft", start, calendar_span=one_hour) == msk(2026, 12, 2, 9, 30)
+    assert dl.due("answer", start, answer_minutes=45) == msk(2026, 12, 2, 9, 15)

@@ -120,6 +120,10 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.add_department(case, actor, dl, now, (D3, "Культура"))
         case Action.WITHDRAW:
             workflow.withdraw(case, actor, D3)
+        case Action.SET_ANSWER_TERM:
+            workflow.set_answer_term(case, actor, dl, now, 60)
+        case Action.WORK_OFF_HOURS:
+            workflow.work_off_hours(case, actor, dl, now, None)
 
 
 def with_declined(case: Case) -> Case:
