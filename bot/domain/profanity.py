@@ -75,11 +75,25 @@ class ProfanityChecker:
         for i, (start, end) in enumerate(spans):
             raw = text[start:end]
             category = self.classify(raw)
+            if not category and " " in raw.strip():   # "с у к а и всё": a one-letter word next to the spelled word
+                start, end, category = self._spelled(text, start, end)
+                raw = text[start:end]
             if category == "insult" and i + 1 < len(spans) and self._literal(raw, text[slice(*spans[i + 1])]):
                 continue
             if category:
                 found.append(Finding(raw, start, end, category))
         return found
+
+    def _spelled(self, text: str, start: int, end: int) -> tuple[int, int, str | None]:
+        """A run of single letters split by spaces, its first or last letter being a word of its own."""
+        letters = [m.start() + start for m in re.finditer(r"\S", text[start:end])]
+        for first, last in ((1, 0), (0, 1), (1, 1)):
+            if len(letters) - first - last >= 3:
+                s, e = letters[first], letters[len(letters) - 1 - last] + 1
+                category = self.classify(text[s:e])
+                if category:
+                    return s, e, category
+        return start, end, None
 
     def _literal(self, raw: str, following: str) -> bool:
         """"тупой нож": an ambiguous adjective before a thing it describes literally."""

@@ -13,7 +13,7 @@ word forms behind it is in OFFENSIVE_LEMMAS: the reviewed list of hits that real
 ("суки" stays flagged because one of its lemmas is "сука", though another is "сук"). A root that starts hitting
 a new lemma shows up in `--review` as "whitelisted"; put the lemma into OFFENSIVE_LEMMAS if it is not an
 ordinary word. The full scan takes about 40 s (listing the 5.1 million keys of the dictionary is most of it),
-so tests/unit/test_profanity.py regenerates a deterministic slice (SLICE) and compares it with the file.
+so tests/unit/test_profanity_whitelist.py regenerates a deterministic slice (SLICE) and compares it with the file.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from bot.domain.profanity import WHITELIST_FILE, ProfanityChecker, _collapse, de
 
 OUTPUT = Path(__file__).parents[1] / "data" / WHITELIST_FILE
 
-# The word forms the test regenerates: those starting with these letters (a third of the hits).
-SLICE = ("д", "к", "о", "у", "х", "ч")
+# The word forms the test regenerates: those starting with these letters (two fifths of the whitelist, ~10 s).
+SLICE = ("д", "ж", "у", "х", "ч")
 
 # Reviewed hits that are obscene or insulting: their forms stay flagged. Lemmas are lower case, ё written е.
 OFFENSIVE_LEMMAS = frozenset("""
-ахуй бля блядский блядь блядство бляха-муха выблядок гандон гондон пидор пидорас пидарас пизда пиздец
+ахуй бля блядский блядь блядство выблядок гандон гондон пидор пидорас пидарас пизда пиздец
 пиздобол пиздеть хуй хуйня хуево хуевый хуета нахуй похуй охуеть охуение охуенно охуенный ебаный ебальник
 еблан заебись ебать ебало ебло ебург мудак мудила мудозвон дрочить дрочка залупа залупить залупиться
 залуплять залупляться шлюха херня хер херовый хрен хреновый хреновина хреново хреновато хрень сука сукин

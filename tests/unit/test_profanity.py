@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from bot.domain.profanity import find_profanity
+from bot.domain.profanity import default_checker, find_profanity
 
 DATA = Path(__file__).parents[1] / "data" / "profanity_labelled.tsv"
+LEXICON = Path(__file__).parents[2] / "bot" / "data" / "profanity_ru.json"
 
 
 def labelled() -> list[tuple[bool, str]]:
@@ -60,3 +62,53 @@ def test_empty_and_long_text() -> None:
 ])
 def test_cl19_literal_use_of_an_ambiguous_adjective_passes(text: str, flagged: bool) -> None:
     assert bool(find_profanity(text)) is flagged
+
+
+# Masked spellings, generated for every canonical form of every obscene root in the lexicon: a root added
+# without forms, or with forms the masking logic cannot see through, fails here.
+LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "м": "m", "т": "t",
+         "н": "h", "в": "b", "и": "u", "з": "3", "б": "6", "ч": "4"}
+
+
+def masked_spellings(form: str) -> list[str]:
+    inner = range(1, len(form) - 1)
+    out = [form[:i] + mask + form[i + 1:] for i in inner for mask in "*#"]
+    out += [form[:i] + "**" + form[i + 2:] for i in range(1, len(form) - 2)]
+    if len(form) >= 4:
+        out += [form[0] + "*" * (len(form) - 2) + form[-1], form[:2] + "@" * (len(form) - 3) + form[-1]]
+    out += [form[:1] + "@" + form[2:], ".".join(form), " ".join(form), "-".join(form)]
+    out += ["".join(LATIN.get(ch, ch) for ch in form), form.upper(), form[0].upper() + form[1:]]
+    out += [form[:i] + LATIN[ch] + form[i + 1:] for i, ch in enumerate(form) if ch in LATIN]
+    out += [form[:i] + ch * 4 + form[i + 1:] for i, ch in enumerate(form)]
+    return list(dict.fromkeys(out))
+
+
+ROOTS = [(str(item["root"]), [str(f) for f in item["forms"]]) for item in json.loads(LEXICON.read_text("utf-8"))["obscene"]]
+
+
+@pytest.mark.parametrize(("root", "forms"), ROOTS, ids=[r for r, _ in ROOTS])
+def test_cl19_every_obscene_root_has_canonical_forms_it_matches(root: str, forms: list[str]) -> None:
+    checker = default_checker()
+    assert len(forms) >= 3, f"{root}: give at least three canonical forms"
+    for form in forms:
+        assert checker.classify(form) == "obscene", form
+
+
+@pytest.mark.parametrize(("root", "forms"), ROOTS, ids=[r for r, _ in ROOTS])
+def test_cl19_masked_spellings_of_every_obscene_root_are_caught(root: str, forms: list[str]) -> None:
+    missed = [s for form in forms for s in masked_spellings(form) if not find_profanity(f"Ответ: {s} и всё")]
+    assert not missed, missed
+
+
+@pytest.mark.parametrize("text", ["х*й", "п**да", "е*ать", "б**дь", "с*ка", "м*дак", "п****ц", "за*бали", "н@хуй",
+                                  "x у й", "п.и.з.д.е.ц", "6лядь", "cyka", "мyдак", "xуйня", "Х#ЙНЯ", "сучара",
+                                  "пидрила", "на х*р"])
+def test_cl19_common_masked_spellings(text: str) -> None:
+    assert find_profanity(text), text
+
+
+@pytest.mark.parametrize("text", ["**Важно:** приём с 9:00", "Оценка 5*, спасибо", "Корпус #3, кв. 5",
+                                  "пишите на adm@mail.ru", "Ст. 5.1 КоАП", "Ул. Мира, д. 5-а", "с у т к и",
+                                  "м*сто", "к*манда"])
+def test_cl19_masks_and_separators_in_ordinary_text_pass(text: str) -> None:
+    assert find_profanity(text) == []
