@@ -31,25 +31,39 @@ LOOKALIKE = str.maketrans({
 MASK = set("*#$%")
 LETTERS = re.compile(r"[0-9a-zа-яё@*#$%]", re.IGNORECASE)
 WORD = re.compile(r"[0-9a-zа-яё@*#$%]+(?:[.\-_|/\\,][0-9a-zа-яё@*#$%]+)*", re.IGNORECASE)
-CANONICAL_MASKED = ("хуй", "хуйня", "хуево", "хуета", "нахуй", "похуй", "пизда", "пиздец", "пиздеть", "блядь",
-                    "блять", "бля", "ебать", "ебаный", "ебал", "ебло", "сука", "суки", "мудак", "пидор", "херня")
+MASK_RUN = re.compile(r"\*+")
+
+
+@dataclass(frozen=True)
+class Root:
+    pattern: re.Pattern[str]
+    forms: tuple[str, ...]   # canonical spellings: a masked token (х*й, п**дец) is matched against them
 
 
 class ProfanityChecker:
-    def __init__(self, lexicon: dict[str, object]) -> None:
+    def __init__(self, lexicon: dict[str, object], dictionary_whitelist: frozenset[str] = frozenset()) -> None:
         prefixes = str(lexicon["prefixes"])
 
-        def compile_all(key: str) -> list[re.Pattern[str]]:
-            items = lexicon[key]
-            assert isinstance(items, list)
-            return [re.compile(str(p).replace("PREFIX", prefixes)) for p in items]
+        def compile_one(pattern: object) -> re.Pattern[str]:
+            return re.compile(str(pattern).replace("PREFIX", prefixes))
 
-        self.obscene = compile_all("obscene")
-        self.insult = compile_all("insult")
-        self.latin = compile_all("obscene_latin")
-        whitelist = lexicon["whitelist"]
-        assert isinstance(whitelist, list)
-        self.whitelist = {_collapse(str(w)) for w in whitelist}
+        def items(key: str) -> list[object]:
+            found = lexicon[key]
+            assert isinstance(found, list)
+            return found
+
+        self.roots: list[Root] = []
+        for item in items("obscene"):
+            assert isinstance(item, dict) and item.get("forms"), item
+            self.roots.append(Root(compile_one(item["root"]), tuple(_collapse(str(f)) for f in item["forms"])))
+        self.obscene = [r.pattern for r in self.roots]
+        self.insult = [compile_one(p) for p in items("insult")]
+        self.latin = [compile_one(p) for p in items("obscene_latin")]
+        self._obscene_any = _union(self.obscene)
+        self._insult_any = _union(self.insult)
+        self.masked_forms = tuple(dict.fromkeys(f for r in self.roots for f in r.forms))
+        self.prefixes = tuple(sorted(prefixes.strip("(?:)").split("|"), key=len, reverse=True))
+        self.whitelist = {_collapse(str(w)) for w in items("whitelist")} | set(dictionary_whitelist)
         literal = lexicon.get("literal_before", {})
         assert isinstance(literal, dict)
         self.literal_before = [(re.compile(k), tuple(_collapse(v) for v in roots))
@@ -61,11 +75,25 @@ class ProfanityChecker:
         for i, (start, end) in enumerate(spans):
             raw = text[start:end]
             category = self.classify(raw)
+            if not category and " " in raw.strip():   # "с у к а и всё": a one-letter word next to the spelled word
+                start, end, category = self._spelled(text, start, end)
+                raw = text[start:end]
             if category == "insult" and i + 1 < len(spans) and self._literal(raw, text[slice(*spans[i + 1])]):
                 continue
             if category:
                 found.append(Finding(raw, start, end, category))
         return found
+
+    def _spelled(self, text: str, start: int, end: int) -> tuple[int, int, str | None]:
+        """A run of single letters split by spaces, its first or last letter being a word of its own."""
+        letters = [m.start() + start for m in re.finditer(r"\S", text[start:end])]
+        for first, last in ((1, 0), (0, 1), (1, 1)):
+            if len(letters) - first - last >= 3:
+                s, e = letters[first], letters[len(letters) - 1 - last] + 1
+                category = self.classify(text[s:e])
+                if category:
+                    return s, e, category
+        return start, end, None
 
     def _literal(self, raw: str, following: str) -> bool:
         """"тупой нож": an ambiguous adjective before a thing it describes literally."""
@@ -78,22 +106,54 @@ class ProfanityChecker:
         latin = re.sub(r"[^a-z]", "", compact)
         if latin == compact and any(p.search(latin) for p in self.latin):
             return "obscene"
-        has_mask = any(ch in MASK for ch in compact)
-        token = compact.translate(LOOKALIKE) if not has_mask else compact.replace("@", "*").translate(LOOKALIKE)
-        token = "".join("*" if ch in MASK else ch for ch in token)
-        token = _collapse(token)
-        if has_mask:
-            if not re.search(r"[а-я]", token):
-                return None
-            pattern = re.compile("^" + "".join("[а-я]{1,3}" if ch == "*" else re.escape(ch) for ch in token) + "$")
-            return "obscene" if any(pattern.match(_collapse(w)) for w in CANONICAL_MASKED) else None
-        if not re.fullmatch(r"[а-я]+", token) or token in self.whitelist:
+        if any(ch in MASK for ch in compact):
+            return self._masked(compact.replace("@", "*"))
+        token = _collapse(compact.translate(LOOKALIKE))
+        if re.fullmatch(r"[а-я]+", token):
+            category = self.category(token)
+            if category:
+                return category
+        if "@" in compact:   # "х@й": the @ masks a letter rather than standing for "а"
+            return self._masked(compact.replace("@", "*"))
+        return None
+
+    def category(self, token: str) -> str | None:
+        """The category of a normalised token (see _collapse), the whitelists applied."""
+        if token in self.whitelist:
             return None
-        if any(p.search(token) for p in self.obscene):
+        return self.raw_category(token)
+
+    def raw_category(self, token: str) -> str | None:
+        """The category the roots give a normalised token before any whitelist (the generator uses it)."""
+        if self._obscene_any.search(token):
             return "obscene"
-        if any(p.search(token) for p in self.insult):
+        if self._insult_any.search(token):
             return "insult"
         return None
+
+    def _masked(self, compact: str) -> str | None:
+        """A token with masking characters: obscene when it spells a canonical form of an obscene root.
+
+        A run of k masking characters stands for 1..k+2 letters ("п**да", "п****ц"); the letters around are
+        read like any token (look-alikes, repeats), and a verbal prefix may stand before the form ("за*бали").
+        """
+        token = "".join("*" if ch in MASK else ch for ch in compact).translate(LOOKALIKE)
+        if not re.search(r"[а-я]", token) or re.search(r"[^а-я*]", token):
+            return None
+        parts = [_collapse(part) for part in MASK_RUN.split(token)]
+        runs = [len(m) for m in MASK_RUN.findall(token)]
+        heads = [""] + [p for p in self.prefixes if parts[0].startswith(p)]
+        for head in heads:
+            body = "".join(re.escape(part[len(head):] if i == 0 else part)
+                           + (f"[а-я]{{1,{runs[i] + 2}}}" if i < len(runs) else "") for i, part in enumerate(parts))
+            pattern = re.compile(f"^{body}$")
+            if any(pattern.match(form) for form in self.masked_forms):
+                return "obscene"
+        return None
+
+
+def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 def _collapse(token: str) -> str:
@@ -136,8 +196,17 @@ def _split_joined(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def default_checker() -> ProfanityChecker:
-    raw = (resources.files("bot") / "data" / "profanity_ru.json").read_text(encoding="utf-8")
-    return ProfanityChecker(json.loads(raw))
+    data = resources.files("bot") / "data"
+    raw = (data / "profanity_ru.json").read_text(encoding="utf-8")
+    return ProfanityChecker(json.loads(raw), load_whitelist((data / WHITELIST_FILE).read_text(encoding="utf-8")))
+
+
+WHITELIST_FILE = "profanity_whitelist.txt"
+
+
+def load_whitelist(text: str) -> frozenset[str]:
+    """The generated dictionary whitelist: one normalised word a line; lines starting with # are comments."""
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def find_profanity(text: str) -> list[Finding]:
