@@ -379,7 +379,9 @@ class Notifier:
         if draft.media:
             await self._send_media(chat_id, draft.media)
         assert draft.id is not None
-        msg = await self._send_text(chat_id, render.draft_for_operator(case, draft, self.tz),
+        by = payload.get("approve_by")
+        approve_by = datetime.fromisoformat(by) if isinstance(by, str) else None
+        msg = await self._send_text(chat_id, render.draft_for_operator(case, draft, self.tz, approve_by),
                                     keyboards.approval(case, draft.id))
         await self._remember(case, msg, "draft")
 

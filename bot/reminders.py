@@ -32,7 +32,7 @@ from bot.clock import Clock
 from bot.domain import accountability
 from bot.domain.model import Role
 from bot.logs import log_context
-from deadlines.reminders import DEFAULT_FRACTION, moments, waking
+from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
@@ -96,9 +96,16 @@ class ReminderService:
         cal = self.calendar
         for r in rows:
             spec = self.deadlines.rules.get(r.rule)
-            m = moments(cal, r.started_at, r.due_at, clock=spec.clock if spec else "working",
-                        fraction=self.fraction(r.rule))
-            planned.append(Planned(r.deadline_id, m.remind_at, m.expire_at, r.due_at_raw))
+            clock = spec.clock if spec else "working"
+            m = moments(cal, r.started_at, r.due_at, clock=clock, fraction=self.fraction(r.rule))
+            remind_at = m.remind_at
+            if r.rule == "approval" and r.case_due_at is not None:
+                # cl. 13–16: remind against the latest approval that still lets the answer out in time.
+                latest = self.deadlines.latest_approval(r.due_at, r.case_due_at)
+                if latest < r.due_at:
+                    remind_at = reminder_moment(cal, r.started_at, latest, clock=clock,
+                                                fraction=self.fraction(r.rule))
+            planned.append(Planned(r.deadline_id, remind_at, m.expire_at, r.due_at_raw))
         async with self.db.transaction() as conn:
             await self.repo.save_plan(conn, planned)
         return len(planned)

@@ -103,7 +103,9 @@ def length_warning(case: Case, text: str) -> str:
                                        limit=warning.limit)
 
 
-def draft_for_operator(case: Case, draft: Draft, tz: tzinfo) -> str:
+def draft_for_operator(case: Case, draft: Draft, tz: tzinfo, approve_by: datetime | None = None) -> str:
+    """The approval request; ``approve_by`` (``workflow.approve_by``) when approving by the cl. 14 deadline
+    would make the answer late (cl. 13–16 chained)."""
     due = case.open_deadline("approval")
     names = {a.department_id: a.department_name for a in case.assignments}
     media = texts.DRAFT_TO_OPERATOR_MEDIA.format(count=len(draft.media)) if draft.media else ""
@@ -113,6 +115,9 @@ def draft_for_operator(case: Case, draft: Draft, tz: tzinfo) -> str:
         department=texts.esc(names.get(draft.department_id or 0, "")), author=texts.esc(draft.author_name),
         version=draft.version, due=_local(due.due_at if due else None, tz), text="{text}", media=media,
         warning=("\n\n" + warning) if warning else "")
+    if approve_by is not None:
+        fixed = fixed.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
+            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
     return fit(fixed, draft.text, texts.MESSAGE_LIMIT)
 
 

@@ -19,11 +19,14 @@ _DUE_SQL = (
     " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
     " AND expire_at IS NOT NULL AND expire_at <= :now) ORDER BY d.id"
 )
+#: An approval's case clock (the open answer or final deadline): its reminder is planned against it (cl. 13–16).
+_CASE_DUE = ("(SELECT MIN(a.due_at) FROM deadlines a WHERE a.case_id = deadlines.case_id AND a.closed_at IS NULL"
+             " AND a.rule IN ('answer', 'final')) AS case_due_at")
 _UNPLANNED_SQL = (
-    "SELECT id, rule, started_at, due_at FROM deadlines "
+    f"SELECT id, rule, started_at, due_at, {_CASE_DUE} FROM deadlines "
     "WHERE closed_at IS NULL AND (plan_due_at IS NULL OR plan_due_at <> due_at)"
 )
-_ALL_OPEN_SQL = "SELECT id, rule, started_at, due_at FROM deadlines WHERE closed_at IS NULL"
+_ALL_OPEN_SQL = f"SELECT id, rule, started_at, due_at, {_CASE_DUE} FROM deadlines WHERE closed_at IS NULL"
 _NEXT_SQL = (
     "SELECT MIN(m) FROM ("
     " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
@@ -40,6 +43,7 @@ class ToPlan:
     started_at: datetime
     due_at: datetime
     due_at_raw: str                 # as stored: the plan is kept only if due_at did not change meanwhile
+    case_due_at: datetime | None = None     # the case's open answer / final deadline
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,8 @@ class ReminderRepository:
     async def to_plan(self, conn: aiosqlite.Connection, *, full: bool = False) -> list[ToPlan]:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
         rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
-        return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"])
-                for r in rows]
+        return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"],
+                       dt(r["case_due_at"])) for r in rows]
 
     async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
         await conn.executemany(

@@ -415,3 +415,16 @@ def set_urgent(case: Case, actor: Actor, dl: Deadlines, now: datetime, urgent: b
 def mark_significant(case: Case, actor: Actor) -> None:
     check(case, Action.MARK_SIGNIFICANT, actor)
     case.significant = True
+
+
+# --- the regulation's own chain (cl. 13–16) -----------------------------------------------------
+
+def approve_by(case: Case, dl: Deadlines) -> datetime | None:
+    """When approving by the cl. 14 deadline would make the answer late (cl. 6, or cl. 7 for the final
+    answer), the earlier moment by which the operator must approve; None when cl. 14 is early enough."""
+    approval = case.open_deadline("approval")
+    answer = case.open_deadline("answer") or case.open_deadline("final")
+    if approval is None or answer is None:
+        return None
+    latest = dl.latest_approval(approval.due_at, answer.due_at)
+    return latest if latest < approval.due_at else None

@@ -277,8 +277,10 @@ class CaseService:
                     "media": len(media), "text": text}
 
         def notices(case: Case) -> list[Notice]:
+            by = workflow.approve_by(case, self.deadlines)      # cl. 13–16: approve earlier than cl. 14 says
             return [Notice("draft_for_approval", "operator", case.operator_id, case.id,
-                           {"draft_id": made[0].id}), _refresh(case)]
+                           {"draft_id": made[0].id, **({"approve_by": by.isoformat()} if by else {})}),
+                    _refresh(case)]
 
         case = await self._act(case_id, actor, "draft_submitted", change, notices)
         return case, made[0]
