@@ -313,7 +313,9 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
             if changed:
-                await callback.message.answer(texts.INCIDENT_ANSWER_READY.format(  # type: ignore[union-attr]
+                ready = (texts.INCIDENT_INTERMEDIATE_READY if pending.kind == DraftKind.INTERMEDIATE
+                         else texts.INCIDENT_ANSWER_READY)
+                await callback.message.answer(ready.format(  # type: ignore[union-attr]
                     lead=case.number, numbers=", ".join([case.number] + [c.number for c in changed])))
         await callback.answer(texts.APPROVED_DONE)
         return

@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain import accountability, workflow
+from bot.domain import accountability, surge, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
 from bot.logs import bind_case
@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import Event, EventRepository
 from storage.outbox import Notice, OutboxRepository
+from storage.reports import IncidentRepository
 
 log = logging.getLogger(__name__)
 
@@ -327,8 +328,31 @@ class CaseService:
                                      {"file_id": screenshot_file_id, "link": link, "kind": made[0].kind.value}))
             return out
 
-        case = await self._act(case_id, actor, "published", change, notices)
+        async def follow(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+            await self._follow_lead_final(conn, case, now)
+
+        case = await self._act(case_id, actor, "published", change, notices, also=follow)
         return case, made[0]
+
+    async def _follow_lead_final(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+        """cl. 7 for an incident (cl. 21): every post waiting for the final answer owes it when the lead does."""
+        if case.incident_lead is None or case.status != Status.AWAITING_FINAL:
+            return
+        if case.incident_lead != case.number:
+            lead = await self.lead(case, conn)
+            if lead is not None and surge.follow_lead_final(case, lead):
+                await self.cases.save(conn, case, now)
+            return
+        incidents = IncidentRepository()
+        incident_id = await incidents.incident_of(conn, case.id or 0)
+        record = await incidents.get(conn, incident_id) if incident_id is not None else None
+        for member_id in record.case_ids if record else []:
+            if member_id == case.id:
+                continue
+            member = await self.cases.get(conn, member_id)
+            if surge.follow_lead_final(member, case):
+                await self.cases.save(conn, member, now)
+                await self.outbox.add(conn, _refresh(member), now)
 
     async def submit_info(self, case_id: int, actor: Actor, text: str, media: list[Media]) -> Case:
         made: list[Draft] = []
@@ -411,7 +435,8 @@ class CaseService:
     async def _act(self, case_id: int, actor: Actor, kind: str,
                    change: Callable[[Case, datetime], dict[str, Any]],
                    notices: Callable[[Case], list[Notice]],
-                   prepare: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None) -> Case:
+                   prepare: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+                   also: Callable[[aiosqlite.Connection, Case, datetime], Awaitable[None]] | None = None) -> Case:
         now = self.clock.now()
         failure: DomainError | None = None
         case_exists = True
@@ -436,6 +461,8 @@ class CaseService:
                                                   "actor_name": actor.name})
                 for notice in notices(case):
                     await self.outbox.add(conn, notice, now)
+                if also is not None:            # what the change owes other cases, in the same transaction
+                    await also(conn, case, now)
         if failure is not None:
             await self.refuse(actor, case_id if case_exists else None, kind, failure)
             raise failure
