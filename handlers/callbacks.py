@@ -30,6 +30,8 @@ class Op(StrEnum):
     FULL = "fl"          # Полный текст
     HISTORY = "hs"
     REOPEN = "ro"
+    NO_REPLY = "nr"      # Закрыть: автор не ответил
+    ANYWAY = "aw"        # Ответить без уточнения
 
 
 KINDS = ("answer", "intermediate", "clarification")

@@ -167,3 +167,12 @@ def surge_merge(surge_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_MERGE_INCIDENT, callback_data=SurgeCb(op=SurgeOp.MERGE, surge_id=surge_id).pack())
     return kb.as_markup()
+
+
+def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
+    """The author did not answer the clarification: close the case, or answer without it."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_CLOSE_NO_REPLY, callback_data=_cb(Op.NO_REPLY, case))
+    kb.button(text=texts.BTN_ANSWER_ANYWAY, callback_data=_cb(Op.ANYWAY, case))
+    kb.adjust(1)
+    return kb.as_markup()

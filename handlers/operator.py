@@ -41,7 +41,8 @@ router.filter("message", F.chat.type == "private", HasRole(*OPERATOR_ROLES))
 router.filter("callback_query", HasRole(*OPERATOR_ROLES))
 
 OPERATOR_OPS = {Op.TOGGLE, Op.ROUTE, Op.URGENT, Op.SIGNIFICANT, Op.FZ59, Op.DISMISS, Op.DETECTED, Op.APPROVE,
-                Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN}
+                Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN, Op.NO_REPLY,
+                Op.ANYWAY}
 
 
 def message_media(message: Message) -> list[Media]:
@@ -250,6 +251,14 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     elif op == Op.REOPEN:
         await cases.reopen(case_id, actor)
         await callback.answer(texts.REOPENED)
+    elif op in (Op.NO_REPLY, Op.ANYWAY):
+        if op == Op.NO_REPLY:
+            await cases.close_no_reply(case_id, actor)
+        else:
+            await cases.answer_anyway(case_id, actor)
+        if callback.message is not None:
+            await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await callback.answer(texts.CLOSED_NO_REPLY_DONE if op == Op.NO_REPLY else texts.ANSWER_ANYWAY_DONE)
     elif op == Op.HISTORY:
         events = await cases.history(case_id)
         if callback.message is not None:

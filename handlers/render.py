@@ -9,6 +9,7 @@ from bot import texts
 from bot.domain.accountability import Party, Step, chain, owners
 from bot.domain.model import Case, Draft, Event, Outcome, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
+from bot.domain.workflow import clarification_since
 
 CARD_EXCERPT = 700
 
@@ -74,10 +75,16 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: 
         author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
-        status=texts.STATUS[case.status.value], departments=depts + media, incident=_incident(case),
+        status=texts.STATUS[case.status.value] + _waits_author(case, tz), departments=depts + media, incident=_incident(case),
         deadlines=deadlines_block(case, now, tz, lead) if case.status not in (Status.CLOSED,) else "",
     )
     return (header + "\n\n" if header else "") + body
+
+
+def _waits_author(case: Case, tz: tzinfo) -> str:
+    """«Ждёт ответа автора с …»: a clarification request stopped the answer clock (docs/workflow.md)."""
+    since = clarification_since(case)
+    return texts.CARD_WAITS_AUTHOR.format(since=_local(since, tz)) if since else ""
 
 
 def _status(case: Case) -> str:

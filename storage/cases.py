@@ -37,7 +37,7 @@ def case_columns(alias: str = "cases") -> str:
     return (
         f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "
         f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
-        f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
+        f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, {a}.closure, "
         + _json_rows("case_departments cd JOIN departments d ON d.id = cd.department_id",
                      "cd.department_id, cd.state, cd.routed_at, cd.accepted_at, cd.accepted_by, cd.declined_at, "
                      "cd.declined_reason, cd.card_message_id, cd.inherited_from, d.name AS department_name", f"cd.case_id = {a}.id")
@@ -96,11 +96,11 @@ class CaseRepository:
         cur = await conn.execute(
             "UPDATE cases SET status=?, platform=?, link=?, link_norm=?, author=?, text=?, media=?, "
             "detected_at=?, urgent=?, significant=?, multi=?, operator_chat_id=?, operator_card_id=?, "
-            "updated_at=?, closed_at=?, version=version+1 WHERE id=? AND version=?",
+            "updated_at=?, closed_at=?, closure=?, version=version+1 WHERE id=? AND version=?",
             (case.status.value, case.platform, case.link, case.link_norm, case.author, case.text,
              media_json(case.media), ts(case.detected_at), int(case.urgent), int(case.significant),
-             int(case.multi), case.operator_chat_id, case.operator_card_id, ts(now), closed_at, case.id,
-             case.version),
+             int(case.multi), case.operator_chat_id, case.operator_card_id, ts(now), closed_at, case.closure,
+             case.id, case.version),
         )
         if cur.rowcount != 1:
             raise StaleState(case=case.number)
@@ -257,7 +257,7 @@ class CaseRepository:
             operator_id=row["operator_id"], urgent=bool(row["urgent"]), significant=bool(row["significant"]),
             multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
-            incident_lead=row["incident_lead"],
+            incident_lead=row["incident_lead"], closure=row["closure"],
         )
         assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
         case.assignments = [

@@ -97,3 +97,25 @@ class ReminderRepository:
     async def mark_expiry_notified(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
                                "AND expired_notified_at IS NULL", [(ts(now), i) for i in ids])
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A case waiting for its author's reply to a clarification request, since its publication."""
+
+    case_id: int
+    operator_id: int
+    since: datetime
+    since_raw: str
+
+
+_WAITING_SQL = (
+    "SELECT c.id, c.operator_id, (SELECT MAX(p.published_at) FROM publications p WHERE p.case_id = c.id"
+    " AND p.kind = 'clarification') AS since FROM cases c WHERE c.status = 'awaiting_author'"
+)
+
+
+async def waiting_for_author(conn: aiosqlite.Connection) -> list[Waiting]:
+    """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
+    return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])
+            for r in await fetch_all(conn, _WAITING_SQL) if r["since"] is not None]

@@ -23,6 +23,10 @@ class Status(StrEnum):
     DISMISSED = "dismissed"            # needs no reaction
 
 
+#: How a case was closed (``cases.closure``): by a published answer, or by a clarification request the
+#: author never answered (the operator closed it, «автор не ответил»); KPIs count the second apart.
+CLOSURE_ANSWER = "answer"
+CLOSURE_CLARIFICATION = "clarification_only"
 TERMINAL = frozenset({Status.CLOSED, Status.EXCLUDED, Status.DISMISSED})
 OPEN = frozenset(Status) - TERMINAL
 
@@ -198,6 +202,7 @@ class Case:
     drafts: list[Draft] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
     incident_lead: str | None = None        # read only: the lead post's number when merged (cl. 21)
+    closure: str | None = None              # how a CLOSED case was closed: CLOSURE_ANSWER | CLOSURE_CLARIFICATION
 
     # ---- reading helpers --------------------------------------------------------------------
     @property

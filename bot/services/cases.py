@@ -388,6 +388,27 @@ class CaseService:
 
         return await self._act(case_id, actor, "author_replied", change, notices)
 
+    async def close_no_reply(self, case_id: int, actor: Actor) -> Case:
+        """«Закрыть: автор не ответил»: the case is closed by the clarification alone (counted apart)."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            since = workflow.clarification_since(case)
+            workflow.close_no_reply(case, actor, now)
+            return {"closure": case.closure, "since": since.isoformat() if since else None}
+
+        return await self._act(case_id, actor, "closed_no_reply", change, lambda c: [_refresh(c)])
+
+    async def answer_anyway(self, case_id: int, actor: Actor) -> Case:
+        """«Ответить без уточнения»: back to the department(s), a new answer clock from now."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.answer_anyway(case, actor, self.deadlines, now)
+            return {}
+
+        def notices(case: Case) -> list[Notice]:
+            return [*(Notice("answer_anyway", "department", a.department_id, case.id)
+                      for a in case.active_assignments), _refresh(case)]
+
+        return await self._act(case_id, actor, "answer_anyway", change, notices)
+
     async def exclude(self, case_id: int, actor: Actor) -> Case:
         return await self._simple(case_id, actor, "excluded", lambda c, now: workflow.exclude(c, actor, now))
 

@@ -115,6 +115,10 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_urgent(case, actor, dl, now, True)
         case Action.MARK_SIGNIFICANT:
             workflow.mark_significant(case, actor)
+        case Action.CLOSE_NO_REPLY:
+            workflow.close_no_reply(case, actor, now)
+        case Action.ANSWER_ANYWAY:
+            workflow.answer_anyway(case, actor, dl, now)
 
 
 ROLES = [Role.OPERATOR, Role.ADMIN, Role.EXECUTOR, Role.HEAD]
