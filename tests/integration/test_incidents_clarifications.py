@@ -85,3 +85,72 @@ async def test_cl21_incident_intermediate_then_final_reach_every_member(
     assert await incidents.unpublished(incident.id) == []
     notices = await db.fetchall("SELECT case_id FROM outbox WHERE kind = 'draft_approved' ORDER BY id")
     assert [r[0] for r in notices] == [lead, m1, m2, lead, m1, m2]   # each post's department: twice
+
+
+async def _clarification_published(cases: CaseService, operator: Actor, clock: FakeClock, dept: int,
+                                   text: str) -> int:
+    ex = executor(dept)
+    case_id = await new_case(cases, operator, clock, text)
+    await cases.route(case_id, operator, [dept])
+    await cases.accept(case_id, ex)
+    await cases.submit_draft(case_id, ex, DraftKind.CLARIFICATION, "Уточните, пожалуйста, адрес.", [])
+    await cases.approve(case_id, operator)
+    clock.advance(minutes=30)
+    case, _ = await cases.publish(case_id, ex, f"shot-{case_id}", f"u-{case_id}")
+    assert case.status == Status.AWAITING_AUTHOR
+    return case_id
+
+
+async def test_cl6_clarification_meets_the_answer_clock_and_after_wait_days_the_operator_closes_it(
+        db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
+    from bot.domain.model import CLOSURE_CLARIFICATION, Outcome
+    from bot.reminders import ReminderService
+    from handlers.render import case_card
+    from tests.conftest import MSK
+
+    cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await _clarification_published(cases, operator, clock, dept, "Где-то яма")   # published 10:30 Tue
+    case = await cases.get(case_id)
+    answer = [d for d in case.deadlines if d.rule == "answer"]
+    assert [d.outcome for d in answer] == [Outcome.MET]                  # the request meets cl. 6
+    assert "Ждёт ответа автора с 01.12 10:30" in case_card(case, clock.now(), MSK)
+
+    reminders = ReminderService(db, deadlines, clock, clarification_wait_days=3)
+    assert (await reminders.run_due(msk(2026, 12, 4, 10, 29))).clarifications == 0    # Friday, a minute early
+    assert (await reminders.run_due(msk(2026, 12, 4, 10, 30))).clarifications == 1    # 3 working days
+    assert (await reminders.run_due(msk(2026, 12, 4, 11, 0))).clarifications == 0     # once
+    rows = await db.fetchall("SELECT target_kind, target_id FROM outbox WHERE kind = 'clarification_overdue'")
+    assert [(r[0], r[1]) for r in rows] == [("operator", operator.user_id)]
+
+    clock.set(msk(2026, 12, 4, 11, 0))
+    closed = await cases.close_no_reply(case_id, operator)
+    assert closed.status == Status.CLOSED and closed.closure == CLOSURE_CLARIFICATION
+    row = await db.fetchone("SELECT closure FROM cases WHERE id = ?", (case_id,))
+    assert row["closure"] == "clarification_only"
+    assert "closed_no_reply" in [e.kind for e in await cases.history(case_id)]
+
+
+async def test_cl6_answer_without_clarification_starts_a_new_answer_clock(
+        db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
+    from bot.reminders import ReminderService
+
+    cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await _clarification_published(cases, operator, clock, dept, "Не работает")
+    reminders = ReminderService(db, deadlines, clock, clarification_wait_days=1)   # Wednesday 10:30
+    assert (await reminders.run_due(msk(2026, 12, 2, 10, 30))).clarifications == 1
+    clock.set(msk(2026, 12, 2, 11, 0))
+    case = await cases.answer_anyway(case_id, operator)
+    assert case.status == Status.IN_WORK and case.closure is None
+    answer = case.open_deadline("answer")
+    assert answer is not None and answer.started_at == clock.now() and answer.due_at == msk(2026, 12, 2, 15, 0)
+    assert case.open_deadline("draft", dept) is not None
+    ex = executor(dept)
+    await cases.submit_draft(case_id, ex, DraftKind.ANSWER, "Исправили.", [])
+    await cases.approve(case_id, operator)
+    case, _ = await cases.publish(case_id, ex, "shot-a", "u-a")
+    assert case.status == Status.CLOSED and case.closure == "answer"
+    notices = await db.fetchall("SELECT target_id FROM outbox WHERE kind = 'answer_anyway'")
+    assert [r[0] for r in notices] == [dept]
+    assert (await reminders.run_due(msk(2026, 12, 3, 10, 30))).clarifications == 0
