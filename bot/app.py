@@ -139,7 +139,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
     reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
                                        escalate=settings.escalate_rule_set(),
-                                       escalate_official=settings.escalate_official_rule_set())
+                                       escalate_official=settings.escalate_official_rule_set(),
+                                       clarification_wait_days=settings.clarification_wait_days)
     reminders = ReminderScheduler(reminder_service, clock, on_queued=notifier.wake)
 
     def on_commit() -> None:

@@ -179,6 +179,9 @@ class Settings(DeadlineSettings):
     # A surge (cl. 21): at least this many posts on one topic within this much working time.
     surge_min_posts: int = Field(3, ge=2)
     surge_window_minutes: int = Field(120, ge=1)
+    # ---- clarifications (docs/workflow.md «Уточнение») ----
+    # Working days without the author's reply after which the operator is asked to close or answer anyway.
+    clarification_wait_days: int = Field(3, ge=1, le=30)
 
     @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
     @classmethod

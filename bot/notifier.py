@@ -34,7 +34,7 @@ from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
 from bot import texts
 from bot.clock import Clock
 from bot.domain.accountability import Party, owners
-from bot.domain.model import Case, Deadline, Media, Owner, Role
+from bot.domain.model import Case, Deadline, Media, Owner, Role, Status
 from bot.domain.sources import platform_by_code
 from bot.logs import bind_case, log_context
 from bot.services.access import AccessService
@@ -382,7 +382,9 @@ class Notifier:
         if draft.media:
             await self._send_media(chat_id, draft.media)
         assert draft.id is not None
-        msg = await self._send_text(chat_id, render.draft_for_operator(case, draft, self.tz),
+        by = payload.get("approve_by")
+        approve_by = datetime.fromisoformat(by) if isinstance(by, str) else None
+        msg = await self._send_text(chat_id, render.draft_for_operator(case, draft, self.tz, approve_by),
                                     keyboards.approval(case, draft.id))
         await self._remember(case, msg, "draft")
 
@@ -433,6 +435,21 @@ class Notifier:
         msg = await self._send_text(chat_id, render.fit(template, str(payload.get("text", "")), texts.MESSAGE_LIMIT),
                                     keyboards.department_card(case, department_id))
         await self._remember(case, msg, "author_reply")
+
+    async def _on_answer_anyway(self, case: Case, department_id: int, payload: dict[str, Any], now: Any) -> None:
+        chat_id = await self._department_chat(department_id)
+        msg = await self._send_text(chat_id, texts.ANSWER_ANYWAY_TO_DEPT.format(number=case.number),
+                                    keyboards.department_card(case, department_id))
+        await self._remember(case, msg, "answer_anyway")
+
+    async def _on_clarification_overdue(self, case: Case, chat_id: int, payload: dict[str, Any], now: Any) -> None:
+        if case.status != Status.AWAITING_AUTHOR:
+            return                      # the author replied, or the case moved on: nothing to ask
+        since = datetime.fromisoformat(str(payload["since"]))
+        text = texts.CLARIFICATION_OVERDUE.format(number=case.number, since=texts.when(since.astimezone(self.tz)),
+                                                  days=payload.get("days", ""))
+        msg = await self._send_text(chat_id, text, keyboards.clarification_overdue(case))
+        await self._remember(case, msg, "clarification_overdue")
 
     async def _on_significant(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
         head = await self.access.head_chat_id()

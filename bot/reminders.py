@@ -33,13 +33,13 @@ from bot.clock import Clock
 from bot.domain import accountability
 from bot.domain.model import Role
 from bot.logs import log_context
-from deadlines.reminders import DEFAULT_FRACTION, moments, waking
+from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
-from storage.reminders import Planned, ReminderRepository
+from storage.reminders import Planned, ReminderRepository, waiting_for_author
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +58,18 @@ class RunResult:
     expired: int = 0
     escalations: int = 0
     deferred: bool = False          # outside working time: nothing sent, waits for the opening
+    clarifications: int = 0         # operators asked to close a case whose author did not answer
 
     @property
     def queued(self) -> int:
-        return self.reminders + self.expired + self.escalations
+        return self.reminders + self.expired + self.escalations + self.clarifications
 
 
 class ReminderService:
     def __init__(self, db: Database, deadlines: Deadlines, clock: Clock, *,
                  fractions: Mapping[str, float] | None = None, escalate: Iterable[str] = DEFAULT_ESCALATE,
                  escalate_official: Iterable[str] = (),
-                 late_after: timedelta = LATE_AFTER) -> None:
+                 late_after: timedelta = LATE_AFTER, clarification_wait_days: int = 3) -> None:
         self.db = db
         self.deadlines = deadlines
         self.clock = clock
@@ -76,6 +77,7 @@ class ReminderService:
         self.escalate = frozenset(escalate)
         self.escalate_official = frozenset(escalate_official)
         self.late_after = late_after
+        self.clarification_wait_days = clarification_wait_days
         self.outbox = OutboxRepository()
         self.events = EventRepository()
         self.repo = ReminderRepository()
@@ -102,9 +104,16 @@ class ReminderService:
         cal = self.calendar
         for r in rows:
             spec = self.deadlines.rules.get(r.rule)
-            m = moments(cal, r.started_at, r.due_at, clock=spec.clock if spec else "working",
-                        fraction=self.fraction(r.rule), night=r.at_night)
-            planned.append(Planned(r.deadline_id, m.remind_at, m.expire_at, r.due_at_raw))
+            clock = spec.clock if spec else "working"
+            m = moments(cal, r.started_at, r.due_at, clock=clock, fraction=self.fraction(r.rule), night=r.at_night)
+            remind_at = m.remind_at
+            if r.rule == "approval" and r.case_due_at is not None:
+                # cl. 13–16: remind against the latest approval that still lets the answer out in time.
+                latest = self.deadlines.latest_approval(r.due_at, r.case_due_at)
+                if latest < r.due_at:
+                    remind_at = reminder_moment(cal, r.started_at, latest, clock=clock,
+                                                fraction=self.fraction(r.rule), night=r.at_night)
+            planned.append(Planned(r.deadline_id, remind_at, m.expire_at, r.due_at_raw))
         async with self.db.transaction() as conn:
             await self.repo.save_plan(conn, planned)
         return len(planned)
@@ -180,12 +189,40 @@ class ReminderService:
                 done_remind.append(r.deadline_id)
             await self.repo.mark_reminded(conn, done_remind, now)
             await self.repo.mark_expiry_notified(conn, done_expire, now)
-        result = RunResult(reminders, expired, escalations)
+            clarifications = await self._unanswered_clarifications(conn, now)
+        result = RunResult(reminders, expired, escalations, clarifications=clarifications)
         if result.queued:
             log.info("reminders: %d reminders, %d expiry notices, %d escalations queued", reminders, expired,
                      escalations)
         return result
 
+
+    def clarification_deadline(self, since: datetime) -> datetime:
+        """``CLARIFICATION_WAIT_DAYS`` working days after the clarification was published (the same time of
+        day on the N-th next working day, moved into working time)."""
+        cal = self.calendar
+        local = since.astimezone(cal.tz)
+        day = local.date()
+        for _ in range(self.clarification_wait_days):
+            day = cal.next_working_day(day)
+        return waking(cal, datetime.combine(day, local.timetz()))
+
+    async def _unanswered_clarifications(self, conn: Any, now: datetime) -> int:
+        """Ask the operator once (dedup key per published request) to close or answer a case whose author
+        has not replied for ``clarification_wait_days`` working days. Part of every run (the safety job
+        runs each minute), so a restart never asks twice and never forgets."""
+        queued = 0
+        for w in await waiting_for_author(conn):
+            if self.clarification_deadline(w.since) > now:
+                continue
+            if await self.outbox.add(conn, Notice("clarification_overdue", "operator", w.operator_id, w.case_id,
+                                                  {"since": w.since_raw, "days": self.clarification_wait_days},
+                                                  dedup_key=f"clarification:{w.case_id}:{w.since_raw}"), now):
+                queued += 1
+                await self.events.append(conn, case_id=w.case_id, at=now, actor_id=None,
+                                         actor_role=Role.SYSTEM.value, kind="clarification_overdue",
+                                         payload={"since": w.since_raw, "days": self.clarification_wait_days})
+        return queued
 
     async def _attribute(self, conn: Any, case_ids: Iterable[int], now: datetime) -> None:
         """Fix who owes each clock that has run out, as the case stands now — at its expiry."""

@@ -105,6 +105,14 @@ class Deadlines:
             minutes = self.urgent_answer_minutes
         return self._shift(start, minutes, spec.clock, span)
 
+    def latest_approval(self, approval_due: datetime, answer_due: datetime) -> datetime:
+        """cl. 13–16 chained: the latest approval that still lets the answer be published by ``answer_due``
+        (cl. 6, 7) — the approval deadline (cl. 14), or the answer deadline less the publication term
+        (cl. 16) when that is earlier. A draft sent at the last allowed moment (answer − 1 h), approved
+        within the hour and published within 10 minutes would end 10 minutes late."""
+        spec = self.rules["publish"]
+        return min(approval_due, self._shift(answer_due, -spec.minutes, spec.clock))
+
     def _shift(self, at: datetime, minutes: int, clock: Clock, span: CalendarSpan | None = None) -> datetime:
         tz = self.calendar.tz
         if clock == "calendar":

@@ -37,6 +37,8 @@ class Op(StrEnum):
     TERM_MINUTES = "tn"  # Срок ответа: the operator types the minutes
     OFF_HOURS = "oh"     # Работать в нерабочее время (cl. 8): arg 0 = the choices, 1 = until closed,
     #                      2 = until the next working opening
+    NO_REPLY = "nr"      # Закрыть: автор не ответил
+    ANYWAY = "aw"        # Ответить без уточнения
 
 
 KINDS = ("answer", "intermediate", "clarification")

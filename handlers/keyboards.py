@@ -234,3 +234,12 @@ def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
     kb.button(text=texts.BTN_OFF_HOURS_OPENING, callback_data=_cb(Op.OFF_HOURS, case, 2))
     kb.adjust(1)
     return kb.as_markup()
+
+
+def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
+    """The author did not answer the clarification: close the case, or answer without it."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_CLOSE_NO_REPLY, callback_data=_cb(Op.NO_REPLY, case))
+    kb.button(text=texts.BTN_ANSWER_ANYWAY, callback_data=_cb(Op.ANYWAY, case))
+    kb.adjust(1)
+    return kb.as_markup()

@@ -48,7 +48,8 @@ router.filter("callback_query", HasRole(*OPERATOR_ROLES))
 
 OPERATOR_OPS = {Op.TOGGLE, Op.ROUTE, Op.URGENT, Op.SIGNIFICANT, Op.FZ59, Op.DISMISS, Op.DETECTED, Op.APPROVE,
                 Op.RETURN, Op.COMPOSE, Op.COMPOSE_KIND, Op.AUTHOR, Op.HISTORY, Op.REOPEN, Op.ADD, Op.ADD_DEPT,
-                Op.WITHDRAW, Op.TERM, Op.TERM_MINUTES}
+                Op.WITHDRAW, Op.TERM, Op.TERM_MINUTES, Op.NO_REPLY,
+                Op.ANYWAY}
 
 
 def message_media(message: Message) -> list[Media]:
@@ -368,6 +369,14 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     elif op == Op.REOPEN:
         await cases.reopen(case_id, actor)
         await callback.answer(texts.REOPENED)
+    elif op in (Op.NO_REPLY, Op.ANYWAY):
+        if op == Op.NO_REPLY:
+            await cases.close_no_reply(case_id, actor)
+        else:
+            await cases.answer_anyway(case_id, actor)
+        if callback.message is not None:
+            await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await callback.answer(texts.CLOSED_NO_REPLY_DONE if op == Op.NO_REPLY else texts.ANSWER_ANYWAY_DONE)
     elif op == Op.HISTORY:
         events = await cases.history(case_id)
         if callback.message is not None:
@@ -461,7 +470,9 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
             if changed:
-                await callback.message.answer(texts.INCIDENT_ANSWER_READY.format(  # type: ignore[union-attr]
+                ready = (texts.INCIDENT_INTERMEDIATE_READY if pending.kind == DraftKind.INTERMEDIATE
+                         else texts.INCIDENT_ANSWER_READY)
+                await callback.message.answer(ready.format(  # type: ignore[union-attr]
                     lead=case.number, numbers=", ".join([case.number] + [c.number for c in changed])))
         await callback.answer(texts.APPROVED_DONE)
         return

@@ -9,6 +9,7 @@ from bot import texts
 from bot.domain.accountability import Party, Step, chain, owners
 from bot.domain.model import Case, Draft, Event, Outcome, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
+from bot.domain.workflow import clarification_since
 
 CARD_EXCERPT = 700
 
@@ -89,10 +90,16 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: 
         author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
-        status=texts.STATUS[case.status.value], departments=depts + media, incident=_incident(case),
+        status=texts.STATUS[case.status.value] + _waits_author(case, tz), departments=depts + media, incident=_incident(case),
         deadlines=deadlines_block(case, now, tz, lead) if case.status not in (Status.CLOSED,) else "",
     )
     return (header + "\n\n" if header else "") + body
+
+
+def _waits_author(case: Case, tz: tzinfo) -> str:
+    """«Ждёт ответа автора с …»: a clarification request stopped the answer clock (docs/workflow.md)."""
+    since = clarification_since(case)
+    return texts.CARD_WAITS_AUTHOR.format(since=_local(since, tz)) if since else ""
 
 
 def _status(case: Case) -> str:
@@ -118,7 +125,9 @@ def length_warning(case: Case, text: str) -> str:
                                        limit=warning.limit)
 
 
-def draft_for_operator(case: Case, draft: Draft, tz: tzinfo) -> str:
+def draft_for_operator(case: Case, draft: Draft, tz: tzinfo, approve_by: datetime | None = None) -> str:
+    """The approval request; ``approve_by`` (``workflow.approve_by``) when approving by the cl. 14 deadline
+    would make the answer late (cl. 13–16 chained)."""
     due = case.open_deadline("approval")
     names = {a.department_id: a.department_name for a in case.assignments}
     media = texts.DRAFT_TO_OPERATOR_MEDIA.format(count=len(draft.media)) if draft.media else ""
@@ -128,6 +137,9 @@ def draft_for_operator(case: Case, draft: Draft, tz: tzinfo) -> str:
         department=texts.esc(names.get(draft.department_id or 0, "")), author=texts.esc(draft.author_name),
         version=draft.version, due=_local(due.due_at if due else None, tz), text="{text}", media=media,
         warning=("\n\n" + warning) if warning else "")
+    if approve_by is not None:
+        fixed = fixed.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
+            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
     return fit(fixed, draft.text, texts.MESSAGE_LIMIT)
 
 

@@ -38,7 +38,7 @@ def case_columns(alias: str = "cases") -> str:
         f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "
         f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
         f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
-        f"{a}.calendar_since, {a}.calendar_until, {a}.answer_minutes, "
+        f"{a}.calendar_since, {a}.calendar_until, {a}.answer_minutes, {a}.closure, "
         + _json_rows("case_departments cd JOIN departments d ON d.id = cd.department_id",
                      "cd.department_id, cd.state, cd.routed_at, cd.accepted_at, cd.accepted_by, cd.declined_at, "
                      "cd.declined_reason, cd.card_message_id, cd.inherited_from, d.name AS department_name", f"cd.case_id = {a}.id")
@@ -98,12 +98,12 @@ class CaseRepository:
         cur = await conn.execute(
             "UPDATE cases SET status=?, platform=?, link=?, link_norm=?, author=?, text=?, media=?, "
             "detected_at=?, urgent=?, significant=?, multi=?, operator_chat_id=?, operator_card_id=?, "
-            "updated_at=?, closed_at=?, calendar_since=?, calendar_until=?, answer_minutes=?, version=version+1 "
+            "updated_at=?, closed_at=?, calendar_since=?, calendar_until=?, answer_minutes=?, closure=?, version=version+1 "
             "WHERE id=? AND version=?",
             (case.status.value, case.platform, case.link, case.link_norm, case.author, case.text,
              media_json(case.media), ts(case.detected_at), int(case.urgent), int(case.significant),
              int(case.multi), case.operator_chat_id, case.operator_card_id, ts(now), closed_at,
-             ts(case.calendar_since), ts(case.calendar_until), case.answer_minutes, case.id, case.version),
+             ts(case.calendar_since), ts(case.calendar_until), case.answer_minutes, case.closure, case.id, case.version),
         )
         if cur.rowcount != 1:
             raise StaleState(case=case.number)
@@ -261,7 +261,7 @@ class CaseRepository:
             multi=bool(row["multi"]), operator_chat_id=row["operator_chat_id"],
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
             incident_lead=row["incident_lead"], calendar_since=dt(row["calendar_since"]),
-            calendar_until=dt(row["calendar_until"]), answer_minutes=row["answer_minutes"],
+            calendar_until=dt(row["calendar_until"]), answer_minutes=row["answer_minutes"], closure=row["closure"],
         )
         assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
         case.assignments = [

@@ -22,7 +22,10 @@ _DUE_SQL = (
     " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
     " AND expire_at IS NOT NULL AND expire_at <= :now) ORDER BY d.id"
 )
-_PLAN_COLUMNS = ("SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until "
+#: An approval's case clock (the open answer or final deadline): its reminder is planned against it (cl. 13–16).
+_CASE_DUE = ("(SELECT MIN(a.due_at) FROM deadlines a WHERE a.case_id = d.case_id AND a.closed_at IS NULL"
+             " AND a.rule IN ('answer', 'final')) AS case_due_at")
+_PLAN_COLUMNS = (f"SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until, {_CASE_DUE} "
                  "FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL")
 _UNPLANNED_SQL = _PLAN_COLUMNS + " AND (d.plan_due_at IS NULL OR d.plan_due_at <> d.due_at)"
 _ALL_OPEN_SQL = _PLAN_COLUMNS
@@ -49,6 +52,7 @@ class ToPlan:
     due_at_raw: str                 # as stored: the plan is kept only if due_at did not change meanwhile
     calendar_since: datetime | None = None     # the case's per-case cl. 8 decision (calendar time)
     calendar_until: datetime | None = None
+    case_due_at: datetime | None = None        # the case's open answer / final deadline (cl. 13–16)
 
     @property
     def at_night(self) -> bool:
@@ -84,7 +88,7 @@ class ReminderRepository:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
         rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
         return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"],
-                       dt(r["calendar_since"]), dt(r["calendar_until"])) for r in rows]
+                       dt(r["calendar_since"]), dt(r["calendar_until"]), dt(r["case_due_at"])) for r in rows]
 
     async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
         await conn.executemany(
@@ -114,3 +118,25 @@ class ReminderRepository:
     async def mark_expiry_notified(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
                                "AND expired_notified_at IS NULL", [(ts(now), i) for i in ids])
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A case waiting for its author's reply to a clarification request, since its publication."""
+
+    case_id: int
+    operator_id: int
+    since: datetime
+    since_raw: str
+
+
+_WAITING_SQL = (
+    "SELECT c.id, c.operator_id, (SELECT MAX(p.published_at) FROM publications p WHERE p.case_id = c.id"
+    " AND p.kind = 'clarification') AS since FROM cases c WHERE c.status = 'awaiting_author'"
+)
+
+
+async def waiting_for_author(conn: aiosqlite.Connection) -> list[Waiting]:
+    """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
+    return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])
+            for r in await fetch_all(conn, _WAITING_SQL) if r["since"] is not None]

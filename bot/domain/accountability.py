@@ -126,8 +126,9 @@ def owners(case: Case, d: Deadline, lead: Case | None = None) -> tuple[Party, ..
     answer and final clocks follow the lead's holder.
     """
     if d.rule in CASE_CLOCKS:
-        if lead is not None and lead.number != case.number and case.status == Status.NEW:
-            return _case_owners(lead)
+        if lead is not None and lead.number != case.number and lead.is_open \
+                and case.status in (Status.NEW, Status.AWAITING_FINAL):
+            return _case_owners(lead)       # the answer / the final answer is prepared on the lead (cl. 21)
         return _case_owners(case)
     return (step_owner(case, d),)       # route, approval, a publish of the operator's text, department steps
 

@@ -23,6 +23,10 @@ class Status(StrEnum):
     DISMISSED = "dismissed"            # needs no reaction
 
 
+#: How a case was closed (``cases.closure``): by a published answer, or by a clarification request the
+#: author never answered (the operator closed it, «автор не ответил»); KPIs count the second apart.
+CLOSURE_ANSWER = "answer"
+CLOSURE_CLARIFICATION = "clarification_only"
 TERMINAL = frozenset({Status.CLOSED, Status.EXCLUDED, Status.DISMISSED})
 OPEN = frozenset(Status) - TERMINAL
 
@@ -206,6 +210,7 @@ class Case:
     calendar_until: datetime | None = None
     #: cl. 9: the operator's own answer term in working minutes, shorter than the normal one (None: not set).
     answer_minutes: int | None = None
+    closure: str | None = None              # how a CLOSED case was closed: CLOSURE_ANSWER | CLOSURE_CLARIFICATION
 
     # ---- reading helpers --------------------------------------------------------------------
     @property

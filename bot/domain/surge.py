@@ -234,3 +234,17 @@ def apply_incident_answer(member: Case, lead: Case, actor: Actor, now: datetime,
                                      started_at=now, due_at=publish_due(now), department_id=dept_id))
     member.status = Status.APPROVED
     return draft
+
+
+def follow_lead_final(member: Case, lead: Case) -> bool:
+    """cl. 7 for an incident: a member waiting for the final answer owes it when the lead does — its open
+    final clock takes the lead's due moment (the final answer is prepared once, on the lead). Returns
+    whether the member changed."""
+    if member.number == lead.number:
+        return False
+    mine = member.open_deadline("final")
+    theirs = lead.open_deadline("final")
+    if mine is None or theirs is None or mine.due_at == theirs.due_at:
+        return False
+    mine.due_at = theirs.due_at
+    return True

@@ -15,6 +15,8 @@ from enum import StrEnum
 from bot.domain import accountability
 from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import (
+    CLOSURE_ANSWER,
+    CLOSURE_CLARIFICATION,
     OPEN,
     TERMINAL,
     Actor,
@@ -54,6 +56,8 @@ class Action(StrEnum):
     MARK_SIGNIFICANT = "mark_significant"  # Общественно значимое (cl. 21)
     ADD_DEPARTMENT = "add_department"  # ➕ Добавить отдел: the case becomes a cl. 17 case
     WITHDRAW = "withdraw"              # a department that declined leaves the case's list (cl. 12)
+    CLOSE_NO_REPLY = "close_no_reply"  # Закрыть: автор не ответил (the clarification went unanswered)
+    ANSWER_ANYWAY = "answer_anyway"    # Ответить без уточнения
 
 
 OPERATORS = frozenset({Role.OPERATOR, Role.ADMIN})
@@ -101,6 +105,9 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
        {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, "1 h, 2 h or minutes, shorter than the normal term"),
     _t(Action.WORK_OFF_HOURS, OPEN, {Role.HEAD, Role.ADMIN}, OPEN,
        "the head's decision: the case's clocks on calendar time until it closes or a moment"),
+    _t(Action.CLOSE_NO_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.CLOSED}, "closed by the clarification alone"),
+    _t(Action.ANSWER_ANYWAY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING},
+       "a new answer clock from now, as on the author's reply"),
 )}
 
 #: Actions an executor may take only for a department the case is assigned to.
@@ -402,6 +409,7 @@ def publish(case: Case, actor: Actor, dl: Deadlines, now: datetime, screenshot_f
         _close(case, now, ["answer", "final"])
         _close_all(case, now)
         case.status = Status.CLOSED
+        case.closure = CLOSURE_ANSWER
     elif draft.kind == DraftKind.INTERMEDIATE:
         _close(case, now, ["answer"])
         _open(case, dl, "final", Owner.OPERATOR, now)
@@ -453,9 +461,11 @@ def compose(case: Case, actor: Actor, dl: Deadlines, now: datetime, kind: DraftK
     return draft
 
 
-def author_reply(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
-    """The author answered a clarification request: the answer clock starts again (cl. 6)."""
-    check(case, Action.AUTHOR_REPLY, actor)
+def author_reply(case: Case, actor: Actor, dl: Deadlines, now: datetime,
+                 action: Action = Action.AUTHOR_REPLY) -> None:
+    """The author answered a clarification request (or the operator decided to answer without it,
+    ``Action.ANSWER_ANYWAY``): the answer clock starts again (cl. 6)."""
+    check(case, action, actor)
     _open(case, dl, "answer", Owner.OPERATOR, now)
     for a in case.active_assignments:
         if case.multi:
@@ -464,6 +474,29 @@ def author_reply(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None
         else:
             _open(case, dl, "draft", Owner.DEPARTMENT, now, a.department_id, due_start=now)
     case.status = Status.COLLECTING if case.multi else Status.IN_WORK
+
+
+def answer_anyway(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
+    """The author did not answer the clarification: the department prepares the answer without it."""
+    author_reply(case, actor, dl, now, Action.ANSWER_ANYWAY)
+
+
+def close_no_reply(case: Case, actor: Actor, now: datetime) -> None:
+    """The author did not answer the clarification: the case is closed by the clarification alone."""
+    check(case, Action.CLOSE_NO_REPLY, actor)
+    _close_all(case, now)
+    case.status = Status.CLOSED
+    case.closure = CLOSURE_CLARIFICATION
+
+
+def clarification_since(case: Case) -> datetime | None:
+    """Since when the case waits for the author: the publication of its last clarification request."""
+    if case.status != Status.AWAITING_AUTHOR:
+        return None
+    for p in reversed(case.publications):
+        if p.kind == DraftKind.CLARIFICATION:
+            return p.published_at
+    return None
 
 
 def exclude(case: Case, actor: Actor, now: datetime) -> None:
@@ -482,6 +515,7 @@ def reopen(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
     check(case, Action.REOPEN, actor)
     case.assignments = []
     case.multi = False
+    case.closure = None
     _open(case, dl, "route", Owner.OPERATOR, now)
     _open(case, dl, "answer", Owner.OPERATOR, now)
     case.status = Status.NEW
@@ -526,3 +560,16 @@ def work_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime, until
 def mark_significant(case: Case, actor: Actor) -> None:
     check(case, Action.MARK_SIGNIFICANT, actor)
     case.significant = True
+
+
+# --- the regulation's own chain (cl. 13–16) -----------------------------------------------------
+
+def approve_by(case: Case, dl: Deadlines) -> datetime | None:
+    """When approving by the cl. 14 deadline would make the answer late (cl. 6, or cl. 7 for the final
+    answer), the earlier moment by which the operator must approve; None when cl. 14 is early enough."""
+    approval = case.open_deadline("approval")
+    answer = case.open_deadline("answer") or case.open_deadline("final")
+    if approval is None or answer is None:
+        return None
+    latest = dl.latest_approval(approval.due_at, answer.due_at)
+    return latest if latest < approval.due_at else None

@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain import accountability, workflow
+from bot.domain import accountability, surge, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
 from bot.logs import bind_case
@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import Event, EventRepository
 from storage.outbox import Notice, OutboxRepository
+from storage.reports import IncidentRepository
 
 log = logging.getLogger(__name__)
 
@@ -307,8 +308,10 @@ class CaseService:
                     "media": len(media), "text": text}
 
         def notices(case: Case) -> list[Notice]:
+            by = workflow.approve_by(case, self.deadlines)      # cl. 13–16: approve earlier than cl. 14 says
             return [Notice("draft_for_approval", "operator", case.operator_id, case.id,
-                           {"draft_id": made[0].id}), _refresh(case)]
+                           {"draft_id": made[0].id, **({"approve_by": by.isoformat()} if by else {})}),
+                    _refresh(case)]
 
         case = await self._act(case_id, actor, "draft_submitted", change, notices)
         return case, made[0]
@@ -355,8 +358,31 @@ class CaseService:
                                      {"file_id": screenshot_file_id, "link": link, "kind": made[0].kind.value}))
             return out
 
-        case = await self._act(case_id, actor, "published", change, notices)
+        async def follow(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+            await self._follow_lead_final(conn, case, now)
+
+        case = await self._act(case_id, actor, "published", change, notices, also=follow)
         return case, made[0]
+
+    async def _follow_lead_final(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+        """cl. 7 for an incident (cl. 21): every post waiting for the final answer owes it when the lead does."""
+        if case.incident_lead is None or case.status != Status.AWAITING_FINAL:
+            return
+        if case.incident_lead != case.number:
+            lead = await self.lead(case, conn)
+            if lead is not None and surge.follow_lead_final(case, lead):
+                await self.cases.save(conn, case, now)
+            return
+        incidents = IncidentRepository()
+        incident_id = await incidents.incident_of(conn, case.id or 0)
+        record = await incidents.get(conn, incident_id) if incident_id is not None else None
+        for member_id in record.case_ids if record else []:
+            if member_id == case.id:
+                continue
+            member = await self.cases.get(conn, member_id)
+            if surge.follow_lead_final(member, case):
+                await self.cases.save(conn, member, now)
+                await self.outbox.add(conn, _refresh(member), now)
 
     async def submit_info(self, case_id: int, actor: Actor, text: str, media: list[Media]) -> Case:
         made: list[Draft] = []
@@ -391,6 +417,27 @@ class CaseService:
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "author_replied", change, notices)
+
+    async def close_no_reply(self, case_id: int, actor: Actor) -> Case:
+        """«Закрыть: автор не ответил»: the case is closed by the clarification alone (counted apart)."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            since = workflow.clarification_since(case)
+            workflow.close_no_reply(case, actor, now)
+            return {"closure": case.closure, "since": since.isoformat() if since else None}
+
+        return await self._act(case_id, actor, "closed_no_reply", change, lambda c: [_refresh(c)])
+
+    async def answer_anyway(self, case_id: int, actor: Actor) -> Case:
+        """«Ответить без уточнения»: back to the department(s), a new answer clock from now."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.answer_anyway(case, actor, self.deadlines, now)
+            return {}
+
+        def notices(case: Case) -> list[Notice]:
+            return [*(Notice("answer_anyway", "department", a.department_id, case.id)
+                      for a in case.active_assignments), _refresh(case)]
+
+        return await self._act(case_id, actor, "answer_anyway", change, notices)
 
     async def exclude(self, case_id: int, actor: Actor) -> Case:
         return await self._simple(case_id, actor, "excluded", lambda c, now: workflow.exclude(c, actor, now))
@@ -481,7 +528,8 @@ class CaseService:
     async def _act(self, case_id: int, actor: Actor, kind: str,
                    change: Callable[[Case, datetime], dict[str, Any]],
                    notices: Callable[[Case], list[Notice]],
-                   prepare: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None) -> Case:
+                   prepare: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+                   also: Callable[[aiosqlite.Connection, Case, datetime], Awaitable[None]] | None = None) -> Case:
         now = self.clock.now()
         failure: DomainError | None = None
         case_exists = True
@@ -506,6 +554,8 @@ class CaseService:
                                                   "actor_name": actor.name})
                 for notice in notices(case):
                     await self.outbox.add(conn, notice, now)
+                if also is not None:            # what the change owes other cases, in the same transaction
+                    await also(conn, case, now)
         if failure is not None:
             await self.refuse(actor, case_id if case_exists else None, kind, failure)
             raise failure

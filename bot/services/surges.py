@@ -7,7 +7,8 @@ transaction (dedup key ``surge:<id>``). Posts joining a known surge are added to
 
 ``IncidentService`` merges posts into one incident; when the lead case's answer is approved,
 ``propagate_approval`` gives every member the same approved answer, each to be published with its
-own screenshot (cl. 16).
+own screenshot (cl. 16) — the intermediate answer and then the final one alike: a member that
+published the intermediate answer waits for the final one (its cl. 7 clock due when the lead's is).
 """
 
 from __future__ import annotations
@@ -228,8 +229,9 @@ class IncidentService:
         return await self.repo.unpublished(self.db.conn, incident_id)
 
     async def propagate_approval(self, case_id: int, actor: Actor) -> list[Case]:
-        """After the lead's answer is approved: every other open member gets it, approved, to be published
-        under its own post with a screenshot. Returns the members changed (none if not the lead)."""
+        """After the lead's answer (intermediate or final) is approved: every other open member gets it,
+        approved, to be published under its own post with a screenshot. Returns the members changed (none if
+        not the lead, or if this approved text was given to them already)."""
         now = self.clock.now()
         changed: list[Case] = []
         async with self.db.transaction() as conn:
@@ -238,11 +240,13 @@ class IncidentService:
                 return []
             record = await self.repo.get(conn, incident_id)
             assert record is not None
-            if record.lead_case_id != case_id or record.approved_at is not None:
+            if record.lead_case_id != case_id:
                 return []
             lead = await self.cases.get(conn, case_id)
             if lead.status != Status.APPROVED or lead.approved_draft is None:
                 return []
+            if record.draft_id == lead.approved_draft.id:
+                return []               # this answer was given to the members already
             for member_id in record.case_ids:
                 if member_id == case_id:
                     continue

@@ -346,3 +346,25 @@ async def test_cl8_declaring_saturday_working_moves_open_deadlines_and_back(
     due, remind = await answer()
     assert due == msk(2026, 12, 7, 11, 0)
     assert remind.date() == date(2026, 12, 7)
+
+
+async def test_cl13_16_approval_reminder_comes_before_the_latest_useful_approval(
+        db: Database, cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock,
+        reminders: ReminderService) -> None:
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    case_id = await new_case(cases, operator, clock)          # Tuesday 10:00: answer due 13:00
+    await cases.route(case_id, operator, [dept])
+    ex = executor(dept)
+    await cases.accept(case_id, ex)
+    cases.find_profanity = lambda text: []
+    clock.set(msk(2026, 12, 1, 12, 0))                        # the draft at the last allowed moment (cl. 13)
+    await cases.submit_draft(case_id, ex, DraftKind.ANSWER, "Яму заделают завтра", [])
+    await simulate(reminders, clock, msk(2026, 12, 1, 12, 55))
+    approval = [(t, k) for t, k, r, _ in await queued(db) if r == "approval"]
+    # Approval due 13:00 (cl. 14), but the answer must be out by 13:00: approve by 12:50 —
+    # the reminder falls at 2/3 of those 50 minutes (12:33), not of the hour (12:40).
+    assert approval == [("01.12 12:33", "reminder")]
+    row = await db.fetchone("SELECT due_at, expire_at FROM deadlines WHERE rule = 'approval'")
+    assert dt_req(row["due_at"]) == msk(2026, 12, 1, 13, 0) == dt_req(row["expire_at"])
+    payload = await db.fetchone("SELECT payload FROM outbox WHERE kind = 'draft_for_approval'")
+    assert "approve_by" in payload["payload"]

@@ -124,6 +124,10 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_answer_term(case, actor, dl, now, 60)
         case Action.WORK_OFF_HOURS:
             workflow.work_off_hours(case, actor, dl, now, None)
+        case Action.CLOSE_NO_REPLY:
+            workflow.close_no_reply(case, actor, now)
+        case Action.ANSWER_ANYWAY:
+            workflow.answer_anyway(case, actor, dl, now)
 
 
 def with_declined(case: Case) -> Case:
