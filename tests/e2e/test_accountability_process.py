@@ -8,14 +8,22 @@ again: its catch-up run finds the approval (cl. 14) and answer (cl. 6) clocks ru
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 from storage.codec import dt_req, ts
-from tests.e2e.test_process import DEPT_CHAT, EXECUTOR, OPERATOR, TOKEN, button, sent_to, server, start_bot  # noqa: F401
+from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
+    DEPT_CHAT,
+    EXECUTOR,
+    OPERATOR,
+    TOKEN,
+    button,
+    sent_to,
+    server,
+    start_bot,
+    stop_bot,
+)
 from tests.support.fake_bot_api import FakeBotAPI
 
 HEAD_CHAT = -900
@@ -39,18 +47,6 @@ def move_back(path: Path, delta: timedelta) -> None:
                 rows = conn.execute(f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()
                 conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
                                  [(ts(dt_req(value) - delta), rowid) for rowid, value in rows])
-
-
-async def stop(proc: asyncio.subprocess.Process) -> str:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
-    except TimeoutError:
-        proc.kill()
-        raise
-    assert proc.returncode == 0, err.decode()[-2000:]
-    return err.decode()
 
 
 async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI, tmp_path: Path) -> None:  # noqa: F811
@@ -83,7 +79,7 @@ async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI
         await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Согласуйте"), timeout=20)
         await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "согласовании"), timeout=20)
     finally:
-        await stop(proc)
+        await stop_bot(proc)
 
     dept_calls_before = len([c for c in server.calls if str(c.chat_id) == str(DEPT_CHAT)])
     move_back(tmp_path / "bot.sqlite3", timedelta(minutes=10))      # the operator never approved
@@ -92,7 +88,7 @@ async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI
         escalation = await server.wait_for_call("sendMessage", sent_to(HEAD_CHAT, "Просрочка"), timeout=60)
         await server.wait_for_call("sendMessage", sent_to(OPERATOR, "«ответ»"), timeout=20)
     finally:
-        err = await stop(proc)
+        err = await stop_bot(proc)
     text = escalation.text or ""
     assert "Срок «ответ» истёк" in text
     assert "Отвечает: оператор" in text and "Отвечает: Отдел ЖКХ" not in text

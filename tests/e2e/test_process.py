@@ -69,6 +69,19 @@ async def start_bot(server: FakeBotAPI, tmp_path: Path, **extra: str) -> asyncio
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
+async def stop_bot(proc: asyncio.subprocess.Process) -> str:
+    """SIGTERM, wait for a clean exit (code 0) and return what the bot wrote on stderr."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    except TimeoutError:
+        proc.kill()
+        raise
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return err.decode()
+
+
 async def test_bot_process_plays_a_case_from_forward_to_screenshot(server: FakeBotAPI, tmp_path: Path) -> None:
     proc = await start_bot(server, tmp_path)
     try:
@@ -109,15 +122,8 @@ async def test_bot_process_plays_a_case_from_forward_to_screenshot(server: FakeB
         assert "Скриншот" in (shot.text or "")
         await server.wait_for_call("editMessageText", sent_to(OPERATOR, "Закрыто"), timeout=20)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
-        except TimeoutError:
-            proc.kill()
-            raise
-    assert proc.returncode == 0, err.decode()[-2000:]
-    assert TOKEN not in err.decode()
+        err = await stop_bot(proc)
+    assert TOKEN not in err
 
 
 async def test_missing_token_says_what_to_set(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ department to a case already with departments and withdraw one that declined.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,15 +16,16 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.accountability import Party, owners
 from bot.domain.errors import InvalidTransition, ValidationFailed
-from bot.domain.model import Actor, Case, DeptState, DraftKind, Outcome, Role, Status
+from bot.domain.model import Actor, Case, DeptState, DraftKind, Outcome, Status
 from bot.reminders import ReminderService
 from bot.services.access import AccessService
-from bot.services.cases import CaseService, NewPost
+from bot.services.cases import CaseService
 from deadlines.rules import Deadlines
 from handlers import render
 from storage.db import Database
 from storage.reports import ReportRepository
 from tests.conftest import ADMIN_ID, msk
+from tests.integration.test_reminders import executor, new_case, simulate
 
 TZ = ZoneInfo("Europe/Moscow")
 
@@ -37,29 +37,6 @@ def reminders(db: Database, deadlines: Deadlines, clock: FakeClock) -> ReminderS
 
 async def departments(access: AccessService, *names: str) -> list[int]:
     return [(await access.bind_department(ADMIN_ID, -1000 - i, name)).id for i, name in enumerate(names)]
-
-
-def executor(dept_id: int) -> Actor:
-    return Actor(200 + dept_id, Role.EXECUTOR, f"Исполнитель {dept_id}", department_id=dept_id)
-
-
-async def new_case(cases: CaseService, operator: Actor, clock: FakeClock) -> int:
-    post = NewPost(platform="vk", text="Во дворе яма", operator_id=operator.user_id, detected_at=clock.now())
-    case = (await cases.register(post, operator)).case
-    assert case.id is not None
-    return case.id
-
-
-async def simulate(svc: ReminderService, clock: FakeClock, until: datetime) -> None:
-    """Play the scheduler: jump to each due moment and run what is due, up to ``until``."""
-    while True:
-        await svc.plan()
-        nxt = await svc.next_due()
-        if nxt is None or nxt > until:
-            clock.set(until)
-            return
-        clock.set(max(nxt, clock.now()))
-        await svc.run_due()
 
 
 def clocks(case: Case, rule: str, dept: int | None = None) -> list:  # type: ignore[type-arg]
