@@ -6,6 +6,7 @@ format is sortable. ``now`` decides which open deadlines are already past due.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,8 @@ class KpiRow:
     returns: int = 0
     declines: int = 0
     significant: int = 0
+    clarification_only: int = 0   # closed / awaiting the author with only a clarification request published
+    clarified: int = 0            # of them closed and not late: kept out of «answered on time» and the share
     minutes: list[float] = field(default_factory=list)   # working minutes to the first publication
 
     @property
@@ -52,7 +55,7 @@ class KpiRow:
 
     @property
     def on_time_share(self) -> float | None:
-        denominator = self.answered + self.open_overdue
+        denominator = self.answered - self.clarified + self.open_overdue
         return self.on_time / denominator if denominator else None
 
     @property
@@ -63,6 +66,14 @@ class KpiRow:
     def returns_per_draft(self) -> float | None:
         return self.returns / self.drafts if self.drafts else None
 
+
+# Issue 11 §6 hook: a case "closed by a clarification alone" — in scope, closed or waiting for the author,
+# with a clarification request published and neither an answer nor an intermediate answer. When cases get
+# a closure column, replace this expression (it is the only definition; KPI_SQL and the tests use it).
+CLARIFICATION_ONLY_SQL = """(c.status IN ('closed', 'awaiting_author')
+           AND EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'clarification')
+           AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id
+                           AND p.kind IN ('answer', 'intermediate')))"""
 
 # One materialised pass over the period's cases; every slice is aggregated from it.
 _CASE_FLAGS = """
@@ -75,6 +86,7 @@ WITH c AS MATERIALIZED (
                    AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
            EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
                AS intermediate,
+           """ + CLARIFICATION_ONLY_SQL + """ AS clar_only,
            (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info') AS drafts,
            (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info'
                                           AND r.decision = 'returned') AS returns
@@ -87,7 +99,7 @@ _AGG = """
     COUNT(*) AS received,
     COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
     COALESCE(SUM(c.closed), 0) AS answered,
-    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,
+    COALESCE(SUM(c.closed AND NOT c.late AND NOT c.clar_only), 0) AS on_time,
     COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
     COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
     COALESCE(SUM(c.open_), 0) AS open,
@@ -95,6 +107,8 @@ _AGG = """
     COALESCE(SUM(c.drafts), 0) AS drafts,
     COALESCE(SUM(c.returns), 0) AS returns,
     COALESCE(SUM(c.significant), 0) AS significant,
+    COALESCE(SUM(c.clar_only), 0) AS clarification_only,
+    COALESCE(SUM(c.closed AND c.clar_only AND NOT c.late), 0) AS clarified,
     0 AS declines
 """
 
@@ -107,9 +121,21 @@ SELECT 'department', cd.department_id, {_AGG}
 FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
 GROUP BY cd.department_id
 UNION ALL
-SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
+SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*)
 FROM c CROSS JOIN case_departments x ON x.case_id = c.id AND x.state = 'declined'
 GROUP BY x.department_id
+"""
+
+# Attributed misses (docs/kpi.md, «Кто просрочил»): every deadline of the period's cases in scope whose
+# blame was fixed when it ran out (bot.domain.accountability.attribute), split into its parties.
+# A clock past due but not attributed yet (the expiry run has not come) is not counted here.
+PARTY_SQL = """
+SELECT j.value AS party, d.rule, d.blame_inherited AS inherited, COUNT(*) AS n
+FROM cases c
+JOIN deadlines d ON d.case_id = c.id AND d.blame IS NOT NULL
+JOIN json_each(d.blame) j
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+GROUP BY j.value, d.rule, d.blame_inherited
 """
 
 # Time to the first public reaction (any publication) of the period's cases in scope.
@@ -136,6 +162,33 @@ WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('exc
 
 
 @dataclass
+class PartyMisses:
+    """Attributed misses of one party (``operator:<user id>`` or ``department:<id>``) in a period."""
+
+    party: str
+    answer: int = 0                 # answer / final clocks (cl. 6, 7) missed while the party held the case
+    answer_inherited: int = 0       # answer / final misses of time the party used up before others got it
+    steps: dict[str, int] = field(default_factory=dict)   # its own step clocks missed, by rule
+    steps_inherited: int = 0        # step clocks (draft) inherited from the party's lateness
+
+    @property
+    def kind(self) -> str:
+        return self.party.partition(":")[0]
+
+    @property
+    def id(self) -> int:
+        return int(self.party.partition(":")[2])
+
+    @property
+    def step_total(self) -> int:
+        return sum(self.steps.values())
+
+    @property
+    def total(self) -> int:
+        return self.answer + self.answer_inherited + self.step_total + self.steps_inherited
+
+
+@dataclass
 class AnswerTime:
     case_id: int
     platform: str
@@ -153,6 +206,8 @@ class DeadlineLine:
     due_at: datetime
     closed_at: datetime | None
     outcome: str | None
+    blame: tuple[str, ...] | None = None
+    blame_inherited: bool = False
 
 
 @dataclass
@@ -176,6 +231,7 @@ class CaseLine:
 @dataclass
 class OverdueLine:
     case_id: int
+    deadline_id: int
     number: str
     platform: str
     text: str
@@ -223,7 +279,8 @@ class ReportRepository:
                 dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
                 answered=r["answered"], on_time=r["on_time"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
-                drafts=r["drafts"], returns=r["returns"], significant=r["significant"]))
+                drafts=r["drafts"], returns=r["returns"], significant=r["significant"],
+                clarification_only=r["clarification_only"], clarified=r["clarified"]))
         total = next(k for k in out if k.dim == "total")
         total.declines = sum(declines.values())
         depts = {k.key: k for k in out if k.dim == "department"}
@@ -234,6 +291,23 @@ class ReportRepository:
                 out.append(row)
             row.declines = count
         return out
+
+    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[PartyMisses]:
+        """Attributed misses per party (operators and departments), by clock, inherited ones apart."""
+        out: dict[str, PartyMisses] = {}
+        for r in await fetch_all(conn, PARTY_SQL, {"start": ts(start), "end": ts(end)}):
+            row = out.setdefault(str(r["party"]), PartyMisses(str(r["party"])))
+            n, inherited = int(r["n"]), bool(r["inherited"])
+            if r["rule"] in ANSWER_RULES:
+                if inherited:
+                    row.answer_inherited += n
+                else:
+                    row.answer += n
+            elif inherited:
+                row.steps_inherited += n
+            else:
+                row.steps[r["rule"]] = row.steps.get(r["rule"], 0) + n
+        return sorted(out.values(), key=lambda p: p.party)
 
     async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
         rows = await fetch_all(conn, ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)})
@@ -262,7 +336,8 @@ class ReportRepository:
                 departments=r["departments"].split(", ") if r["departments"] else [])
                 for r in await cur.fetchall()}
         async with conn.execute(
-            "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome "
+            "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome, "
+            "d.blame, d.blame_inherited "
             "FROM cases c JOIN deadlines d ON d.case_id = c.id "
             "WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY d.case_id, d.id",
             params,
@@ -271,7 +346,8 @@ class ReportRepository:
                 lines[r["case_id"]].deadlines.append(DeadlineLine(
                     rule=r["rule"], owner=r["owner"], department_id=r["department_id"],
                     started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
-                    outcome=r["outcome"]))
+                    outcome=r["outcome"], blame=tuple(json.loads(r["blame"])) if r["blame"] else None,
+                    blame_inherited=bool(r["blame_inherited"])))
         return list(lines.values())
 
     async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
@@ -280,7 +356,8 @@ class ReportRepository:
     async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
         """Open deadlines past due of open cases, the oldest first (for the digest)."""
         rows = await fetch_all(
-            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.rule, d.due_at, d.department_id, "
+            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "
+            "d.department_id, "
             "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
             "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
             "AS active_departments "
@@ -289,9 +366,17 @@ class ReportRepository:
             "ORDER BY d.due_at, d.id LIMIT ?",
             (ts(now), limit),
         )
-        return [OverdueLine(r["id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
+        return [OverdueLine(r["id"], r["deadline_id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
+
+    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime) -> int:
+        """How many open cases have a deadline past due now (the digest's «открыто и просрочено сейчас»)."""
+        row = await fetch_one(
+            conn, "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "
+            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed')",
+            (ts(now),))
+        return int(row[0]) if row else 0
 
     async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
         """(id, number, platform, text) of open socially significant cases."""

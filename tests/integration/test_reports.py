@@ -72,7 +72,7 @@ async def test_xlsx_and_png(db: Database, calendar: WorkCalendar) -> None:
     assert files.xlsx_name == "report_2026-12-01_2026-12-31.xlsx" and files.png_name.endswith(".png")
 
     wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
-    assert wb.sheetnames == ["Итоги", "Сообщения", "Сроки", "Отделы", "Площадки"]
+    assert wb.sheetnames == ["Итоги", "Сообщения", "Сроки", "Отделы", "Операторы", "Площадки"]
     cases = list(wb["Сообщения"].iter_rows(values_only=True))
     assert cases[0][0] == "Номер" and len(cases) == 1 + 7               # header + the 7 cases of December
     assert {row[0] for row in cases[1:]} == {f"2026-{i:04d}" for i in range(1, 8)}
@@ -134,7 +134,7 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
     text = json.loads(rows[0]["payload"])["text"]
     assert "Сводка на утро" in text and "01.12.2026" in text
     assert "Поступило: <b>4</b>" in text                             # A, B, C, E on Tuesday 1 December
-    assert "Просрочено сейчас" in text and "2026-0003" in text and "Дорожный отдел" in text
+    assert "Открыто и просрочено сейчас" in text and "2026-0003" in text and "Дорожный отдел" in text
     clock.set(msk(2026, 12, 10, 17, 30))
     await service.send_digest("evening")
     rows = await db.fetchall("SELECT payload FROM outbox WHERE kind = 'chat_text' ORDER BY id")
