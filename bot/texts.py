@@ -682,5 +682,5 @@ DIGEST_TOTALS_NOW = (
 )
 DIGEST_WHEN_TODAY = "сегодня"
 DIGEST_WHEN_PERIOD = "за {period}"
-DIGEST_OVERDUE_NOW_TITLE = "\n\n⏰ <b>Открыто и просрочено сейчас</b> ({count}) — кто должен сделать шаг:"
+DIGEST_OVERDUE_NOW_TITLE = "\n\n⏰ <b>Открытые с истёкшим сроком</b> — чей сейчас шаг:"
 DIGEST_OWNER_NOBODY = "ждём автора"

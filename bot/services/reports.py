@@ -541,7 +541,7 @@ class DigestService:
             overdue_now=overdue_now)
         if overdue_now:
             overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200))
-            text += texts.DIGEST_OVERDUE_NOW_TITLE.format(count=overdue_now)
+            text += texts.DIGEST_OVERDUE_NOW_TITLE
             for line in overdue[:max_lines]:
                 text += texts.DIGEST_OVERDUE_LINE.format(
                     number=texts.esc(line.number), platform=platform_name(line.platform),
