@@ -542,11 +542,12 @@ class DigestService:
         if overdue_now:
             overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200))
             text += texts.DIGEST_OVERDUE_NOW_TITLE
+            departments = await self.repo.department_names(self.db.conn)
             for line in overdue[:max_lines]:
                 text += texts.DIGEST_OVERDUE_LINE.format(
                     number=texts.esc(line.number), platform=platform_name(line.platform),
                     rule=texts.RULE.get(line.rule, line.rule), due=texts.when(line.due_at.astimezone(tz)),
-                    owner=texts.esc(await self._owner(line)))
+                    owner=texts.esc(await self._owner(line, departments)))
             if overdue_now > max_lines:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=overdue_now - min(max_lines, len(overdue)))
         else:
@@ -561,7 +562,7 @@ class DigestService:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=len(significant) - max_lines)
         return text[: texts.MESSAGE_LIMIT]
 
-    async def _owner(self, line: OverdueLine) -> str:
+    async def _owner(self, line: OverdueLine, departments: dict[int, str]) -> str:
         """Who owes the overdue clock now (bot.domain.accountability.owners), by name."""
         conn = self.db.conn
         case = await self.cases.get(conn, line.case_id)
@@ -573,8 +574,7 @@ class DigestService:
         parties = owners(case, deadline, lead)
         if not parties:
             return texts.DIGEST_OWNER_NOBODY
-        names = await party_names((p.key for p in parties), await self.repo.department_names(conn),
-                                  self.person_name)
+        names = await party_names((p.key for p in parties), departments, self.person_name)
         return ", ".join(names[p.key] for p in parties)
 
     async def send_digest(self, kind: DigestKind) -> None:
