@@ -218,3 +218,24 @@ async def test_report_command(db: Database, cases: CaseService, access: AccessSe
     await dp.feed_update(bot, updates.private_message(999, "/report today"))            # a stranger
     await dp.feed_update(bot, updates.group_message(-1099, 555, "/report today"))       # an unbound group
     assert len(session.requests) == before
+
+
+async def test_report_command_names_operators_who_missed_a_clock(
+        db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines) -> None:
+    """/report through a Dispatcher: the operator is named as the directory knows them (AccessService)."""
+    from openpyxl import load_workbook
+
+    from storage.directory import DirectoryRepository
+    from tests.integration.test_kpi import seed_blame
+
+    await seed_blame(db)
+    async with db.transaction() as conn:
+        await DirectoryRepository().add_operator(conn, OPERATOR_ID, "Анна Смирнова", ADMIN_ID, NOW)
+    dp, session = await _dispatch(db, cases, access, deadlines, FakeClock(NOW))
+    await dp.feed_update(make_bot(session), updates.private_message(OPERATOR_ID, "/report 2026-12"))
+    text = next(r for r in session.requests if isinstance(r, SendMessage)).text
+    assert "• Анна Смирнова: 1 · 0 · 1 (согласовать 1)" in text and "оператор 101: 0 · 0 · 1" in text
+    document = session.last(SendDocument).document
+    wb = load_workbook(io.BytesIO(document.data), read_only=True)                # type: ignore[union-attr]
+    assert {r[0] for r in list(wb["Операторы"].iter_rows(values_only=True))[1:]} == {"Анна Смирнова",
+                                                                                    "оператор 101"}
