@@ -68,12 +68,14 @@ class KpiRow:
 
 
 # Issue 11 §6 hook: a case "closed by a clarification alone" — in scope, closed or waiting for the author,
-# with a clarification request published and neither an answer nor an intermediate answer. When cases get
-# a closure column, replace this expression (it is the only definition; KPI_SQL and the tests use it).
-CLARIFICATION_ONLY_SQL = """(c.status IN ('closed', 'awaiting_author')
-           AND EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'clarification')
-           AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id
-                           AND p.kind IN ('answer', 'intermediate')))"""
+# with a clarification request published and neither an answer nor an intermediate answer. The first
+# publication kind in the index's order ('answer' < 'clarification' < 'intermediate') is one seek: it is
+# 'clarification' when there is no answer (the conditions stop at the first false one). When cases get a
+# closure column, replace this expression (its only definition).
+CLARIFICATION_ONLY_SQL = """CASE WHEN c.status IN ('closed', 'awaiting_author')
+               AND (SELECT MIN(p.kind) FROM publications p WHERE p.case_id = c.id) = 'clarification'
+               AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
+               THEN 1 ELSE 0 END"""
 
 # One materialised pass over the period's cases; every slice is aggregated from it.
 _CASE_FLAGS = """
@@ -99,7 +101,7 @@ _AGG = """
     COUNT(*) AS received,
     COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
     COALESCE(SUM(c.closed), 0) AS answered,
-    COALESCE(SUM(c.closed AND NOT c.late AND NOT c.clar_only), 0) AS on_time,
+    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,       -- clarified ones taken off in Python
     COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
     COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
     COALESCE(SUM(c.open_), 0) AS open,
@@ -108,7 +110,7 @@ _AGG = """
     COALESCE(SUM(c.returns), 0) AS returns,
     COALESCE(SUM(c.significant), 0) AS significant,
     COALESCE(SUM(c.clar_only), 0) AS clarification_only,
-    COALESCE(SUM(c.closed AND c.clar_only AND NOT c.late), 0) AS clarified,
+    COALESCE(SUM(c.clar_only AND c.closed AND NOT c.late), 0) AS clarified,
     0 AS declines
 """
 
@@ -277,7 +279,7 @@ class ReportRepository:
                 continue
             out.append(KpiRow(
                 dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
-                answered=r["answered"], on_time=r["on_time"], closed_late=r["closed_late"],
+                answered=r["answered"], on_time=r["on_time"] - r["clarified"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
                 drafts=r["drafts"], returns=r["returns"], significant=r["significant"],
                 clarification_only=r["clarification_only"], clarified=r["clarified"]))
