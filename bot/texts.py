@@ -674,6 +674,7 @@ XLSX_MISS_HEADERS = ("Просрочки ответа (п. 6, 7)", "Унасле
                                                       "согласование", "доработка", "публикация",
                                                       "информация отдела")))
 XLSX_DEADLINE_BLAME = "Просрочка отнесена на"
+XLSX_CLARIFICATION_ONLY = "только запрос уточнения"
 XLSX_DEADLINE_INHERITED = "Унаследованная"
 DIGEST_TOTALS_NOW = (
     "\nПоступило: <b>{received}</b> · отвечено: <b>{answered}</b> (в срок: {on_time}) · в работе: {open}"

@@ -228,6 +228,7 @@ class CaseLine:
     significant: bool
     departments: list[str]
     deadlines: list[DeadlineLine] = field(default_factory=list)
+    clarification_only: bool = False
 
 
 @dataclass
@@ -327,7 +328,8 @@ class ReportRepository:
         async with conn.execute(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "
             "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments "
+            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments, "
+            + CLARIFICATION_ONLY_SQL + " AS clar_only "
             "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY c.detected_at, c.id",
             params,
         ) as cur:
@@ -335,7 +337,8 @@ class ReportRepository:
                 id=r["id"], number=r["number"], platform=r["platform"], status=r["status"],
                 detected_at=dt_req(r["detected_at"]), closed_at=dt(r["closed_at"]), link=r["link"],
                 text=r["text"], urgent=bool(r["urgent"]), significant=bool(r["significant"]),
-                departments=r["departments"].split(", ") if r["departments"] else [])
+                departments=r["departments"].split(", ") if r["departments"] else [],
+                clarification_only=bool(r["clar_only"]))
                 for r in await cur.fetchall()}
         async with conn.execute(
             "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome, "

@@ -389,7 +389,8 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
         answer_dls = [d for d in c.deadlines if d.rule in ("answer", "final")]
         late = any(d.outcome == "missed" or (d.closed_at is None and d.due_at < now) for d in answer_dls)
         on_time = texts.NO_VALUE if c.status in ("excluded", "dismissed") else (
-            texts.XLSX_NO if late else (texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
+            texts.XLSX_NO if late else texts.XLSX_CLARIFICATION_ONLY if c.clarification_only else (
+                texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
         cases_ws.append([c.number, platform_name(c.platform), _local(c.detected_at, tz),
                          texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
                          texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",

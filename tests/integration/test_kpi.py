@@ -286,6 +286,9 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
     assert by_name["Дорожный отдел"][miss_col:miss_col + 4] == (1, 1, 1, 1)
     clar_col = depts[0].index("Только запрос уточнения")
     assert by_name["Дорожный отдел"][clar_col] == 2
+    answered = {r[0]: r[8] for r in list(wb["Сообщения"].iter_rows(values_only=True))[1:]}
+    assert (answered["2026-0006"], answered["2026-0007"], answered["2026-0005"]) == (
+        "только запрос уточнения", "только запрос уточнения", "да")
     deadlines = list(wb["Сроки"].iter_rows(values_only=True))
     blame = {(r[0], r[1]): (r[7], r[8]) for r in deadlines[1:]}
     assert blame[("2026-0001", "ответ")] == ("Анна Смирнова", None)
