@@ -403,8 +403,9 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
             deadlines_ws.append([c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
                                  _local(d.due_at, tz), _local(d.closed_at, tz),
                                  texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
-                                 ", ".join(report.names.get(k, k) for k in d.blame or ()),
-                                 texts.XLSX_YES if d.blame and d.blame_inherited else ""])
+                                 # None, not "": a write-only sheet leaves an empty cell out of the file
+                                 ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None,
+                                 texts.XLSX_YES if d.blame and d.blame_inherited else None])
 
     # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
     dept_misses = {p.misses.id: p for p in report.department_misses}

@@ -290,7 +290,9 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
     assert (answered["2026-0006"], answered["2026-0007"], answered["2026-0005"]) == (
         "только запрос уточнения", "только запрос уточнения", "да")
     deadlines = list(wb["Сроки"].iter_rows(values_only=True))
-    blame = {(r[0], r[1]): (r[7], r[8]) for r in deadlines[1:]}
+    assert deadlines[0][7:9] == ("Просрочка отнесена на", "Унаследованная")
+    padded = [(*r, None, None) for r in deadlines[1:]]              # empty trailing cells are left out
+    blame = {(r[0], r[1]): (r[7], r[8]) for r in padded}
     assert blame[("2026-0001", "ответ")] == ("Анна Смирнова", None)
     assert blame[("2026-0004", "ответ")] == ("Отдел ЖКХ, Дорожный отдел", None)
     assert blame[("2026-0003", "ответ")] == ("Дорожный отдел", "да")
