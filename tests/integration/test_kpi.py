@@ -228,6 +228,10 @@ async def seed_blame(db: Database) -> Data:
     # 9: a 59-FZ appeal: its attributed route miss is out of scope.
     await d.case(status="excluded", detected=day, platform="ok",
                  blamed=(("route", msk(2026, 12, 3, 9, 30), msk(2026, 12, 3, 10), "missed", None, [op1], False),))
+    # 10: a clarification request, then the answer on time: an ordinary answer on time.
+    await d.case(status="closed", detected=day, departments=(ZHKH,), drafts=("approved", "approved"),
+                 publications=(("clarification", msk(2026, 12, 3, 10)), ("answer", msk(2026, 12, 3, 11))),
+                 deadlines=(("answer", due, msk(2026, 12, 3, 10), "met"),))
     return d
 
 
@@ -252,9 +256,9 @@ async def test_cl6_clarification_only_closures_are_counted_apart_and_not_on_time
     await seed_blame(db)
     t = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "total", None)
     assert (t.clarification_only, t.clarified) == (2, 1)          # cases 6 and 7; case 6 is closed
-    assert (t.answered, t.on_time, t.closed_late) == (3, 1, 1)    # 1 late, 5 on time, 6 by clarification
+    assert (t.answered, t.on_time, t.closed_late) == (4, 2, 1)    # 1 late, 5 and 10 on time, 6 by clarification
     assert t.open_overdue == 4                                     # 2, 3, 4, 8
-    assert t.on_time_share == pytest.approx(1 / (3 - 1 + 4))       # case 6 is neither on time nor counted
+    assert t.on_time_share == pytest.approx(2 / (4 - 1 + 4))       # case 6 is neither on time nor counted
     roads = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "department", ROADS)
     assert (roads.clarification_only, roads.clarified, roads.on_time) == (2, 1, 1)
 
@@ -287,8 +291,8 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
     clar_col = depts[0].index("Только запрос уточнения")
     assert by_name["Дорожный отдел"][clar_col] == 2
     answered = {r[0]: r[8] for r in list(wb["Сообщения"].iter_rows(values_only=True))[1:]}
-    assert (answered["2026-0006"], answered["2026-0007"], answered["2026-0005"]) == (
-        "только запрос уточнения", "только запрос уточнения", "да")
+    assert (answered["2026-0006"], answered["2026-0007"], answered["2026-0005"], answered["2026-0010"]) == (
+        "только запрос уточнения", "только запрос уточнения", "да", "да")
     deadlines = list(wb["Сроки"].iter_rows(values_only=True))
     assert deadlines[0][7:9] == ("Просрочка отнесена на", "Унаследованная")
     padded = [(*r, None, None) for r in deadlines[1:]]              # empty trailing cells are left out
