@@ -163,7 +163,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                                 min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes,
                                 on_queued=notifier.wake)
     digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
-                            on_queued=notifier.wake)
+                            on_queued=notifier.wake, person_name=access.person_name)
     dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
     backups = BackupService(db, clock, tz, settings.backup_dir, keep=settings.backup_keep,
                             times=settings.backup_times, on_queued=notifier.wake)

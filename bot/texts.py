@@ -519,15 +519,11 @@ CHART_NO_DATA = "нет данных"
 
 DIGEST_MORNING_TITLE = "☀️ <b>Сводка на утро</b> · {period}"
 DIGEST_EVENING_TITLE = "🌆 <b>Сводка за день</b> · {period}"
-DIGEST_TOTALS = ("\nПоступило: <b>{received}</b> · отвечено: <b>{answered}</b> (в срок: {on_time}) · "
-                 "просрочено: <b>{overdue}</b> · в работе: {open}")
-DIGEST_OVERDUE_TITLE = "\n\n⏰ <b>Просрочено сейчас</b> ({count}):"
 DIGEST_OVERDUE_LINE = "\n• <b>{number}</b> · {platform} · «{rule}» до {due} — {owner}"
 DIGEST_OVERDUE_MORE = "\n… и ещё {more}"
 DIGEST_NO_OVERDUE = "\n\n✅ Просроченных сообщений нет."
 DIGEST_SIGNIFICANT_TITLE = "\n\n❗ <b>Общественно значимые в работе</b> ({count}):"
 DIGEST_SIGNIFICANT_LINE = "\n• <b>{number}</b> · {platform}: {excerpt}"
-DIGEST_OWNER_OPERATOR = "оператор"
 
 SURGE_ALERT = (
     "⚡ <b>Повышенная социальная активность</b> (п. 21)\n"
@@ -775,3 +771,38 @@ EVENT.update({
     "answer_anyway": "ответ без уточнения",
     "clarification_overdue": "автор долго не отвечает на уточнение",
 })
+
+# ---- KPI: who missed the clocks, clarification-only closures, digest wording (issue 11 §1, 3, 6, 7) ----
+KPI_OPERATOR = "оператор {id}"           # an operator whose name is unknown
+REPORT_CLARIFICATION_ONLY = (
+    "\nЗакрыто или ждёт автора только с запросом уточнения: {count} (не считаются ответами в срок)"
+)
+REPORT_MISSES_TITLE = (
+    "\n\n<b>Кто просрочил</b> (ответ гражданину п. 6, 7 · унаследовано · свои шаги):"
+)
+REPORT_MISSES_DEPARTMENTS = "\n<i>Отделы</i>"
+REPORT_MISSES_OPERATORS = "\n<i>Операторы</i>"
+REPORT_MISSES_LINE = "\n• {name}: {answer} · {inherited} · {steps}{detail}"
+REPORT_MISSES_DETAIL = " ({rules})"
+REPORT_MISSES_NONE = "\n\n✅ Просрочек, отнесённых на отделы и операторов, нет."
+XLSX_SHEET_OPERATORS = "Операторы"
+XLSX_OPERATOR = "Оператор"
+XLSX_KPI_EXTRA_HEADERS = ("Только запрос уточнения", "Из них закрыто без опоздания (вне доли в срок)")
+XLSX_MISS_RULES = ("route", "decline", "draft", "approval", "rework", "publish", "info")
+XLSX_MISS_HEADERS = ("Просрочки ответа (п. 6, 7)", "Унаследованные просрочки ответа (время израсходовано ими)",
+                     "Просрочки своих шагов", "Унаследованные просрочки шагов",
+                     *(f"Просрочено: {r}" for r in ("маршрутизация", "«не наша компетенция»", "проект ответа",
+                                                      "согласование", "доработка", "публикация",
+                                                      "информация отдела")))
+XLSX_DEADLINE_BLAME = "Просрочка отнесена на"
+XLSX_CLARIFICATION_ONLY = "только запрос уточнения"
+XLSX_DEADLINE_INHERITED = "Унаследованная"
+DIGEST_TOTALS_NOW = (
+    "\nПоступило: <b>{received}</b> · отвечено: <b>{answered}</b> (в срок: {on_time}) · в работе: {open}"
+    "\nОтвет опубликован с опозданием (из поступивших {when}): <b>{closed_late}</b>"
+    "\nОткрыто и просрочено сейчас: <b>{overdue_now}</b>"
+)
+DIGEST_WHEN_TODAY = "сегодня"
+DIGEST_WHEN_PERIOD = "за {period}"
+DIGEST_OVERDUE_NOW_TITLE = "\n\n⏰ <b>Открытые с истёкшим сроком</b> — чей сейчас шаг:"
+DIGEST_OWNER_NOBODY = "ждём автора"

@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, Message
 from bot import texts
 from bot.clock import Clock
 from bot.domain.model import Role
+from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.reports import PeriodError, ReportService
 from deadlines.rules import Deadlines
@@ -24,15 +25,17 @@ router = RouterSpec("reports")
 
 
 def _service(reports: ReportService | None, cases: CaseService, deadlines: Deadlines, clock: Clock,
-             tz: tzinfo) -> ReportService:
-    return reports or ReportService(cases.db, deadlines.calendar, clock, tz)
+             tz: tzinfo, access: AccessService | None) -> ReportService:
+    return reports or ReportService(cases.db, deadlines.calendar, clock, tz,
+                                    person_name=access.person_name if access is not None else None)
 
 
 @router.message(Command("report"), F.chat.type == "private", HasRole(Role.OPERATOR, Role.ADMIN, Role.OFFICIAL))
 @router.message(Command("report"), HasRole(Role.HEAD))
 async def report_command(message: Message, command: CommandObject, cases: CaseService, deadlines: Deadlines,
-                         clock: Clock, tz: tzinfo, reports: ReportService | None = None) -> None:
-    service = _service(reports, cases, deadlines, clock, tz)
+                         clock: Clock, tz: tzinfo, reports: ReportService | None = None,
+                         access: AccessService | None = None) -> None:
+    service = _service(reports, cases, deadlines, clock, tz, access)
     arg = (command.args or "").strip()
     try:
         period = service.parse(arg)

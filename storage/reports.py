@@ -6,6 +6,7 @@ format is sortable. ``now`` decides which open deadlines are already past due.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,8 @@ class KpiRow:
     #: late cases whose every missed answer/final clock was inherited: the time was used up before the
     #: department received the case (a late decline, a slow re-route; docs/workflow.md)
     inherited: int = 0
+    clarification_only: int = 0   # closed / awaiting the author with only a clarification request published
+    clarified: int = 0            # of them closed and not late: kept out of «answered on time» and the share
     minutes: list[float] = field(default_factory=list)   # working minutes to the first publication
 
     @property
@@ -55,7 +58,7 @@ class KpiRow:
 
     @property
     def on_time_share(self) -> float | None:
-        denominator = self.answered + self.open_overdue
+        denominator = self.answered - self.clarified + self.open_overdue
         return self.on_time / denominator if denominator else None
 
     @property
@@ -66,6 +69,13 @@ class KpiRow:
     def returns_per_draft(self) -> float | None:
         return self.returns / self.drafts if self.drafts else None
 
+
+# A case "closed by a clarification alone" (docs/kpi.md): closed as «автор не ответил» (cases.closure, migration
+# 0009), or in scope and waiting for the author with a clarification request published and no answer yet.
+CLARIFICATION_ONLY_SQL = """CASE WHEN c.closure = 'clarification_only' THEN 1
+               WHEN c.status = 'awaiting_author'
+               AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind IN ('answer', 'intermediate'))
+               THEN 1 ELSE 0 END"""
 
 # One materialised pass over the period's cases; every slice is aggregated from it.
 _CASE_FLAGS = """
@@ -83,9 +93,10 @@ WITH c AS MATERIALIZED (
                    AND d.blame_inherited = 0) AS late_inherited,
            EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
                AS intermediate,
-           (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info') AS drafts,
-           (SELECT COUNT(*) FROM drafts r WHERE r.case_id = c.id AND r.kind != 'info'
-                                          AND r.decision = 'returned') AS returns
+           """ + CLARIFICATION_ONLY_SQL + """ AS clar_only,
+           -- drafts and returns in one lookup: (drafts << 16) | returns (a case has fewer than 65536 drafts)
+           (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
+            WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns
     FROM cases c
     WHERE c.detected_at >= :start AND c.detected_at < :end
 )
@@ -95,14 +106,16 @@ _AGG = """
     COUNT(*) AS received,
     COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
     COALESCE(SUM(c.closed), 0) AS answered,
-    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,
+    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,       -- clarified ones taken off in Python
     COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
     COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
     COALESCE(SUM(c.open_), 0) AS open,
     COALESCE(SUM(c.intermediate AND NOT c.out_of_scope), 0) AS intermediate,
-    COALESCE(SUM(c.drafts), 0) AS drafts,
-    COALESCE(SUM(c.returns), 0) AS returns,
+    COALESCE(SUM(c.drafts_returns >> 16), 0) AS drafts,
+    COALESCE(SUM(c.drafts_returns & 65535), 0) AS returns,
     COALESCE(SUM(c.significant), 0) AS significant,
+    COALESCE(SUM(c.clar_only), 0) AS clarification_only,
+    COALESCE(SUM(c.clar_only AND c.closed AND NOT c.late), 0) AS clarified,
     0 AS declines,
     COALESCE(SUM(c.late AND c.late_inherited AND NOT c.out_of_scope), 0) AS inherited
 """
@@ -116,7 +129,7 @@ SELECT 'department', cd.department_id, {_AGG}
 FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
 GROUP BY cd.department_id
 UNION ALL
-SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
+SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
 FROM c CROSS JOIN (
     -- a department withdrawn from the case after it declined keeps its decline (the audit event)
     SELECT case_id, department_id FROM case_departments WHERE state = 'declined'
@@ -124,6 +137,18 @@ FROM c CROSS JOIN (
     SELECT case_id, json_extract(payload, '$.department_id') FROM events WHERE kind = 'declined' AND refused = 0
 ) x ON x.case_id = c.id
 GROUP BY x.department_id
+"""
+
+# Attributed misses (docs/kpi.md, «Кто просрочил»): every deadline of the period's cases in scope whose
+# blame was fixed when it ran out (bot.domain.accountability.attribute), split into its parties.
+# A clock past due but not attributed yet (the expiry run has not come) is not counted here.
+PARTY_SQL = """
+SELECT j.value AS party, d.rule, d.blame_inherited AS inherited, COUNT(*) AS n
+FROM cases c
+JOIN deadlines d ON d.case_id = c.id AND d.blame IS NOT NULL
+JOIN json_each(d.blame) j
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+GROUP BY j.value, d.rule, d.blame_inherited
 """
 
 # Time to the first public reaction (any publication) of the period's cases in scope.
@@ -150,6 +175,33 @@ WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('exc
 
 
 @dataclass
+class PartyMisses:
+    """Attributed misses of one party (``operator:<user id>`` or ``department:<id>``) in a period."""
+
+    party: str
+    answer: int = 0                 # answer / final clocks (cl. 6, 7) missed while the party held the case
+    answer_inherited: int = 0       # answer / final misses of time the party used up before others got it
+    steps: dict[str, int] = field(default_factory=dict)   # its own step clocks missed, by rule
+    steps_inherited: int = 0        # step clocks (draft) inherited from the party's lateness
+
+    @property
+    def kind(self) -> str:
+        return self.party.partition(":")[0]
+
+    @property
+    def id(self) -> int:
+        return int(self.party.partition(":")[2])
+
+    @property
+    def step_total(self) -> int:
+        return sum(self.steps.values())
+
+    @property
+    def total(self) -> int:
+        return self.answer + self.answer_inherited + self.step_total + self.steps_inherited
+
+
+@dataclass
 class AnswerTime:
     case_id: int
     platform: str
@@ -167,6 +219,8 @@ class DeadlineLine:
     due_at: datetime
     closed_at: datetime | None
     outcome: str | None
+    blame: tuple[str, ...] | None = None
+    blame_inherited: bool = False
 
 
 @dataclass
@@ -185,11 +239,13 @@ class CaseLine:
     significant: bool
     departments: list[str]
     deadlines: list[DeadlineLine] = field(default_factory=list)
+    clarification_only: bool = False
 
 
 @dataclass
 class OverdueLine:
     case_id: int
+    deadline_id: int
     number: str
     platform: str
     text: str
@@ -235,9 +291,10 @@ class ReportRepository:
                 continue
             out.append(KpiRow(
                 dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
-                answered=r["answered"], on_time=r["on_time"], closed_late=r["closed_late"],
+                answered=r["answered"], on_time=r["on_time"] - r["clarified"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
-                drafts=r["drafts"], returns=r["returns"], significant=r["significant"], inherited=r["inherited"]))
+                drafts=r["drafts"], returns=r["returns"], significant=r["significant"], inherited=r["inherited"],
+                clarification_only=r["clarification_only"], clarified=r["clarified"]))
         total = next(k for k in out if k.dim == "total")
         total.declines = sum(declines.values())
         depts = {k.key: k for k in out if k.dim == "department"}
@@ -248,6 +305,23 @@ class ReportRepository:
                 out.append(row)
             row.declines = count
         return out
+
+    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[PartyMisses]:
+        """Attributed misses per party (operators and departments), by clock, inherited ones apart."""
+        out: dict[str, PartyMisses] = {}
+        for r in await fetch_all(conn, PARTY_SQL, {"start": ts(start), "end": ts(end)}):
+            row = out.setdefault(str(r["party"]), PartyMisses(str(r["party"])))
+            n, inherited = int(r["n"]), bool(r["inherited"])
+            if r["rule"] in ANSWER_RULES:
+                if inherited:
+                    row.answer_inherited += n
+                else:
+                    row.answer += n
+            elif inherited:
+                row.steps_inherited += n
+            else:
+                row.steps[r["rule"]] = row.steps.get(r["rule"], 0) + n
+        return sorted(out.values(), key=lambda p: p.party)
 
     async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
         rows = await fetch_all(conn, ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)})
@@ -265,7 +339,8 @@ class ReportRepository:
         async with conn.execute(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "
             "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments "
+            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments, "
+            + CLARIFICATION_ONLY_SQL + " AS clar_only "
             "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY c.detected_at, c.id",
             params,
         ) as cur:
@@ -273,10 +348,12 @@ class ReportRepository:
                 id=r["id"], number=r["number"], platform=r["platform"], status=r["status"],
                 detected_at=dt_req(r["detected_at"]), closed_at=dt(r["closed_at"]), link=r["link"],
                 text=r["text"], urgent=bool(r["urgent"]), significant=bool(r["significant"]),
-                departments=r["departments"].split(", ") if r["departments"] else [])
+                departments=r["departments"].split(", ") if r["departments"] else [],
+                clarification_only=bool(r["clar_only"]))
                 for r in await cur.fetchall()}
         async with conn.execute(
-            "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome "
+            "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome, "
+            "d.blame, d.blame_inherited "
             "FROM cases c JOIN deadlines d ON d.case_id = c.id "
             "WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY d.case_id, d.id",
             params,
@@ -285,7 +362,8 @@ class ReportRepository:
                 lines[r["case_id"]].deadlines.append(DeadlineLine(
                     rule=r["rule"], owner=r["owner"], department_id=r["department_id"],
                     started_at=dt_req(r["started_at"]), due_at=dt_req(r["due_at"]), closed_at=dt(r["closed_at"]),
-                    outcome=r["outcome"]))
+                    outcome=r["outcome"], blame=tuple(json.loads(r["blame"])) if r["blame"] else None,
+                    blame_inherited=bool(r["blame_inherited"])))
         return list(lines.values())
 
     async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
@@ -294,7 +372,8 @@ class ReportRepository:
     async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
         """Open deadlines past due of open cases, the oldest first (for the digest)."""
         rows = await fetch_all(
-            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.rule, d.due_at, d.department_id, "
+            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "
+            "d.department_id, "
             "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
             "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
             "AS active_departments "
@@ -303,9 +382,17 @@ class ReportRepository:
             "ORDER BY d.due_at, d.id LIMIT ?",
             (ts(now), limit),
         )
-        return [OverdueLine(r["id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
+        return [OverdueLine(r["id"], r["deadline_id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
+
+    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime) -> int:
+        """How many open cases have a deadline past due now (the digest's «открыто и просрочено сейчас»)."""
+        row = await fetch_one(
+            conn, "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "
+            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed')",
+            (ts(now),))
+        return int(row[0]) if row else 0
 
     async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
         """(id, number, platform, text) of open socially significant cases."""

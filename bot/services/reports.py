@@ -19,14 +19,19 @@ from typing import Literal
 
 from bot import texts
 from bot.clock import Clock
+from bot.domain.accountability import Party, owners
+from bot.domain.model import Owner
 from bot.periodic import daily_moments, parse_times
 from deadlines.calendar import WorkCalendar
+from storage.cases import CaseRepository
 from storage.db import Database
 from storage.outbox import Notice, OutboxRepository
-from storage.reports import CaseLine, KpiRow, OverdueLine, ReportRepository
+from storage.reports import CaseLine, KpiRow, OverdueLine, PartyMisses, ReportRepository
 
 MAX_PERIOD_DAYS = 3 * 366
 DigestKind = Literal["morning", "evening"]
+#: An operator's name by Telegram user id (``AccessService.person_name``).
+PersonName = Callable[[int], Awaitable[str | None]]
 
 
 # ---- periods -----------------------------------------------------------------------------------
@@ -136,6 +141,14 @@ class Slice:
 
 
 @dataclass
+class PartySlice:
+    """Attributed misses of one operator or department (docs/kpi.md, «Кто просрочил»)."""
+
+    name: str
+    misses: PartyMisses
+
+
+@dataclass
 class DayCounts:
     day: date
     on_time: int = 0
@@ -151,6 +164,9 @@ class Report:
     departments: list[Slice]
     platforms: list[Slice]
     daily: list[DayCounts]
+    department_misses: list[PartySlice] = field(default_factory=list)
+    operator_misses: list[PartySlice] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)       # party key -> name, for the XLSX
 
 
 @dataclass(frozen=True)
@@ -182,12 +198,30 @@ def fmt_ratio(value: float | None) -> str:
     return texts.NO_VALUE if value is None else f"{value:.2f}".replace(".", ",")
 
 
+async def party_names(keys: Iterable[str], department_names: dict[int, str],
+                      person_name: PersonName | None) -> dict[str, str]:
+    """Names of parties (``operator:<id>``, ``department:<id>``): operators as Telegram gives them."""
+    out: dict[str, str] = {}
+    for key in keys:
+        if key in out:
+            continue
+        party = Party.parse(key)
+        if party.kind == Owner.DEPARTMENT:
+            out[key] = department_names.get(party.id, str(party.id))
+        else:
+            name = await person_name(party.id) if person_name is not None else None
+            out[key] = name or texts.KPI_OPERATOR.format(id=party.id)
+    return out
+
+
 class ReportService:
-    def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, tz: tzinfo | None = None) -> None:
+    def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, tz: tzinfo | None = None,
+                 person_name: PersonName | None = None) -> None:
         self.db = db
         self.calendar = calendar
         self.clock = clock
         self.tz = tz or calendar.tz
+        self.person_name = person_name
         self.repo = ReportRepository()
 
     def parse(self, value: str) -> Period:
@@ -231,7 +265,16 @@ class ReportService:
                 elif open_:
                     dc.open += 1
             days = list(counts.values())
-        return Report(period, now, Slice(texts.XLSX_TOTAL, total, minutes_total), departments, platforms, days)
+        misses = await self.repo.party_misses(conn, period.start, period.end)
+        party_names_ = await party_names((pm.party for pm in misses), names, self.person_name)
+        by_kind: dict[str, list[PartySlice]] = {}
+        for pm in misses:
+            by_kind.setdefault(pm.kind, []).append(PartySlice(party_names_[pm.party], pm))
+        for group in by_kind.values():
+            group.sort(key=lambda p: (-p.misses.total, p.name.lower()))
+        return Report(period, now, Slice(texts.XLSX_TOTAL, total, minutes_total), departments, platforms, days,
+                      by_kind.get(Owner.DEPARTMENT.value, []), by_kind.get(Owner.OPERATOR.value, []),
+                      party_names_)
 
     # ---- rendering ---------------------------------------------------------------------------
     def summary_text(self, report: Report, *, max_departments: int = 15) -> str:
@@ -244,6 +287,8 @@ class ReportService:
             returns=fmt_ratio(k.returns_per_draft), declines=k.declines)
         if k.inherited:
             text += texts.REPORT_INHERITED.format(inherited=k.inherited)
+        if k.clarification_only:
+            text += texts.REPORT_CLARIFICATION_ONLY.format(count=k.clarification_only)
         depts = [s for s in report.departments if s.kpi.received or s.kpi.declines]
         if depts:
             text += texts.REPORT_DEPARTMENTS_TITLE
@@ -253,6 +298,16 @@ class ReportService:
                                                  share=fmt_share(s.kpi.on_time_share))
                 if s.kpi.inherited:
                     text += texts.REPORT_LINE_INHERITED.format(inherited=s.kpi.inherited)
+        if report.department_misses or report.operator_misses:
+            text += texts.REPORT_MISSES_TITLE
+            for title, group in ((texts.REPORT_MISSES_DEPARTMENTS, report.department_misses),
+                                 (texts.REPORT_MISSES_OPERATORS, report.operator_misses)):
+                if group:
+                    text += title
+                    for p in group[:max_departments]:
+                        text += _misses_line(p)
+        elif k.received:
+            text += texts.REPORT_MISSES_NONE
         return text
 
     async def files(self, period: Period) -> ReportFiles:
@@ -260,10 +315,27 @@ class ReportService:
         report = await self.build(period)
         lines = await self.repo.case_lines(self.db.conn, period.start, period.end)
         names = await self.repo.department_names(self.db.conn)
+        blamed = {key for c in lines for d in c.deadlines for key in d.blame or ()}
+        report.names.update(await party_names(blamed - report.names.keys(), names, self.person_name))
         xlsx = await asyncio.to_thread(render_xlsx, report, lines, names, self.tz)
         png = await asyncio.to_thread(render_png, report)
         return ReportFiles(self.summary_text(report), xlsx, f"report_{report.period.slug}.xlsx",
                            png, f"report_{report.period.slug}.png")
+
+
+def _misses_line(p: PartySlice) -> str:
+    m = p.misses
+    rules = ", ".join(f"{texts.RULE.get(rule, rule)} {n}" for rule, n in sorted(m.steps.items()))
+    return texts.REPORT_MISSES_LINE.format(
+        name=texts.esc(p.name), answer=m.answer, inherited=m.answer_inherited + m.steps_inherited,
+        steps=m.step_total, detail=texts.REPORT_MISSES_DETAIL.format(rules=rules) if rules else "")
+
+
+def _miss_values(m: PartyMisses | None) -> list[object]:
+    if m is None:
+        return [0, 0, 0, 0, *(0 for _ in texts.XLSX_MISS_RULES)]
+    return [m.answer, m.answer_inherited, m.step_total, m.steps_inherited,
+            *(m.steps.get(rule, 0) for rule in texts.XLSX_MISS_RULES)]
 
 
 def _kpi_values(s: Slice) -> list[object]:
@@ -277,7 +349,8 @@ def _kpi_values(s: Slice) -> list[object]:
 
     return [k.received, k.out_of_scope, k.answered, k.on_time, k.closed_late, k.open_overdue, k.overdue,
             pct(k.on_time_share), num(s.mean_minutes), num(s.median_minutes), pct(k.intermediate_share),
-            k.drafts, k.returns, pct(k.returns_per_draft), k.declines, k.significant]
+            k.drafts, k.returns, pct(k.returns_per_draft), k.declines, k.significant, k.clarification_only,
+            k.clarified]
 
 
 def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
@@ -285,7 +358,8 @@ def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
 
 
 def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dict[int, str], tz: tzinfo) -> bytes:
-    """Workbook: summary, cases, every deadline with who owed it and its outcome, departments, platforms."""
+    """Workbook: summary, cases, every deadline with who owed it, its outcome and who a miss is attributed
+    to, departments (KPIs and misses), operators (misses), platforms."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -306,19 +380,21 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
     summary.append([texts.XLSX_SUMMARY_PERIOD, report.period.label])
     summary.append([texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
     summary.append([])
-    header(summary, ["", *texts.XLSX_KPI_HEADERS])
+    kpi_headers = [*texts.XLSX_KPI_HEADERS, *texts.XLSX_KPI_EXTRA_HEADERS]
+    header(summary, ["", *kpi_headers])
     summary.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
 
     cases_ws = wb.create_sheet(texts.XLSX_SHEET_CASES)
     deadlines_ws = wb.create_sheet(texts.XLSX_SHEET_DEADLINES)
     header(cases_ws, texts.XLSX_CASE_HEADERS)
-    header(deadlines_ws, texts.XLSX_DEADLINE_HEADERS)
+    header(deadlines_ws, [*texts.XLSX_DEADLINE_HEADERS, texts.XLSX_DEADLINE_BLAME, texts.XLSX_DEADLINE_INHERITED])
     now = report.generated_at
     for c in lines:
         answer_dls = [d for d in c.deadlines if d.rule in ("answer", "final")]
         late = any(d.outcome == "missed" or (d.closed_at is None and d.due_at < now) for d in answer_dls)
         on_time = texts.NO_VALUE if c.status in ("excluded", "dismissed") else (
-            texts.XLSX_NO if late else (texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
+            texts.XLSX_NO if late else texts.XLSX_CLARIFICATION_ONLY if c.clarification_only else (
+                texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
         cases_ws.append([c.number, platform_name(c.platform), _local(c.detected_at, tz),
                          texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
                          texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
@@ -330,15 +406,30 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
             outcome_key = "overdue" if d.closed_at is None and d.due_at < now else d.outcome
             deadlines_ws.append([c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
                                  _local(d.due_at, tz), _local(d.closed_at, tz),
-                                 texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key))])
+                                 texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
+                                 # None, not "": a write-only sheet leaves an empty cell out of the file
+                                 ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None,
+                                 texts.XLSX_YES if d.blame and d.blame_inherited else None])
 
-    for title, first, slices in ((texts.XLSX_SHEET_DEPARTMENTS, texts.XLSX_DEPARTMENT, report.departments),
-                                 (texts.XLSX_SHEET_PLATFORMS, texts.XLSX_PLATFORM, report.platforms)):
-        ws = wb.create_sheet(title)
-        header(ws, [first, *texts.XLSX_KPI_HEADERS])
-        for s in slices:
-            ws.append([s.name, *_kpi_values(s)])
-        ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
+    dept_misses = {p.misses.id: p for p in report.department_misses}
+    ws = wb.create_sheet(texts.XLSX_SHEET_DEPARTMENTS)
+    header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS])
+    for s in report.departments:
+        p = dept_misses.pop(s.kpi.key, None) if isinstance(s.kpi.key, int) else None
+        ws.append([s.name, *_kpi_values(s), *_miss_values(p.misses if p else None)])
+    for p in dept_misses.values():          # a department blamed for cases it no longer holds
+        ws.append([p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
+    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    ws = wb.create_sheet(texts.XLSX_SHEET_OPERATORS)
+    header(ws, [texts.XLSX_OPERATOR, *texts.XLSX_MISS_HEADERS])
+    for p in report.operator_misses:
+        ws.append([p.name, *_miss_values(p.misses)])
+    ws = wb.create_sheet(texts.XLSX_SHEET_PLATFORMS)
+    header(ws, [texts.XLSX_PLATFORM, *kpi_headers])
+    for s in report.platforms:
+        ws.append([s.name, *_kpi_values(s)])
+    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -411,15 +502,17 @@ class DigestService:
 
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock,
                  head_chat_id: Callable[[], Awaitable[int | None]], *, times: str = "09:00,17:30",
-                 on_queued: Callable[[], None] | None = None) -> None:
+                 on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None) -> None:
         self.db = db
         self.calendar = calendar
         self.clock = clock
         self.times = parse_digest_times(times)
         self._head_chat_id = head_chat_id
         self._on_queued = on_queued or (lambda: None)
-        self.reports = ReportService(db, calendar, clock)
+        self.person_name = person_name
+        self.reports = ReportService(db, calendar, clock, person_name=person_name)
         self.repo = ReportRepository()
+        self.cases = CaseRepository()
         self.outbox = OutboxRepository()
 
     def next_moments(self, after: datetime | None = None, count: int = 1) -> list[tuple[datetime, DigestKind]]:
@@ -444,19 +537,25 @@ class DigestService:
         report = await self.reports.build(period, daily=False)
         k = report.total.kpi
         title = texts.DIGEST_MORNING_TITLE if kind == "morning" else texts.DIGEST_EVENING_TITLE
-        text = title.format(period=period.label) + texts.DIGEST_TOTALS.format(
-            received=k.received, answered=k.answered, on_time=k.on_time, overdue=k.overdue, open=k.open)
-        overdue = await self.repo.overdue_open(self.db.conn, now, limit=200)
-        overdue = _one_per_case(overdue)
-        if overdue:
-            text += texts.DIGEST_OVERDUE_TITLE.format(count=len(overdue))
+        overdue_now = await self.repo.overdue_open_count(self.db.conn, now)
+        # Two different figures, each saying what it counts: the period's cases answered late, and the
+        # cases open with a clock past due at this moment (whenever they came).
+        text = title.format(period=period.label) + texts.DIGEST_TOTALS_NOW.format(
+            received=k.received, answered=k.answered, on_time=k.on_time, open=k.open, closed_late=k.closed_late,
+            when=texts.DIGEST_WHEN_TODAY if kind == "evening" else texts.DIGEST_WHEN_PERIOD.format(
+                period=period.label),
+            overdue_now=overdue_now)
+        if overdue_now:
+            overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200))
+            text += texts.DIGEST_OVERDUE_NOW_TITLE
+            departments = await self.repo.department_names(self.db.conn)
             for line in overdue[:max_lines]:
                 text += texts.DIGEST_OVERDUE_LINE.format(
                     number=texts.esc(line.number), platform=platform_name(line.platform),
                     rule=texts.RULE.get(line.rule, line.rule), due=texts.when(line.due_at.astimezone(tz)),
-                    owner=texts.esc(_owner(line)))
-            if len(overdue) > max_lines:
-                text += texts.DIGEST_OVERDUE_MORE.format(more=len(overdue) - max_lines)
+                    owner=texts.esc(await self._owner(line, departments)))
+            if overdue_now > max_lines:
+                text += texts.DIGEST_OVERDUE_MORE.format(more=overdue_now - min(max_lines, len(overdue)))
         else:
             text += texts.DIGEST_NO_OVERDUE
         significant = await self.repo.significant_open(self.db.conn, limit=200)
@@ -468,6 +567,21 @@ class DigestService:
             if len(significant) > max_lines:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=len(significant) - max_lines)
         return text[: texts.MESSAGE_LIMIT]
+
+    async def _owner(self, line: OverdueLine, departments: dict[int, str]) -> str:
+        """Who owes the overdue clock now (bot.domain.accountability.owners), by name."""
+        conn = self.db.conn
+        case = await self.cases.get(conn, line.case_id)
+        deadline = next((d for d in case.deadlines if d.id == line.deadline_id), None)
+        if deadline is None:
+            return texts.NO_VALUE
+        lead = (await self.cases.get_by_number(conn, case.incident_lead)
+                if case.incident_lead and case.incident_lead != case.number else None)
+        parties = owners(case, deadline, lead)
+        if not parties:
+            return texts.DIGEST_OWNER_NOBODY
+        names = await party_names((p.key for p in parties), departments, self.person_name)
+        return ", ".join(names[p.key] for p in parties)
 
     async def send_digest(self, kind: DigestKind) -> None:
         """Queue the digest for the head's chat (once per kind and day: a restart does not repeat it)."""
@@ -492,10 +606,3 @@ def _one_per_case(lines: list[OverdueLine]) -> list[OverdueLine]:
             out.append(line)
     return out
 
-
-def _owner(line: OverdueLine) -> str:
-    if line.department_name:
-        return line.department_name
-    if line.rule in ("answer", "final") and line.active_departments and not line.multi:
-        return line.active_departments
-    return texts.DIGEST_OWNER_OPERATOR

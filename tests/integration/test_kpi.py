@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.services.reports import ReportService, parse_period
+from bot.services.access import AccessService
+from bot.services.reports import DigestService, ReportService, parse_period
 from deadlines.calendar import WorkCalendar
 from storage.codec import ts
 from storage.db import Database
@@ -16,6 +19,8 @@ from storage.reports import KpiRow, ReportRepository
 from tests.conftest import MSK, msk
 
 NOW = msk(2026, 12, 10, 12, 0)
+#: A deadline with its blame: (rule, due, closed, outcome, department id, party keys or None, inherited).
+Blamed = tuple[str, datetime, datetime | None, str | None, int | None, list[str] | None, bool]
 DEC = (msk(2026, 12, 1), msk(2027, 1, 1))
 ZHKH, ROADS = 1, 2
 
@@ -37,15 +42,20 @@ class Data:
                    departments: tuple[int, ...] = (), declined: tuple[int, ...] = (),
                    deadlines: tuple[tuple[str, datetime, datetime | None, str | None], ...] = (),
                    publications: tuple[tuple[str, datetime], ...] = (),
-                   drafts: tuple[str | None, ...] = (), significant: bool = False) -> int:
+                   drafts: tuple[str | None, ...] = (), significant: bool = False, operator: int = 100,
+                   blamed: tuple[Blamed, ...] = ()) -> int:
         self.seq += 1
+        # how the workflow closes it (cases.closure): by an answer, or by a clarification request alone
+        closure = None
+        if status == "closed":
+            closure = "answer" if any(k == "answer" for k, _ in publications) else "clarification_only"
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO cases (number, year, seq, status, platform, text, detected_at, operator_id, "
-                "significant, created_at, updated_at, closed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (f"2026-{self.seq:04d}", 2026, self.seq, status, platform, text, ts(detected), 100,
+                "significant, created_at, updated_at, closed_at, closure) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (f"2026-{self.seq:04d}", 2026, self.seq, status, platform, text, ts(detected), operator,
                  int(significant), ts(detected), ts(detected),
-                 ts(publications[-1][1]) if status == "closed" else None))
+                 ts(publications[-1][1]) if status == "closed" else None, closure))
             case_id = cur.lastrowid
             for dept in departments:
                 await conn.execute("INSERT INTO case_departments (case_id, department_id, state, routed_at) "
@@ -58,6 +68,12 @@ class Data:
                 await conn.execute("INSERT INTO deadlines (case_id, rule, owner, started_at, due_at, closed_at, "
                                    "outcome) VALUES (?,?,?,?,?,?,?)",
                                    (case_id, rule, "operator", ts(detected), ts(due), ts(closed), outcome))
+            for rule, due, closed, outcome, dept, blame, inherited in blamed:
+                await conn.execute("INSERT INTO deadlines (case_id, rule, owner, department_id, started_at, due_at, "
+                                   "closed_at, outcome, blame, blame_inherited) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                   (case_id, rule, "department" if dept else "operator", dept, ts(detected),
+                                    ts(due), ts(closed), outcome, json.dumps(blame) if blame else None,
+                                    int(inherited)))
             for i, decision in enumerate(drafts, start=1):
                 await conn.execute("INSERT INTO drafts (case_id, kind, text, author_id, version, submitted_at, "
                                    "decision) VALUES (?,?,?,?,?,?,?)",
@@ -163,3 +179,155 @@ async def test_empty_period(db: Database) -> None:
     rows = await ReportRepository().kpis(db.conn, msk(2025, 1, 1), msk(2025, 2, 1), NOW)
     t = _by(rows, "total", None)
     assert t.received == 0 and t.on_time_share is None and t.returns_per_draft is None
+
+
+# ---- who missed: misses per party, inherited, clarification-only closures (issue 11 §1, 3, 6) ----------
+
+OP1, OP2 = 100, 101
+
+
+async def seed_blame(db: Database) -> Data:
+    """Cases whose misses were attributed at expiry (deadlines.blame), counted by hand in the tests."""
+    d = Data(db)
+    await d.departments()
+    day = msk(2026, 12, 3, 9, 0)
+    due, late = msk(2026, 12, 3, 12, 0), msk(2026, 12, 3, 15, 0)
+    op1, zhkh, roads = f"operator:{OP1}", f"department:{ZHKH}", f"department:{ROADS}"
+    # 1: ЖКХ's draft waited for approval: the operator owed the answer clock and missed its approval step.
+    await d.case(status="closed", detected=day, departments=(ZHKH,), drafts=("approved",),
+                 publications=(("answer", late),),
+                 blamed=(("answer", due, late, "missed", None, [op1], False),
+                         ("approval", msk(2026, 12, 3, 11), late, "missed", None, [op1], False)))
+    # 2: ЖКХ missed its draft step and held the case when the answer clock ran out.
+    await d.case(status="in_work", detected=day, departments=(ZHKH,),
+                 blamed=(("answer", due, None, None, None, [zhkh], False),
+                         ("draft", msk(2026, 12, 3, 11), None, None, ZHKH, [zhkh], False)))
+    # 3: roads declined late (its decline step missed); ЖКХ got the case with its draft time spent:
+    #    the draft and the answer misses are roads', counted as inherited.
+    await d.case(status="in_work", detected=day, departments=(ZHKH,), declined=(ROADS,),
+                 blamed=(("decline", msk(2026, 12, 3, 10), msk(2026, 12, 3, 11), "missed", ROADS, [roads], False),
+                         ("draft", msk(2026, 12, 3, 11), None, None, ZHKH, [roads], True),
+                         ("answer", due, None, None, None, [roads], True)))
+    # 4: two departments preparing together missed the answer clock: each gets one.
+    await d.case(status="in_work", detected=day, departments=(ZHKH, ROADS),
+                 blamed=(("answer", due, None, None, None, [zhkh, roads], False),))
+    # 5: another operator routed late; the answer itself was on time.
+    await d.case(status="closed", detected=day, departments=(ROADS,), drafts=("approved",), operator=OP2,
+                 publications=(("answer", msk(2026, 12, 3, 11)),),
+                 deadlines=(("answer", due, msk(2026, 12, 3, 11), "met"),),
+                 blamed=(("route", msk(2026, 12, 3, 9, 30), msk(2026, 12, 3, 10), "missed", None,
+                          [f"operator:{OP2}"], False),))
+    # 6: closed by a clarification request alone, on time: not an answer on time.
+    await d.case(status="closed", detected=day, departments=(ROADS,), drafts=("approved",),
+                 publications=(("clarification", msk(2026, 12, 3, 10)),),
+                 deadlines=(("answer", due, msk(2026, 12, 3, 10), "met"),))
+    # 7: a clarification request published, waiting for the author.
+    await d.case(status="awaiting_author", detected=day, departments=(ROADS,),
+                 publications=(("clarification", msk(2026, 12, 3, 10)),),
+                 deadlines=(("answer", due, msk(2026, 12, 3, 10), "met"),))
+    # 8: waits for the operator's approval, past due and not attributed yet: no miss counted, but the
+    #    digest names the operator as its owner now.
+    await d.case(status="on_approval", detected=day, departments=(ZHKH,), drafts=(None,),
+                 deadlines=(("answer", due, None, None),))
+    # 9: a 59-FZ appeal: its attributed route miss is out of scope.
+    await d.case(status="excluded", detected=day, platform="ok",
+                 blamed=(("route", msk(2026, 12, 3, 9, 30), msk(2026, 12, 3, 10), "missed", None, [op1], False),))
+    # 10: a clarification request, then the answer on time: an ordinary answer on time.
+    await d.case(status="closed", detected=day, departments=(ZHKH,), drafts=("approved", "approved"),
+                 publications=(("clarification", msk(2026, 12, 3, 10)), ("answer", msk(2026, 12, 3, 11))),
+                 deadlines=(("answer", due, msk(2026, 12, 3, 10), "met"),))
+    return d
+
+
+async def _person_name(user_id: int) -> str | None:
+    return {OP1: "Анна Смирнова", OP2: "Пётр Иванов"}.get(user_id)
+
+
+async def test_cl6_cl7_misses_are_attributed_per_party_with_inherited_apart(db: Database) -> None:
+    await seed_blame(db)
+    got = {m.party: m for m in await ReportRepository().party_misses(db.conn, *DEC)}
+    assert set(got) == {f"operator:{OP1}", f"operator:{OP2}", f"department:{ZHKH}", f"department:{ROADS}"}
+    op1, op2 = got[f"operator:{OP1}"], got[f"operator:{OP2}"]
+    zhkh, roads = got[f"department:{ZHKH}"], got[f"department:{ROADS}"]
+    assert (op1.answer, op1.answer_inherited, op1.steps, op1.steps_inherited) == (1, 0, {"approval": 1}, 0)
+    assert (op2.answer, op2.answer_inherited, op2.steps, op2.steps_inherited) == (0, 0, {"route": 1}, 0)
+    assert (zhkh.answer, zhkh.answer_inherited, zhkh.steps, zhkh.steps_inherited) == (2, 0, {"draft": 1}, 0)
+    assert (roads.answer, roads.answer_inherited, roads.steps, roads.steps_inherited) == (1, 1, {"decline": 1}, 1)
+    assert (op1.total, roads.total) == (2, 4)
+
+
+async def test_cl6_clarification_only_closures_are_counted_apart_and_not_on_time(db: Database) -> None:
+    await seed_blame(db)
+    t = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "total", None)
+    assert (t.clarification_only, t.clarified) == (2, 1)          # cases 6 and 7; case 6 is closed
+    assert (t.answered, t.on_time, t.closed_late) == (4, 2, 1)    # 1 late, 5 and 10 on time, 6 by clarification
+    assert t.open_overdue == 4                                     # 2, 3, 4, 8
+    assert t.on_time_share == pytest.approx(2 / (4 - 1 + 4))       # case 6 is neither on time nor counted
+    roads = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "department", ROADS)
+    assert (roads.clarification_only, roads.clarified, roads.on_time) == (2, 1, 1)
+
+
+async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calendar: WorkCalendar) -> None:
+    from openpyxl import load_workbook
+
+    await seed_blame(db)
+    service = ReportService(db, calendar, FakeClock(NOW), MSK, person_name=_person_name)
+    files = await service.files(parse_period("2026-12", NOW, MSK))
+    assert "Кто просрочил" in files.text
+    assert "• Анна Смирнова: 1 · 0 · 1 (согласовать 1)" in files.text
+    assert "• Дорожный отдел: 1 · 2 · 1" in files.text
+    assert "только с запросом уточнения: 2" in files.text
+
+    wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
+    assert "Операторы" in wb.sheetnames and "Отделы" in wb.sheetnames
+    ops = list(wb["Операторы"].iter_rows(values_only=True))
+    assert ops[0][:5] == ("Оператор", "Просрочки ответа (п. 6, 7)",
+                          "Унаследованные просрочки ответа (время израсходовано ими)", "Просрочки своих шагов",
+                          "Унаследованные просрочки шагов")
+    assert {r[0]: r[1:5] for r in ops[1:]} == {"Анна Смирнова": (1, 0, 1, 0), "Пётр Иванов": (0, 0, 1, 0)}
+    route_col = ops[0].index("Просрочено: маршрутизация")
+    assert {r[0]: r[route_col] for r in ops[1:]} == {"Анна Смирнова": 0, "Пётр Иванов": 1}
+    depts = list(wb["Отделы"].iter_rows(values_only=True))
+    miss_col = depts[0].index("Просрочки ответа (п. 6, 7)")
+    by_name = {r[0]: r for r in depts[1:]}
+    assert by_name["Отдел ЖКХ"][miss_col:miss_col + 4] == (2, 0, 1, 0)
+    assert by_name["Дорожный отдел"][miss_col:miss_col + 4] == (1, 1, 1, 1)
+    clar_col = depts[0].index("Только запрос уточнения")
+    assert by_name["Дорожный отдел"][clar_col] == 2
+    answered = {r[0]: r[8] for r in list(wb["Сообщения"].iter_rows(values_only=True))[1:]}
+    assert (answered["2026-0006"], answered["2026-0007"], answered["2026-0005"], answered["2026-0010"]) == (
+        "только запрос уточнения", "только запрос уточнения", "да", "да")
+    deadlines = list(wb["Сроки"].iter_rows(values_only=True))
+    assert deadlines[0][7:9] == ("Просрочка отнесена на", "Унаследованная")
+    padded = [(*r, None, None) for r in deadlines[1:]]              # empty trailing cells are left out
+    blame = {(r[0], r[1]): (r[7], r[8]) for r in padded}
+    assert blame[("2026-0001", "ответ")] == ("Анна Смирнова", None)
+    assert blame[("2026-0004", "ответ")] == ("Отдел ЖКХ, Дорожный отдел", None)
+    assert blame[("2026-0003", "ответ")] == ("Дорожный отдел", "да")
+
+
+async def test_cl6_digest_tells_late_answers_from_open_overdue_and_names_owners(
+        db: Database, calendar: WorkCalendar, access: AccessService) -> None:
+    await seed(db)
+    service = DigestService(db, calendar, FakeClock(NOW), access.head_chat_id)
+    # 13:00 on 1 December: B was answered late today, nothing open is past due yet (C is due at 14:00).
+    text = await service.digest_text("evening", msk(2026, 12, 1, 13, 0))
+    assert "Ответ опубликован с опозданием (из поступивших сегодня): <b>1</b>" in text
+    assert "Открыто и просрочено сейчас: <b>0</b>" in text and "✅ Просроченных сообщений нет" in text
+    # 15:00: C is open and past due; its owner is the department preparing the draft.
+    text = await service.digest_text("evening", msk(2026, 12, 1, 15, 0))
+    assert "Открыто и просрочено сейчас: <b>1</b>" in text and "✅" not in text
+    assert "<b>2026-0003</b> · Telegram · «ответ» до" in text and text.count("— Дорожный отдел") == 1
+
+
+async def test_cl6_digest_names_the_operator_who_holds_an_overdue_approval(
+        db: Database, calendar: WorkCalendar, access: AccessService) -> None:
+    await seed_blame(db)
+    service = DigestService(db, calendar, FakeClock(NOW), access.head_chat_id, person_name=_person_name)
+    text = await service.digest_text("morning", msk(2026, 12, 4, 9, 0))
+    assert "Ответ опубликован с опозданием (из поступивших за 03.12.2026): <b>1</b>" in text
+    assert "Открыто и просрочено сейчас: <b>4</b>" in text
+    line = next(x for x in text.splitlines() if "2026-0008" in x)
+    assert line.endswith("— Анна Смирнова")
+    line = next(x for x in text.splitlines() if "2026-0004" in x)
+    assert line.endswith("— Отдел ЖКХ, Дорожный отдел")

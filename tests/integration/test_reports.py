@@ -72,7 +72,7 @@ async def test_xlsx_and_png(db: Database, calendar: WorkCalendar) -> None:
     assert files.xlsx_name == "report_2026-12-01_2026-12-31.xlsx" and files.png_name.endswith(".png")
 
     wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
-    assert wb.sheetnames == ["Итоги", "Сообщения", "Сроки", "Отделы", "Площадки"]
+    assert wb.sheetnames == ["Итоги", "Сообщения", "Сроки", "Отделы", "Операторы", "Площадки"]
     cases = list(wb["Сообщения"].iter_rows(values_only=True))
     assert cases[0][0] == "Номер" and len(cases) == 1 + 7               # header + the 7 cases of December
     assert {row[0] for row in cases[1:]} == {f"2026-{i:04d}" for i in range(1, 8)}
@@ -134,7 +134,7 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
     text = json.loads(rows[0]["payload"])["text"]
     assert "Сводка на утро" in text and "01.12.2026" in text
     assert "Поступило: <b>4</b>" in text                             # A, B, C, E on Tuesday 1 December
-    assert "Просрочено сейчас" in text and "2026-0003" in text and "Дорожный отдел" in text
+    assert "Открыто и просрочено сейчас" in text and "2026-0003" in text and "Дорожный отдел" in text
     clock.set(msk(2026, 12, 10, 17, 30))
     await service.send_digest("evening")
     rows = await db.fetchall("SELECT payload FROM outbox WHERE kind = 'chat_text' ORDER BY id")
@@ -218,3 +218,24 @@ async def test_report_command(db: Database, cases: CaseService, access: AccessSe
     await dp.feed_update(bot, updates.private_message(999, "/report today"))            # a stranger
     await dp.feed_update(bot, updates.group_message(-1099, 555, "/report today"))       # an unbound group
     assert len(session.requests) == before
+
+
+async def test_report_command_names_operators_who_missed_a_clock(
+        db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines) -> None:
+    """/report through a Dispatcher: the operator is named as the directory knows them (AccessService)."""
+    from openpyxl import load_workbook
+
+    from storage.directory import DirectoryRepository
+    from tests.integration.test_kpi import seed_blame
+
+    await seed_blame(db)
+    async with db.transaction() as conn:
+        await DirectoryRepository().add_operator(conn, OPERATOR_ID, "Анна Смирнова", ADMIN_ID, NOW)
+    dp, session = await _dispatch(db, cases, access, deadlines, FakeClock(NOW))
+    await dp.feed_update(make_bot(session), updates.private_message(OPERATOR_ID, "/report 2026-12"))
+    text = next(r for r in session.requests if isinstance(r, SendMessage)).text
+    assert "• Анна Смирнова: 1 · 0 · 1 (согласовать 1)" in text and "оператор 101: 0 · 0 · 1" in text
+    document = session.last(SendDocument).document
+    wb = load_workbook(io.BytesIO(document.data), read_only=True)                # type: ignore[union-attr]
+    assert {r[0] for r in list(wb["Операторы"].iter_rows(values_only=True))[1:]} == {"Анна Смирнова",
+                                                                                    "оператор 101"}
