@@ -39,7 +39,10 @@ _NEXT_SQL = (
 _NEXT_NIGHT_SQL = (
     "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "
     "COALESCE(CASE WHEN d.expired_notified_at IS NULL THEN d.expire_at END, '9'))) "
-    f"FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL AND {_NIGHT}"
+    # from the few cases on calendar time (a partial index), not from every open deadline: CROSS JOIN keeps
+    # SQLite's loop order (cases outside)
+    f"FROM cases c CROSS JOIN deadlines d WHERE d.case_id = c.id AND c.calendar_since IS NOT NULL AND {_NIGHT} "
+    "AND d.closed_at IS NULL"
 )
 
 

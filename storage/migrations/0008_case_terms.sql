@@ -6,3 +6,5 @@ ALTER TABLE cases ADD COLUMN calendar_since TEXT;
 ALTER TABLE cases ADD COLUMN calendar_until TEXT;
 -- answer_minutes: cl. 9 — the operator's own answer term in working minutes (NULL: the normal or «Срочно» one).
 ALTER TABLE cases ADD COLUMN answer_minutes INTEGER;
+-- The few cases worked on calendar time: the reminder scheduler looks them up on every commit.
+CREATE INDEX ix_cases_calendar ON cases (calendar_since) WHERE calendar_since IS NOT NULL;
