@@ -125,6 +125,21 @@ def test_cl21_incident_member_follows_its_lead() -> None:
     assert owner_map(member, lead_in_work) == {"answer": (P1,)}
 
 
+def test_cl21_incident_member_waiting_for_the_final_answer_follows_its_lead() -> None:
+    """After the lead's intermediate answer was published under every post, each member's final clock (cl. 7)
+    is owed by whoever holds the lead's next step; once the lead is closed the member answers for itself."""
+    lead = case_in(Status.AWAITING_FINAL, DL)
+    member = case_in(Status.AWAITING_FINAL, DL)
+    member.number, member.incident_lead = "2026-0002", lead.number
+    assert owner_map(member, lead) == {"final": (P1,)}
+    workflow.submit_draft(lead, EXEC1, DL, T, DraftKind.ANSWER, "Окончательный ответ", [], clean)
+    assert owner_map(member, lead) == {"final": (OP,)}                 # the lead's final waits for approval
+    workflow.approve(lead, OPERATOR, DL, T, clean)
+    workflow.publish(lead, EXEC1, DL, T, "file", "uniq", None)
+    assert not lead.is_open
+    assert owner_map(member, lead) == {"final": (P1,)}                 # its own department publishes it
+
+
 def test_cl14_operator_sitting_on_an_on_time_draft_owns_the_missed_answer() -> None:
     case = case_in(Status.ON_APPROVAL, DL)
     answer = case.open_deadline("answer")
