@@ -124,6 +124,8 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_answer_term(case, actor, dl, now, 60)
         case Action.WORK_OFF_HOURS:
             workflow.work_off_hours(case, actor, dl, now, None)
+        case Action.END_OFF_HOURS:
+            workflow.end_off_hours(case, actor, dl, now)
         case Action.CLOSE_NO_REPLY:
             workflow.close_no_reply(case, actor, now)
         case Action.ANSWER_ANYWAY:
@@ -147,6 +149,8 @@ def test_transition_table(action: Action, status: Status, role: Role, deadlines:
     case = case_in(status, deadlines)
     if action == Action.WITHDRAW:
         with_declined(case)
+    if action == Action.END_OFF_HOURS:
+        case.calendar_since = T0        # the head's decision is in force: what ending it needs
     actor = actor_for(role, action, case)
     now = T0 + timedelta(minutes=20)
     rule = TRANSITIONS[action]
