@@ -527,7 +527,7 @@ class Notifier:
         if head is None:
             raise PermanentFailure("no head chat configured")
         msg = await self._send_text(head, await self._escalation_text(case, payload, now),
-                                    keyboards.off_hours(case, Role.HEAD))        # cl. 8 per case
+                                    keyboards.off_hours(case, Role.HEAD, self.clock.now()))   # cl. 8 per case
         await self._remember(case, msg, "head")
 
     async def _on_escalation_official(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:

@@ -806,3 +806,15 @@ DIGEST_WHEN_TODAY = "сегодня"
 DIGEST_WHEN_PERIOD = "за {period}"
 DIGEST_OVERDUE_NOW_TITLE = "\n\n⏰ <b>Открытые с истёкшим сроком</b> — чей сейчас шаг:"
 DIGEST_OWNER_NOBODY = "ждём автора"
+
+# ---- polish2: cl. 8 per case ends early, commands inside prompts ----
+BTN_END_OFF_HOURS = "☀️ Вернуть рабочее время"
+OFF_HOURS_ENDED = ("Работа в нерабочее время по сообщению {number} завершена: сроки снова идут по рабочему "
+                   "времени, ответ — до {due}.")
+PROMPT_CANCELLED_BY_COMMAND = "Ввод отменён: вы отправили команду {command}."
+ERRORS.update({
+    "not_off_hours": "По этому сообщению сейчас не работают в нерабочее время.",
+})
+EVENT.update({
+    "off_hours_ended": "возвращено рабочее время (п. 8)",
+})

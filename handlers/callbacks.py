@@ -37,6 +37,7 @@ class Op(StrEnum):
     TERM_MINUTES = "tn"  # Срок ответа: the operator types the minutes
     OFF_HOURS = "oh"     # Работать в нерабочее время (cl. 8): arg 0 = the choices, 1 = until closed,
     #                      2 = until the next working opening
+    WORKING_HOURS = "wh"  # ☀️ Вернуть рабочее время: the cl. 8 decision ends now
     NO_REPLY = "nr"      # Закрыть: автор не ответил
     ANYWAY = "aw"        # Ответить без уточнения
 

@@ -6,7 +6,8 @@ import logging
 from datetime import tzinfo
 
 from aiogram import F
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -19,11 +20,36 @@ from bot.services.cases import CaseService
 from handlers import keyboards, known_commands, render
 from handlers.middlewares import HasRole
 from handlers.spec import RouterSpec
+from handlers.states import Prompt
 
 log = logging.getLogger(__name__)
 
 router = RouterSpec("common")
 fallback = RouterSpec("fallback")
+
+
+# ---- a command typed while a prompt waits for text: it stays a command ----------------------------
+
+@router.message(StateFilter(Prompt), F.text.startswith("/"))
+async def command_inside_prompt(message: Message, state: FSMContext, actor: Actor | None) -> None:
+    """The one place prompts are guarded (registered before every prompt handler): the text of a prompt is
+    never a command. /cancel cancels (below); a known command ends the prompt politely and then runs as
+    usual; an unknown one is answered as such and the prompt goes on waiting."""
+    command, mention = _command(message.text or "/")
+    if command == "cancel":
+        raise SkipHandler
+    if message.chat.type != "private" and mention:
+        bot_user = await message.bot.me() if message.bot else None
+        if bot_user is None or mention != (bot_user.username or "").lower():
+            return      # another bot's command in the group: none of ours, and not the prompt's text either
+    if command in known_commands():
+        await state.clear()
+        await message.answer(texts.PROMPT_CANCELLED_BY_COMMAND.format(command=texts.esc("/" + command)))
+        raise SkipHandler       # the command's own handler (or «not here») answers it now
+    if message.chat.type == "private":
+        await private_command_not_answered(message, actor)
+    else:
+        await group_command_not_answered(message)
 
 
 @router.message(CommandStart(deep_link=True), F.chat.type == "private")
@@ -92,8 +118,10 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
     events = await cases.history(case.id)
     parts = render.chunk([render.case_card(case, clock.now(), tz), *render.history(events, tz).split("\n")])
     for i, part in enumerate(parts):
-        # cl. 8 per case: «Работать в нерабочее время» under the last part, for whoever may decide it
-        await message.answer(part, reply_markup=keyboards.off_hours(case, actor.role) if i == len(parts) - 1 else None)
+        # cl. 8 per case: «Работать в нерабочее время» (or «Вернуть рабочее время» while it holds) under the last
+        # part, for whoever may decide it
+        markup = keyboards.off_hours(case, actor.role, clock.now()) if i == len(parts) - 1 else None
+        await message.answer(part, reply_markup=markup)
 
 
 @router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
@@ -219,11 +221,17 @@ def answer_terms(case: Case) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def off_hours(case: Case, role: Role) -> InlineKeyboardMarkup | None:
-    """cl. 8 per case: «Работать в нерабочее время» for whoever the transition table lets decide it."""
+def off_hours(case: Case, role: Role, now: datetime | None = None) -> InlineKeyboardMarkup | None:
+    """cl. 8 per case: «Работать в нерабочее время» for whoever the transition table lets decide it; while
+    the decision is in force at ``now``, «Вернуть рабочее время» instead."""
+    kb = InlineKeyboardBuilder()
+    if now is not None and case.on_calendar_time(now):
+        if not allowed(Action.END_OFF_HOURS, case.status, role):
+            return None
+        kb.button(text=texts.BTN_END_OFF_HOURS, callback_data=_cb(Op.WORKING_HOURS, case))
+        return kb.as_markup()
     if case.calendar_since is not None or not allowed(Action.WORK_OFF_HOURS, case.status, role):
         return None
-    kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_OFF_HOURS, callback_data=_cb(Op.OFF_HOURS, case))
     return kb.as_markup()
 

@@ -62,3 +62,18 @@ async def off_hours(callback: CallbackQuery, callback_data: CaseCb, actor: Actor
     shown = texts.CARD_OFF_HOURS_CLOSED if until is None else texts.CARD_OFF_HOURS_UNTIL.format(
         until=texts.when(until.astimezone(tz)))
     await callback.answer(texts.OFF_HOURS_SET.format(number=case.number, until=shown))
+
+
+@router.callback_query(CaseCb.filter(F.op == Op.WORKING_HOURS))
+async def end_off_hours(callback: CallbackQuery, callback_data: CaseCb, actor: Actor | None, cases: CaseService,
+                        tz: tzinfo) -> None:
+    """☀️ Вернуть рабочее время: the decision ends now; a forged press is refused by the domain (audited)."""
+    if actor is None:
+        await callback.answer(texts.NO_ACCESS, show_alert=True)
+        return
+    case = await cases.end_off_hours(callback_data.case_id, actor)
+    if callback.message is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+    answer = case.open_deadline("answer") or case.open_deadline("final")
+    due = texts.when(answer.due_at.astimezone(tz) if answer else None)
+    await callback.answer(texts.OFF_HOURS_ENDED.format(number=case.number, due=due))

@@ -53,6 +53,7 @@ class Action(StrEnum):
     SET_URGENT = "set_urgent"          # Срочно (cl. 9)
     SET_ANSWER_TERM = "set_answer_term"  # a shorter answer term of the operator's choice (cl. 9)
     WORK_OFF_HOURS = "work_off_hours"  # Работать в нерабочее время: this case on calendar time (cl. 8)
+    END_OFF_HOURS = "end_off_hours"    # Вернуть рабочее время: the cl. 8 decision ends now
     MARK_SIGNIFICANT = "mark_significant"  # Общественно значимое (cl. 21)
     ADD_DEPARTMENT = "add_department"  # ➕ Добавить отдел: the case becomes a cl. 17 case
     WITHDRAW = "withdraw"              # a department that declined leaves the case's list (cl. 12)
@@ -105,6 +106,8 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
        {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, "1 h, 2 h or minutes, shorter than the normal term"),
     _t(Action.WORK_OFF_HOURS, OPEN, {Role.HEAD, Role.ADMIN}, OPEN,
        "the head's decision: the case's clocks on calendar time until it closes or a moment"),
+    _t(Action.END_OFF_HOURS, OPEN, {Role.HEAD, Role.ADMIN}, OPEN,
+       "the decision ends now: the open clocks go on in working time; only while it is in force"),
     _t(Action.CLOSE_NO_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.CLOSED}, "closed by the clarification alone"),
     _t(Action.ANSWER_ANYWAY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING},
        "a new answer clock from now, as on the author's reply"),
@@ -554,6 +557,16 @@ def work_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime, until
     if not case.on_calendar_time(now):
         case.calendar_since = now
     case.calendar_until = until
+    recompute(case, dl)
+
+
+def end_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
+    """cl. 8, per case: the decision to work outside working hours ends early, now (``calendar_until``);
+    open deadlines are counted again: what is left of each runs in working time from now."""
+    check(case, Action.END_OFF_HOURS, actor)
+    if not case.on_calendar_time(now):
+        raise ValidationFailed("not_off_hours")
+    case.calendar_until = now
     recompute(case, dl)
 
 

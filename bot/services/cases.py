@@ -473,6 +473,15 @@ class CaseService:
 
         return await self._act(case_id, actor, "off_hours_declared", change, lambda c: [_refresh(c)])
 
+    async def end_off_hours(self, case_id: int, actor: Actor) -> Case:
+        """cl. 8, per case: the decision to work outside working hours ends now (audited); the open clocks go
+        on in working time, the cards are refreshed and the reminders planned again."""
+        def change(case: Case, now: datetime) -> dict[str, Any]:
+            workflow.end_off_hours(case, actor, self.deadlines, now)
+            return {"since": case.calendar_since.isoformat() if case.calendar_since else None}
+
+        return await self._act(case_id, actor, "off_hours_ended", change, lambda c: [_refresh(c)])
+
     async def recompute_open(self, actor: Actor, reason: dict[str, Any]) -> list[str]:
         """The calendar changed (cl. 8: a date declared working): every open deadline is counted again from
         its start; each case whose deadlines moved is saved, audited and its cards refreshed. The numbers."""

@@ -562,3 +562,88 @@ async def test_cl8_case_command_offers_the_decision_to_head_and_admin_only(h: Ha
     assert case.calendar_since is not None and case.calendar_until is None
     await h.say_in(HEAD_CHAT, HEAD_USER, "/case 1")           # decided already: no second button
     assert "🌙 Работать в нерабочее время" not in h.labels(HEAD_CHAT, h.last(HEAD_CHAT).message_id)
+
+
+# ---- polish2: cl. 8 per case ends early; commands inside prompts stay commands ---------------------
+
+async def test_cl8_head_returns_working_time_from_case_command_and_a_forged_press_is_refused(h: Harness) -> None:
+    from bot.domain.model import Role
+    from handlers.callbacks import CaseCb, Op
+    from tests.conftest import msk
+    from tests.support import updates
+
+    h.clock.set(msk(2026, 12, 1, 17, 30))                     # Tuesday, half an hour before closing
+    case_id = await forward_post(h)
+    h.clock.set(msk(2026, 12, 1, 19, 0))
+    await h.say_in(HEAD_CHAT, HEAD_USER, "/case 2026-0001")
+    await h.press(HEAD_USER, HEAD_CHAT, "Работать в нерабочее время")
+    await h.press(HEAD_USER, HEAD_CHAT, "До закрытия сообщения")
+    h.clock.set(msk(2026, 12, 1, 20, 0))
+    await h.say_in(HEAD_CHAT, HEAD_USER, "/case 2026-0001")
+    shown = h.last(HEAD_CHAT)
+    assert h.labels(HEAD_CHAT, shown.message_id) == ["☀️ Вернуть рабочее время"]   # while the decision holds
+    # an operator presses a forged copy of the head's button: refused, audited, nothing changes
+    await h.feed(updates.callback(OPERATOR, OPERATOR, CaseCb(op=Op.WORKING_HOURS, case_id=case_id).pack(), 5))
+    assert h.alerts()[-1] == "Нет доступа."
+    assert (await h.app.cases.get(case_id)).calendar_until is None
+    answer = await h.press(HEAD_USER, HEAD_CHAT, "Вернуть рабочее время", shown.message_id)
+    # 30 working minutes before 18:00, 60 on the plain clock 19:00–20:00, the other 90 from the next opening
+    assert answer == ("Работа в нерабочее время по сообщению 2026-0001 завершена: сроки снова идут по рабочему "
+                      "времени, ответ — до 02.12 10:30.")
+    assert h.labels(HEAD_CHAT, shown.message_id) == []
+    case = await h.app.cases.get(case_id)
+    assert case.calendar_until == msk(2026, 12, 1, 20, 0)
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
+    assert "02.12 10:30" in h.find(OPERATOR, "Сообщение 2026-0001").text     # the operator's card refreshed
+    # a second press (a stale copy) is told the decision no longer holds
+    await h.feed(updates.callback(HEAD_USER, HEAD_CHAT, CaseCb(op=Op.WORKING_HOURS, case_id=case_id).pack(),
+                                  shown.message_id, chat_type="supergroup"))
+    assert h.alerts()[-1] == "По этому сообщению сейчас не работают в нерабочее время."
+    await h.say_in(HEAD_CHAT, HEAD_USER, "/case 2026-0001")
+    assert h.labels(HEAD_CHAT, h.last(HEAD_CHAT).message_id) == []
+    history = await h.app.cases.history(case_id)
+    assert [(e.kind, e.actor_role) for e in history if e.kind.endswith("off_hours_ended")] == [
+        ("refused:off_hours_ended", Role.OPERATOR.value), ("off_hours_ended", Role.HEAD.value),
+        ("refused:off_hours_ended", Role.HEAD.value)]
+
+
+async def test_operator_command_inside_return_prompt_stays_a_command(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await draft_for_approval(h, "Ответ", "Разберёмся.")
+    await h.press(OPERATOR, OPERATOR, "На доработку")
+    await h.say(OPERATOR, "/foo")                             # unknown: answered as such, the prompt still waits
+    assert h.last(OPERATOR).text == "Неизвестная команда /foo, список команд — /help."
+    assert (await h.app.cases.get(case_id)).status == Status.ON_APPROVAL
+    await h.say(OPERATOR, "/open")                            # known: the prompt ends politely, the command runs
+    shown = h.texts(OPERATOR)
+    assert shown[-2] == "Ввод отменён: вы отправили команду /open."
+    assert "2026-0001" in shown[-1]
+    await h.say(OPERATOR, "/cancel")
+    assert h.last(OPERATOR).text == "Нечего отменять."          # the prompt was really ended
+    case = await h.app.cases.get(case_id)
+    assert case.status == Status.ON_APPROVAL
+    assert not [e for e in await h.app.cases.history(case_id) if e.kind == "returned"]
+    await h.press(OPERATOR, OPERATOR, "На доработку")
+    await h.say(OPERATOR, "/cancel")                          # /cancel still cancels
+    assert h.last(OPERATOR).text == "Отменено."
+
+
+async def test_executor_command_inside_decline_prompt_stays_a_command(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Не наша компетенция")
+    before = len(h.chat(DEPT_A_CHAT))
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo")                # maybe another bot's: left alone, not the reason
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/start@other_bot")
+    assert len(h.chat(DEPT_A_CHAT)) == before
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo@test_bot")
+    assert h.last(DEPT_A_CHAT).text == "Неизвестная команда /foo, список команд — /help."
+    assert (await h.app.cases.get(case_id)).status == Status.ROUTED
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/help")
+    shown = h.texts(DEPT_A_CHAT)
+    assert shown[-2] == "Ввод отменён: вы отправили команду /help." and "Отдел ЖКХ" in shown[-1]
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "Не наш вопрос")      # the prompt is over: ordinary talk in the group
+    case = await h.app.cases.get(case_id)
+    assert case.status == Status.ROUTED
+    assert not [e for e in await h.app.cases.history(case_id) if e.kind == "declined"]

@@ -306,6 +306,27 @@ async def test_cl8_per_case_decision_until_a_moment_then_working_time(
     assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
 
 
+async def test_cl8_per_case_decision_ended_at_20_runs_the_rest_from_the_next_morning(
+        db: Database, cases: CaseService, operator: Actor, clock: FakeClock, reminders: ReminderService) -> None:
+    clock.set(msk(2026, 12, 1, 17, 30))                       # Tuesday, half an hour before closing
+    a = await new_case(cases, operator, clock, "Прорыв трубы, заливает подъезд")
+    await simulate(reminders, clock, msk(2026, 12, 1, 19, 0))
+    await cases.work_off_hours(a, HEAD, None)                 # 19:00: work on it tonight, until closed
+    await simulate(reminders, clock, msk(2026, 12, 1, 20, 0))
+    case = await cases.end_off_hours(a, HEAD)                  # 20:00: ☀️ working time again
+    # 30 working minutes before 18:00, 60 on the plain clock 19:00–20:00, the other 90 from 09:00.
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
+    assert not case.on_calendar_time(clock.now())
+    await simulate(reminders, clock, msk(2026, 12, 2, 12, 0))
+    answer = [(t, k) for t, k, r, c in await queued(db) if c == a and r == "answer"]
+    # no notice at night any more: the answer clock's reminder and expiry come in working time next day
+    assert answer == [("02.12 09:50", "reminder"), ("02.12 10:30", "expired"), ("02.12 10:30", "escalation")]
+    assert not [t for t, _, _, c in await queued(db) if c == a and "01.12 20:00" <= t < "02.12 09:00"]
+    events = await db.fetchall("SELECT kind, actor_role FROM events WHERE kind LIKE 'off_hours%' ORDER BY id")
+    assert [(r["kind"], r["actor_role"]) for r in events] == [("off_hours_declared", "head"),
+                                                                ("off_hours_ended", "head")]
+
+
 async def test_cl8_only_head_or_admin_decides_per_case(db: Database, cases: CaseService, operator: Actor,
                                                        clock: FakeClock) -> None:
     from bot.domain.errors import AccessDenied

@@ -124,6 +124,8 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.set_answer_term(case, actor, dl, now, 60)
         case Action.WORK_OFF_HOURS:
             workflow.work_off_hours(case, actor, dl, now, None)
+        case Action.END_OFF_HOURS:
+            workflow.end_off_hours(case, actor, dl, now)
         case Action.CLOSE_NO_REPLY:
             workflow.close_no_reply(case, actor, now)
         case Action.ANSWER_ANYWAY:
@@ -147,6 +149,8 @@ def test_transition_table(action: Action, status: Status, role: Role, deadlines:
     case = case_in(status, deadlines)
     if action == Action.WITHDRAW:
         with_declined(case)
+    if action == Action.END_OFF_HOURS:
+        case.calendar_since = T0        # the head's decision is in force: what ending it needs
     actor = actor_for(role, action, case)
     now = T0 + timedelta(minutes=20)
     rule = TRANSITIONS[action]
@@ -250,3 +254,31 @@ def test_cl12_only_a_declined_department_is_withdrawn(deadlines: Deadlines) -> N
     workflow.withdraw(case, OPERATOR, D2)
     assert [a.department_id for a in case.assignments] == [D1]
     assert any(d.rule == "decline" and d.department_id == D2 for d in case.deadlines)   # its clock stays
+
+
+# ---- cl. 8 per case ends early (☀️ Вернуть рабочее время) ------------------------------------------
+
+def test_cl8_ending_the_decision_early_counts_the_rest_in_working_time(deadlines: Deadlines) -> None:
+    case = Case(number="2026-0002", status=Status.NEW, platform="vk", text="Прорыв трубы",
+                detected_at=msk(2026, 12, 1, 17, 30), operator_id=OPERATOR.user_id, id=2)
+    workflow.register(case, deadlines)
+    workflow.work_off_hours(case, HEAD, deadlines, msk(2026, 12, 1, 19, 0), None)
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 1, 21, 30)  # type: ignore[union-attr]
+    workflow.end_off_hours(case, ADMIN, deadlines, msk(2026, 12, 1, 20, 0))
+    # 30 working minutes before 18:00, 60 on the plain clock 19:00–20:00, the other 90 from the next opening
+    assert case.calendar_span == (msk(2026, 12, 1, 19, 0), msk(2026, 12, 1, 20, 0))
+    assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
+    assert not case.on_calendar_time(msk(2026, 12, 1, 20, 0))
+    before = copy.deepcopy(case)
+    with pytest.raises(ValidationFailed):                     # no decision in force any more
+        workflow.end_off_hours(case, HEAD, deadlines, msk(2026, 12, 1, 20, 30))
+    with pytest.raises(AccessDenied):
+        workflow.end_off_hours(case, OPERATOR, deadlines, msk(2026, 12, 1, 20, 30))
+    assert case == before
+
+
+def test_cl8_ending_a_decision_that_was_never_taken_is_refused(deadlines: Deadlines) -> None:
+    case = new_case(deadlines)
+    with pytest.raises(ValidationFailed):
+        workflow.end_off_hours(case, HEAD, deadlines, T0 + timedelta(minutes=5))
+    assert case.calendar_since is None and case.calendar_until is None
