@@ -806,3 +806,8 @@ DIGEST_WHEN_TODAY = "сегодня"
 DIGEST_WHEN_PERIOD = "за {period}"
 DIGEST_OVERDUE_NOW_TITLE = "\n\n⏰ <b>Открытые с истёкшим сроком</b> — чей сейчас шаг:"
 DIGEST_OWNER_NOBODY = "ждём автора"
+
+
+# ---- polish1: finishing touches of issue 11 ----
+CHART_CLARIFIED = "закрыто уточнением без ответа"
+XLSX_DEPT_INHERITED = "Унаследовано (опоздавших сообщений, полученных отделом с израсходованным временем)"
