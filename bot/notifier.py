@@ -352,7 +352,7 @@ class Notifier:
     def _dept_header(self, case: Case, department_id: int) -> str:
         """"Вам направлено сообщение…" stays on the department's card while it has to accept or decline."""
         decline = case.open_deadline("decline", department_id)
-        inherited = render.inherited_note(case, department_id, self.clock.now(), self.tz)
+        inherited = render.inherited_note(case, department_id, self.clock.now(), self.tz, self.cases.deadlines)
         if decline is None:
             return inherited
         header = texts.DEPT_CARD_HEADER.format(due=texts.when(decline.due_at.astimezone(self.tz)))

@@ -8,7 +8,7 @@ dedup keys ``reminder:<id>``, ``expired:<id>``, ``escalation:<id>`` (the outbox'
 "never twice" hold across restarts and races) and sets those columns.
 
 ``ReminderScheduler`` keeps ONE APScheduler date job at the next due moment (an indexed MIN() over the
-stored moments), recomputed after every run and after every change of a case, plus a safety job every
+stored moments and the earliest clarification request whose operator is still to be asked), recomputed after every run and after every change of a case, plus a safety job every
 minute; at start it recomputes every open deadline's moments and runs a catch-up whose reminders say
 they are late. No persistent job store: nothing is pickled, a restart rebuilds from the database.
 
@@ -39,7 +39,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
-from storage.reminders import Planned, ReminderRepository, waiting_for_author
+from storage.reminders import Planned, ReminderRepository, next_unasked_clarification, waiting_for_author
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,10 @@ class ReminderService:
     async def next_due(self, now: datetime | None = None) -> datetime | None:
         """The next moment a run has something to do (never inside non-working time)."""
         stored = await self.repo.next_moment(self.db.conn)
+        since = await next_unasked_clarification(self.db.conn)      # the operator's question (cl. 6)
+        if since is not None:
+            asked = self.clarification_deadline(since)
+            stored = asked if stored is None else min(stored, asked)
         if stored is None:
             return None
         moment = stored.astimezone(self.calendar.tz)

@@ -818,3 +818,7 @@ ERRORS.update({
 EVENT.update({
     "off_hours_ended": "возвращено рабочее время (п. 8)",
 })
+
+# ---- polish1: finishing touches of issue 11 ----
+CHART_CLARIFIED = "закрыто уточнением без ответа"
+XLSX_DEPT_INHERITED = "Унаследовано (опоздавших сообщений, полученных отделом с израсходованным временем)"

@@ -113,6 +113,27 @@ class Deadlines:
         spec = self.rules["publish"]
         return min(approval_due, self._shift(answer_due, -spec.minutes, spec.clock))
 
+    def minutes_left(self, rule: str, now: datetime, due: datetime,
+                     calendar_span: CalendarSpan | None = None) -> float:
+        """The time of ``rule``'s clock from ``now`` to ``due`` in minutes (0 when past): working minutes
+        (lunch, closing time, days off do not count) for a working clock, plain minutes for a calendar one
+        and inside a per-case decision to work outside working hours (cl. 8, ``calendar_span``)."""
+        spec = self.rules.get(rule)
+        if spec is None:
+            raise UnknownRule(rule)
+        if due <= now:
+            return 0.0
+        if spec.clock == "calendar":
+            return (due - now).total_seconds() / 60
+        if calendar_span is None:
+            return self.calendar.working_minutes_between(now, due)
+        since, until = calendar_span
+        inside_from, inside_to = max(now, since), due if until is None else min(due, until)
+        inside = max(0.0, (inside_to - inside_from).total_seconds() / 60)
+        before = self.calendar.working_minutes_between(now, min(due, since))
+        after = 0.0 if until is None else self.calendar.working_minutes_between(max(now, until), due)
+        return before + inside + after
+
     def _shift(self, at: datetime, minutes: int, clock: Clock, span: CalendarSpan | None = None) -> datetime:
         tz = self.calendar.tz
         if clock == "calendar":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
@@ -10,6 +11,7 @@ from bot.domain.accountability import Party, Step, chain, owners
 from bot.domain.model import Case, Draft, Event, Outcome, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
 from bot.domain.workflow import clarification_since
+from deadlines.rules import Deadlines
 
 CARD_EXCERPT = 700
 
@@ -55,9 +57,10 @@ def _step_line(case: Case, step: Step, now: datetime, tz: tzinfo, names: Mapping
     return texts.STEP_WAITING[step.rule].format(who=who, since=_local(step.started_at, tz), term=term)
 
 
-def inherited_note(case: Case, department_id: int, now: datetime, tz: tzinfo) -> str:
+def inherited_note(case: Case, department_id: int, now: datetime, tz: tzinfo, deadlines: Deadlines) -> str:
     """The card of a department that received the case too late to meet its draft deadline says so plainly:
-    the time was used up before it (``Assignment.inherited_from``), a miss is not its department's."""
+    the time was used up before it (``Assignment.inherited_from``), a miss is not its department's. The
+    minutes left are the draft clock's own (working minutes: lunch and closing time do not count)."""
     a = case.assignment(department_id)
     draft = case.open_deadline("draft", department_id)
     if a is None or not a.inherited_from or draft is None:
@@ -65,7 +68,8 @@ def inherited_note(case: Case, department_id: int, now: datetime, tz: tzinfo) ->
     due = _local(draft.due_at, tz)
     if now >= draft.due_at:
         return texts.DEPT_CARD_INHERITED_PASSED.format(due=due)
-    minutes = -(-int((draft.due_at - now).total_seconds()) // 60)
+    left = deadlines.minutes_left("draft", now, draft.due_at, case.calendar_span)
+    minutes = max(1, math.ceil(left - 1e-9))
     return texts.DEPT_CARD_INHERITED_SOON.format(minutes=minutes, due=due)
 
 

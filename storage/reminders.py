@@ -139,6 +139,22 @@ _WAITING_SQL = (
 )
 
 
+#: The earliest clarification request still waiting for its author whose operator was not yet asked (the
+#: outbox's dedup key of that question): cases by ix_cases_status, the request by ix_publications_case_kind,
+#: the question by the outbox's UNIQUE dedup_key — seeks, never a scan of the history.
+_NEXT_WAITING_SQL = (
+    "SELECT MIN(w.since) FROM (" + _WAITING_SQL + ") w WHERE w.since IS NOT NULL AND NOT EXISTS ("
+    "SELECT 1 FROM outbox o WHERE o.dedup_key = 'clarification:' || w.id || ':' || w.since)"
+)
+
+
+async def next_unasked_clarification(conn: aiosqlite.Connection) -> datetime | None:
+    """The publication of the earliest clarification request whose operator is still to be asked (the
+    wait runs from it, so the earliest request is the next moment to ask)."""
+    row = await fetch_one(conn, _NEXT_WAITING_SQL)
+    return dt(row[0]) if row is not None else None
+
+
 async def waiting_for_author(conn: aiosqlite.Connection) -> list[Waiting]:
     """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
     return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])

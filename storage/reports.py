@@ -168,7 +168,8 @@ SELECT substr(c.detected_at, 1, 10) AS day_utc, c.detected_at,
        c.status = 'closed' AS closed,
        EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
                AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
-       c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_
+       c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
+       """ + CLARIFICATION_ONLY_SQL + """ AS clar_only
 FROM cases c
 WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
 """
@@ -329,10 +330,12 @@ class ReportRepository:
                            _ids(r["departments"])) for r in rows]
 
     async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
-                    now: datetime) -> list[tuple[datetime, bool, bool, bool]]:
-        """(detected_at, closed, late, open) of every case in scope: the chart groups them by local day."""
+                    now: datetime) -> list[tuple[datetime, bool, bool, bool, bool]]:
+        """(detected_at, closed, late, open, clarification only) of every case in scope: the chart groups them
+        by local day; a case closed by a clarification alone and not late is not «on time» (``KpiRow.clarified``)."""
         rows = await fetch_all(conn, DAILY_SQL, _period(start, end, now))
-        return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"])) for r in rows]
+        return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"]),
+                 bool(r["clar_only"])) for r in rows]
 
     async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[CaseLine]:
         params = {"start": ts(start), "end": ts(end)}

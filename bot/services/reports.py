@@ -154,6 +154,7 @@ class DayCounts:
     on_time: int = 0
     late: int = 0
     open: int = 0
+    clarified: int = 0      # closed by a clarification request alone, not late: not «on time» (KpiRow.clarified)
 
 
 @dataclass
@@ -254,11 +255,14 @@ class ReportService:
         days: list[DayCounts] = []
         if daily:
             counts = {d: DayCounts(d) for d in period.days()}
-            for detected, closed, late, open_ in await self.repo.daily(conn, period.start, period.end, now):
+            for detected, closed, late, open_, clar_only in await self.repo.daily(conn, period.start, period.end,
+                                                                                  now):
                 dc = counts.get(detected.astimezone(self.tz).date())
                 if dc is None:
                     continue
-                if closed and not late:
+                if closed and not late and clar_only:
+                    dc.clarified += 1
+                elif closed and not late:
                     dc.on_time += 1
                 elif late:
                     dc.late += 1
@@ -414,13 +418,15 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
     # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
     dept_misses = {p.misses.id: p for p in report.department_misses}
     ws = wb.create_sheet(texts.XLSX_SHEET_DEPARTMENTS)
-    header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS])
+    # «унаследовано» beside the misses: late cases the department received with the time already spent
+    header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS, texts.XLSX_DEPT_INHERITED])
     for s in report.departments:
         p = dept_misses.pop(s.kpi.key, None) if isinstance(s.kpi.key, int) else None
-        ws.append([s.name, *_kpi_values(s), *_miss_values(p.misses if p else None)])
+        ws.append([s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
     for p in dept_misses.values():          # a department blamed for cases it no longer holds
         ws.append([p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
-    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
+               report.total.kpi.inherited])
     ws = wb.create_sheet(texts.XLSX_SHEET_OPERATORS)
     header(ws, [texts.XLSX_OPERATOR, *texts.XLSX_MISS_HEADERS])
     for p in report.operator_misses:
@@ -448,10 +454,14 @@ def render_png(report: Report) -> bytes:
     on_time = [d.on_time for d in days]
     late = [d.late for d in days]
     open_ = [d.open for d in days]
+    clarified = [d.clarified for d in days]
     ax1.bar(xs, on_time, color="#4caf50", label=texts.CHART_ON_TIME)
     ax1.bar(xs, late, bottom=on_time, color="#e53935", label=texts.CHART_LATE)
     ax1.bar(xs, open_, bottom=[a + b for a, b in zip(on_time, late, strict=True)], color="#9e9e9e",
             label=texts.CHART_OPEN)
+    if any(clarified):      # closed by a clarification alone: apart, as in the KPI rows (docs/kpi.md)
+        ax1.bar(xs, clarified, bottom=[a + b + c for a, b, c in zip(on_time, late, open_, strict=True)],
+                color="#64b5f6", label=texts.CHART_CLARIFIED)
     step = max(1, len(days) // 15)
     ax1.set_xticks(xs[::step], [f"{d.day:%d.%m}" for d in days[::step]])
     ax1.set_title(f"{texts.CHART_DAILY_TITLE} · {report.period.label}")

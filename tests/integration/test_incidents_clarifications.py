@@ -154,3 +154,33 @@ async def test_cl6_answer_without_clarification_starts_a_new_answer_clock(
     notices = await db.fetchall("SELECT target_id FROM outbox WHERE kind = 'answer_anyway'")
     assert [r[0] for r in notices] == [dept]
     assert (await reminders.run_due(msk(2026, 12, 3, 10, 30))).clarifications == 0
+
+
+async def test_cl6_the_scheduler_wakes_at_the_moment_to_ask_about_an_unanswered_clarification(
+        db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
+    """The next due moment includes the end of the wait for the author: the question goes out at that
+    moment by the date job, not on the next safety tick; once asked, it is no longer a moment."""
+    from datetime import UTC, datetime
+
+    from bot.reminders import ReminderScheduler, ReminderService
+
+    cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    await _clarification_published(cases, operator, clock, dept, "Где-то яма")      # published 10:30 Tue
+    reminders = ReminderService(db, deadlines, clock, clarification_wait_days=3)
+    scheduler = ReminderScheduler(reminders, clock, safety_seconds=3600)
+    await scheduler.start()
+    try:
+        asked_at = msk(2026, 12, 4, 10, 30)                                  # Friday: 3 working days later
+        assert await db.fetchall("SELECT id FROM deadlines WHERE closed_at IS NULL") == []   # no other moment
+        assert scheduler.next_run == asked_at
+        job = scheduler.scheduler.get_job(ReminderScheduler.JOB_ID)
+        assert job is not None and job.next_run_time is not None
+        expected = datetime.now(UTC) + (asked_at - clock.now())
+        assert abs((job.next_run_time - expected).total_seconds()) < 5
+
+        clock.set(asked_at)
+        assert (await scheduler.tick()).clarifications == 1
+        assert scheduler.next_run is None and scheduler.scheduler.get_job(ReminderScheduler.JOB_ID) is None
+    finally:
+        await scheduler.stop()

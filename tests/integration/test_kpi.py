@@ -306,6 +306,44 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
     assert blame[("2026-0003", "ответ")] == ("Дорожный отдел", "да")
 
 
+async def test_cl6_the_chart_counts_a_clarification_only_closure_apart_as_the_kpi_rows_do(
+        db: Database, calendar: WorkCalendar) -> None:
+    await seed_blame(db)
+    service = ReportService(db, calendar, FakeClock(NOW), MSK)
+    report = await service.build(parse_period("2026-12", NOW, MSK))
+    day = next(d for d in report.daily if d.day.day == 3)
+    # on time: 5 and 10; late: 1, 2, 3, 4, 8; open: 7 (waits for the author); 6 closed by the request alone
+    assert (day.on_time, day.late, day.open, day.clarified) == (2, 5, 1, 1)
+    assert sum(d.on_time for d in report.daily) == report.total.kpi.on_time
+    assert sum(d.clarified for d in report.daily) == report.total.kpi.clarified
+    files = await service.files(parse_period("2026-12", NOW, MSK))
+    assert files.png.startswith(b"\x89PNG")
+
+
+async def test_cl12_summary_and_xlsx_say_how_many_late_cases_a_department_inherited(
+        db: Database, calendar: WorkCalendar) -> None:
+    """Case 3: roads declined late, ЖКХ received it with the time spent — one inherited late case, ЖКХ's."""
+    from openpyxl import load_workbook
+
+    from bot import texts
+
+    await seed_blame(db)
+    service = ReportService(db, calendar, FakeClock(NOW), MSK)
+    files = await service.files(parse_period("2026-12", NOW, MSK))
+    assert texts.REPORT_INHERITED.format(inherited=1) in files.text
+    zhkh = texts.REPORT_LINE.format(name="Отдел ЖКХ", received=6, on_time=1, overdue=5, share="16,7%")
+    roads = texts.REPORT_LINE.format(name="Дорожный отдел", received=4, on_time=1, overdue=1, share="50,0%")
+    assert zhkh + texts.REPORT_LINE_INHERITED.format(inherited=1) in files.text
+    assert roads in files.text and roads + " (унаследовано" not in files.text
+
+    wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
+    depts = list(wb["Отделы"].iter_rows(values_only=True))
+    col = depts[0].index(texts.XLSX_DEPT_INHERITED)
+    assert col == depts[0].index(texts.XLSX_MISS_HEADERS[-1]) + 1                  # beside the misses
+    padded = {r[0]: (*r, *([None] * len(depts[0])))[col] for r in depts[1:]}
+    assert (padded["Отдел ЖКХ"], padded["Дорожный отдел"], padded["Всего"]) == (1, 0, 1)
+
+
 async def test_cl6_digest_tells_late_answers_from_open_overdue_and_names_owners(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
     await seed(db)

@@ -115,9 +115,9 @@ async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_r
     await simulate(reminders, clock, msk(2026, 12, 1, 11, 55))
     case = await cases.route(case_id, operator, [b])             # slow re-route: 5 minutes to the draft term
     assert case.assignment(b).inherited_from == (f"department:{a}", f"operator:{operator.user_id}")  # type: ignore[union-attr]
-    note = render.inherited_note(case, b, clock.now(), TZ)
+    note = render.inherited_note(case, b, clock.now(), TZ, cases.deadlines)
     assert "Срок проекта ответа (п. 13) истекает через 5 мин" in note and "не будет засчитана вашему отделу" in note
-    assert render.inherited_note(case, a, clock.now(), TZ) == ""
+    assert render.inherited_note(case, a, clock.now(), TZ, cases.deadlines) == ""
     await cases.accept(case_id, executor(b))
     await simulate(reminders, clock, msk(2026, 12, 1, 13, 5))
     case = await cases.get(case_id)
@@ -126,7 +126,7 @@ async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_r
     for missed in (draft, answer):
         assert missed.blame == (f"department:{a}", f"operator:{operator.user_id}")     # not department b
         assert missed.blame_inherited
-    assert "уже прошёл" in render.inherited_note(case, b, clock.now(), TZ)
+    assert "уже прошёл" in render.inherited_note(case, b, clock.now(), TZ, cases.deadlines)
     escalation = [n for n in await outbox(db, "escalation") if n[3].get("rule") == "answer"]
     assert escalation
     await cases.withdraw(case_id, operator, a)              # the declined department leaves the card …
@@ -145,7 +145,7 @@ async def test_cl12_department_in_time_inherits_nothing(cases: CaseService, acce
     case_id = await new_case(cases, operator, clock)
     case = await cases.route(case_id, operator, [a])
     assert case.assignment(a).inherited_from == ()            # type: ignore[union-attr]
-    assert render.inherited_note(case, a, clock.now(), TZ) == ""
+    assert render.inherited_note(case, a, clock.now(), TZ, cases.deadlines) == ""
     await cases.accept(case_id, executor(a))
     await simulate(reminders, clock, msk(2026, 12, 1, 12, 5))
     (draft,) = clocks(await cases.get(case_id), "draft", a)
@@ -207,3 +207,21 @@ async def test_cl12_operator_withdraws_a_department_that_declined(cases: CaseSer
     assert events[-1].kind == "department_withdrawn" and events[-1].payload["reason"] == "Не наш вопрос"
     card = render.case_card(case, clock.now(), TZ)
     assert "ЖКХ" not in card and "Дороги" in card
+
+
+async def test_cl12_inherited_card_counts_the_minutes_left_in_working_time_across_lunch(
+        cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock) -> None:
+    """The card of a department that got the case too late says how many working minutes its draft clock
+    has left: lunch (13:00–14:00) is not counted."""
+    (a,) = await departments(access, "ЖКХ")
+    clock.set(msk(2026, 12, 1, 11, 20))
+    case_id = await new_case(cases, operator, clock)           # answer 15:20, draft 14:20 (lunch not counted)
+    clock.set(msk(2026, 12, 1, 13, 30))                        # routed late, at lunch: 50 clock minutes left
+    case = await cases.route(case_id, operator, [a])
+    draft = case.open_deadline("draft", a)
+    assert draft is not None and draft.due_at == msk(2026, 12, 1, 14, 20)
+    assert case.assignment(a).inherited_from                    # type: ignore[union-attr]
+    note = render.inherited_note(case, a, clock.now(), TZ, cases.deadlines)
+    assert "истекает через 20 мин (01.12 14:20)" in note        # 14:00–14:20, not 50
+    clock.set(msk(2026, 12, 1, 14, 5))
+    assert "истекает через 15 мин" in render.inherited_note(case, a, clock.now(), TZ, cases.deadlines)

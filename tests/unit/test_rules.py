@@ -257,3 +257,20 @@ def test_cl8_calendar_span_counts_plain_time_inside_and_working_time_around(dead
     assert dl.due("answer", start, calendar_span=one_hour) == msk(2026, 12, 2, 10, 30)
     assert dl.due("draft", start, calendar_span=one_hour) == msk(2026, 12, 2, 9, 30)
     assert dl.due("answer", start, answer_minutes=45) == msk(2026, 12, 2, 9, 15)
+
+
+def test_cl13_minutes_left_of_a_clock_are_its_own_minutes_across_closing_time_and_lunch(dl: Deadlines) -> None:
+    """What a card says is left (e.g. an inherited draft clock): working minutes for a working clock."""
+    tue_1750, wed_0920 = t(2026, 12, 1, 17, 50), t(2026, 12, 2, 9, 20)
+    assert dl.minutes_left("draft", tue_1750, wed_0920) == 30             # 17:50–18:00 + 09:00–09:20
+    assert dl.minutes_left("draft", t(2026, 12, 1, 12, 50), t(2026, 12, 1, 14, 10)) == 20   # lunch left out
+    assert dl.minutes_left("draft", wed_0920, tue_1750) == 0              # already past
+    plain = Deadlines(dl.calendar, {"draft": RuleSpec(60, "calendar")})
+    assert plain.minutes_left("draft", tue_1750, wed_0920) == 15 * 60 + 30
+    # cl. 8 per case: calendar time inside the span (19:00 until closing of the case), working time before
+    assert dl.minutes_left("draft", tue_1750, wed_0920, (t(2026, 12, 1, 19, 0), None)) == 10 + 14 * 60 + 20
+    # the span ended at 08:00: working time again after it
+    assert dl.minutes_left("draft", tue_1750, wed_0920,
+                           (t(2026, 12, 1, 19, 0), t(2026, 12, 2, 8, 0))) == 10 + 13 * 60 + 20
+    with pytest.raises(UnknownRule):
+        dl.minutes_left("nope", tue_1750, wed_0920)
