@@ -18,7 +18,7 @@ Pure: no aiogram, no SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.model import Case, Deadline, DeptState, Outcome, Owner, Status
@@ -146,9 +146,10 @@ def culprits(case: Case, before: datetime) -> tuple[Party, ...]:
     return tuple(sorted(late)) or (Party.operator(case.operator_id),)
 
 
-def too_late_to_meet(draft_due: datetime, received: datetime, window: timedelta) -> bool:
-    """A department received the case with its draft deadline passed, or with less than ``window`` left."""
-    return draft_due - received < window
+def too_late_to_meet(minutes_left: float, window_minutes: float) -> bool:
+    """A department received the case with its draft deadline passed, or with less than ``window_minutes`` of
+    the draft clock's own time (working minutes, as it is counted) left."""
+    return minutes_left < window_minutes
 
 
 # ---- attribution of misses -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain import accountability
@@ -187,11 +187,11 @@ def _close_all(case: Case, now: datetime, *, fulfilled: bool = False) -> None:
             d.close(now, fulfilled=fulfilled)
 
 
-def inherit_window(dl: Deadlines) -> timedelta:
-    """A department that gets a case with less than half the usual time to prepare its draft (cl. 6 − cl. 13:
-    1 h of 2 h) inherits the lateness of whoever used the time up."""
+def inherit_window(dl: Deadlines) -> float:
+    """Minutes: a department that gets a case with less than half the usual time to prepare its draft
+    (cl. 6 − cl. 13: 1 h of 2 h) inherits the lateness of whoever used the time up."""
     spare = dl.rules["answer"].minutes - dl.rules["draft"].minutes
-    return timedelta(minutes=max(0, spare) / 2)
+    return max(0, spare) / 2
 
 
 def _answer_start(case: Case) -> datetime:
@@ -228,7 +228,8 @@ def route(case: Case, actor: Actor, dl: Deadlines, now: datetime, departments: l
             _open(case, dl, "info", Owner.DEPARTMENT, now, dept_id)
         else:
             draft = _open(case, dl, "draft", Owner.DEPARTMENT, now, dept_id, due_start=answer_start)
-            if accountability.too_late_to_meet(draft.due_at, now, inherit_window(dl)):
+            left = dl.minutes_left("draft", now, draft.due_at, case.calendar_span)
+            if accountability.too_late_to_meet(left, inherit_window(dl)):
                 a.inherited_from = tuple(p.key for p in accountability.culprits(case, now))
     if case.multi:
         # The first department's draft clock no longer applies: everyone sends information.

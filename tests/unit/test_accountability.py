@@ -202,3 +202,19 @@ def test_every_open_clock_has_an_owner_unless_the_case_waits_for_the_author(stat
         assert all(p == OP or p.id in {D1, D2} for p in parties)
     for d in attribute(case, now):
         assert d.blame                                                   # a miss is never nobody's
+
+
+def test_cl12_inherited_time_is_measured_in_working_minutes_across_lunch() -> None:
+    """Detected 11:10, routed 12:50: the draft is due 14:10 — 80 minutes by the clock but 20 working minutes
+    (lunch 13:00–14:00), less than half the usual time: the department inherits, the late routing owes it."""
+    case = new_case(DL)
+    case.detected_at = T0.replace(hour=11, minute=10)
+    case.deadlines = []
+    workflow.register(case, DL)
+    routed = T0.replace(hour=12, minute=50)
+    attribute(case, routed)
+    workflow.route(case, OPERATOR, DL, routed, [(D1, "ЖКХ")])
+    draft = case.open_deadline("draft", D1)
+    assert draft is not None and draft.due_at == T0.replace(hour=14, minute=10)
+    a = case.assignment(D1)
+    assert a is not None and a.inherited_from == (OP.key,)
