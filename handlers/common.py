@@ -116,7 +116,8 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
         return
     assert case.id is not None
     events = await cases.history(case.id)
-    parts = render.chunk([render.case_card(case, clock.now(), tz), *render.history(events, tz).split("\n")])
+    card = render.case_card(case, clock.now(), tz, lead=await cases.lead(case))
+    parts = render.chunk([card, *render.history(events, tz).split("\n")])
     for i, part in enumerate(parts):
         # cl. 8 per case: «Работать в нерабочее время» (or «Вернуть рабочее время» while it holds) under the last
         # part, for whoever may decide it
@@ -130,7 +131,7 @@ async def open_command(message: Message, cases: CaseService, clock: Clock, tz: t
     if not items:
         await message.answer(texts.OPEN_EMPTY)
         return
-    for part in render.open_list(items, clock.now(), tz, texts.OPEN_TITLE):
+    for part in render.open_list(items, clock.now(), tz, texts.OPEN_TITLE, await cases.leads(items)):
         await message.answer(part)
 
 

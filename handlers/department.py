@@ -40,7 +40,7 @@ async def my_cases(message: Message, actor: Actor, cases: CaseService, clock: Cl
     if not items:
         await message.answer(texts.MY_EMPTY)
         return
-    for part in render.open_list(items, clock.now(), tz, texts.MY_TITLE):
+    for part in render.open_list(items, clock.now(), tz, texts.MY_TITLE, await cases.leads(items)):
         await message.answer(part)
 
 

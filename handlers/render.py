@@ -20,19 +20,21 @@ def _local(dt: datetime | None, tz: tzinfo) -> str:
     return texts.when(dt.astimezone(tz) if dt else None)
 
 
-def party_text(case: Case, party: Party, names: Mapping[str, str] | None = None) -> str:
-    """A party as people read it: «оператор Иван Петров» (the name as Telegram gives it) or the department."""
+def party_text(case: Case, party: Party, names: Mapping[str, str] | None = None, lead: Case | None = None) -> str:
+    """A party as people read it: «оператор Иван Петров» (the name as Telegram gives it) or the department
+    (of the case, or of its incident's lead post, whose departments an incident member's clocks follow)."""
     if party.kind == Owner.OPERATOR:
         name = (names or {}).get(party.key)
         return texts.PARTY_OPERATOR_NAMED.format(name=texts.esc(name)) if name else texts.CARD_OWNER_OPERATOR
-    a = case.assignment(party.id)
+    a = case.assignment(party.id) or (lead.assignment(party.id) if lead is not None else None)
     return texts.esc(a.department_name if a else (names or {}).get(party.key, "?"))
 
 
-def owners_text(case: Case, parties: Sequence[Party], names: Mapping[str, str] | None = None) -> str:
+def owners_text(case: Case, parties: Sequence[Party], names: Mapping[str, str] | None = None,
+                lead: Case | None = None) -> str:
     if not parties:
         return texts.CARD_OWNER_NOBODY
-    return ", ".join(party_text(case, p, names) for p in parties)
+    return ", ".join(party_text(case, p, names, lead) for p in parties)
 
 
 def deadlines_block(case: Case, now: datetime, tz: tzinfo, lead: Case | None = None) -> str:
@@ -41,7 +43,7 @@ def deadlines_block(case: Case, now: datetime, tz: tzinfo, lead: Case | None = N
         lines.append(texts.CARD_DEADLINE.format(
             marker=texts.CARD_OVERDUE if d.overdue(now) else texts.CARD_PENDING,
             rule=texts.RULE.get(d.rule, d.rule).capitalize(), due=_local(d.due_at, tz),
-            owner=owners_text(case, owners(case, d, lead))))
+            owner=owners_text(case, owners(case, d, lead), lead=lead)))
     return "".join(lines)
 
 
@@ -174,17 +176,20 @@ def history(events: list[Event], tz: tzinfo) -> str:
     return "\n".join(lines)
 
 
-def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str) -> list[str]:
-    """Lines of open cases, split into messages within Telegram's limit."""
+def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str,
+              leads: Mapping[str, Case] | None = None) -> list[str]:
+    """Lines of open cases, split into messages within Telegram's limit; ``leads``: the lead post of each
+    incident member, by the member's number (its clocks follow the lead's, cl. 21)."""
     lines = []
     for c in cases:
+        lead = (leads or {}).get(c.number)
         nxt = c.next_deadline()
         if nxt is None:
             lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=_status(c)))
             continue
         lines.append(texts.OPEN_LINE.format(
             marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=c.number,
-            status=_status(c), owner=owners_text(c, owners(c, nxt)),
+            status=_status(c), owner=owners_text(c, owners(c, nxt, lead), lead=lead),
             rule=texts.RULE.get(nxt.rule, nxt.rule), due=_local(nxt.due_at, tz)))
     return chunk([title, *lines])
 

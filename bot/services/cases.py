@@ -98,6 +98,17 @@ class CaseService:
             return None
         return await self.cases.get_by_number(conn or self.db.conn, case.incident_lead)
 
+    async def leads(self, cases: list[Case]) -> dict[str, Case]:
+        """The lead post of every incident member among ``cases``, by the member's number (cl. 21)."""
+        known = {c.number: c for c in cases}
+        out: dict[str, Case] = {}
+        for c in cases:
+            if c.incident_lead is not None and c.incident_lead != c.number:
+                lead = known.get(c.incident_lead) or await self.lead(c)
+                if lead is not None:
+                    known[lead.number] = out[c.number] = lead
+        return out
+
     async def history(self, case_id: int) -> list[Event]:
         return await self.events.history(self.db.conn, case_id)
 

@@ -356,6 +356,22 @@ async def test_cl12_department_card_keeps_its_accept_or_decline_header_until_it_
     assert "Вам направлено сообщение" in card_b.text and "Срок принять или отказаться" in card_b.text
 
 
+async def test_cl21_open_and_case_name_the_lead_posts_department_for_incident_members(h: Harness) -> None:
+    """An incident member's answer clock is owed by whoever holds the lead's next step (cl. 21): /open and
+    /case name the lead's department once the lead is in its work, not the operator."""
+    await three_posts_about_one_address(h)
+    await h.press(OPERATOR, OPERATOR, "Объединить в инцидент")
+    lead_card = h.find(OPERATOR, "Сообщение 2026-0001")
+    await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ", lead_card.message_id)
+    await h.press(OPERATOR, OPERATOR, "Направить", lead_card.message_id)
+    await h.say(OPERATOR, "/open")
+    listing = h.last(OPERATOR).text
+    assert "2026-0002 · В инциденте — ответ по сообщению 2026-0001 · Отдел ЖКХ · ответ до" in listing
+    await h.say(OPERATOR, "/case 2026-0003")
+    card = next(t for t in reversed(h.texts(OPERATOR)) if "Сообщение 2026-0003" in t)
+    assert "— Отдел ЖКХ" in card and "Ответ до" in card
+
+
 async def test_cl21_forged_or_foreign_merge_button_is_refused(h: Harness) -> None:
     from handlers.callbacks import SurgeCb, SurgeOp
     from tests.support import updates
