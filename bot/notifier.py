@@ -533,12 +533,15 @@ class Notifier:
     async def _on_escalation_official(self, case: Case, _target: Any, payload: dict[str, Any], now: Any) -> None:
         """cl. 5: a missed operational step in every responsible official's private chat (the admins' when no
         official is configured), told as the head is told."""
-        chats = [o.user_id for o in await self.access.officials() if o.active] or sorted(self.access.admin_ids)
+        officials = [o.user_id for o in await self.access.officials() if o.active]
+        chats = officials or sorted(self.access.admin_ids)
         if not chats:
             raise PermanentFailure("no official and no admin configured")
         text = await self._escalation_text(case, payload, now)
+        # cl. 8 per case: the official (or the admin standing in) may decide to work on it off hours
+        markup = keyboards.off_hours(case, Role.OFFICIAL if officials else Role.ADMIN, now)
         for chat_id in dict.fromkeys(chats):
-            msg = await self._send_text(chat_id, text)
+            msg = await self._send_text(chat_id, text, markup)
             await self._remember(case, msg, "official")
 
     async def _escalation_text(self, case: Case, payload: dict[str, Any], now: Any) -> str:

@@ -1,4 +1,5 @@
-"""cl. 8 per case: the head (in the head's chat) or an admin decides to work on one case outside working hours."""
+"""cl. 8 per case: the head (in the head's chat), the responsible official or an admin decides to work on one case
+outside working hours."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from handlers import keyboards
 from handlers.callbacks import CaseCb, Op
 from handlers.spec import RouterSpec
 
-# Whoever may decide is the transition table's business (Action.WORK_OFF_HOURS: the head, an admin); anyone
+# Whoever may decide is the transition table's business (Action.WORK_OFF_HOURS: the head, the official, an admin); anyone
 # else who presses a forwarded or forged button is refused by the domain, audited, and told so.
 router = RouterSpec("terms")
 

@@ -149,3 +149,21 @@ async def test_cl5_admin_invites_an_official_and_removes_them(h_no_official: Har
     assert await h.press(ADMIN, ADMIN, "Удалить") == texts.OFFICIAL_REMOVED
     await h.say(STRANGER, "/open")
     assert "Доступа у вас нет" in h.last(STRANGER).text
+
+
+async def test_cl8_official_decides_off_hours_work_from_the_escalation(h: Harness) -> None:
+    """Cl. 8 per case is the head's or the official's decision: the official's escalation of a missed step
+    carries «Работать в нерабочее время», and pressing it puts the case's clocks on calendar time, audited."""
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await draft_for_approval(h, "Ответ", "Мусор вывезут сегодня.")
+    await run_reminders_at(h, 11, 5)
+    missed = h.find(OFFICIAL, "Просрочка")
+    assert "🌙 Работать в нерабочее время" in h.labels(OFFICIAL, missed.message_id)
+    await h.press(OFFICIAL, OFFICIAL, "Работать в нерабочее время", missed.message_id)
+    assert "до закрытия" in await h.press(OFFICIAL, OFFICIAL, "До закрытия сообщения")
+    case = await h.app.cases.get(case_id)
+    assert case.calendar_since == msk(2026, 12, 1, 11, 5) and case.calendar_until is None
+    events = await h.app.cases.history(case_id)
+    assert [(e.kind, e.actor_role) for e in events if e.kind == "off_hours_declared"] == [
+        ("off_hours_declared", "official")]
