@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import tzinfo
+from typing import Protocol
 
 from aiogram import F
 from aiogram.exceptions import TelegramEntityTooLarge
@@ -74,14 +76,8 @@ async def admin_commands(message: Message, command: CommandObject, access: Acces
         link = await create_start_link(message.bot, f"inv_{token}")
         await message.answer(texts.INVITE_CREATED.format(link=texts.esc(link)))
     elif command.command == "operators":
-        items = await access.operators()
-        if not items:
-            await message.answer(texts.OPERATORS_EMPTY)
-            return
-        lines = [texts.OPERATORS_TITLE] + [
-            texts.OPERATOR_LINE.format(name=texts.esc(o.full_name or "—"), user_id=o.user_id) for o in items]
-        await message.answer("\n".join(lines), reply_markup=keyboards.operators(
-            [(o.user_id, o.full_name) for o in items]))
+        await _people(message, await access.operators(), texts.OPERATORS_TITLE, texts.OPERATORS_EMPTY,
+                      AdminOp.REMOVE_OPERATOR)
     else:
         await _show_departments(message, access)
 
@@ -103,14 +99,24 @@ async def officials(message: Message, access: AccessService) -> None:
     if not _is_admin(message, access):
         await message.answer(texts.ADMIN_ONLY)
         return
-    items = await access.officials()
+    await _people(message, await access.officials(), texts.OFFICIALS_TITLE, texts.OFFICIALS_EMPTY,
+                  AdminOp.REMOVE_OFFICIAL)
+
+
+class _Person(Protocol):
+    user_id: int
+    full_name: str
+
+
+async def _people(message: Message, items: Sequence[_Person], title: str, empty: str, remove: AdminOp) -> None:
+    """Operators or officials, one line each, with a button to remove each."""
     if not items:
-        await message.answer(texts.OFFICIALS_EMPTY)
+        await message.answer(empty)
         return
-    lines = [texts.OFFICIALS_TITLE] + [
-        texts.OPERATOR_LINE.format(name=texts.esc(o.full_name or "—"), user_id=o.user_id) for o in items]
+    lines = [title] + [texts.OPERATOR_LINE.format(name=texts.esc(o.full_name or "—"), user_id=o.user_id)
+                       for o in items]
     await message.answer("\n".join(lines), reply_markup=keyboards.operators(
-        [(o.user_id, o.full_name) for o in items], AdminOp.REMOVE_OFFICIAL))
+        [(o.user_id, o.full_name) for o in items], remove))
 
 
 @router.message(Command("backup"), F.chat.type == "private")
