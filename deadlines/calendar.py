@@ -422,6 +422,15 @@ class WorkCalendar:
         i = bisect_right(self._starts, us) - 1
         return i >= 0 and us < self._ends[i]
 
+    def next_day_opening(self, at: datetime) -> datetime:
+        """The opening of the next working day: today's when ``at`` is before it, else the next day's (during
+        the working day, its lunch included, and after closing)."""
+        local = at.astimezone(self.tz)
+        intervals = self.day_intervals(local.date())
+        if intervals and intervals[0][0] <= local < intervals[-1][1]:
+            local = intervals[-1][1]
+        return self.next_opening(local + timedelta(microseconds=1))
+
     def next_opening(self, at: datetime) -> datetime:
         """``at`` itself (in ``tz``) if it is working time, otherwise the next opening."""
         us = _to_us(at)

@@ -98,12 +98,14 @@ class Deadlines:
             answer = self.due("answer", start, urgent=urgent, answer_minutes=answer_minutes, calendar_span=span)
             draft = self._shift(answer, -spec.minutes, spec.clock, span)
             return max(draft, start.astimezone(self.calendar.tz))
-        minutes = spec.minutes
-        if rule == "answer" and answer_minutes is not None:
-            minutes = answer_minutes
-        elif rule == "answer" and urgent:
-            minutes = self.urgent_answer_minutes
+        minutes = self.answer_term(urgent=urgent, answer_minutes=answer_minutes) if rule == "answer" else spec.minutes
         return self._shift(start, minutes, spec.clock, span)
+
+    def answer_term(self, *, urgent: bool = False, answer_minutes: int | None = None) -> int:
+        """The answer term in minutes (cl. 6, 9): the operator's own shorter term, else «Срочно», else the rule."""
+        if answer_minutes is not None:
+            return answer_minutes
+        return self.urgent_answer_minutes if urgent else self.rules["answer"].minutes
 
     def latest_approval(self, approval_due: datetime, answer_due: datetime) -> datetime:
         """cl. 13–16 chained: the latest approval that still lets the answer be published by ``answer_due``

@@ -345,7 +345,7 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     elif op == Op.TERM and callback_data.arg == 0:
         if callback.message is not None:
             await callback.message.answer(  # type: ignore[union-attr]
-                texts.ASK_ANSWER_TERM.format(number=case.number, current=_current_term(case, deadlines)),
+                texts.ASK_ANSWER_TERM.format(number=case.number, current=deadlines.answer_term(urgent=case.urgent, answer_minutes=case.answer_minutes)),
                 reply_markup=keyboards.answer_terms(case))
         await callback.answer()
     elif op == Op.TERM:
@@ -432,12 +432,6 @@ async def _choose_department(callback: CallbackQuery, case: Case, access: Access
         await callback.message.answer(  # type: ignore[union-attr]
             texts.ASK_ADD_DEPARTMENT.format(number=case.number), reply_markup=markup)
     await callback.answer()
-
-
-def _current_term(case: Case, deadlines: Deadlines) -> int:
-    if case.answer_minutes is not None:
-        return case.answer_minutes
-    return deadlines.urgent_answer_minutes if case.urgent else deadlines.rules["answer"].minutes
 
 
 def _kind(index: int) -> str:

@@ -3,7 +3,7 @@ outside working hours."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 
 from aiogram import F
 from aiogram.types import CallbackQuery
@@ -24,14 +24,6 @@ from handlers.spec import RouterSpec
 router = RouterSpec("terms")
 
 UNTIL_CLOSED, UNTIL_OPENING = 1, 2
-
-
-def next_working_opening(deadlines: Deadlines, now: datetime) -> datetime:
-    """The opening of the next working day (after today's closing when it is working time now)."""
-    cal = deadlines.calendar
-    if cal.is_working_time(now):
-        now = cal.end_of_working_day(now.astimezone(cal.tz).date())
-    return cal.next_opening(now + timedelta(seconds=1))
 
 
 @router.callback_query(CaseCb.filter(F.op == Op.OFF_HOURS))
@@ -56,7 +48,7 @@ async def off_hours(callback: CallbackQuery, callback_data: CaseCb, actor: Actor
         await cases.refuse(actor, case.id, "off_hours_declared", AccessDenied("stale"), {"arg": choice})
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
-    until = None if choice == UNTIL_CLOSED else next_working_opening(deadlines, clock.now())
+    until = None if choice == UNTIL_CLOSED else deadlines.calendar.next_day_opening(clock.now())
     case = await cases.work_off_hours(case.id or 0, actor, until)
     if callback.message is not None:
         await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ import pytest
 
 from deadlines.calendar import CalendarOverrides, WorkCalendar, _production_data, _rule_shortened
 from deadlines.schedule import DEFAULT_SCHEDULE, Schedule
+from tests.conftest import msk
 
 MSK = ZoneInfo("Europe/Moscow")
 ROUND_THE_CLOCK = Schedule(frozenset(range(7)), ((0, 1440),), 60)
@@ -323,3 +324,15 @@ def test_dst_zone_counts_real_elapsed_time() -> None:
     day = cal.day_intervals(d("2026-03-29"))
     assert cal.working_minutes_between(day[0][0], day[0][1]) == 23 * 60
     assert cal.add(datetime(2026, 3, 29, 1, 30, tzinfo=berlin), 60).utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    ((2026, 12, 1, 7, 0), (2026, 12, 1, 9, 0)),      # before today's opening: today's
+    ((2026, 12, 1, 10, 0), (2026, 12, 2, 9, 0)),     # during the working day: tomorrow's
+    ((2026, 12, 1, 13, 30), (2026, 12, 2, 9, 0)),    # at lunch: tomorrow's, not after lunch
+    ((2026, 12, 1, 19, 0), (2026, 12, 2, 9, 0)),     # after closing
+    ((2026, 12, 4, 17, 0), (2026, 12, 7, 9, 0)),     # Friday afternoon: Monday
+    ((2026, 12, 5, 12, 0), (2026, 12, 7, 9, 0)),     # Saturday: Monday
+])
+def test_cl8_next_day_opening(calendar: WorkCalendar, at: tuple[int, ...], expected: tuple[int, ...]) -> None:
+    assert calendar.next_day_opening(msk(*at)) == msk(*expected)
