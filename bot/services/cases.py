@@ -256,10 +256,11 @@ class CaseService:
             out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
-        case = await self._act(case_id, actor, "routed", change, notices, prepare=prepare)
-        async with self.db.transaction() as conn:   # ticks of this routing do not carry over to a re-route
+        async def clear_ticks(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+            # the ticks of this routing do not carry over to a re-route (in the routing's own transaction)
             await self.directory.set_value(conn, f"selection:{case_id}", "")
-        return case
+
+        return await self._act(case_id, actor, "routed", change, notices, prepare=prepare, also=clear_ticks)
 
     async def accept(self, case_id: int, actor: Actor) -> Case:
         def change(case: Case, now: datetime) -> dict[str, Any]:
