@@ -15,10 +15,9 @@ from pathlib import Path
 from storage.codec import dt_req, ts
 from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
     DEPT_CHAT,
-    EXECUTOR,
     OPERATOR,
     TOKEN,
-    button,
+    play_until_draft_for_approval,
     sent_to,
     server,
     start_bot,
@@ -52,31 +51,7 @@ def move_back(path: Path, delta: timedelta) -> None:
 async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI, tmp_path: Path) -> None:  # noqa: F811
     proc = await start_bot(server, tmp_path, **TERMS)
     try:
-        await server.wait_for_call("deleteWebhook", timeout=60)
-        server.push_update(server.group_message(DEPT_CHAT, 1, "/bind Отдел ЖКХ"))
-        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "подключена"), timeout=20)
-        server.push_update(server.user_message(
-            OPERATOR, "Не вывозят мусор на ул. Ленина", forward_from_chat=(-100555, "Подслушано", "zelen"),
-            forward_message_id=7))
-        card = await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Сообщение"), timeout=20)
-
-        async def press(user: int, chat: int, message_id: int, label: str) -> None:
-            server.push_update(server.callback(user, chat, button(server, chat, message_id, label), message_id))
-            await server.wait_for_call("answerCallbackQuery", timeout=20)
-
-        await press(OPERATOR, OPERATOR, card.result["message_id"], "Отдел ЖКХ")
-        await press(OPERATOR, OPERATOR, card.result["message_id"], "Направить")
-        dept_card = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Вам направлено"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Принять в работу")
-        await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "в работе"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Подготовить ответ")
-        kinds = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Что готовите"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, kinds.result["message_id"], "Ответ")
-        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Пришлите текст"), timeout=20)
-        server.push_update(server.group_message(DEPT_CHAT, EXECUTOR, "Мусор вывезен, график восстановлен."))
-        preview = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Предпросмотр"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, preview.result["message_id"], "На согласование")
-        await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Согласуйте"), timeout=20)
+        await play_until_draft_for_approval(server)
         await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "согласовании"), timeout=20)
     finally:
         await stop_bot(proc)

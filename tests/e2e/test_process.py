@@ -82,39 +82,42 @@ async def stop_bot(proc: asyncio.subprocess.Process) -> str:
     return err.decode()
 
 
+async def press(server: FakeBotAPI, user: int, chat: int, message_id: int, label: str) -> None:
+    """Press the button labelled ``label`` under a message, as Telegram would deliver it, and wait for the answer."""
+    server.push_update(server.callback(user, chat, button(server, chat, message_id, label), message_id))
+    await server.wait_for_call("answerCallbackQuery", timeout=20)
+
+
+async def play_until_draft_for_approval(server: FakeBotAPI) -> ApiCall:
+    """Bind the department, forward a post, route, accept, write the answer and send it for approval;
+    return the operator's «Согласуйте» message."""
+    await server.wait_for_call("deleteWebhook", timeout=60)
+    server.push_update(server.group_message(DEPT_CHAT, ADMIN, "/bind Отдел ЖКХ"))
+    await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "подключена"), timeout=20)
+    server.push_update(server.user_message(
+        OPERATOR, "Не вывозят мусор на ул. Ленина", forward_from_chat=(-100555, "Подслушано", "zelen"),
+        forward_message_id=7))
+    card = await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Сообщение"), timeout=20)
+    await press(server, OPERATOR, OPERATOR, card.result["message_id"], "Отдел ЖКХ")
+    await press(server, OPERATOR, OPERATOR, card.result["message_id"], "Направить")
+    dept_card = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Вам направлено"), timeout=20)
+    await press(server, EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Принять в работу")
+    await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "в работе"), timeout=20)
+    await press(server, EXECUTOR, DEPT_CHAT, dept_card.result["message_id"], "Подготовить ответ")
+    kinds = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Что готовите"), timeout=20)
+    await press(server, EXECUTOR, DEPT_CHAT, kinds.result["message_id"], "Ответ")
+    await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Пришлите текст"), timeout=20)
+    server.push_update(server.group_message(DEPT_CHAT, EXECUTOR, "Мусор вывезен, график восстановлен."))
+    preview = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Предпросмотр"), timeout=20)
+    await press(server, EXECUTOR, DEPT_CHAT, preview.result["message_id"], "На согласование")
+    return await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Согласуйте"), timeout=20)
+
+
 async def test_bot_process_plays_a_case_from_forward_to_screenshot(server: FakeBotAPI, tmp_path: Path) -> None:
     proc = await start_bot(server, tmp_path)
     try:
-        await server.wait_for_call("deleteWebhook", timeout=60)
-        server.push_update(server.group_message(DEPT_CHAT, ADMIN, "/bind Отдел ЖКХ"))
-        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "подключена"), timeout=20)
-
-        server.push_update(server.user_message(
-            OPERATOR, "Не вывозят мусор на ул. Ленина", forward_from_chat=(-100555, "Подслушано", "zelen"),
-            forward_message_id=7))
-        card = await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Сообщение"), timeout=20)
-        card_id = card.result["message_id"]
-
-        async def press(user: int, chat: int, message_id: int, label: str) -> None:
-            data = button(server, chat, message_id, label)
-            server.push_update(server.callback(user, chat, data, message_id))
-            await server.wait_for_call("answerCallbackQuery", timeout=20)
-
-        await press(OPERATOR, OPERATOR, card_id, "Отдел ЖКХ")
-        await press(OPERATOR, OPERATOR, card_id, "Направить")
-        dept_card = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Вам направлено"), timeout=20)
-        dept_card_id = dept_card.result["message_id"]
-        await press(EXECUTOR, DEPT_CHAT, dept_card_id, "Принять в работу")
-        await server.wait_for_call("editMessageText", sent_to(DEPT_CHAT, "в работе"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, dept_card_id, "Подготовить ответ")
-        kinds = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Что готовите"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, kinds.result["message_id"], "Ответ")
-        await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Пришлите текст"), timeout=20)
-        server.push_update(server.group_message(DEPT_CHAT, EXECUTOR, "Мусор вывезен, график восстановлен."))
-        preview = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Предпросмотр"), timeout=20)
-        await press(EXECUTOR, DEPT_CHAT, preview.result["message_id"], "На согласование")
-        draft = await server.wait_for_call("sendMessage", sent_to(OPERATOR, "Согласуйте"), timeout=20)
-        await press(OPERATOR, OPERATOR, draft.result["message_id"], "Согласовать")
+        draft = await play_until_draft_for_approval(server)
+        await press(server, OPERATOR, OPERATOR, draft.result["message_id"], "Согласовать")
         approved = await server.wait_for_call("sendMessage", sent_to(DEPT_CHAT, "Опубликуйте ответ"), timeout=20)
         server.push_update(server.group_message(DEPT_CHAT, EXECUTOR, None, photo_file_ids=["shot-1"],
                                                 reply_to_message_id=approved.result["message_id"]))
