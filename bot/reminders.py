@@ -8,8 +8,8 @@ dedup keys ``reminder:<id>``, ``expired:<id>``, ``escalation:<id>`` (the outbox'
 "never twice" hold across restarts and races) and sets those columns.
 
 ``ReminderScheduler`` keeps ONE APScheduler date job at the next due moment (an indexed MIN() over the
-stored moments and the earliest clarification request whose operator is still to be asked), recomputed after every run and after every change of a case, plus a safety job every
-minute; at start it recomputes every open deadline's moments and runs a catch-up whose reminders say
+stored moments and the earliest clarification request whose operator is still to be asked), recomputed
+after every run and after every change of a case, plus a safety job every minute; at start it recomputes every open deadline's moments and runs a catch-up whose reminders say
 they are late. No persistent job store: nothing is pickled, a restart rebuilds from the database.
 
 Nobody is woken outside working time: when the process runs outside working hours (a catch-up at
@@ -39,14 +39,11 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
-from storage.reminders import Planned, ReminderRepository, next_unasked_clarification, waiting_for_author
+from storage.reminders import Planned, ReminderRepository, clarification_key
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ESCALATE = frozenset({"answer", "final"})
-#: The operational steps whose miss goes to the responsible officials (cl. 5): ESCALATE_OFFICIAL_RULES, passed
-#: by the app (bot.config); a service built without it escalates to the head only.
-DEFAULT_ESCALATE_OFFICIAL = frozenset({"route", "decline", "draft", "approval", "rework", "publish", "info"})
 #: A notice sent this long after its moment says it is late (the bot was down or busy).
 LATE_AFTER = timedelta(minutes=2)
 #: After closing time notices may still go out this long (a job fires a little after 18:00:00).
@@ -121,7 +118,7 @@ class ReminderService:
     async def next_due(self, now: datetime | None = None) -> datetime | None:
         """The next moment a run has something to do (never inside non-working time)."""
         stored = await self.repo.next_moment(self.db.conn)
-        since = await next_unasked_clarification(self.db.conn)      # the operator's question (cl. 6)
+        since = await self.repo.next_unasked_clarification(self.db.conn)      # the operator's question (cl. 6)
         if since is not None:
             asked = self.clarification_deadline(since)
             stored = asked if stored is None else min(stored, asked)
@@ -216,12 +213,12 @@ class ReminderService:
         has not replied for ``clarification_wait_days`` working days. Part of every run (the safety job
         runs each minute), so a restart never asks twice and never forgets."""
         queued = 0
-        for w in await waiting_for_author(conn):
+        for w in await self.repo.waiting_for_author(conn):
             if self.clarification_deadline(w.since) > now:
                 continue
             if await self.outbox.add(conn, Notice("clarification_overdue", "operator", w.operator_id, w.case_id,
                                                   {"since": w.since_raw, "days": self.clarification_wait_days},
-                                                  dedup_key=f"clarification:{w.case_id}:{w.since_raw}"), now):
+                                                  dedup_key=clarification_key(w.case_id, w.since_raw)), now):
                 queued += 1
                 await self.events.append(conn, case_id=w.case_id, at=now, actor_id=None,
                                          actor_role=Role.SYSTEM.value, kind="clarification_overdue",
@@ -232,10 +229,7 @@ class ReminderService:
         """Fix who owes each clock that has run out, as the case stands now — at its expiry."""
         for case_id in sorted(case_ids):
             case = await self.cases.get(conn, case_id)
-            lead = None
-            if case.incident_lead not in (None, case.number):
-                lead = await self.cases.get_by_number(conn, str(case.incident_lead))
-            fixed = accountability.attribute(case, now, lead)
+            fixed = accountability.attribute(case, now, await self.cases.lead_of(conn, case))
             if fixed:
                 await self.cases.save_blame(conn, fixed)
 

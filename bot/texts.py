@@ -506,6 +506,7 @@ XLSX_DEADLINE_HEADERS = ("Номер", "Срок", "Отвечает", "Нача
 XLSX_OUTCOME = {"met": "в срок", "missed": "просрочено", "cancelled": "не потребовалось", None: "открыт",
                 "overdue": "открыт, срок истёк"}
 XLSX_OWNER_OPERATOR = "оператор"
+XLSX_OWNER_HOLDER = "тот, за кем шаг"     # the answer / final clock before a miss names anybody
 XLSX_YES = "да"
 XLSX_NO = "нет"
 XLSX_SUMMARY_PERIOD = "Период"

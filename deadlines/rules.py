@@ -101,6 +101,11 @@ class Deadlines:
         minutes = self.answer_term(urgent=urgent, answer_minutes=answer_minutes) if rule == "answer" else spec.minutes
         return self._shift(start, minutes, spec.clock, span)
 
+    @property
+    def longest_own_answer_term(self) -> int:
+        """cl. 9: the operator may set an answer term shorter than the normal one — at most this many minutes."""
+        return self.rules["answer"].minutes - 1
+
     def answer_term(self, *, urgent: bool = False, answer_minutes: int | None = None) -> int:
         """The answer term in minutes (cl. 6, 9): the operator's own shorter term, else «Срочно», else the rule."""
         if answer_minutes is not None:

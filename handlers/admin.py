@@ -163,19 +163,19 @@ async def admin_buttons(callback: CallbackQuery, callback_data: AdminCb, access:
         await callback.answer(texts.NO_ACCESS, show_alert=True)
         return
     op = callback_data.op
-    if op == AdminOp.REMOVE_OPERATOR:
-        if callback_data.target in access.operator_ids:
-            await callback.answer(texts.OPERATOR_FROM_SETTINGS, show_alert=True)
+    removals = {  # who is removed: configured ids (kept), the removal, what is said
+        AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, texts.OPERATOR_FROM_SETTINGS,
+                                  texts.OPERATOR_REMOVED),
+        AdminOp.REMOVE_OFFICIAL: (access.official_ids, access.remove_official, texts.OFFICIAL_FROM_SETTINGS,
+                                  texts.OFFICIAL_REMOVED),
+    }
+    if op in removals:
+        configured, remove, from_settings, removed = removals[op]
+        if callback_data.target in configured:
+            await callback.answer(from_settings, show_alert=True)
             return
-        await access.remove_operator(user_id, callback_data.target)
-        await callback.answer(texts.OPERATOR_REMOVED)
-        return
-    if op == AdminOp.REMOVE_OFFICIAL:
-        if callback_data.target in access.official_ids:
-            await callback.answer(texts.OFFICIAL_FROM_SETTINGS, show_alert=True)
-            return
-        await access.remove_official(user_id, callback_data.target)
-        await callback.answer(texts.OFFICIAL_REMOVED)
+        await remove(user_id, callback_data.target)
+        await callback.answer(removed)
         return
     dept = await access.department(callback_data.target)
     if dept is None:

@@ -38,10 +38,8 @@ async def command_inside_prompt(message: Message, state: FSMContext, actor: Acto
     command, mention = _command(message.text or "/")
     if command == "cancel":
         raise SkipHandler
-    if message.chat.type != "private" and mention:
-        bot_user = await message.bot.me() if message.bot else None
-        if bot_user is None or mention != (bot_user.username or "").lower():
-            return      # another bot's command in the group: none of ours, and not the prompt's text either
+    if message.chat.type != "private" and mention and not await _addressed_to_us(message, mention):
+        return          # another bot's command in the group: none of ours, and not the prompt's text either
     if command in known_commands():
         await state.clear()
         await message.answer(texts.PROMPT_CANCELLED_BY_COMMAND.format(command=texts.esc("/" + command)))
@@ -143,6 +141,12 @@ def _command(text: str) -> tuple[str, str]:
     return name.lower(), mention.lower()
 
 
+async def _addressed_to_us(message: Message, mention: str) -> bool:
+    """``/foo@mention`` names this bot (a lower-case mention, as ``_command`` gives it)."""
+    bot_user = await message.bot.me() if message.bot else None
+    return bool(mention and bot_user is not None and bot_user.username and mention == bot_user.username.lower())
+
+
 def _not_answered(command: str) -> str:
     """A command no handler took: not one of the bot's, or one of its own this person may not use here."""
     template = texts.COMMAND_NOT_HERE if command in known_commands() else texts.UNKNOWN_COMMAND
@@ -164,8 +168,7 @@ async def group_command_not_answered(message: Message) -> None:
     # A bare /foo in a group may be another bot's (with privacy mode on, bots get every command): only
     # /foo@this_bot is answered.
     command, mention = _command(message.text or "/")
-    bot_user = await message.bot.me() if message.bot else None
-    if command and bot_user is not None and bot_user.username and mention == bot_user.username.lower():
+    if command and await _addressed_to_us(message, mention):
         await message.answer(_not_answered(command))
 
 

@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.domain.model import Case, Department, DeptState, Role, Status
-from bot.domain.workflow import TRANSITIONS, Action, allowed
+from bot.domain.workflow import Action, allowed
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -96,9 +96,9 @@ def operator_card(case: Case, departments: list[Department], selected: set[int])
 def _reroute_row(case: Case) -> InlineKeyboardBuilder:
     """➕ Добавить отдел while the table allows it; ➖ Убрать for each department that declined (cl. 12, 17)."""
     kb = InlineKeyboardBuilder()
-    if case.status in TRANSITIONS[Action.ADD_DEPARTMENT].sources:
+    if allowed(Action.ADD_DEPARTMENT, case.status, Role.OPERATOR):
         kb.button(text=texts.BTN_ADD_DEPARTMENT, callback_data=_cb(Op.ADD, case))
-    if case.status in TRANSITIONS[Action.WITHDRAW].sources:
+    if allowed(Action.WITHDRAW, case.status, Role.OPERATOR):
         for a in case.assignments:
             if not a.active:
                 kb.button(text=texts.BTN_WITHDRAW.format(name=a.department_name),

@@ -30,7 +30,7 @@ from bot.domain.sources import (
     post_shape,
     telegram_post_link,
 )
-from bot.domain.workflow import TRANSITIONS, Action, allowed
+from bot.domain.workflow import Action, allowed
 from bot.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -166,15 +166,11 @@ async def detected_text(message: Message, state: FSMContext, actor: Actor, cases
     await message.answer(texts.DETECTED_SAVED)
 
 
-def _term_limit(deadlines: Deadlines) -> int:
-    return deadlines.rules["answer"].minutes - 1
-
-
 @router.message(Prompt.answer_minutes, F.text)
 async def answer_minutes_text(message: Message, state: FSMContext, actor: Actor, cases: CaseService,
                               deadlines: Deadlines, tz: tzinfo) -> None:
     """cl. 9: the operator's own answer term in minutes; a wrong value asks again and loses nothing."""
-    value, limit = (message.text or "").strip(), _term_limit(deadlines)
+    value, limit = (message.text or "").strip(), deadlines.longest_own_answer_term
     if not value.isdigit() or not 0 < int(value) <= limit:
         await message.answer(texts.BAD_TERM_MINUTES.format(limit=limit))
         return
@@ -186,8 +182,13 @@ async def answer_minutes_text(message: Message, state: FSMContext, actor: Actor,
 async def _set_term(message: Message, actor: Actor, cases: CaseService, case_id: int, minutes: int,
                     tz: tzinfo) -> None:
     case = await cases.set_answer_term(case_id, actor, minutes)
+    await message.answer(_term_set(case, tz))
+
+
+def _term_set(case: Case, tz: tzinfo) -> str:
+    """«Срок ответа сокращён: ответ — до …» after the operator's own term (cl. 9)."""
     answer = case.open_deadline("answer")
-    await message.answer(texts.TERM_SET.format(due=texts.when(answer.due_at.astimezone(tz) if answer else None)))
+    return texts.TERM_SET.format(due=texts.when(answer.due_at.astimezone(tz) if answer else None))
 
 
 @router.message(StateFilter(Prompt.return_comment, Prompt.compose, Prompt.author_reply, Prompt.detected,
@@ -345,18 +346,19 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     elif op == Op.TERM and callback_data.arg == 0:
         if callback.message is not None:
             await callback.message.answer(  # type: ignore[union-attr]
-                texts.ASK_ANSWER_TERM.format(number=case.number, current=deadlines.answer_term(urgent=case.urgent, answer_minutes=case.answer_minutes)),
+                texts.ASK_ANSWER_TERM.format(
+                    number=case.number,
+                    current=deadlines.answer_term(urgent=case.urgent, answer_minutes=case.answer_minutes)),
                 reply_markup=keyboards.answer_terms(case))
         await callback.answer()
     elif op == Op.TERM:
         case = await cases.set_answer_term(case_id, actor, callback_data.arg)
-        answer = case.open_deadline("answer")
-        await callback.answer(texts.TERM_SET.format(due=texts.when(answer.due_at.astimezone(tz) if answer else None)))
+        await callback.answer(_term_set(case, tz))
     elif op == Op.TERM_MINUTES:
         if not allowed(Action.SET_ANSWER_TERM, case.status, actor.role):
             raise InvalidTransition()
         await _prompt(callback, state, Prompt.answer_minutes, case_id,
-                      texts.ASK_TERM_MINUTES.format(number=case.number, limit=_term_limit(deadlines)))
+                      texts.ASK_TERM_MINUTES.format(number=case.number, limit=deadlines.longest_own_answer_term))
     elif op == Op.SIGNIFICANT:
         await cases.mark_significant(case_id, actor)
         await callback.answer(texts.SIGNIFICANT_SENT)
@@ -405,7 +407,7 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
                 texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number))
         await callback.answer()
     elif op == Op.ADD:
-        await _choose_department(callback, case, access)
+        await _choose_department(callback, case, actor, access)
     elif op == Op.ADD_DEPT:
         case = await cases.add_department(case_id, actor, callback_data.arg)
         added = case.assignment(callback_data.arg)
@@ -420,9 +422,9 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
         await _prompt(callback, state, Prompt.author_reply, case_id, texts.ASK_AUTHOR_REPLY.format(number=case.number))
 
 
-async def _choose_department(callback: CallbackQuery, case: Case, access: AccessService) -> None:
+async def _choose_department(callback: CallbackQuery, case: Case, actor: Actor, access: AccessService) -> None:
     """➕ Добавить отдел: the departments not yet working on the case, as buttons (cl. 17)."""
-    if case.status not in TRANSITIONS[Action.ADD_DEPARTMENT].sources:
+    if not allowed(Action.ADD_DEPARTMENT, case.status, actor.role):
         raise InvalidTransition()
     markup = keyboards.add_department(case, await access.departments())
     if not markup.inline_keyboard:

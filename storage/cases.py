@@ -222,6 +222,12 @@ class CaseRepository:
         await conn.executemany("UPDATE deadlines SET blame = ?, blame_inherited = ? WHERE id = ? AND blame IS NULL",
                                [(_keys(d.blame), int(d.blame_inherited), d.id) for d in deadlines])
 
+    async def lead_of(self, conn: aiosqlite.Connection, case: Case) -> Case | None:
+        """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
+        if case.incident_lead is None or case.incident_lead == case.number:
+            return None
+        return await self.get_by_number(conn, case.incident_lead)
+
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
         row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,))
         if row is None:

@@ -122,6 +122,17 @@ class ReminderRepository:
         await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
                                "AND expired_notified_at IS NULL", [(ts(now), i) for i in ids])
 
+    async def next_unasked_clarification(self, conn: aiosqlite.Connection) -> datetime | None:
+        """The publication of the earliest clarification request whose operator is still to be asked (the
+        wait runs from it, so the earliest request is the next moment to ask)."""
+        row = await fetch_one(conn, _NEXT_WAITING_SQL)
+        return dt(row[0]) if row is not None else None
+
+    async def waiting_for_author(self, conn: aiosqlite.Connection) -> list[Waiting]:
+        """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
+        return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])
+                for r in await fetch_all(conn, _WAITING_SQL) if r["since"] is not None]
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -144,18 +155,11 @@ _WAITING_SQL = (
 #: the question by the outbox's UNIQUE dedup_key — seeks, never a scan of the history.
 _NEXT_WAITING_SQL = (
     "SELECT MIN(w.since) FROM (" + _WAITING_SQL + ") w WHERE w.since IS NOT NULL AND NOT EXISTS ("
-    "SELECT 1 FROM outbox o WHERE o.dedup_key = 'clarification:' || w.id || ':' || w.since)"
+    "SELECT 1 FROM outbox o WHERE o.dedup_key = 'clarification:' || w.id || ':' || w.since)"   # clarification_key
 )
 
 
-async def next_unasked_clarification(conn: aiosqlite.Connection) -> datetime | None:
-    """The publication of the earliest clarification request whose operator is still to be asked (the
-    wait runs from it, so the earliest request is the next moment to ask)."""
-    row = await fetch_one(conn, _NEXT_WAITING_SQL)
-    return dt(row[0]) if row is not None else None
-
-
-async def waiting_for_author(conn: aiosqlite.Connection) -> list[Waiting]:
-    """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
-    return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])
-            for r in await fetch_all(conn, _WAITING_SQL) if r["since"] is not None]
+def clarification_key(case_id: int, since_raw: str) -> str:
+    """The outbox dedup key of the operator's question about one clarification request (as _NEXT_WAITING_SQL
+    builds it): a request is asked about once."""
+    return f"clarification:{case_id}:{since_raw}"

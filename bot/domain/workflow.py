@@ -146,9 +146,11 @@ def due(case: Case, dl: Deadlines, rule: str, start: datetime) -> datetime:
                   calendar_span=case.calendar_span)
 
 
-def recompute(case: Case, dl: Deadlines, rules: Iterable[str] | None = None) -> list[Deadline]:
+def recompute(case: Case, dl: Deadlines, now: datetime, rules: Iterable[str] | None = None) -> list[Deadline]:
     """Count the open deadlines (of ``rules``, all by default) again from their starts with the case's
-    terms and the calendar as they are now; the deadlines whose due time moved."""
+    terms and the calendar as they are now; the deadlines whose due time moved. A miss attributed to a
+    deadline that now falls after ``now`` is no miss any more: its blame goes (it is fixed again if the new
+    deadline runs out too)."""
     wanted = None if rules is None else set(rules)
     moved = []
     for d in case.deadlines:
@@ -158,6 +160,8 @@ def recompute(case: Case, dl: Deadlines, rules: Iterable[str] | None = None) -> 
         new = due(case, dl, d.rule, start)
         if new != d.due_at:
             d.due_at = new
+            if new > now:
+                d.blame, d.blame_inherited = None, False
             moved.append(d)
     return moved
 
@@ -232,12 +236,16 @@ def route(case: Case, actor: Actor, dl: Deadlines, now: datetime, departments: l
             if accountability.too_late_to_meet(left, inherit_window(dl)):
                 a.inherited_from = tuple(p.key for p in accountability.culprits(case, now))
     if case.multi:
-        # The first department's draft clock no longer applies: everyone sends information.
-        for a in case.active_assignments:
-            if case.open_deadline("draft", a.department_id):
-                _close(case, now, ["draft"], a.department_id, fulfilled=False)
-                _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
+        _drafts_give_way_to_info(case, dl, now)
     case.status = Status.COLLECTING if case.multi else Status.ROUTED
+
+
+def _drafts_give_way_to_info(case: Case, dl: Deadlines, now: datetime) -> None:
+    """Several departments (cl. 17): a department's draft clock no longer applies, it sends information."""
+    for a in case.active_assignments:
+        if case.open_deadline("draft", a.department_id):
+            _close(case, now, ["draft"], a.department_id, fulfilled=False)
+            _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
 
 
 def accept(case: Case, actor: Actor, now: datetime) -> None:
@@ -304,10 +312,7 @@ def add_department(case: Case, actor: Actor, dl: Deadlines, now: datetime, depar
     case.multi = True
     _open(case, dl, "decline", Owner.DEPARTMENT, now, dept_id)
     _open(case, dl, "info", Owner.DEPARTMENT, now, dept_id)
-    for a in case.active_assignments:
-        if case.open_deadline("draft", a.department_id):
-            _close(case, now, ["draft"], a.department_id, fulfilled=False)
-            _open(case, dl, "info", Owner.DEPARTMENT, now, a.department_id)
+    _drafts_give_way_to_info(case, dl, now)
     case.status = Status.COLLECTING
 
 
@@ -531,23 +536,22 @@ def set_urgent(case: Case, actor: Actor, dl: Deadlines, now: datetime, urgent: b
     case.urgent = urgent
     if not urgent:
         case.answer_minutes = None
-    recompute(case, dl, ("answer", "draft"))
+    recompute(case, dl, now, ("answer", "draft"))
 
 
 def set_answer_term(case: Case, actor: Actor, dl: Deadlines, now: datetime, minutes: int) -> None:
     """cl. 9: an answer term of the operator's choice (1 h, 2 h, N minutes of working time), shorter than
     the normal one; open answer and draft deadlines are recomputed."""
     check(case, Action.SET_ANSWER_TERM, actor)
-    normal = dl.rules["answer"].minutes
-    if minutes <= 0 or minutes >= normal:
-        raise ValidationFailed("bad_answer_term", normal=normal)
+    if not 0 < minutes <= dl.longest_own_answer_term:
+        raise ValidationFailed("bad_answer_term", normal=dl.rules["answer"].minutes)
     case.answer_minutes = minutes
     case.urgent = True
-    recompute(case, dl, ("answer", "draft"))
+    recompute(case, dl, now, ("answer", "draft"))
 
 
 def work_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime, until: datetime | None) -> None:
-    """cl. 8, per case: the head (or an admin) decides the case is worked on outside working hours; from
+    """cl. 8, per case: the head, the official or an admin decides the case is worked on off hours; from
     now until ``until`` (None: until it closes) its clocks run on calendar time. Open deadlines are
     counted again (after ``until`` they go on in working time)."""
     check(case, Action.WORK_OFF_HOURS, actor)
@@ -558,7 +562,7 @@ def work_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime, until
     if not case.on_calendar_time(now):
         case.calendar_since = now
     case.calendar_until = until
-    recompute(case, dl)
+    recompute(case, dl, now)
 
 
 def end_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> None:
@@ -568,7 +572,7 @@ def end_off_hours(case: Case, actor: Actor, dl: Deadlines, now: datetime) -> Non
     if not case.on_calendar_time(now):
         raise ValidationFailed("not_off_hours")
     case.calendar_until = now
-    recompute(case, dl)
+    recompute(case, dl, now)
 
 
 def mark_significant(case: Case, actor: Actor) -> None:

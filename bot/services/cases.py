@@ -94,9 +94,7 @@ class CaseService:
 
     async def lead(self, case: Case, conn: aiosqlite.Connection | None = None) -> Case | None:
         """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
-        if case.incident_lead is None or case.incident_lead == case.number:
-            return None
-        return await self.cases.get_by_number(conn or self.db.conn, case.incident_lead)
+        return await self.cases.lead_of(conn or self.db.conn, case)
 
     async def leads(self, cases: list[Case]) -> dict[str, Case]:
         """The lead post of every incident member among ``cases``, by the member's number (cl. 21)."""
@@ -502,7 +500,7 @@ class CaseService:
         async with self.db.transaction() as conn:
             for case_id in await self.cases.ids_with_open_deadlines(conn):
                 case = await self.cases.get(conn, case_id)
-                moved = workflow.recompute(case, self.deadlines)
+                moved = workflow.recompute(case, self.deadlines, now)
                 if not moved:
                     continue
                 await self.cases.save(conn, case, now)

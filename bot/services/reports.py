@@ -404,15 +404,19 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
                          texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
                          _local(c.closed_at, tz), on_time, c.link or "", c.text[:500]])
         for d in c.deadlines:
-            owner = (department_names.get(d.department_id, str(d.department_id)) if d.department_id is not None
-                     else (", ".join(c.departments) if d.rule in ("answer", "final") and c.departments
-                           else texts.XLSX_OWNER_OPERATOR))
+            blamed = ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None
+            if d.rule in ("answer", "final"):   # owed by whoever holds the next step: named once it is missed
+                owner = blamed or texts.XLSX_OWNER_HOLDER
+            elif d.department_id is not None:
+                owner = department_names.get(d.department_id, str(d.department_id))
+            else:
+                owner = texts.XLSX_OWNER_OPERATOR
             outcome_key = "overdue" if d.closed_at is None and d.due_at < now else d.outcome
             deadlines_ws.append([c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
                                  _local(d.due_at, tz), _local(d.closed_at, tz),
                                  texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
                                  # None, not "": a write-only sheet leaves an empty cell out of the file
-                                 ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None,
+                                 blamed,
                                  texts.XLSX_YES if d.blame and d.blame_inherited else None])
 
     # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
@@ -585,9 +589,7 @@ class DigestService:
         deadline = next((d for d in case.deadlines if d.id == line.deadline_id), None)
         if deadline is None:
             return texts.NO_VALUE
-        lead = (await self.cases.get_by_number(conn, case.incident_lead)
-                if case.incident_lead and case.incident_lead != case.number else None)
-        parties = owners(case, deadline, lead)
+        parties = owners(case, deadline, await self.cases.lead_of(conn, case))
         if not parties:
             return texts.DIGEST_OWNER_NOBODY
         names = await party_names((p.key for p in parties), departments, self.person_name)

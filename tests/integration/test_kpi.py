@@ -306,6 +306,23 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
     assert blame[("2026-0003", "ответ")] == ("Дорожный отдел", "да")
 
 
+async def test_cl14_xlsx_names_who_owed_the_answer_clock_not_the_department_that_had_finished(
+        db: Database, calendar: WorkCalendar) -> None:
+    """Case 1: ЖКХ's draft waited for the operator's approval when the answer clock ran out. The Сроки sheet's
+    «Отвечает» names the operator for that answer clock, never the department; an answer clock nobody missed
+    is owed by «тот, за кем шаг»; a department's own step names that department."""
+    from openpyxl import load_workbook
+
+    await seed_blame(db)
+    service = ReportService(db, calendar, FakeClock(NOW), MSK, person_name=_person_name)
+    files = await service.files(parse_period("2026-12", NOW, MSK))
+    rows = list(load_workbook(io.BytesIO(files.xlsx), read_only=True)["Сроки"].iter_rows(values_only=True))
+    owner = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert owner[("2026-0001", "ответ")] == "Анна Смирнова"
+    assert owner[("2026-0005", "ответ")] == "тот, за кем шаг"
+    assert owner[("2026-0002", "проект ответа")] == "Отдел ЖКХ"
+
+
 async def test_cl6_the_chart_counts_a_clarification_only_closure_apart_as_the_kpi_rows_do(
         db: Database, calendar: WorkCalendar) -> None:
     await seed_blame(db)

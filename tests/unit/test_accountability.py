@@ -218,3 +218,20 @@ def test_cl12_inherited_time_is_measured_in_working_minutes_across_lunch() -> No
     assert draft is not None and draft.due_at == T0.replace(hour=14, minute=10)
     a = case.assignment(D1)
     assert a is not None and a.inherited_from == (OP.key,)
+
+
+def test_cl8_a_deadline_moved_past_now_loses_its_blame_one_still_past_keeps_it() -> None:
+    """A date declared working (or any recount) moves a missed answer clock: if it now runs out later, nobody
+    has missed it yet; if it still ran out, the miss stays with whoever held the step."""
+    from deadlines.rules import RuleSpec
+
+    for minutes, still_missed in ((600, False), (170, True)):
+        case = case_in(Status.IN_WORK, DL)
+        answer = case.open_deadline("answer")
+        assert answer is not None
+        now = answer.due_at + timedelta(minutes=1)
+        attribute(case, now)
+        assert answer.blame == (P1.key,)
+        recounted = Deadlines(DL.calendar, {"answer": RuleSpec(minutes)})
+        assert answer in workflow.recompute(case, recounted, now)
+        assert (answer.blame == (P1.key,)) is still_missed
