@@ -13,34 +13,25 @@ from bot import texts
 from bot.clock import FakeClock
 from bot.domain.model import CLOSURE_CLARIFICATION, Status
 from tests.conftest import msk
-from tests.integration.test_handlers import draft_for_approval, forward_post, route_to
+from tests.integration.test_handlers import published
 from tests.support.harness import (
     DEPT_A_CHAT,
-    EXEC_A,
     OPERATOR,
     STRANGER,
     Harness,
-    bind_departments,
-    make_harness,
+    bound_harness,
 )
 
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock, clarification_wait_days=1)
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock, clarification_wait_days=1) as harness:
+        yield harness
 
 
 async def _asked(h: Harness) -> int:
     """A published clarification nobody answers; the reminder run asks the operator a working day later."""
-    case_id = await forward_post(h)
-    await route_to(h, "Отдел ЖКХ")
-    await draft_for_approval(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
-    await h.press(OPERATOR, OPERATOR, "Согласовать")
-    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-c"], reply_to_message_id=approved.message_id)
+    case_id = await published(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
     case = await h.app.cases.get(case_id)
     assert case.status == Status.AWAITING_AUTHOR
     assert h.app.reminders is not None

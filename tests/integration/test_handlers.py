@@ -23,8 +23,7 @@ from tests.support.harness import (
     STRANGER,
     UNBOUND_CHAT,
     Harness,
-    bind_departments,
-    make_harness,
+    bound_harness,
 )
 
 POST = "Во дворе дома на ул. Ленина, 5 третью неделю не вывозят мусор <b>никто</b> не отвечает"
@@ -32,10 +31,8 @@ POST = "Во дворе дома на ул. Ленина, 5 третью нед�
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock)
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock) as harness:
+        yield harness
 
 
 async def forward_post(h: Harness, text: str = POST, **options: object) -> int:
@@ -184,13 +181,19 @@ async def test_cl17_several_departments_operator_composes_and_proves(h: Harness)
     assert (await h.app.cases.get(case_id)).status == Status.CLOSED
 
 
-async def test_cl7_intermediate_then_final(h: Harness) -> None:
+async def published(h: Harness, kind: str, text: str) -> int:
+    """A post routed to ЖКХ, its ``kind`` drafted, approved and published with a screenshot; the case id."""
     case_id = await forward_post(h)
     await route_to(h, "Отдел ЖКХ")
-    await draft_for_approval(h, "Промежуточный ответ", "Проводим проверку, ответим завтра.")
+    await draft_for_approval(h, kind, text)
     await h.press(OPERATOR, OPERATOR, "Согласовать")
     approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-i"], reply_to_message_id=approved.message_id)
+    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=[f"shot-{kind}"], reply_to_message_id=approved.message_id)
+    return case_id
+
+
+async def test_cl7_intermediate_then_final(h: Harness) -> None:
+    case_id = await published(h, "Промежуточный ответ", "Проводим проверку, ответим завтра.")
     case = await h.app.cases.get(case_id)
     assert case.status == Status.AWAITING_FINAL
     assert "Окончательный ответ до 02.12 18:00" in h.find(OPERATOR, "Сообщение 2026-0001").text
@@ -199,12 +202,7 @@ async def test_cl7_intermediate_then_final(h: Harness) -> None:
 
 
 async def test_clarification_and_authors_reply(h: Harness) -> None:
-    case_id = await forward_post(h)
-    await route_to(h, "Отдел ЖКХ")
-    await draft_for_approval(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
-    await h.press(OPERATOR, OPERATOR, "Согласовать")
-    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=["shot-c"], reply_to_message_id=approved.message_id)
+    case_id = await published(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
     await h.press(OPERATOR, OPERATOR, "Ответ автора")
     await h.say(OPERATOR, "Дом 5, корпус 2")
     assert "Дом 5, корпус 2" in h.find(DEPT_A_CHAT, "Автор ответил").text

@@ -23,8 +23,7 @@ from tests.support.harness import (
     OPERATOR,
     STRANGER,
     Harness,
-    bind_departments,
-    make_harness,
+    bound_harness,
 )
 
 OFFICIAL = 700
@@ -32,18 +31,14 @@ OFFICIAL = 700
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock, official_ids=[OFFICIAL])
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock, official_ids=[OFFICIAL]) as harness:
+        yield harness
 
 
 @pytest.fixture
 async def h_no_official(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock)
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock) as harness:
+        yield harness
 
 
 async def run_reminders_at(h: Harness, hour: int, minute: int) -> None:

@@ -6,6 +6,8 @@ recorded Bot API calls, so that a test presses buttons by their Russian label, a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,3 +154,14 @@ async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Ha
 async def bind_departments(h: Harness) -> None:
     await h.say_in(DEPT_A_CHAT, ADMIN, "/bind Отдел ЖКХ", chat_title="Отдел ЖКХ")
     await h.say_in(DEPT_B_CHAT, ADMIN, "/bind Дорожный отдел", chat_title="Дорожный отдел")
+
+
+@asynccontextmanager
+async def bound_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> AsyncIterator[Harness]:
+    """A harness with both departments bound, closed at the end (the body of the tests' ``h`` fixtures)."""
+    harness = await make_harness(tmp_path, clock, **overrides)
+    await bind_departments(harness)
+    try:
+        yield harness
+    finally:
+        await harness.app.close()
