@@ -20,7 +20,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
 
-from bot.notifier import RateLimiter
+from bot.delivery.sender import RateLimiter
 
 DATE = 1_800_000_000
 SENDS = {"sendMessage", "sendPhoto", "sendVideo", "sendDocument", "sendAnimation", "copyMessage",

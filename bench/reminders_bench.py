@@ -85,11 +85,11 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.enums import ParseMode
 
-    from bot.config import Settings
-    from bot.notifier import Notifier
-    from bot.reminders import ReminderService
+    from bot.delivery.sender import Notifier
+    from bot.jobs.reminders import ReminderService
     from bot.services.access import AccessService
     from bot.services.cases import CaseService
+    from bot.settings import Settings
     from storage.db import Database
     from tests.support.fake_bot_api import FakeBotAPI
 
@@ -155,9 +155,9 @@ def _rss_kb() -> int:
 async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
     import gc
 
-    from bot.app import build_app
-    from bot.clock import FakeClock
-    from bot.config import Settings
+    from bot.app.container import build_app
+    from bot.runtime.clock import FakeClock
+    from bot.settings import Settings
     from storage.db import Database
     from tests.support.recording import RecordingSession
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.clock import FakeClock
+from bot.runtime.clock import FakeClock
 from bot.services.reports import ReportService, parse_period
 from deadlines.calendar import WorkCalendar
 from deadlines.schedule import DEFAULT_SCHEDULE

@@ -47,9 +47,9 @@ from aiogram.types import Message, Update
 
 from bench.lean import LeanSession, NoWaitLimiter
 from bench.reports_bench import DEPARTMENTS, generate
-from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.config import Settings
+from bot.app.container import App, build_app
+from bot.runtime.clock import FakeClock
+from bot.settings import Settings
 from handlers.callbacks import CaseCb, Op
 from storage.db import Database
 

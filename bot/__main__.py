@@ -11,9 +11,10 @@ import sys
 
 from pydantic import ValidationError
 
-from bot import logs, texts
-from bot.config import Settings, describe_validation_error
-from bot.logs import RedactingFilter
+from bot import texts
+from bot.runtime import logs
+from bot.runtime.logs import RedactingFilter
+from bot.settings import Settings, describe_validation_error
 
 __all__ = ["RedactingFilter", "main", "setup_logging"]
 
@@ -43,8 +44,8 @@ def main() -> int:
         return 2
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, settings.bot_token.get_secret_value(), settings.log_format, webhook_secret)
-    from bot.app import run
-    from bot.services.startup import StartupFatal, database_not_writable
+    from bot.app.container import run
+    from bot.app.startup import StartupFatal, database_not_writable
 
     if (problem := database_not_writable(settings.database_path)) is not None:
         print(problem, file=sys.stderr)

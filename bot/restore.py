@@ -20,9 +20,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import texts
-from bot.clock import SystemClock
-from bot.config import Settings, describe_validation_error
+from bot.runtime.clock import SystemClock
 from bot.services.backups import STAMP, human_size, list_backups
+from bot.settings import Settings, describe_validation_error
 from storage.backup import RestoreRefused, check_database, restore_database
 
 

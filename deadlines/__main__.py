@@ -38,13 +38,13 @@ def _one_line(text: str) -> str:
 
 
 def _load() -> Deadlines:
-    """Deadlines from the bot's deadline settings (``bot.config``), or the defaults when it cannot be imported.
+    """Deadlines from the bot's deadline settings (``bot.settings``), or the defaults when it cannot be imported.
 
     Only the time zone, the schedule, the calendar and the rules are read: no bot token is needed, and a
     malformed one (or a wrong chat setting) does not stop the command line.
     """
     try:
-        from bot.config import load_deadline_settings
+        from bot.settings import load_deadline_settings
     except ImportError:
         tz = ZoneInfo("Europe/Moscow")
         path = Path(os.environ.get("CALENDAR_PATH") or "./data/calendar.json")
@@ -62,7 +62,7 @@ def _load() -> Deadlines:
 def _describe_settings_error(exc: ValueError) -> str:
     if hasattr(exc, "errors"):
         try:
-            from bot.config import describe_validation_error
+            from bot.settings import describe_validation_error
 
             text = describe_validation_error(exc)  # type: ignore[arg-type]
             return "Ошибка настроек: " + "; ".join(line for line in text.splitlines()[:-1] if line)

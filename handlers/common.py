@@ -12,9 +12,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.errors import AccessDenied, DomainError
 from bot.domain.model import Actor, Role
+from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from handlers import keyboards, known_commands, render

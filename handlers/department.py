@@ -10,10 +10,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Role, Status
-from bot.locks import KeyedLocks
+from bot.runtime.clock import Clock
+from bot.runtime.locks import KeyedLocks
 from bot.services.cases import CaseService
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op

@@ -10,7 +10,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.model import Actor, Role
-from bot.logs import bind_actor, bind_case
+from bot.runtime.logs import bind_actor, bind_case
 from bot.services.access import AccessService, ChatInfo
 from bot.services.cases import CaseService
 from handlers.callbacks import CaseCb
@@ -26,7 +26,7 @@ class ActorMiddleware(BaseMiddleware):
         if user is not None and chat is not None and not user.is_bot:
             actor = await access.actor_for(user.id, user.full_name, ChatInfo(chat.id, chat.type))
         data["actor"] = actor
-        # Log lines of this update carry who acts and, for a case's button, the case (bot/logs.py); the
+        # Log lines of this update carry who acts and, for a case's button, the case (bot/runtime/logs.py); the
         # case services bind the case they act on too. Not reset at the end on purpose: the error handler
         # (handlers/errors.py) logs after this middleware returned, and aiogram runs every update in a
         # task of its own (polling and webhook alike), so nothing carries over to another update.

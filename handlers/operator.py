@@ -19,7 +19,6 @@ from aiogram.types import (
 )
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Status
 from bot.domain.sources import (
@@ -31,7 +30,8 @@ from bot.domain.sources import (
     telegram_post_link,
 )
 from bot.domain.workflow import Action, allowed
-from bot.locks import KeyedLocks
+from bot.runtime.clock import Clock
+from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.surges import IncidentService, SurgeService

@@ -10,8 +10,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.model import Role
+from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.reports import PeriodError, ReportService

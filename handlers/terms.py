@@ -9,10 +9,10 @@ from aiogram import F
 from aiogram.types import CallbackQuery
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.errors import AccessDenied
 from bot.domain.model import Actor
 from bot.domain.workflow import Action
+from bot.runtime.clock import Clock
 from bot.services.cases import CaseService
 from deadlines.rules import Deadlines
 from handlers import keyboards

@@ -1,4 +1,4 @@
-"""Health probes of the database, for the checks made when the bot starts (bot/services/startup.py)."""
+"""Health probes of the database, for the checks made when the bot starts (bot/app/startup.py)."""
 
 from __future__ import annotations
 

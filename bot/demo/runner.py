@@ -21,12 +21,12 @@ from typing import Any, TextIO
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 
 from bot import texts
-from bot.app import App, build_app, run_digests
-from bot.clock import ClockTime, FakeClock
-from bot.config import Settings
+from bot.app.container import App, build_app, run_digests
+from bot.delivery.sender import RateLimiter
 from bot.demo.telegram import MEDIA_NAME, Change, DemoSession, People, Person, Shown
-from bot.notifier import RateLimiter
-from bot.reminders import ReminderScheduler
+from bot.jobs.reminders import ReminderScheduler
+from bot.runtime.clock import ClockTime, FakeClock
+from bot.settings import Settings
 
 RULE_WIDTH = 96
 TOKEN = "42:DEMO"            # never sent anywhere: the session is in memory

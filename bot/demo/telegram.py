@@ -28,7 +28,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, Update
 
-from bot.clock import Clock
+from bot.runtime.clock import Clock
 
 BOT_ID = 42                      # the demo token is "42:DEMO": aiogram takes the bot's id from it
 BOT_USERNAME = "demo_municipal_bot"

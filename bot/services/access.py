@@ -7,9 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.clock import Clock
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
+from bot.runtime.clock import Clock
 from storage.db import Database
 from storage.directory import DirectoryRepository, OperatorRecord
 from storage.events import EventRepository

@@ -20,8 +20,8 @@ from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot import texts
-from bot.clock import Clock
-from bot.periodic import Job, Sleep, daily_moments, parse_times, run_at
+from bot.jobs.periodic import Job, Sleep, daily_moments, parse_times, run_at
+from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
 from storage.db import Database
 from storage.outbox import Notice, OutboxRepository

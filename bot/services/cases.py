@@ -15,11 +15,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import Clock
 from bot.domain import accountability, surge, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
-from bot.logs import bind_case
+from bot.runtime.clock import Clock
+from bot.runtime.logs import bind_case
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database

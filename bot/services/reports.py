@@ -18,10 +18,10 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Owner
-from bot.periodic import daily_moments, parse_times
+from bot.jobs.periodic import daily_moments, parse_times
+from bot.runtime.clock import Clock
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository
 from storage.db import Database

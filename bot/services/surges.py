@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
+from bot.runtime.clock import Clock
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines

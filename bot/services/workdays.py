@@ -17,9 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
+from bot.runtime.clock import Clock
 from deadlines.calendar import CalendarOverrides, WorkCalendar
 from storage.db import Database
 from storage.events import EventRepository

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from bot.clock import FakeClock
+from bot.delivery.sender import Notifier
 from bot.domain.model import Actor, DraftKind, Role
-from bot.notifier import Notifier
-from bot.reminders import ReminderService
+from bot.jobs.reminders import ReminderService
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines

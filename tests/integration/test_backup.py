@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.domain.model import Actor, Role
 from bot.restore import main as restore_main
+from bot.runtime.clock import FakeClock
 from bot.services.backups import BackupService, backup_moments, parse_backup_times, run_backups
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.domain.model import CLOSURE_CLARIFICATION, Status
+from bot.runtime.clock import FakeClock
 from tests.conftest import msk
 from tests.integration.test_handlers import published
 from tests.support.harness import (

@@ -8,10 +8,10 @@ import pytest
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendMessage
 
-from bot.clock import FakeClock
+from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor, Role
-from bot.notifier import Notifier, RateLimiter
-from bot.reminders import ReminderService
+from bot.jobs.reminders import ReminderService
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.domain.model import Status
+from bot.runtime.clock import FakeClock
 from tests.support.harness import (
     ADMIN,
     DEPT_A_CHAT,
@@ -486,7 +486,7 @@ async def test_known_command_out_of_place_says_so(h: Harness) -> None:
 
 
 def test_every_command_in_the_menus_is_known() -> None:
-    from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+    from bot.app.container import GROUP_COMMANDS, PRIVATE_COMMANDS
     from handlers import known_commands
 
     assert {name for name, _ in PRIVATE_COMMANDS + GROUP_COMMANDS} <= known_commands()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
 from bot.domain import accountability
 from bot.domain.model import Actor, DraftKind, Role, Status
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.surges import IncidentService
@@ -104,7 +104,7 @@ async def _clarification_published(cases: CaseService, operator: Actor, clock: F
 async def test_cl6_clarification_meets_the_answer_clock_and_after_wait_days_the_operator_closes_it(
         db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
     from bot.domain.model import CLOSURE_CLARIFICATION, Outcome
-    from bot.reminders import ReminderService
+    from bot.jobs.reminders import ReminderService
     from handlers.render import case_card
     from tests.conftest import MSK
 
@@ -133,7 +133,7 @@ async def test_cl6_clarification_meets_the_answer_clock_and_after_wait_days_the_
 
 async def test_cl6_answer_without_clarification_starts_a_new_answer_clock(
         db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
-    from bot.reminders import ReminderService
+    from bot.jobs.reminders import ReminderService
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
@@ -162,7 +162,7 @@ async def test_cl6_the_scheduler_wakes_at_the_moment_to_ask_about_an_unanswered_
     moment by the date job, not on the next safety tick; once asked, it is no longer a moment."""
     from datetime import UTC, datetime
 
-    from bot.reminders import ReminderScheduler, ReminderService
+    from bot.jobs.reminders import ReminderScheduler, ReminderService
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id

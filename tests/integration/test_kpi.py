@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.reports import DigestService, ReportService, parse_period
 from deadlines.calendar import WorkCalendar

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.logs import current_context, log_context, make_handler
+from bot.runtime.clock import FakeClock
+from bot.runtime.logs import current_context, log_context, make_handler
 from tests.support.harness import ADMIN, DEPT_A_CHAT, OPERATOR, Harness, bind_departments, make_harness
 
 TOKEN = "123456789:AAHk-very-secret-part-of-the-token_xyz"

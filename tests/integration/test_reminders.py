@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.domain.model import Actor, DraftKind, Role
-from bot.reminders import ReminderScheduler, ReminderService
+from bot.jobs.reminders import ReminderScheduler, ReminderService
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.workdays import WorkdayService

@@ -10,7 +10,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
-from bot.clock import FakeClock
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.reports import (
@@ -145,9 +145,9 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
 
 async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
-    """The loop in bot/app.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
+    """The loop in bot/app/container.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
     by a restart), it sends that one at once, then Friday's evening, then skips the weekend."""
-    from bot.app import run_digests
+    from bot.app.container import run_digests
 
     clock = FakeClock(msk(2026, 12, 4, 10, 30))
     service = DigestService(db, calendar, clock, access.head_chat_id, times="09:00,17:30")

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.domain.accountability import Party, owners
 from bot.domain.errors import InvalidTransition, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, DraftKind, Outcome, Status
-from bot.reminders import ReminderService
+from bot.jobs.reminders import ReminderService
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from deadlines.rules import Deadlines

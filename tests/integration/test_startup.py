@@ -1,4 +1,4 @@
-"""Start-up checks (bot/services/startup.py): the database, the migrations, the calendar, the chats."""
+"""Start-up checks (bot/app/startup.py): the database, the migrations, the calendar, the chats."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.services.startup import StartupFatal, run_startup_checks
+from bot.app.startup import StartupFatal, run_startup_checks
+from bot.runtime.clock import FakeClock
 from storage.db import load_migrations
 from tests.conftest import msk
 from tests.support import updates

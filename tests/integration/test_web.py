@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.clock import FakeClock
-from bot.web import build_web_app
+from bot.app.web import build_web_app
+from bot.runtime.clock import FakeClock
 from storage.db import load_migrations
 from storage.outbox import Notice, OutboxRepository
 from tests.support import updates

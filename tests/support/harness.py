@@ -20,10 +20,10 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
-from bot.app import App, build_app
-from bot.clock import ClockTime, FakeClock
-from bot.config import Settings
-from bot.notifier import RateLimiter
+from bot.app.container import App, build_app
+from bot.delivery.sender import RateLimiter
+from bot.runtime.clock import ClockTime, FakeClock
+from bot.settings import Settings
 from tests.support import updates
 from tests.support.recording import RecordingSession
 

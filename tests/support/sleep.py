@@ -1,9 +1,9 @@
-"""An injected ``sleep`` for the scheduling loops (bot/periodic.py): it moves the FakeClock instead of
+"""An injected ``sleep`` for the scheduling loops (bot/jobs/periodic.py): it moves the FakeClock instead of
 waiting, records each wait, and stops the loop after ``limit`` of them."""
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
+from bot.runtime.clock import FakeClock
 
 
 class LoopStopped(Exception):

@@ -103,7 +103,7 @@ def test_usage_error_is_argparse_exit_2(tmp_path: Path) -> None:
 
 
 def test_load_falls_back_to_defaults_without_bot_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "bot.config", None)   # import raises ImportError
+    monkeypatch.setitem(sys.modules, "bot.settings", None)   # import raises ImportError
     monkeypatch.setenv("CALENDAR_PATH", str(tmp_path / "calendar.json"))
     deadlines = cli._load()
     assert str(deadlines.calendar.tz) == "Europe/Moscow"

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from bot.config import Settings
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

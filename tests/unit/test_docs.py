@@ -11,7 +11,7 @@ def test_every_action_of_the_table_is_drawn_in_docs() -> None:
 
 def test_readme_names_every_setting() -> None:
     """The README's settings table is complete: every Settings field, by its environment name."""
-    from bot.config import Settings
+    from bot.settings import Settings
     from deadlines.rules import RULES
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
@@ -28,7 +28,7 @@ def test_readme_names_every_setting() -> None:
 
 
 def test_env_example_names_every_setting() -> None:
-    from bot.config import Settings
+    from bot.settings import Settings
 
     example = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8")
     missing = [n.upper() for n in Settings.model_fields

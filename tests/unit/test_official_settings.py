@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Settings, describe_validation_error
+from bot.settings import Settings, describe_validation_error
 
 
 def settings(**values: object) -> Settings:

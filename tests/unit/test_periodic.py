@@ -1,4 +1,4 @@
-"""Jobs at times of day (bot/periodic.py): the moments and the loop, on a FakeClock."""
+"""Jobs at times of day (bot/jobs/periodic.py): the moments and the loop, on a FakeClock."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.periodic import Job, daily_moments, run_at
+from bot.jobs.periodic import Job, daily_moments, run_at
+from bot.runtime.clock import FakeClock
 from tests.conftest import MSK, msk
 from tests.support.sleep import LoopStopped
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot import __main__ as entry
-from bot.config import Settings, describe_validation_error
+from bot.settings import Settings, describe_validation_error
 
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
 GOOD_SECRET = "Abc_123-xyz"

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.domain import surge as rule
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, DraftKind, Role, Status
+from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from bot.services.surges import IncidentService, SurgeService

@@ -19,10 +19,10 @@ from contextlib import contextmanager, suppress
 
 from aiohttp import web
 
-from bot.app import App, build_app, set_commands
-from bot.config import Settings
-from bot.services.startup import run_startup_checks
-from bot.web import build_web_app, serves_anything, start_server
+from bot.app.container import App, build_app, set_commands
+from bot.app.startup import run_startup_checks
+from bot.app.web import build_web_app, serves_anything, start_server
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     polling: asyncio.Task[None] | None = None
     budget: _Budget | None = None
     try:
-        await run_startup_checks(app)       # the database, the chats, the calendar (bot/services/startup.py)
+        await run_startup_checks(app)       # the database, the chats, the calendar (bot/app/startup.py)
         try:
             await set_commands(app.bot)
         except Exception:

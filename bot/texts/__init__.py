@@ -363,7 +363,7 @@ def error_text(code: str, **details: object) -> str:
 CHAT_UNREACHABLE = "⚠️ Не удаётся доставить сообщение ({target}): {error}. Проверьте, что бот есть в чате и не заблокирован."
 
 
-# ==== reminders, escalations, declared working days (bot/reminders.py, handlers/workday.py) ======
+# ==== reminders, escalations, declared working days (bot/jobs/reminders.py, handlers/workday.py) ======
 REMINDER_TO_OWNER = (
     "⏳ <b>Напоминание</b> по сообщению <b>{number}</b>: срок «{rule}» истекает {due}.{late}"
 )
@@ -564,7 +564,7 @@ EVENT.update({
 })
 
 
-# ---- backups, restore and start-up checks (bot/services/backups.py, bot/restore.py, bot/services/startup.py)
+# ---- backups, restore and start-up checks (bot/services/backups.py, bot/restore.py, bot/app/startup.py)
 BACKUP_CAPTION = (
     "💾 Резервная копия базы данных\n"
     "Сделана: {at}\n"
@@ -633,7 +633,7 @@ STARTUP_CANNOT_SEND = "боту запрещено писать в чат"
 STARTUP_TELEGRAM_DOWN = "Telegram не ответил при проверке чатов ({error}); чаты не проверены"
 
 
-# ==== the console: settings, the entry point, command-line tools (bot/config.py, bot/__main__.py) ====
+# ==== the console: settings, the entry point, command-line tools (bot/settings/__init__.py, bot/__main__.py) ====
 CONFIG = {
     "id_list": "«{part}» — не число; нужен список чисел через запятую, например 123,456",
     "token": "токен имеет вид 123456789:AA… — скопируйте его из сообщения @BotFather целиком",

@@ -158,7 +158,7 @@ def _kv_value(value: Any) -> str:
 
 
 class KeyValueFormatter(_Structured):
-    """``time=… level=INFO logger=bot.app msg="…" case=2026-0001 actor_id=100 actor_role=operator``"""
+    """``time=… level=INFO logger=bot.app.container msg="…" case=2026-0001 actor_id=100 actor_role=operator``"""
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(" ".join(f"{k}={_kv_value(v)}" for k, v in self.fields(record).items()))

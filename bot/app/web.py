@@ -18,7 +18,7 @@ from typing import Any
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app import App
+from bot.app.container import App
 from storage.health import migrations_status
 from storage.outbox import OutboxRepository
 

@@ -32,11 +32,11 @@ from aiogram.exceptions import (
 from aiogram.types import InputMediaPhoto, InputMediaVideo, Message
 
 from bot import texts
-from bot.clock import Clock
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Case, Deadline, Media, Owner, Role, Status
 from bot.domain.sources import platform_by_code
-from bot.logs import bind_case, log_context
+from bot.runtime.clock import Clock
+from bot.runtime.logs import bind_case, log_context
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from handlers import keyboards, render
@@ -470,7 +470,7 @@ class Notifier:
             if operator.active:
                 await self._send_text(operator.user_id, text, markup)
 
-    # ---- reminders and escalations (bot/reminders.py) -----------------------------------------
+    # ---- reminders and escalations (bot/jobs/reminders.py) -----------------------------------------
     async def _owners(self, case: Case, deadline: Deadline) -> tuple[Party, ...]:
         """Who owes the clock at this moment (bot.domain.accountability), not when the notice was planned."""
         return owners(case, deadline, await self.cases.lead(case))

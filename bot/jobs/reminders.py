@@ -29,10 +29,10 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
 from bot.domain import accountability
 from bot.domain.model import Role
-from bot.logs import log_context
+from bot.runtime.clock import Clock
+from bot.runtime.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot import texts
-from bot.clock import Clock
+from bot.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

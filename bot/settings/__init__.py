@@ -157,7 +157,7 @@ class Settings(DeadlineSettings):
     database_path: Path = Path("./data/bot.sqlite3")
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # ---- reminders and escalations (bot/reminders.py) ----
+    # ---- reminders and escalations (bot/jobs/reminders.py) ----
     # A reminder when this share of a deadline's time has passed (0 = no reminders); per rule below.
     remind_at_fraction: float = Field(0.667, ge=0, lt=1)
     remind_route_fraction: float | None = Field(None, ge=0, lt=1)
@@ -226,7 +226,7 @@ class Settings(DeadlineSettings):
     @field_validator("digest_times", "backup_times")
     @classmethod
     def _times_of_day(cls, value: str) -> str:
-        from bot.periodic import parse_times
+        from bot.jobs.periodic import parse_times
 
         parse_times(value)
         return value
@@ -249,7 +249,7 @@ class Settings(DeadlineSettings):
     def escalate_official_rule_set(self) -> frozenset[str]:
         return _rule_set(self.escalate_official_rules)
 
-    # ---- running: polling or webhook, health check, logs, shutdown (bot/web.py, bot/logs.py) ----
+    # ---- running: polling or webhook, health check, logs, shutdown (bot/app/web.py, bot/runtime/logs.py) ----
     run_mode: Literal["polling", "webhook"] = "polling"
     # The public https base Telegram calls (webhook mode); the webhook is WEBHOOK_URL + WEBHOOK_PATH.
     webhook_url: str | None = None

@@ -1,4 +1,4 @@
-"""Checks made when the bot starts, before it takes updates (called from bot/app.py).
+"""Checks made when the bot starts, before it takes updates (called from bot/app/container.py).
 
 * the database is writable (a write in a transaction that is rolled back): if not, the start
   stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2);
@@ -34,7 +34,7 @@ from storage.health import check_writable, migrations_status, probe_writable
 from storage.outbox import Notice, OutboxRepository
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.app.container import App
 
 log = logging.getLogger(__name__)
 

@@ -17,19 +17,19 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from bot.clock import Clock, SystemClock
-from bot.config import TELEGRAM_API_DEFAULT, Settings
-from bot.locks import KeyedLocks
-from bot.notifier import Notifier, RateLimiter
-from bot.periodic import Job, Sleep, run_at
-from bot.reminders import ReminderScheduler, ReminderService
-from bot.responses import pin_response_types
+from bot.app.responses import pin_response_types
+from bot.delivery.sender import Notifier, RateLimiter
+from bot.jobs.periodic import Job, Sleep, run_at
+from bot.jobs.reminders import ReminderScheduler, ReminderService
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, run_backups
 from bot.services.cases import CaseService
 from bot.services.reports import DigestService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
+from bot.settings import TELEGRAM_API_DEFAULT, Settings
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
@@ -185,8 +185,8 @@ async def set_commands(bot: Bot) -> None:
 
 
 async def run(settings: Settings) -> None:
-    """Run the bot in RUN_MODE (polling or webhook) until SIGTERM / SIGINT (bot/runner.py)."""
-    from bot.runner import run as run_mode
+    """Run the bot in RUN_MODE (polling or webhook) until SIGTERM / SIGINT (bot/app/runner.py)."""
+    from bot.app.runner import run as run_mode
 
     await run_mode(settings)
 

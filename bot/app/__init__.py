@@ -1,0 +1,1 @@
+"""The composition root and the running process: container, polling/webhook runner, web server, start-up checks."""

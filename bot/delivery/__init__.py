@@ -1,0 +1,1 @@
+"""Delivery: the outbox sender — Telegram transport, limits and retries."""

@@ -1,0 +1,1 @@
+"""Timed work: reminders and escalations, digests, backups."""
