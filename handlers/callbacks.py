@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.domain.model import DraftKind
+
 
 class Op(StrEnum):
     TOGGLE = "tg"        # toggle a department (arg = department id)
@@ -42,7 +44,7 @@ class Op(StrEnum):
     ANYWAY = "aw"        # Ответить без уточнения
 
 
-KINDS = ("answer", "intermediate", "clarification")
+KINDS = tuple(k for k in DraftKind if k is not DraftKind.INFO)     # what a department or operator drafts
 
 
 class CaseCb(CallbackData, prefix="c"):

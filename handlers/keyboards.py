@@ -144,7 +144,7 @@ def draft_kinds(case: Case, *, final_only: bool = False, compose: bool = False) 
     for index, kind in enumerate(KINDS):
         if final_only and kind != "answer":
             continue
-        kb.button(text=texts.BTN_KIND[kind], callback_data=_cb(op, case, index))
+        kb.button(text=texts.KIND[kind], callback_data=_cb(op, case, index))
     kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
     kb.adjust(1)
     return kb.as_markup()

@@ -20,6 +20,7 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Owner
+from bot.domain.sources import platform_by_code
 from bot.jobs.periodic import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from deadlines.calendar import WorkCalendar
@@ -180,7 +181,8 @@ class ReportFiles:
 
 
 def platform_name(code: str | None) -> str:
-    return texts.PLATFORM_NAME.get(code or "", code or texts.NO_VALUE)
+    """The platform's name from bot/data/platforms.json (an unknown code: «Другой источник»)."""
+    return platform_by_code(code).title if code else texts.NO_VALUE
 
 
 def fmt_share(value: float | None) -> str:
