@@ -10,6 +10,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
+from bot.domain.sources import all_platforms
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -20,6 +21,7 @@ from bot.services.reports import (
     digest_moments,
     parse_digest_times,
     parse_period,
+    platform_name,
 )
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
@@ -27,7 +29,7 @@ from handlers import reports as report_handlers
 from handlers.middlewares import ActorMiddleware
 from storage.db import Database
 from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
-from tests.integration.test_kpi import NOW, seed
+from tests.integration.test_kpi import NOW, Data, seed
 from tests.support import updates
 from tests.support.recording import RecordingSession, make_bot
 from tests.support.sleep import LoopStopped, StepSleep
@@ -106,6 +108,21 @@ async def test_empty_period_renders(db: Database, calendar: WorkCalendar) -> Non
     files = await service.files(parse_period("today", NOW, MSK))
     assert "Поступило: <b>0</b>" in files.text and "Доля в срок: <b>—</b>" in files.text
     assert Image.open(io.BytesIO(files.png)).format == "PNG"
+
+
+async def test_reports_name_every_platform_from_the_data_file(db: Database, calendar: WorkCalendar) -> None:
+    """2GIS and TikTok once printed their raw codes: the names come from bot/data/platforms.json."""
+    from openpyxl import load_workbook
+
+    assert [platform_name(p.code) for p in all_platforms()] == [p.title for p in all_platforms()]
+    d = Data(db)
+    await d.departments()
+    for code in ("2gis", "tiktok"):
+        await d.case(status="new", detected=msk(2026, 12, 1, 9, 0), platform=code)
+    files = await ReportService(db, calendar, FakeClock(NOW), MSK).files(parse_period("2026-12", NOW, MSK))
+    wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
+    assert {r[1] for r in list(wb["Сообщения"].iter_rows(values_only=True))[1:]} == {"2ГИС", "TikTok"}
+    assert {r[0] for r in wb["Площадки"].iter_rows(values_only=True)} >= {"2ГИС", "TikTok"}
 
 
 # ---- digests --------------------------------------------------------------------------------------
