@@ -14,7 +14,8 @@ from bot.domain.model import Role
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
-from bot.services.reports import PeriodError, ReportService
+from bot.services.periods import PeriodError
+from bot.services.reports import ReportService
 from deadlines.rules import Deadlines
 from handlers.middlewares import HasRole
 from handlers.spec import RouterSpec

@@ -11,7 +11,8 @@ import pytest
 
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
-from bot.services.reports import DigestService, ReportService, parse_period
+from bot.services.periods import parse_period
+from bot.services.reports import DigestService, ReportService
 from deadlines.calendar import WorkCalendar
 from storage.codec import ts
 from storage.db import Database

@@ -14,15 +14,9 @@ from bot.domain.sources import all_platforms
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
-from bot.services.reports import (
-    DigestService,
-    PeriodError,
-    ReportService,
-    digest_moments,
-    parse_digest_times,
-    parse_period,
-    platform_name,
-)
+from bot.services.kpis import platform_name
+from bot.services.periods import PeriodError, parse_period
+from bot.services.reports import DigestService, ReportService, digest_moments, parse_digest_times
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from handlers import reports as report_handlers

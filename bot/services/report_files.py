@@ -1,0 +1,169 @@
+"""The report's files: the XLSX workbook and the PNG chart. openpyxl and matplotlib are imported inside
+the functions (matplotlib with the Agg backend): importing them at start-up is slow."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+
+from bot import texts
+from bot.services.kpis import Report, Slice, platform_name
+from storage.reports import CaseLine, PartyMisses
+
+
+def _miss_values(m: PartyMisses | None) -> list[object]:
+    if m is None:
+        return [0, 0, 0, 0, *(0 for _ in texts.XLSX_MISS_RULES)]
+    return [m.answer, m.answer_inherited, m.step_total, m.steps_inherited,
+            *(m.steps.get(rule, 0) for rule in texts.XLSX_MISS_RULES)]
+
+
+def _kpi_values(s: Slice) -> list[object]:
+    k = s.kpi
+
+    def pct(v: float | None) -> float | None:
+        return None if v is None else round(v, 4)
+
+    def num(v: float | None) -> float | None:
+        return None if v is None else round(v, 1)
+
+    return [k.received, k.out_of_scope, k.answered, k.on_time, k.closed_late, k.open_overdue, k.overdue,
+            pct(k.on_time_share), num(s.mean_minutes), num(s.median_minutes), pct(k.intermediate_share),
+            k.drafts, k.returns, pct(k.returns_per_draft), k.declines, k.significant, k.clarification_only,
+            k.clarified]
+
+
+def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
+    return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+
+def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dict[int, str], tz: tzinfo) -> bytes:
+    """Workbook: summary, cases, every deadline with who owed it, its outcome and who a miss is attributed
+    to, departments (KPIs and misses), operators (misses), platforms."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(ws, values: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
+        from openpyxl.cell import WriteOnlyCell
+
+        row = []
+        for v in values:
+            cell = WriteOnlyCell(ws, value=v)
+            cell.font = bold
+            row.append(cell)
+        ws.append(row)
+
+    summary = wb.create_sheet(texts.XLSX_SHEET_SUMMARY)
+    summary.append([texts.XLSX_SUMMARY_PERIOD, report.period.label])
+    summary.append([texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
+    summary.append([])
+    kpi_headers = [*texts.XLSX_KPI_HEADERS, *texts.XLSX_KPI_EXTRA_HEADERS]
+    header(summary, ["", *kpi_headers])
+    summary.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+
+    cases_ws = wb.create_sheet(texts.XLSX_SHEET_CASES)
+    deadlines_ws = wb.create_sheet(texts.XLSX_SHEET_DEADLINES)
+    header(cases_ws, texts.XLSX_CASE_HEADERS)
+    header(deadlines_ws, [*texts.XLSX_DEADLINE_HEADERS, texts.XLSX_DEADLINE_BLAME, texts.XLSX_DEADLINE_INHERITED])
+    now = report.generated_at
+    for c in lines:
+        answer_dls = [d for d in c.deadlines if d.rule in ("answer", "final")]
+        late = any(d.outcome == "missed" or (d.closed_at is None and d.due_at < now) for d in answer_dls)
+        on_time = texts.NO_VALUE if c.status in ("excluded", "dismissed") else (
+            texts.XLSX_NO if late else texts.XLSX_CLARIFICATION_ONLY if c.clarification_only else (
+                texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
+        cases_ws.append([c.number, platform_name(c.platform), _local(c.detected_at, tz),
+                         texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
+                         texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
+                         _local(c.closed_at, tz), on_time, c.link or "", c.text[:500]])
+        for d in c.deadlines:
+            blamed = ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None
+            if d.rule in ("answer", "final"):   # owed by whoever holds the next step: named once it is missed
+                owner = blamed or texts.XLSX_OWNER_HOLDER
+            elif d.department_id is not None:
+                owner = department_names.get(d.department_id, str(d.department_id))
+            else:
+                owner = texts.XLSX_OWNER_OPERATOR
+            outcome_key = "overdue" if d.closed_at is None and d.due_at < now else d.outcome
+            deadlines_ws.append([c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
+                                 _local(d.due_at, tz), _local(d.closed_at, tz),
+                                 texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
+                                 # None, not "": a write-only sheet leaves an empty cell out of the file
+                                 blamed,
+                                 texts.XLSX_YES if d.blame and d.blame_inherited else None])
+
+    # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
+    dept_misses = {p.misses.id: p for p in report.department_misses}
+    ws = wb.create_sheet(texts.XLSX_SHEET_DEPARTMENTS)
+    # «унаследовано» beside the misses: late cases the department received with the time already spent
+    header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS, texts.XLSX_DEPT_INHERITED])
+    for s in report.departments:
+        p = dept_misses.pop(s.kpi.key, None) if isinstance(s.kpi.key, int) else None
+        ws.append([s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
+    for p in dept_misses.values():          # a department blamed for cases it no longer holds
+        ws.append([p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
+    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
+               report.total.kpi.inherited])
+    ws = wb.create_sheet(texts.XLSX_SHEET_OPERATORS)
+    header(ws, [texts.XLSX_OPERATOR, *texts.XLSX_MISS_HEADERS])
+    for p in report.operator_misses:
+        ws.append([p.name, *_miss_values(p.misses)])
+    ws = wb.create_sheet(texts.XLSX_SHEET_PLATFORMS)
+    header(ws, [texts.XLSX_PLATFORM, *kpi_headers])
+    for s in report.platforms:
+        ws.append([s.name, *_kpi_values(s)])
+    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_png(report: Report) -> bytes:
+    """Two panels: posts per day (on time / late / open) and the on-time share per department."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 8), dpi=100)
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
+    days = report.daily
+    xs = list(range(len(days)))
+    on_time = [d.on_time for d in days]
+    late = [d.late for d in days]
+    open_ = [d.open for d in days]
+    clarified = [d.clarified for d in days]
+    ax1.bar(xs, on_time, color="#4caf50", label=texts.CHART_ON_TIME)
+    ax1.bar(xs, late, bottom=on_time, color="#e53935", label=texts.CHART_LATE)
+    ax1.bar(xs, open_, bottom=[a + b for a, b in zip(on_time, late, strict=True)], color="#9e9e9e",
+            label=texts.CHART_OPEN)
+    if any(clarified):      # closed by a clarification alone: apart, as in the KPI rows (docs/kpi.md)
+        ax1.bar(xs, clarified, bottom=[a + b + c for a, b, c in zip(on_time, late, open_, strict=True)],
+                color="#64b5f6", label=texts.CHART_CLARIFIED)
+    step = max(1, len(days) // 15)
+    ax1.set_xticks(xs[::step], [f"{d.day:%d.%m}" for d in days[::step]])
+    ax1.set_title(f"{texts.CHART_DAILY_TITLE} · {report.period.label}")
+    ax1.legend(loc="upper left")
+    ax1.grid(axis="y", alpha=0.3)
+    depts = [s for s in report.departments if s.kpi.on_time_share is not None][:20]
+    if depts:
+        names = [s.name if len(s.name) <= 28 else s.name[:27] + "…" for s in depts]
+        shares = [(s.kpi.on_time_share or 0.0) * 100 for s in depts]
+        colors = ["#4caf50" if v >= 90 else "#ffa000" if v >= 70 else "#e53935" for v in shares]
+        ax2.barh(names, shares, color=colors)
+        ax2.set_xlim(0, 100)
+        ax2.invert_yaxis()
+        for i, v in enumerate(shares):
+            ax2.text(min(v + 1, 92), i, f"{v:.0f}%", va="center")
+    else:
+        ax2.text(0.5, 0.5, texts.CHART_NO_DATA, ha="center", va="center", transform=ax2.transAxes)
+        ax2.set_xticks([])
+        ax2.set_yticks([])
+    ax2.set_title(texts.CHART_DEPT_TITLE)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
