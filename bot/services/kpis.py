@@ -13,7 +13,7 @@ from bot.domain.accountability import Party
 from bot.domain.model import Owner
 from bot.domain.sources import platform_by_code
 from bot.services.periods import Period
-from storage.reports import KpiRow, PartyMisses
+from storage.kpi_queries import KpiRow, PartyMisses
 
 #: An operator's name by Telegram user id (``AccessService.person_name``).
 PersonName = Callable[[int], Awaitable[str | None]]

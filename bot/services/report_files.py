@@ -9,7 +9,8 @@ from datetime import datetime, tzinfo
 
 from bot import texts
 from bot.services.kpis import Report, Slice, platform_name
-from storage.reports import CaseLine, PartyMisses
+from storage.kpi_queries import PartyMisses
+from storage.reports import CaseLine
 
 
 def _miss_values(m: PartyMisses | None) -> list[object]:

@@ -1,0 +1,190 @@
+"""What the KPIs count (docs/kpi.md): the SQL over the cases of a period and the rows it gives.
+
+A period is ``[start, end)`` in UTC ISO text (``storage.codec.ts``), compared as text: the stored
+format is sortable. ``now`` decides which open deadlines are already past due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Rules whose miss makes the answer to the citizen late: cl. 6 (answer) and cl. 7 (final).
+ANSWER_RULES = ("answer", "final")
+
+
+@dataclass
+class KpiRow:
+    """Counts of one slice (the total, one department or one platform); see docs/kpi.md."""
+
+    dim: str                      # total | department | platform
+    key: str | int | None         # department id (None: not routed) or platform code
+    received: int = 0
+    out_of_scope: int = 0         # excluded (59-ФЗ, cl. 1) or dismissed
+    answered: int = 0             # closed: the answer posted with a screenshot (cl. 16)
+    on_time: int = 0
+    closed_late: int = 0
+    open_overdue: int = 0
+    open: int = 0
+    intermediate: int = 0         # with a published intermediate answer (cl. 7)
+    drafts: int = 0
+    returns: int = 0              # drafts returned for rework (cl. 14, 15)
+    declines: int = 0             # «Не наша компетенция» (cl. 12), in the declining department
+    significant: int = 0          # «Общественно значимое» (cl. 21)
+    #: late cases whose every missed answer/final clock was inherited: the time was used up before the
+    #: department received the case (a late decline, a slow re-route; docs/workflow.md)
+    inherited: int = 0
+    clarification_only: int = 0   # closed / awaiting the author with only a clarification request published
+    clarified: int = 0            # of them closed and not late: kept out of «answered on time» and the share
+
+    @property
+    def overdue(self) -> int:
+        return self.closed_late + self.open_overdue
+
+    @property
+    def in_scope(self) -> int:
+        return self.received - self.out_of_scope
+
+    @property
+    def on_time_share(self) -> float | None:
+        denominator = self.answered - self.clarified + self.open_overdue
+        return self.on_time / denominator if denominator else None
+
+    @property
+    def intermediate_share(self) -> float | None:
+        return self.intermediate / self.in_scope if self.in_scope else None
+
+    @property
+    def returns_per_draft(self) -> float | None:
+        return self.returns / self.drafts if self.drafts else None
+
+
+# A case "closed by a clarification alone" (docs/kpi.md): closed as «автор не ответил» (cases.closure, migration
+# 0009), or in scope and waiting for the author with a clarification request published and no answer yet.
+CLARIFICATION_ONLY_SQL = """CASE WHEN c.closure = 'clarification_only' THEN 1
+               WHEN c.status = 'awaiting_author'
+               AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind IN ('answer', 'intermediate'))
+               THEN 1 ELSE 0 END"""
+
+# One materialised pass over the period's cases; every slice is aggregated from it.
+_CASE_FLAGS = """
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.platform, c.significant,
+           c.status IN ('excluded', 'dismissed') AS out_of_scope,
+           c.status = 'closed' AS closed,
+           c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
+           EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
+           EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND d.blame_inherited = 1)
+           AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+                   AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))
+                   AND d.blame_inherited = 0) AS late_inherited,
+           EXISTS (SELECT 1 FROM publications p WHERE p.case_id = c.id AND p.kind = 'intermediate')
+               AS intermediate,
+           """ + CLARIFICATION_ONLY_SQL + """ AS clar_only,
+           -- drafts and returns in one lookup: (drafts << 16) | returns (a case has fewer than 65536 drafts)
+           (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
+            WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns
+    FROM cases c
+    WHERE c.detected_at >= :start AND c.detected_at < :end
+)
+"""
+
+_AGG = """
+    COUNT(*) AS received,
+    COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
+    COALESCE(SUM(c.closed), 0) AS answered,
+    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,       -- clarified ones taken off in Python
+    COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
+    COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
+    COALESCE(SUM(c.open_), 0) AS open,
+    COALESCE(SUM(c.intermediate AND NOT c.out_of_scope), 0) AS intermediate,
+    COALESCE(SUM(c.drafts_returns >> 16), 0) AS drafts,
+    COALESCE(SUM(c.drafts_returns & 65535), 0) AS returns,
+    COALESCE(SUM(c.significant), 0) AS significant,
+    COALESCE(SUM(c.clar_only), 0) AS clarification_only,
+    COALESCE(SUM(c.clar_only AND c.closed AND NOT c.late), 0) AS clarified,
+    0 AS declines,
+    COALESCE(SUM(c.late AND c.late_inherited AND NOT c.out_of_scope), 0) AS inherited
+"""
+
+KPI_SQL = _CASE_FLAGS + f"""
+SELECT 'total' AS dim, NULL AS key, {_AGG} FROM c
+UNION ALL
+SELECT 'platform', c.platform, {_AGG} FROM c GROUP BY c.platform
+UNION ALL
+SELECT 'department', cd.department_id, {_AGG}
+FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
+GROUP BY cd.department_id
+UNION ALL
+SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
+FROM c CROSS JOIN (
+    -- a department withdrawn from the case after it declined keeps its decline (the audit event)
+    SELECT case_id, department_id FROM case_departments WHERE state = 'declined'
+    UNION
+    SELECT case_id, json_extract(payload, '$.department_id') FROM events WHERE kind = 'declined' AND refused = 0
+) x ON x.case_id = c.id
+GROUP BY x.department_id
+"""
+
+# Attributed misses (docs/kpi.md, «Кто просрочил»): every deadline of the period's cases in scope whose
+# blame was fixed when it ran out (bot.domain.accountability.attribute), split into its parties.
+# A clock past due but not attributed yet (the expiry run has not come) is not counted here.
+PARTY_SQL = """
+SELECT j.value AS party, d.rule, d.blame_inherited AS inherited, COUNT(*) AS n
+FROM cases c
+JOIN deadlines d ON d.case_id = c.id AND d.blame IS NOT NULL
+JOIN json_each(d.blame) j
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+GROUP BY j.value, d.rule, d.blame_inherited
+"""
+
+# Time to the first public reaction (any publication) of the period's cases in scope.
+ANSWER_TIMES_SQL = """
+SELECT * FROM (
+    SELECT c.id, c.platform, c.detected_at,
+           (SELECT MIN(p.published_at) FROM publications p WHERE p.case_id = c.id) AS first_at,
+           (SELECT group_concat(cd.department_id) FROM case_departments cd
+            WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
+    FROM cases c
+    WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+) WHERE first_at IS NOT NULL
+"""
+
+DAILY_SQL = """
+SELECT substr(c.detected_at, 1, 10) AS day_utc, c.detected_at,
+       c.status = 'closed' AS closed,
+       EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.rule IN ('answer', 'final')
+               AND (d.outcome = 'missed' OR (d.closed_at IS NULL AND d.due_at < :now))) AS late,
+       c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
+       """ + CLARIFICATION_ONLY_SQL + """ AS clar_only
+FROM cases c
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+"""
+
+
+@dataclass
+class PartyMisses:
+    """Attributed misses of one party (``operator:<user id>`` or ``department:<id>``) in a period."""
+
+    party: str
+    answer: int = 0                 # answer / final clocks (cl. 6, 7) missed while the party held the case
+    answer_inherited: int = 0       # answer / final misses of time the party used up before others got it
+    steps: dict[str, int] = field(default_factory=dict)   # its own step clocks missed, by rule
+    steps_inherited: int = 0        # step clocks (draft) inherited from the party's lateness
+
+    @property
+    def kind(self) -> str:
+        return self.party.partition(":")[0]
+
+    @property
+    def id(self) -> int:
+        return int(self.party.partition(":")[2])
+
+    @property
+    def step_total(self) -> int:
+        return sum(self.steps.values())
+
+    @property
+    def total(self) -> int:
+        return self.answer + self.answer_inherited + self.step_total + self.steps_inherited
