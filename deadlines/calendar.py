@@ -6,194 +6,21 @@ sums of working time, built lazily per year, so ``add``/``subtract`` are two bin
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from deadlines.overrides import CalendarOverrides
+from deadlines.production import base_shortened, production_data, ru_year
 from deadlines.schedule import Schedule
-
-DATA_PATH = Path(__file__).parent / "data" / "production_calendar.json"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _US_PER_MINUTE = 60_000_000
 _MAX_SEARCH_YEARS = 20
-# Non-working holidays of art. 112 of the Labour Code (month, day).
-_ART_112 = frozenset([(1, d) for d in range(1, 9)] + [(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)])
 
 _OFF, _FULL, _SHORT = 0, 1, 2
-
-
-# --- production calendar data ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _ProductionData:
-    first_year: int
-    last_year: int
-    confirmed_years: frozenset[int]
-    shortened: dict[int, frozenset[date]]
-
-
-@cache
-def _production_data(path: Path = DATA_PATH) -> _ProductionData:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        shortened = {
-            int(year): frozenset(date.fromisoformat(s) for s in days)
-            for year, days in raw.get("shortened_days", {}).items()
-        }
-        for year, days in shortened.items():
-            if any(d.year != year for d in days):
-                raise ValueError(f"в списке сокращённых дней {year} года есть дата другого года")
-        return _ProductionData(
-            first_year=int(raw["first_year"]),
-            last_year=int(raw["last_year"]),
-            confirmed_years=frozenset(int(y) for y in raw.get("confirmed_years", [])),
-            shortened=shortened,
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"Производственный календарь {path} повреждён: {exc}") from exc
-
-
-@cache
-def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """(days off: holidays and transferred days off, working weekend days) of the Russian calendar."""
-    ru = holidays.RU(years=year, observed=True)
-    days_off = frozenset(d for d in ru if d.year == year)
-    workdays = frozenset(d for d in getattr(ru, "weekend_workdays", ()) if d.year == year)
-    return days_off, workdays
-
-
-def _production_working(d: date) -> bool:
-    """A working day of the official five-day-week production calendar."""
-    days_off, workdays = _ru_year(d.year)
-    if d in days_off:
-        return False
-    return d in workdays or d.weekday() < 5
-
-
-@cache
-def _base_shortened(year: int) -> frozenset[date]:
-    """Shortened pre-holiday days: data for the year, otherwise art. 95 by rule (unconfirmed)."""
-    data = _production_data()
-    if year in data.shortened:
-        return data.shortened[year]
-    return _rule_shortened(year)
-
-
-def _rule_shortened(year: int) -> frozenset[date]:
-    """Art. 95 by rule: a working day before a non-working holiday; a transferred working Saturday
-    also when only a Sunday and at most one transferred day off separate it from the holiday
-    (how the decrees of 2020–2026 read)."""
-    _, workdays = _ru_year(year)
-    result = set()
-    d = date(year, 1, 1)
-    while d.year == year:
-        if _production_working(d):
-            gap = 2 if d in workdays else 0
-            nxt = d + timedelta(days=1)
-            while gap and not _production_working(nxt) and (nxt.month, nxt.day) not in _ART_112:
-                nxt += timedelta(days=1)
-                gap -= 1
-            if (nxt.month, nxt.day) in _ART_112 and not _production_working(nxt):
-                result.add(d)
-        d += timedelta(days=1)
-    return frozenset(result)
-
-
-# --- overrides ------------------------------------------------------------------------------------
-
-_OVERRIDE_FIELDS = ("regional_days_off", "extra_working_days", "extra_shortened_days", "declared_working_days")
-
-
-@dataclass
-class CalendarOverrides:
-    """Administrator-edited days on top of the production calendar (a JSON file)."""
-
-    regional_days_off: set[date] = field(default_factory=set)
-    extra_working_days: set[date] = field(default_factory=set)
-    extra_shortened_days: set[date] = field(default_factory=set)
-    declared_working_days: set[date] = field(default_factory=set)  # cl. 8: declared working by the head
-
-    @classmethod
-    def load(cls, path: Path | str) -> CalendarOverrides:
-        """Missing file → empty overrides; malformed → ValueError naming the file and the problem."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return cls()
-        except OSError as exc:
-            raise ValueError(f"Файл календаря {path}: не удалось прочитать ({exc.strerror or exc})") from exc
-        if not text.strip():
-            return cls()
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"Файл календаря {path}: ошибка JSON в строке {exc.lineno}, столбце {exc.colno}: "
-                             f"{exc.msg}") from exc
-        if not isinstance(raw, dict):
-            raise ValueError(f"Файл календаря {path}: ожидается объект JSON с полями {', '.join(_OVERRIDE_FIELDS)}")
-        unknown = [k for k in raw if k not in _OVERRIDE_FIELDS and not k.startswith("_") and k not in ("about", "comment")]
-        if unknown:
-            raise ValueError(f"Файл календаря {path}: неизвестное поле «{unknown[0]}»; допустимы "
-                             f"{', '.join(_OVERRIDE_FIELDS)}")
-        result = cls()
-        for name in _OVERRIDE_FIELDS:
-            values = raw.get(name, [])
-            if not isinstance(values, list):
-                raise ValueError(f"Файл календаря {path}: поле «{name}» должно быть списком дат")
-            target: set[date] = getattr(result, name)
-            for value in values:
-                target.add(_parse_date(value, path, name))
-        return result
-
-    def save(self, path: Path | str) -> None:
-        """Atomic write: a temporary file beside the target, then ``os.replace``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {name: sorted(d.isoformat() for d in getattr(self, name)) for name in _OVERRIDE_FIELDS}
-        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
-
-def _parse_date(value: Any, path: Path, name: str) -> date:
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-        try:
-            return datetime.strptime(text, "%d.%m.%Y").date()
-        except ValueError:
-            pass
-    raise ValueError(f"Файл календаря {path}: в поле «{name}» неверная дата «{value}»; нужен вид ГГГГ-ММ-ДД")
-
-
-# --- the calendar ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -218,7 +45,7 @@ class WorkCalendar:
         self.schedule = schedule
         self.tz = tz
         self._overrides = overrides if overrides is not None else CalendarOverrides()
-        self._data = _production_data()
+        self._data = production_data()
         self._full = schedule.intervals
         self._short = schedule.shortened_intervals()
         self.invalidate()
@@ -260,13 +87,13 @@ class WorkCalendar:
         elif d in o.regional_days_off:
             working = False
         else:
-            days_off, workdays = _ru_year(d.year)
+            days_off, workdays = ru_year(d.year)
             working = d not in days_off and (d in workdays or d.weekday() in self.schedule.work_days)
         if not working:
             return _OFF
         if d in o.extra_shortened_days:
             return _SHORT
-        if d in _base_shortened(d.year) and d not in o.extra_working_days:
+        if d in base_shortened(d.year) and d not in o.extra_working_days:
             return _SHORT
         return _FULL
 
@@ -408,11 +235,11 @@ class WorkCalendar:
     def _from_us(self, us: int) -> datetime:
         return (_EPOCH + timedelta(microseconds=us)).astimezone(self.tz)
 
-    @staticmethod
-    def _duration_us(minutes: float | timedelta) -> int:
-        if isinstance(minutes, timedelta):
-            return minutes // _US
-        return round(minutes * _US_PER_MINUTE)
+    def _covered(self, at: datetime, minutes: float | timedelta) -> tuple[int, int]:
+        """``at`` and the duration in microseconds, with the timeline built around ``at``."""
+        us = _to_us(at)
+        self._cover(us)
+        return us, minutes // _US if isinstance(minutes, timedelta) else round(minutes * _US_PER_MINUTE)
 
     # working time -----------------------------------------------------------------------------
 
@@ -446,13 +273,9 @@ class WorkCalendar:
 
     def add(self, start: datetime, minutes: float | timedelta) -> datetime:
         """``start`` + working time; a result exactly at closing time stays there."""
-        us = _to_us(start)
-        d = self._duration_us(minutes)
-        if d < 0:
-            return self.subtract(start, -d * _US)
-        if d == 0:
-            return self.next_opening(start)
-        self._cover(us)
+        us, d = self._covered(start, minutes)
+        if d <= 0:
+            return self.subtract(start, -d * _US) if d else self.next_opening(start)
         c = self._cum_at(us) + d
         steps = 0
         while not self._cum_end or c > self._cum_end[-1]:
@@ -463,13 +286,9 @@ class WorkCalendar:
 
     def subtract(self, end: datetime, minutes: float | timedelta) -> datetime:
         """The latest instant with ``minutes`` of working time left until ``end`` (inverse of ``add``)."""
-        us = _to_us(end)
-        d = self._duration_us(minutes)
-        if d < 0:
-            return self.add(end, -d * _US)
-        if d == 0:
-            return end.astimezone(self.tz)
-        self._cover(us)
+        us, d = self._covered(end, minutes)
+        if d <= 0:
+            return self.add(end, -d * _US) if d else end.astimezone(self.tz)
         c = self._cum_at(us) - d
         steps = 0
         while c < 0:

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from deadlines.calendar import CalendarOverrides, WorkCalendar, _production_data, _rule_shortened
+from deadlines.calendar import CalendarOverrides, WorkCalendar
+from deadlines.production import production_data as _production_data
+from deadlines.production import rule_shortened as _rule_shortened
 from deadlines.schedule import DEFAULT_SCHEDULE, Schedule
 from tests.conftest import msk
 
