@@ -1,129 +1,14 @@
-"""Where a post comes from: the platform (a data table), its links, normalised for duplicates (cl. 1, 3).
-
-Everything platform-specific that is plain data (hosts, path markers, titles, answer length limits,
-tracking parameters) lives in ``bot/data/platforms.json``; this module holds only the rules that are
-easier to say in code (VK's ``?w=wall-1_2`` overlays, YouTube's short forms, Telegram's ``/s/`` preview).
-
-Every function here is total: any string gives an answer, never an exception, because the input is
-whatever an operator forwarded.
-"""
+"""Links of posts: found in a text, taken apart, and spelled one way per post, so that the same post
+reported twice compares equal (cl. 3)."""
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = [
-    "MIN_POST_WORDS",
-    "LengthWarning",
-    "Platform",
-    "PostShape",
-    "all_platforms",
-    "check_length",
-    "count_words",
-    "detect_platform",
-    "extract_links",
-    "normalise_link",
-    "platform_by_code",
-    "post_shape",
-    "telegram_post_link",
-]
-
-
-@dataclass(frozen=True)
-class Platform:
-    code: str
-    title: str
-    max_answer_length: int | None
-    hosts: tuple[str, ...] = ()
-    # host -> path prefixes ("yandex.ru" -> ("/maps", ...)): the platform lives on a part of a host
-    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    host_markers: tuple[str, ...] = ()     # substrings of the host ("forum")
-    path_markers: tuple[str, ...] = ()     # substrings of path + "?" + query ("viewtopic.php")
-    drop_params: frozenset[str] = field(default=frozenset(), compare=False)
-    keep_params: frozenset[str] | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class LengthWarning:
-    platform: Platform
-    length: int
-    limit: int
-
-
-@dataclass(frozen=True)
-class _Table:
-    platforms: tuple[Platform, ...]
-    by_code: dict[str, Platform]
-    tracking: frozenset[str]
-    tracking_prefixes: tuple[str, ...]
-    strip_prefixes: tuple[str, ...]
-    aliases: dict[str, str]
-    link_re: re.Pattern[str]
-
-
-def _lower_set(items: Iterable[str]) -> frozenset[str]:
-    return frozenset(i.lower() for i in items)
-
-
-def _platform(raw: dict[str, Any]) -> Platform:
-    keep = raw.get("keep_params")
-    return Platform(
-        code=raw["code"], title=raw["title"], max_answer_length=raw.get("max_answer_length"),
-        hosts=tuple(h.lower() for h in raw.get("hosts", [])),
-        paths=tuple((h.lower(), tuple(v)) for h, v in raw.get("paths", {}).items()),
-        host_markers=tuple(m.lower() for m in raw.get("host_markers", [])),
-        path_markers=tuple(m.lower() for m in raw.get("path_markers", [])),
-        drop_params=_lower_set(raw.get("drop_params", [])),
-        keep_params=None if keep is None else _lower_set(keep))
-
-
-# What may follow a link's start: anything but spaces, quotes, angle/square brackets and the like.
-_BODY = r"[^\s<>«»\"“”„‘’'`\[\]{}|\\^]"
-
-
-def _link_re(tlds: Iterable[str]) -> re.Pattern[str]:
-    tld = "|".join(sorted((re.escape(t) for t in tlds), key=len, reverse=True))
-    label = r"[^\W_](?:[\w-]*[^\W_])?"
-    return re.compile(
-        rf"(?<![\w@/.:-])(?:https?://{_BODY}+"                       # with a scheme: anything up to a space
-        rf"|(?:{label}\.)+(?:{tld})(?![\w-])(?::\d{{1,5}})?(?:[/?#]{_BODY}*)?)",  # bare host.tld[/path]
-        re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _table() -> _Table:
-    raw = json.loads((resources.files("bot") / "data" / "platforms.json").read_text(encoding="utf-8"))
-    platforms = tuple(_platform(p) for p in raw["platforms"])
-    if not platforms or platforms[-1].code != "other":
-        raise ValueError("platforms.json: the last platform must be 'other'")
-    return _Table(
-        platforms=platforms,
-        by_code={p.code: p for p in platforms},
-        tracking=_lower_set(raw.get("tracking_params", [])),
-        tracking_prefixes=tuple(p.lower() for p in raw.get("tracking_prefixes", [])),
-        strip_prefixes=tuple(raw.get("strip_host_prefixes", [])),
-        aliases={k.lower(): v.lower() for k, v in raw.get("host_aliases", {}).items()},
-        link_re=_link_re(raw.get("bare_tlds", [])))
-
-
-def all_platforms() -> list[Platform]:
-    return list(_table().platforms)
-
-
-def platform_by_code(code: str) -> Platform:
-    """The platform with that code; an unknown code (an old row, a typo) gives "other"."""
-    table = _table()
-    return table.by_code.get(code, table.platforms[-1])
-
+from bot.domain.sources.platforms import Platform, PlatformTable, platform_table
 
 # ---- links in a text -------------------------------------------------------------------------------
 
@@ -158,7 +43,7 @@ def extract_links(text: str, entity_urls: Iterable[str] = ()) -> list[str]:
     Punctuation that ends a sentence is not a part of a link. Links are returned as written;
     two spellings of one post (see ``normalise_link``) are given once, in the first spelling.
     """
-    found = [_trim(m.group(0)) for m in _table().link_re.finditer(text or "")]
+    found = [_trim(m.group(0)) for m in platform_table().link_re.finditer(text or "")]
     found.extend(u.strip() for u in entity_urls if u and u.strip())
     result: list[str] = []
     seen: set[str] = set()
@@ -257,7 +142,7 @@ def _parts(url: str) -> tuple[str, str, str, str]:
     host = _canon_host(authority)
     path = re.sub(r"/{2,}", "/", _canon_component(path.replace("\\", "/"), _PATH_SAFE))
     for _ in range(3):                   # "www.m.vk.com": strip repeatedly, but keep "m.ru" itself
-        for prefix in _table().strip_prefixes:
+        for prefix in platform_table().strip_prefixes:
             if host.startswith(prefix) and host.count(".") >= 2:
                 host = host[len(prefix):]
     return host, port, path, query
@@ -278,7 +163,7 @@ def detect_platform(url: str) -> Platform:
 
 
 def _detect(host: str, path: str, query: str) -> Platform:
-    table = _table()
+    table = platform_table()
     best: tuple[int, Platform] | None = None
     for p in table.platforms:
         for h in p.hosts:
@@ -354,7 +239,7 @@ def _facebook(path: str) -> str:
     return re.sub(r"^(/groups/[^/]+)/permalink/", r"\1/posts/", path)
 
 
-def _wanted(key: str, platform: Platform, table: _Table) -> bool:
+def _wanted(key: str, platform: Platform, table: PlatformTable) -> bool:
     k = key.lower()
     if k in table.tracking or k in platform.drop_params or k.startswith(table.tracking_prefixes):
         return False
@@ -370,7 +255,7 @@ def normalise_link(url: str) -> str:
     youtube.com/watch?v=ID, t.me/s/chan/1 -> t.me/chan/1, instagram /reel/X -> /p/X.
     Idempotent: normalise_link(normalise_link(x)) == normalise_link(x).
     """
-    table = _table()
+    table = platform_table()
     host, port, path, query = _parts(url)
     platform = _detect(host, path, query)
     host = table.aliases.get(host, host)
@@ -410,45 +295,3 @@ def telegram_post_link(username: str | None, chat_id: int | None, message_id: in
     if chat_id is not None and chat_id < 0 and str(chat_id).startswith("-100") and len(str(chat_id)) > 4:
         return f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
     return None
-
-
-# ---- answer length --------------------------------------------------------------------------------
-
-def check_length(platform_code: str, text: str) -> LengthWarning | None:
-    """A warning if the answer is longer than the platform lets a comment be (limits are approximate)."""
-    platform = platform_by_code(platform_code)
-    limit = platform.max_answer_length
-    if limit is not None and len(text) > limit:
-        return LengthWarning(platform, len(text), limit)
-    return None
-
-
-# ---- is it a post at all -------------------------------------------------------------------------
-
-#: A typed text with no link and fewer words than this may be a stray remark («ок», «👍»), not a post.
-MIN_POST_WORDS = 3
-
-_WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
-
-
-class PostShape(StrEnum):
-    POST = "post"      # a forward, a link or media, or a text of a few words: register it
-    SHORT = "short"    # a text of a word or two: ask the operator before numbering a case
-    EMPTY = "empty"    # spaces, emoji, punctuation: nothing to register
-
-
-def count_words(text: str) -> int:
-    """Words of a text: runs of letters and digits («ул. Ленина, 5» is three); emoji and dashes are none."""
-    return len(_WORD.findall(text or ""))
-
-
-def post_shape(text: str, *, entity_urls: Iterable[str] = (), media: bool = False,
-               forwarded: bool = False) -> PostShape:
-    """Whether what an operator sent is plausibly a post (cl. 1): a forwarded message, media or a link always
-    are, however short; a typed text is one when it has at least ``MIN_POST_WORDS`` words."""
-    if forwarded or media or extract_links(text, entity_urls):
-        return PostShape.POST
-    words = count_words(text)
-    if words == 0:
-        return PostShape.EMPTY
-    return PostShape.SHORT if words < MIN_POST_WORDS else PostShape.POST
