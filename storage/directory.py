@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -24,6 +26,36 @@ class OperatorRecord:
 def _department(r: aiosqlite.Row) -> Department:
     return Department(id=r["id"], name=r["name"], chat_id=r["chat_id"], keywords=json.loads(r["keywords"]),
                       archived=bool(r["archived"]))
+
+
+def _people(table: Literal["operators", "officials"]) -> tuple[
+        Callable[[Any, aiosqlite.Connection], Awaitable[list[OperatorRecord]]],
+        Callable[[Any, aiosqlite.Connection, int], Awaitable[bool]],
+        Callable[[Any, aiosqlite.Connection, int, str, int | None, datetime], Awaitable[None]],
+        Callable[[Any, aiosqlite.Connection, int], Awaitable[bool]]]:
+    """List, check, add (or re-activate) and deactivate the people of one table."""
+
+    async def listed(self: Any, conn: aiosqlite.Connection) -> list[OperatorRecord]:
+        async with conn.execute(f"SELECT * FROM {table} WHERE active = 1 ORDER BY full_name, user_id") as cur:
+            return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
+                    for r in await cur.fetchall()]
+
+    async def present(self: Any, conn: aiosqlite.Connection, user_id: int) -> bool:
+        return await fetch_one(conn, f"SELECT 1 FROM {table} WHERE user_id = ? AND active = 1", (user_id,)) is not None
+
+    async def add(self: Any, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
+                  now: datetime) -> None:
+        await conn.execute(
+            f"INSERT INTO {table} (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
+            (user_id, full_name, added_by, ts(now)),
+        )
+
+    async def remove(self: Any, conn: aiosqlite.Connection, user_id: int) -> bool:
+        cur = await conn.execute(f"UPDATE {table} SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+        return cur.rowcount == 1
+
+    return listed, present, add, remove
 
 
 class DirectoryRepository:
@@ -68,47 +100,9 @@ class DirectoryRepository:
         await conn.execute("UPDATE departments SET keywords = ? WHERE id = ?",
                            (json.dumps(keywords, ensure_ascii=False), department_id))
 
-    # ---- operators ------------------------------------------------------------------------------
-    async def operators(self, conn: aiosqlite.Connection) -> list[OperatorRecord]:
-        async with conn.execute("SELECT * FROM operators WHERE active = 1 ORDER BY full_name, user_id") as cur:
-            return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
-                    for r in await cur.fetchall()]
-
-    async def is_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
-        return await fetch_one(conn, "SELECT 1 FROM operators WHERE user_id = ? AND active = 1", (user_id,)) is not None
-
-    async def add_operator(self, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
-                           now: datetime) -> None:
-        await conn.execute(
-            "INSERT INTO operators (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
-            "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
-            (user_id, full_name, added_by, ts(now)),
-        )
-
-    async def remove_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
-        cur = await conn.execute("UPDATE operators SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
-        return cur.rowcount == 1
-
-    # ---- responsible officials (cl. 5) -----------------------------------------------------------
-    async def officials(self, conn: aiosqlite.Connection) -> list[OperatorRecord]:
-        async with conn.execute("SELECT * FROM officials WHERE active = 1 ORDER BY full_name, user_id") as cur:
-            return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
-                    for r in await cur.fetchall()]
-
-    async def is_official(self, conn: aiosqlite.Connection, user_id: int) -> bool:
-        return await fetch_one(conn, "SELECT 1 FROM officials WHERE user_id = ? AND active = 1", (user_id,)) is not None
-
-    async def add_official(self, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
-                           now: datetime) -> None:
-        await conn.execute(
-            "INSERT INTO officials (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
-            "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
-            (user_id, full_name, added_by, ts(now)),
-        )
-
-    async def remove_official(self, conn: aiosqlite.Connection, user_id: int) -> bool:
-        cur = await conn.execute("UPDATE officials SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
-        return cur.rowcount == 1
+    # ---- operators and responsible officials (cl. 5): two tables of one shape ---------------------
+    operators, is_operator, add_operator, remove_operator = _people("operators")
+    officials, is_official, add_official, remove_official = _people("officials")
 
     # ---- invites --------------------------------------------------------------------------------
     async def add_invite(self, conn: aiosqlite.Connection, token: str, created_by: int, now: datetime,
