@@ -1,4 +1,5 @@
-"""Who is who: departments and their chats, operators, invites, and small key-value settings."""
+"""Who is who: departments and their chats, operators and responsible officials (cl. 5), invites, and small
+key-value settings."""
 
 from __future__ import annotations
 
