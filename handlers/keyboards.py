@@ -7,8 +7,9 @@ from datetime import datetime
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.domain.model import Case, Department, DeptState, Role, Status
-from bot.domain.workflow import Action, allowed
+from bot.domain.actions import available_actions
+from bot.domain.model import Actor, Case, Department, Role
+from bot.domain.transitions import Action
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -54,51 +55,56 @@ def _cb(op: Op, case: Case, arg: int = 0) -> str:
     return CaseCb(op=op, case_id=case.id, arg=arg).pack()
 
 
+#: The operator's buttons in the order the card shows them: (action, callback operation, label).
+_OPERATOR_BUTTONS = (
+    (Action.COMPOSE, Op.COMPOSE, texts.BTN_COMPOSE),
+    (Action.AUTHOR_REPLY, Op.AUTHOR, texts.BTN_AUTHOR_REPLY),
+    (Action.SET_ANSWER_TERM, Op.TERM, texts.BTN_ANSWER_TERM),
+    (Action.MARK_SIGNIFICANT, Op.SIGNIFICANT, texts.BTN_SIGNIFICANT),
+    (Action.EXCLUDE, Op.FZ59, texts.BTN_59FZ),
+    (Action.DISMISS, Op.DISMISS, texts.BTN_DISMISS),
+    (Action.REOPEN, Op.REOPEN, texts.BTN_REOPEN),
+)
+
+
 def operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
+    """What the case's operator may do now (bot.domain.actions); a new case also shows its routing."""
+    actions = available_actions(case, Actor(case.operator_id, Role.OPERATOR))
     kb = InlineKeyboardBuilder()
-    if case.status == Status.NEW:
+    if Action.ROUTE in actions:
         for dept in departments:
             mark = texts.CHECK if dept.id in selected else ""
             kb.button(text=f"{mark}{dept.name}", callback_data=_cb(Op.TOGGLE, case, dept.id))
         kb.adjust(2)
         row = InlineKeyboardBuilder()
         row.button(text=(texts.CHECK if case.urgent else "") + texts.BTN_URGENT, callback_data=_cb(Op.URGENT, case))
-        row.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
-        if not case.significant:
-            row.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
-        row.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
-        row.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
+        _buttons(row, case, actions, _OPERATOR_BUTTONS)
         row.button(text=texts.BTN_DETECTED, callback_data=_cb(Op.DETECTED, case))
         row.button(text=texts.BTN_ROUTE, callback_data=_cb(Op.ROUTE, case))
         row.adjust(2, 2, 2, 1)
         kb.attach(row)
-        kb.attach(_reroute_row(case))
+        kb.attach(_reroute_row(case, actions))
         return kb.as_markup()
-    if case.status in (Status.COLLECTING,) or (case.status == Status.AWAITING_FINAL and case.multi):
-        kb.button(text=texts.BTN_COMPOSE, callback_data=_cb(Op.COMPOSE, case))
-    if case.status == Status.AWAITING_AUTHOR:
-        kb.button(text=texts.BTN_AUTHOR_REPLY, callback_data=_cb(Op.AUTHOR, case))
-    if case.is_open:
-        if allowed(Action.SET_ANSWER_TERM, case.status, Role.OPERATOR):
-            kb.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
-        if not case.significant:
-            kb.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
-        kb.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
-        kb.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
-    else:
-        kb.button(text=texts.BTN_REOPEN, callback_data=_cb(Op.REOPEN, case))
+    _buttons(kb, case, actions, _OPERATOR_BUTTONS)
     kb.button(text=texts.BTN_HISTORY, callback_data=_cb(Op.HISTORY, case))
     kb.adjust(1, 2, 2)
-    kb.attach(_reroute_row(case))
+    kb.attach(_reroute_row(case, actions))
     return kb.as_markup()
 
 
-def _reroute_row(case: Case) -> InlineKeyboardBuilder:
+def _buttons(kb: InlineKeyboardBuilder, case: Case, actions: frozenset[Action],
+             buttons: tuple[tuple[Action, Op, str], ...]) -> None:
+    for action, op, label in buttons:
+        if action in actions:
+            kb.button(text=label, callback_data=_cb(op, case))
+
+
+def _reroute_row(case: Case, actions: frozenset[Action]) -> InlineKeyboardBuilder:
     """➕ Добавить отдел while the table allows it; ➖ Убрать for each department that declined (cl. 12, 17)."""
     kb = InlineKeyboardBuilder()
-    if allowed(Action.ADD_DEPARTMENT, case.status, Role.OPERATOR):
+    if Action.ADD_DEPARTMENT in actions:
         kb.button(text=texts.BTN_ADD_DEPARTMENT, callback_data=_cb(Op.ADD, case))
-    if allowed(Action.WITHDRAW, case.status, Role.OPERATOR):
+    if Action.WITHDRAW in actions:
         for a in case.assignments:
             if not a.active:
                 kb.button(text=texts.BTN_WITHDRAW.format(name=a.department_name),
@@ -118,21 +124,23 @@ def add_department(case: Case, departments: list[Department]) -> InlineKeyboardM
     return kb.as_markup()
 
 
+#: A department's buttons in the order its card shows them.
+_DEPARTMENT_BUTTONS = (
+    (Action.ACCEPT, Op.ACCEPT, texts.BTN_ACCEPT),
+    (Action.SUBMIT_INFO, Op.INFO, texts.BTN_INFO),
+    (Action.SUBMIT_DRAFT, Op.PREPARE, texts.BTN_PREPARE),
+    (Action.DECLINE, Op.DECLINE, texts.BTN_DECLINE),
+)
+
+
 def department_card(case: Case, department_id: int) -> InlineKeyboardMarkup | None:
+    """What the department's members may do now (bot.domain.actions); none once it is off the case."""
     a = case.assignment(department_id)
-    kb = InlineKeyboardBuilder()
     if a is None or not a.active or not case.is_open:
         return None
-    if a.state == DeptState.ROUTED:
-        kb.button(text=texts.BTN_ACCEPT, callback_data=_cb(Op.ACCEPT, case))
-        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
-    elif case.multi and case.status == Status.COLLECTING and a.state == DeptState.ACCEPTED:
-        kb.button(text=texts.BTN_INFO, callback_data=_cb(Op.INFO, case))
-        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
-    elif not case.multi and case.status in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
-        kb.button(text=texts.BTN_PREPARE, callback_data=_cb(Op.PREPARE, case))
-        if case.status == Status.IN_WORK and case.pending_draft is None:
-            kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
+    kb = InlineKeyboardBuilder()
+    member = Actor(0, Role.EXECUTOR, department_id=department_id)
+    _buttons(kb, case, available_actions(case, member), _DEPARTMENT_BUTTONS)
     kb.button(text=texts.BTN_FULL_TEXT, callback_data=_cb(Op.FULL, case))
     kb.adjust(1)
     return kb.as_markup()
@@ -225,12 +233,13 @@ def off_hours(case: Case, role: Role, now: datetime | None = None) -> InlineKeyb
     """cl. 8 per case: «Работать в нерабочее время» for whoever the transition table lets decide it; while
     the decision is in force at ``now``, «Вернуть рабочее время» instead."""
     kb = InlineKeyboardBuilder()
+    actions = available_actions(case, Actor(0, role))
     if now is not None and case.on_calendar_time(now):
-        if not allowed(Action.END_OFF_HOURS, case.status, role):
+        if Action.END_OFF_HOURS not in actions:
             return None
         kb.button(text=texts.BTN_END_OFF_HOURS, callback_data=_cb(Op.WORKING_HOURS, case))
         return kb.as_markup()
-    if case.calendar_since is not None or not allowed(Action.WORK_OFF_HOURS, case.status, role):
+    if case.calendar_since is not None or Action.WORK_OFF_HOURS not in actions:
         return None
     kb.button(text=texts.BTN_OFF_HOURS, callback_data=_cb(Op.OFF_HOURS, case))
     return kb.as_markup()

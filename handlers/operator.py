@@ -29,7 +29,7 @@ from bot.domain.sources import (
     post_shape,
     telegram_post_link,
 )
-from bot.domain.workflow import Action, allowed
+from bot.domain.transitions import Action, allowed
 from bot.runtime.clock import Clock
 from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
