@@ -259,8 +259,6 @@ async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: 
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
     sent = await bot.send_message(chat_id, card, reply_markup=keyboards.operator_card(case, depts, set()))
     await cases.set_card(case.id, sent.chat.id, sent.message_id)
-    if surges is not None:
-        await surges.check(case.id)          # cl. 21: several posts on one topic go to the head
     return case
 
 
@@ -336,8 +334,6 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
             await callback.answer(texts.SELECT_DEPARTMENT_FIRST, show_alert=True)
             return
         case = await cases.route(case_id, actor, sorted(chosen))
-        if surges is not None:
-            await surges.check(case_id)
         await callback.answer(texts.ROUTED.format(
             departments=", ".join(a.department_name for a in case.active_assignments))[:200])
     elif op == Op.URGENT:
@@ -459,10 +455,7 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     if data.op == Op.APPROVE:
-        await cases.approve(data.case_id, actor)
-        changed = []
-        if incidents is not None:       # one answer approved once serves every post of an incident
-            changed = await incidents.propagate_approval(data.case_id, actor)
+        changed = (await cases.approve(data.case_id, actor)).members
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
             if changed:
