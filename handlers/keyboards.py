@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -53,6 +54,16 @@ class InlineKeyboardBuilder:
 def _cb(op: Op, case: Case, arg: int = 0) -> str:
     assert case.id is not None
     return CaseCb(op=op, case_id=case.id, arg=arg).pack()
+
+
+def _case_keyboard(case: Case, buttons: Iterable[tuple[str, Op, int]], *sizes: int) -> InlineKeyboardMarkup:
+    """Buttons of one case, (label, operation, argument) each; ``sizes`` as ``adjust`` takes them."""
+    kb = InlineKeyboardBuilder()
+    for text, op, arg in buttons:
+        kb.button(text=text, callback_data=_cb(op, case, arg))
+    if sizes:
+        kb.adjust(*sizes)
+    return kb.as_markup()
 
 
 #: The operator's buttons in the order the card shows them: (action, callback operation, label).
@@ -147,35 +158,22 @@ def department_card(case: Case, department_id: int) -> InlineKeyboardMarkup | No
 
 
 def draft_kinds(case: Case, *, final_only: bool = False, compose: bool = False) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
     op = Op.COMPOSE_KIND if compose else Op.KIND
-    for index, kind in enumerate(KINDS):
-        if final_only and kind != "answer":
-            continue
-        kb.button(text=texts.BTN_KIND[kind], callback_data=_cb(op, case, index))
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    kb.adjust(1)
-    return kb.as_markup()
+    kinds = [(texts.BTN_KIND[kind], op, index) for index, kind in enumerate(KINDS)
+             if not final_only or kind == "answer"]
+    return _case_keyboard(case, [*kinds, (texts.BTN_CANCEL, Op.CANCEL, 0)], 1)
 
 
 def draft_preview(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SEND_FOR_APPROVAL, callback_data=_cb(Op.SEND, case))
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_SEND_FOR_APPROVAL, Op.SEND, 0), (texts.BTN_CANCEL, Op.CANCEL, 0)])
 
 
 def approval(case: Case, draft_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_APPROVE, callback_data=_cb(Op.APPROVE, case, draft_id))
-    kb.button(text=texts.BTN_RETURN, callback_data=_cb(Op.RETURN, case, draft_id))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_APPROVE, Op.APPROVE, draft_id), (texts.BTN_RETURN, Op.RETURN, draft_id)])
 
 
 def cancel(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_CANCEL, Op.CANCEL, 0)])
 
 
 def operators(items: list[tuple[int, str]], op: AdminOp = AdminOp.REMOVE_OPERATOR) -> InlineKeyboardMarkup | None:
@@ -221,12 +219,8 @@ def register_stray(message_id: int) -> InlineKeyboardMarkup:
 
 def answer_terms(case: Case) -> InlineKeyboardMarkup:
     """cl. 9: a shorter answer term — 1 h, 2 h or the operator's number of minutes."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_TERM_1H, callback_data=_cb(Op.TERM, case, 60))
-    kb.button(text=texts.BTN_TERM_2H, callback_data=_cb(Op.TERM, case, 120))
-    kb.button(text=texts.BTN_TERM_MINUTES, callback_data=_cb(Op.TERM_MINUTES, case))
-    kb.adjust(2, 1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_TERM_1H, Op.TERM, 60), (texts.BTN_TERM_2H, Op.TERM, 120),
+                                 (texts.BTN_TERM_MINUTES, Op.TERM_MINUTES, 0)], 2, 1)
 
 
 def off_hours(case: Case, role: Role, now: datetime | None = None) -> InlineKeyboardMarkup | None:
@@ -246,17 +240,10 @@ def off_hours(case: Case, role: Role, now: datetime | None = None) -> InlineKeyb
 
 
 def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_OFF_HOURS_CLOSED, callback_data=_cb(Op.OFF_HOURS, case, 1))
-    kb.button(text=texts.BTN_OFF_HOURS_OPENING, callback_data=_cb(Op.OFF_HOURS, case, 2))
-    kb.adjust(1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_OFF_HOURS_CLOSED, Op.OFF_HOURS, 1),
+                                 (texts.BTN_OFF_HOURS_OPENING, Op.OFF_HOURS, 2)], 1)
 
 
 def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
     """The author did not answer the clarification: close the case, or answer without it."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_CLOSE_NO_REPLY, callback_data=_cb(Op.NO_REPLY, case))
-    kb.button(text=texts.BTN_ANSWER_ANYWAY, callback_data=_cb(Op.ANYWAY, case))
-    kb.adjust(1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_CLOSE_NO_REPLY, Op.NO_REPLY, 0), (texts.BTN_ANSWER_ANYWAY, Op.ANYWAY, 0)], 1)

@@ -163,7 +163,6 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                     deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
     dp["reminders"] = reminders
     dp["workdays"] = workdays
-    dp["surges"] = surges
     digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name)
     dp["incidents"] = incidents

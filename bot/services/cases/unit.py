@@ -95,16 +95,11 @@ class CaseServiceBase:
                  find_profanity: ProfanityFinder | None = None,
                  on_commit: Callable[[], None] | None = None, *,
                  surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
-        self.db = db
-        self.deadlines = deadlines
-        self.clock = clock
+        self.db, self.deadlines, self.clock = db, deadlines, clock
         self.find_profanity = find_profanity or default_profanity_finder()
-        self.surges = surges
-        self.incidents = incidents
-        self.cases = CaseRepository()
-        self.directory = DirectoryRepository()
-        self.events = EventRepository()
-        self.outbox = OutboxRepository()
+        self.surges, self.incidents = surges, incidents         # cl. 21, in the use cases' own transactions
+        self.cases, self.directory = CaseRepository(), DirectoryRepository()
+        self.events, self.outbox = EventRepository(), OutboxRepository()
         self._on_commit = on_commit or (lambda: None)
 
     def set_on_commit(self, callback: Callable[[], None]) -> None:
