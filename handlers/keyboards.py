@@ -127,12 +127,8 @@ def _reroute_row(case: Case, actions: frozenset[Action]) -> InlineKeyboardBuilde
 def add_department(case: Case, departments: list[Department]) -> InlineKeyboardMarkup:
     """The departments that may still be added to the case (not those already working on it)."""
     busy = {a.department_id for a in case.active_assignments}
-    kb = InlineKeyboardBuilder()
-    for dept in departments:
-        if dept.id not in busy and dept.chat_id is not None and not dept.archived:
-            kb.button(text=dept.name, callback_data=_cb(Op.ADD_DEPT, case, dept.id))
-    kb.adjust(2)
-    return kb.as_markup()
+    return _case_keyboard(case, [(dept.name, Op.ADD_DEPT, dept.id) for dept in departments
+                                 if dept.id not in busy and dept.chat_id is not None and not dept.archived], 2)
 
 
 #: A department's buttons in the order its card shows them.

@@ -3,6 +3,5 @@
 from bot.services.cases.answers import Approved
 from bot.services.cases.intake import NewPost, Registered
 from bot.services.cases.service import CaseService
-from bot.services.cases.unit import ProfanityFinder, default_profanity_finder
 
-__all__ = ["Approved", "CaseService", "NewPost", "ProfanityFinder", "Registered", "default_profanity_finder"]
+__all__ = ["Approved", "CaseService", "NewPost", "Registered"]

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiosqlite
 
@@ -21,15 +21,13 @@ from bot.domain.errors import DomainError, NotFound
 from bot.domain.model import Actor, Case, Status
 from bot.runtime.clock import Clock
 from bot.runtime.logs import bind_case
+from bot.services.surges import IncidentService, SurgeService
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
 from storage.outbox import Notice, OutboxRepository
-
-if TYPE_CHECKING:
-    from bot.services.surges import IncidentService, SurgeService
 
 log = logging.getLogger("bot.services.cases")
 
