@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.domain.model import Case, Department, DeptState, Role, Status
-from bot.domain.workflow import Action, allowed
+from bot.domain.actions import available_actions
+from bot.domain.model import Actor, Case, Department, Role
+from bot.domain.transitions import Action
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -54,51 +56,66 @@ def _cb(op: Op, case: Case, arg: int = 0) -> str:
     return CaseCb(op=op, case_id=case.id, arg=arg).pack()
 
 
-def operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
+def _case_keyboard(case: Case, buttons: Iterable[tuple[str, Op, int]], *sizes: int) -> InlineKeyboardMarkup:
+    """Buttons of one case, (label, operation, argument) each; ``sizes`` as ``adjust`` takes them."""
     kb = InlineKeyboardBuilder()
-    if case.status == Status.NEW:
+    for text, op, arg in buttons:
+        kb.button(text=text, callback_data=_cb(op, case, arg))
+    if sizes:
+        kb.adjust(*sizes)
+    return kb.as_markup()
+
+
+#: The operator's buttons in the order the card shows them: (action, callback operation, label).
+_OPERATOR_BUTTONS = (
+    (Action.COMPOSE, Op.COMPOSE, texts.BTN_COMPOSE),
+    (Action.AUTHOR_REPLY, Op.AUTHOR, texts.BTN_AUTHOR_REPLY),
+    (Action.SET_ANSWER_TERM, Op.TERM, texts.BTN_ANSWER_TERM),
+    (Action.MARK_SIGNIFICANT, Op.SIGNIFICANT, texts.BTN_SIGNIFICANT),
+    (Action.EXCLUDE, Op.FZ59, texts.BTN_59FZ),
+    (Action.DISMISS, Op.DISMISS, texts.BTN_DISMISS),
+    (Action.REOPEN, Op.REOPEN, texts.BTN_REOPEN),
+)
+
+
+def operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
+    """What the case's operator may do now (bot.domain.actions); a new case also shows its routing."""
+    actions = available_actions(case, Actor(case.operator_id, Role.OPERATOR))
+    kb = InlineKeyboardBuilder()
+    if Action.ROUTE in actions:
         for dept in departments:
             mark = texts.CHECK if dept.id in selected else ""
             kb.button(text=f"{mark}{dept.name}", callback_data=_cb(Op.TOGGLE, case, dept.id))
         kb.adjust(2)
         row = InlineKeyboardBuilder()
         row.button(text=(texts.CHECK if case.urgent else "") + texts.BTN_URGENT, callback_data=_cb(Op.URGENT, case))
-        row.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
-        if not case.significant:
-            row.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
-        row.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
-        row.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
+        _buttons(row, case, actions, _OPERATOR_BUTTONS)
         row.button(text=texts.BTN_DETECTED, callback_data=_cb(Op.DETECTED, case))
         row.button(text=texts.BTN_ROUTE, callback_data=_cb(Op.ROUTE, case))
         row.adjust(2, 2, 2, 1)
         kb.attach(row)
-        kb.attach(_reroute_row(case))
+        kb.attach(_reroute_row(case, actions))
         return kb.as_markup()
-    if case.status in (Status.COLLECTING,) or (case.status == Status.AWAITING_FINAL and case.multi):
-        kb.button(text=texts.BTN_COMPOSE, callback_data=_cb(Op.COMPOSE, case))
-    if case.status == Status.AWAITING_AUTHOR:
-        kb.button(text=texts.BTN_AUTHOR_REPLY, callback_data=_cb(Op.AUTHOR, case))
-    if case.is_open:
-        if allowed(Action.SET_ANSWER_TERM, case.status, Role.OPERATOR):
-            kb.button(text=texts.BTN_ANSWER_TERM, callback_data=_cb(Op.TERM, case))
-        if not case.significant:
-            kb.button(text=texts.BTN_SIGNIFICANT, callback_data=_cb(Op.SIGNIFICANT, case))
-        kb.button(text=texts.BTN_59FZ, callback_data=_cb(Op.FZ59, case))
-        kb.button(text=texts.BTN_DISMISS, callback_data=_cb(Op.DISMISS, case))
-    else:
-        kb.button(text=texts.BTN_REOPEN, callback_data=_cb(Op.REOPEN, case))
+    _buttons(kb, case, actions, _OPERATOR_BUTTONS)
     kb.button(text=texts.BTN_HISTORY, callback_data=_cb(Op.HISTORY, case))
     kb.adjust(1, 2, 2)
-    kb.attach(_reroute_row(case))
+    kb.attach(_reroute_row(case, actions))
     return kb.as_markup()
 
 
-def _reroute_row(case: Case) -> InlineKeyboardBuilder:
+def _buttons(kb: InlineKeyboardBuilder, case: Case, actions: frozenset[Action],
+             buttons: tuple[tuple[Action, Op, str], ...]) -> None:
+    for action, op, label in buttons:
+        if action in actions:
+            kb.button(text=label, callback_data=_cb(op, case))
+
+
+def _reroute_row(case: Case, actions: frozenset[Action]) -> InlineKeyboardBuilder:
     """➕ Добавить отдел while the table allows it; ➖ Убрать for each department that declined (cl. 12, 17)."""
     kb = InlineKeyboardBuilder()
-    if allowed(Action.ADD_DEPARTMENT, case.status, Role.OPERATOR):
+    if Action.ADD_DEPARTMENT in actions:
         kb.button(text=texts.BTN_ADD_DEPARTMENT, callback_data=_cb(Op.ADD, case))
-    if allowed(Action.WITHDRAW, case.status, Role.OPERATOR):
+    if Action.WITHDRAW in actions:
         for a in case.assignments:
             if not a.active:
                 kb.button(text=texts.BTN_WITHDRAW.format(name=a.department_name),
@@ -110,64 +127,49 @@ def _reroute_row(case: Case) -> InlineKeyboardBuilder:
 def add_department(case: Case, departments: list[Department]) -> InlineKeyboardMarkup:
     """The departments that may still be added to the case (not those already working on it)."""
     busy = {a.department_id for a in case.active_assignments}
-    kb = InlineKeyboardBuilder()
-    for dept in departments:
-        if dept.id not in busy and dept.chat_id is not None and not dept.archived:
-            kb.button(text=dept.name, callback_data=_cb(Op.ADD_DEPT, case, dept.id))
-    kb.adjust(2)
-    return kb.as_markup()
+    return _case_keyboard(case, [(dept.name, Op.ADD_DEPT, dept.id) for dept in departments
+                                 if dept.id not in busy and dept.chat_id is not None and not dept.archived], 2)
+
+
+#: A department's buttons in the order its card shows them.
+_DEPARTMENT_BUTTONS = (
+    (Action.ACCEPT, Op.ACCEPT, texts.BTN_ACCEPT),
+    (Action.SUBMIT_INFO, Op.INFO, texts.BTN_INFO),
+    (Action.SUBMIT_DRAFT, Op.PREPARE, texts.BTN_PREPARE),
+    (Action.DECLINE, Op.DECLINE, texts.BTN_DECLINE),
+)
 
 
 def department_card(case: Case, department_id: int) -> InlineKeyboardMarkup | None:
+    """What the department's members may do now (bot.domain.actions); none once it is off the case."""
     a = case.assignment(department_id)
-    kb = InlineKeyboardBuilder()
     if a is None or not a.active or not case.is_open:
         return None
-    if a.state == DeptState.ROUTED:
-        kb.button(text=texts.BTN_ACCEPT, callback_data=_cb(Op.ACCEPT, case))
-        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
-    elif case.multi and case.status == Status.COLLECTING and a.state == DeptState.ACCEPTED:
-        kb.button(text=texts.BTN_INFO, callback_data=_cb(Op.INFO, case))
-        kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
-    elif not case.multi and case.status in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
-        kb.button(text=texts.BTN_PREPARE, callback_data=_cb(Op.PREPARE, case))
-        if case.status == Status.IN_WORK and case.pending_draft is None:
-            kb.button(text=texts.BTN_DECLINE, callback_data=_cb(Op.DECLINE, case))
+    kb = InlineKeyboardBuilder()
+    member = Actor(0, Role.EXECUTOR, department_id=department_id)
+    _buttons(kb, case, available_actions(case, member), _DEPARTMENT_BUTTONS)
     kb.button(text=texts.BTN_FULL_TEXT, callback_data=_cb(Op.FULL, case))
     kb.adjust(1)
     return kb.as_markup()
 
 
 def draft_kinds(case: Case, *, final_only: bool = False, compose: bool = False) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
     op = Op.COMPOSE_KIND if compose else Op.KIND
-    for index, kind in enumerate(KINDS):
-        if final_only and kind != "answer":
-            continue
-        kb.button(text=texts.KIND[kind], callback_data=_cb(op, case, index))
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    kb.adjust(1)
-    return kb.as_markup()
+    kinds = [(texts.KIND[kind], op, index) for index, kind in enumerate(KINDS)
+             if not final_only or kind == "answer"]
+    return _case_keyboard(case, [*kinds, (texts.BTN_CANCEL, Op.CANCEL, 0)], 1)
 
 
 def draft_preview(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SEND_FOR_APPROVAL, callback_data=_cb(Op.SEND, case))
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_SEND_FOR_APPROVAL, Op.SEND, 0), (texts.BTN_CANCEL, Op.CANCEL, 0)])
 
 
 def approval(case: Case, draft_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_APPROVE, callback_data=_cb(Op.APPROVE, case, draft_id))
-    kb.button(text=texts.BTN_RETURN, callback_data=_cb(Op.RETURN, case, draft_id))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_APPROVE, Op.APPROVE, draft_id), (texts.BTN_RETURN, Op.RETURN, draft_id)])
 
 
 def cancel(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_CANCEL, callback_data=_cb(Op.CANCEL, case))
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_CANCEL, Op.CANCEL, 0)])
 
 
 def operators(items: list[tuple[int, str]], op: AdminOp = AdminOp.REMOVE_OPERATOR) -> InlineKeyboardMarkup | None:
@@ -213,41 +215,31 @@ def register_stray(message_id: int) -> InlineKeyboardMarkup:
 
 def answer_terms(case: Case) -> InlineKeyboardMarkup:
     """cl. 9: a shorter answer term — 1 h, 2 h or the operator's number of minutes."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_TERM_1H, callback_data=_cb(Op.TERM, case, 60))
-    kb.button(text=texts.BTN_TERM_2H, callback_data=_cb(Op.TERM, case, 120))
-    kb.button(text=texts.BTN_TERM_MINUTES, callback_data=_cb(Op.TERM_MINUTES, case))
-    kb.adjust(2, 1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_TERM_1H, Op.TERM, 60), (texts.BTN_TERM_2H, Op.TERM, 120),
+                                 (texts.BTN_TERM_MINUTES, Op.TERM_MINUTES, 0)], 2, 1)
 
 
 def off_hours(case: Case, role: Role, now: datetime | None = None) -> InlineKeyboardMarkup | None:
     """cl. 8 per case: «Работать в нерабочее время» for whoever the transition table lets decide it; while
     the decision is in force at ``now``, «Вернуть рабочее время» instead."""
     kb = InlineKeyboardBuilder()
+    actions = available_actions(case, Actor(0, role))
     if now is not None and case.on_calendar_time(now):
-        if not allowed(Action.END_OFF_HOURS, case.status, role):
+        if Action.END_OFF_HOURS not in actions:
             return None
         kb.button(text=texts.BTN_END_OFF_HOURS, callback_data=_cb(Op.WORKING_HOURS, case))
         return kb.as_markup()
-    if case.calendar_since is not None or not allowed(Action.WORK_OFF_HOURS, case.status, role):
+    if case.calendar_since is not None or Action.WORK_OFF_HOURS not in actions:
         return None
     kb.button(text=texts.BTN_OFF_HOURS, callback_data=_cb(Op.OFF_HOURS, case))
     return kb.as_markup()
 
 
 def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_OFF_HOURS_CLOSED, callback_data=_cb(Op.OFF_HOURS, case, 1))
-    kb.button(text=texts.BTN_OFF_HOURS_OPENING, callback_data=_cb(Op.OFF_HOURS, case, 2))
-    kb.adjust(1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_OFF_HOURS_CLOSED, Op.OFF_HOURS, 1),
+                                 (texts.BTN_OFF_HOURS_OPENING, Op.OFF_HOURS, 2)], 1)
 
 
 def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
     """The author did not answer the clarification: close the case, or answer without it."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_CLOSE_NO_REPLY, callback_data=_cb(Op.NO_REPLY, case))
-    kb.button(text=texts.BTN_ANSWER_ANYWAY, callback_data=_cb(Op.ANYWAY, case))
-    kb.adjust(1)
-    return kb.as_markup()
+    return _case_keyboard(case, [(texts.BTN_CLOSE_NO_REPLY, Op.NO_REPLY, 0), (texts.BTN_ANSWER_ANYWAY, Op.ANYWAY, 0)], 1)

@@ -29,12 +29,12 @@ from bot.domain.sources import (
     post_shape,
     telegram_post_link,
 )
-from bot.domain.workflow import Action, allowed
+from bot.domain.transitions import Action, allowed
 from bot.runtime.clock import Clock
 from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
-from bot.services.surges import IncidentService, SurgeService
+from bot.services.surges import IncidentService
 from deadlines.rules import Deadlines
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
@@ -201,12 +201,12 @@ async def prompt_needs_text(message: Message) -> None:
 
 @router.message(StateFilter(None), F.photo, F.reply_to_message)
 async def operator_screenshot(message: Message, bot: Bot, actor: Actor, cases: CaseService, access: AccessService,
-                              clock: Clock, tz: tzinfo, surges: SurgeService | None = None) -> None:
+                              clock: Clock, tz: tzinfo) -> None:
     assert message.reply_to_message is not None and message.photo is not None
     case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
     if case_id is None:  # a reply to something else: an ordinary new post (a photo always is one)
         await open_case(bot, message.chat.id, parse_post(message, actor.user_id, clock.now()), actor, cases,
-                        access, clock, tz, surges)
+                        access, clock, tz)
         return
     await publish_screenshot(message, actor, cases, case_id)
 
@@ -229,8 +229,7 @@ async def publish_screenshot(message: Message, actor: Actor, cases: CaseService,
 @router.message(StateFilter(None), ~F.text.startswith("/"),
                 F.text | F.photo | F.video | F.document | F.animation)
 async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, access: AccessService,
-                 clock: Clock, tz: tzinfo, state: FSMContext, locks: KeyedLocks,
-                 surges: SurgeService | None = None) -> None:
+                 clock: Clock, tz: tzinfo, state: FSMContext, locks: KeyedLocks) -> None:
     post = parse_post(message, actor.user_id, clock.now())
     shape = post_shape(post.text, entity_urls=entity_urls(message), media=bool(post.media),
                        forwarded=message.forward_origin is not None)
@@ -239,11 +238,11 @@ async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, a
     elif shape == PostShape.SHORT:           # a word or two: a case only if the operator says so
         await ask_about_short_text(message, post, state, locks)
     else:
-        await open_case(bot, message.chat.id, post, actor, cases, access, clock, tz, surges)
+        await open_case(bot, message.chat.id, post, actor, cases, access, clock, tz)
 
 
 async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: CaseService,
-                    access: AccessService, clock: Clock, tz: tzinfo, surges: SurgeService | None) -> Case:
+                    access: AccessService, clock: Clock, tz: tzinfo) -> Case:
     """Register a post and show its card (cl. 9), or say that it joined an open case (cl. 3)."""
     result = await cases.register(post, actor)
     case = result.case
@@ -259,8 +258,6 @@ async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: 
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
     sent = await bot.send_message(chat_id, card, reply_markup=keyboards.operator_card(case, depts, set()))
     await cases.set_card(case.id, sent.chat.id, sent.message_id)
-    if surges is not None:
-        await surges.check(case.id)          # cl. 21: several posts on one topic go to the head
     return case
 
 
@@ -291,7 +288,7 @@ async def ask_about_short_text(message: Message, post: NewPost, state: FSMContex
 @router.callback_query(StrayCb.filter())
 async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, bot: Bot, actor: Actor,
                               cases: CaseService, access: AccessService, clock: Clock, tz: tzinfo,
-                              state: FSMContext, locks: KeyedLocks, surges: SurgeService | None = None) -> None:
+                              state: FSMContext, locks: KeyedLocks) -> None:
     """The same case and card as a post sent at that moment; a second press never makes a second case."""
     chat_id = callback.message.chat.id if callback.message is not None else actor.user_id
     strays = _strays(state)
@@ -307,7 +304,7 @@ async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, b
             return
         post = NewPost(platform=item["platform"], text=item["text"], operator_id=actor.user_id,
                        detected_at=datetime.fromisoformat(item["detected_at"]))
-        case = await open_case(bot, chat_id, post, actor, cases, access, clock, tz, surges)
+        case = await open_case(bot, chat_id, post, actor, cases, access, clock, tz)
         item["case"] = case.number
         await strays.set_data(pending)
     await callback.answer()
@@ -319,8 +316,7 @@ async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, b
 
 @router.callback_query(CaseCb.filter(F.op.in_(OPERATOR_OPS)))
 async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
-                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo, deadlines: Deadlines,
-                      surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
+                      access: AccessService, state: FSMContext, clock: Clock, tz: tzinfo, deadlines: Deadlines) -> None:
     op, case_id = callback_data.op, callback_data.case_id
     case = await cases.get(case_id)
     if op == Op.TOGGLE:
@@ -336,8 +332,6 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
             await callback.answer(texts.SELECT_DEPARTMENT_FIRST, show_alert=True)
             return
         case = await cases.route(case_id, actor, sorted(chosen))
-        if surges is not None:
-            await surges.check(case_id)
         await callback.answer(texts.ROUTED.format(
             departments=", ".join(a.department_name for a in case.active_assignments))[:200])
     elif op == Op.URGENT:
@@ -386,7 +380,7 @@ async def card_button(callback: CallbackQuery, callback_data: CaseCb, actor: Act
                 await callback.message.answer(part)  # type: ignore[union-attr]
         await callback.answer()
     elif op in (Op.APPROVE, Op.RETURN):
-        await _decide(callback, callback_data, actor, cases, state, incidents)
+        await _decide(callback, callback_data, actor, cases, state)
     elif op == Op.DETECTED:
         if case.status != Status.NEW:
             raise InvalidTransition("detection_only_new")
@@ -451,7 +445,7 @@ async def _prompt(callback: CallbackQuery, state: FSMContext, prompt: object, ca
 
 
 async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService,
-                  state: FSMContext, incidents: IncidentService | None = None) -> None:
+                  state: FSMContext) -> None:
     case = await cases.get(data.case_id)
     pending = case.pending_draft
     if pending is None or pending.id != data.arg:
@@ -459,10 +453,7 @@ async def _decide(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: Ca
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
         return
     if data.op == Op.APPROVE:
-        await cases.approve(data.case_id, actor)
-        changed = []
-        if incidents is not None:       # one answer approved once serves every post of an incident
-            changed = await incidents.propagate_approval(data.case_id, actor)
+        changed = (await cases.approve(data.case_id, actor)).members
         if callback.message is not None:
             await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
             if changed:

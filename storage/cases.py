@@ -206,9 +206,15 @@ class CaseRepository:
 
     # ---- reading --------------------------------------------------------------------------------
     async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
-        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,))
+        return await self._one(conn, "id", case_id, case_id=case_id)
+
+    async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
+        return await self._one(conn, "number", number, number=number)
+
+    async def _one(self, conn: aiosqlite.Connection, column: str, value: object, **key: object) -> Case:
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?", (value,))
         if row is None:
-            raise NotFound("case_not_found", case_id=case_id)
+            raise NotFound("case_not_found", **key)
         return await self._load(conn, row)
 
     async def number_of(self, conn: aiosqlite.Connection, case_id: int) -> str | None:
@@ -227,12 +233,6 @@ class CaseRepository:
         if case.incident_lead is None or case.incident_lead == case.number:
             return None
         return await self.get_by_number(conn, case.incident_lead)
-
-    async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
-        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE number = ?", (number,))
-        if row is None:
-            raise NotFound("case_not_found", number=number)
-        return await self._load(conn, row)
 
     async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
         row = await fetch_one(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
+from bot.domain.audit import AuditEvent
 from bot.domain.model import Event
 from storage.codec import dt_req, dumps, ts
 from storage.db import fetch_all, fetch_one
@@ -16,12 +16,11 @@ __all__ = ["Event", "EventRepository"]
 
 
 class EventRepository:
-    async def append(self, conn: aiosqlite.Connection, *, case_id: int | None, at: datetime, actor_id: int | None,
-                     actor_role: str, kind: str, payload: dict[str, Any] | None = None,
-                     refused: bool = False) -> int:
+    async def append(self, conn: aiosqlite.Connection, event: AuditEvent, at: datetime) -> int:
         cur = await conn.execute(
             "INSERT INTO events (case_id, at, actor_id, actor_role, kind, payload, refused) VALUES (?,?,?,?,?,?,?)",
-            (case_id, ts(at), actor_id, actor_role, kind, dumps(payload or {}), int(refused)),
+            (event.case_id, ts(at), event.actor_id, event.actor_role, event.kind, dumps(dict(event.payload)),
+             int(event.refused)),
         )
         return cur.lastrowid or 0
 

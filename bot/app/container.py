@@ -135,7 +135,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
     access = AccessService(db, clock, admin_ids=settings.admin_ids, operator_ids=settings.operator_ids,
                            head_chat_id=settings.head_chat_id, official_ids=settings.official_ids)
-    cases = CaseService(db, deadlines, clock)
+    surges = SurgeService(db, deadlines.calendar, clock, access.head_chat_id,
+                          min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes)
+    incidents = IncidentService(db, deadlines, clock)
+    cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
     notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
     reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
                                        escalate=settings.escalate_rule_set(),
@@ -148,6 +151,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         reminders.resync()
 
     cases.set_on_commit(on_commit)
+    incidents.set_on_commit(on_commit)
 
     async def calendar_changed() -> None:
         await reminders.sync(full=True)
@@ -159,12 +163,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                     deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
     dp["reminders"] = reminders
     dp["workdays"] = workdays
-    dp["surges"] = SurgeService(db, deadlines.calendar, clock, access.head_chat_id,
-                                min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes,
-                                on_queued=notifier.wake)
     digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name)
-    dp["incidents"] = IncidentService(db, deadlines, clock, on_commit=on_commit)
+    dp["incidents"] = incidents
     backups = BackupService(db, clock, tz, settings.backup_dir, keep=settings.backup_keep,
                             times=settings.backup_times, on_queued=notifier.wake)
     dp["backups"] = backups

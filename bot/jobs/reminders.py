@@ -29,8 +29,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain import accountability
-from bot.domain.model import Role
+from bot.domain import accountability, audit
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
@@ -171,11 +170,10 @@ class ReminderService:
                                          {**payload, "department_id": r.department_id, "late": late},
                                          dedup_key=f"escalation_official:{r.deadline_id}"), now):
                         escalations += 1
-                    await self.events.append(conn, case_id=r.case_id, at=now, actor_id=None,
-                                             actor_role=Role.SYSTEM.value, kind="deadline_missed",
-                                             payload={"rule": r.rule, "department_id": r.department_id,
-                                                      "due_at": r.due_at_raw, "escalated": r.rule in self.escalate,
-                                                      "to_official": r.rule in self.escalate_official})
+                    await self.events.append(conn, audit.by_system(
+                        "deadline_missed", {"rule": r.rule, "department_id": r.department_id, "due_at": r.due_at_raw,
+                                            "escalated": r.rule in self.escalate,
+                                            "to_official": r.rule in self.escalate_official}, case_id=r.case_id), now)
                     # A reminder not sent by now is pointless: the expiry notice says more.
                     done_expire.append(r.deadline_id)
                     if not r.reminded:
@@ -220,9 +218,9 @@ class ReminderService:
                                                   {"since": w.since_raw, "days": self.clarification_wait_days},
                                                   dedup_key=clarification_key(w.case_id, w.since_raw)), now):
                 queued += 1
-                await self.events.append(conn, case_id=w.case_id, at=now, actor_id=None,
-                                         actor_role=Role.SYSTEM.value, kind="clarification_overdue",
-                                         payload={"since": w.since_raw, "days": self.clarification_wait_days})
+                await self.events.append(conn, audit.by_system(
+                    "clarification_overdue", {"since": w.since_raw, "days": self.clarification_wait_days},
+                    case_id=w.case_id), now)
         return queued
 
     async def _attribute(self, conn: Any, case_ids: Iterable[int], now: datetime) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
+import aiosqlite
+
+from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.runtime.clock import Clock
@@ -19,6 +23,8 @@ HEAD_CHAT_KEY = "head_chat_id"
 MAX_DEPARTMENT_NAME = 64
 #: Whom an admin's invite may make.
 INVITABLE = frozenset({Role.OPERATOR, Role.OFFICIAL})
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,8 @@ class AccessService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             dept = await self.directory.bind_department(conn, name, chat_id, now)
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
-                                     kind="department_bound", payload={"name": name, "chat_id": chat_id})
+            await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "department_bound",
+                                                         {"name": name, "chat_id": chat_id}), now)
         return dept
 
     async def bind_head(self, user_id: int, chat_id: int) -> None:
@@ -114,8 +120,8 @@ class AccessService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.directory.set_value(conn, HEAD_CHAT_KEY, str(chat_id))
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
-                                     kind="head_chat_bound", payload={"chat_id": chat_id})
+            await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "head_chat_bound",
+                                                         {"chat_id": chat_id}), now)
 
     # ---- departments --------------------------------------------------------------------------
     async def departments(self, *, include_archived: bool = False) -> list[Department]:
@@ -181,8 +187,8 @@ class AccessService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL, role.value)
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
-                                     kind="invite_created", payload={"role": role.value})
+            await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "invite_created",
+                                                         {"role": role.value}), now)
         return token
 
     async def accept_invite(self, token: str, user_id: int, full_name: str) -> Role | None:
@@ -190,16 +196,16 @@ class AccessService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if not await self.directory.use_invite(conn, token, user_id, now):
-                await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role="stranger",
-                                         kind="refused:invite", payload={}, refused=True)
+                await self.events.append(conn, audit.by_user(user_id, audit.STRANGER, "refused:invite",
+                                                             refused=True), now)
                 return None
             role = Role(await self.directory.invite_role(conn, token) or Role.OPERATOR.value)
             if role == Role.OFFICIAL:
                 await self.directory.add_official(conn, user_id, full_name, None, now)
             else:
                 await self.directory.add_operator(conn, user_id, full_name, None, now)
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=role.value,
-                                     kind=f"{role.value}_joined", payload={"name": full_name})
+            await self.events.append(conn, audit.by_user(user_id, role, f"{role.value}_joined",
+                                                         {"name": full_name}), now)
         return role
 
     # ---- responsible officials (cl. 5) --------------------------------------------------------
@@ -212,27 +218,19 @@ class AccessService:
 
     async def remove_official(self, user_id: int, official_id: int) -> bool:
         self._require_admin(user_id)
-        removed: list[bool] = []
-
-        async def change(conn: object) -> None:
-            removed.append(await self.directory.remove_official(conn, official_id))  # type: ignore[arg-type]
-
-        await self._admin_change(user_id, "official_removed", {"user_id": official_id}, change)
-        return bool(removed and removed[0])
+        return await self._admin_change(user_id, "official_removed", {"user_id": official_id},
+                                         lambda conn: self.directory.remove_official(conn, official_id))
 
     async def remove_operator(self, user_id: int, operator_id: int) -> bool:
         self._require_admin(user_id)
-        removed: list[bool] = []
+        return await self._admin_change(user_id, "operator_removed", {"user_id": operator_id},
+                                        lambda conn: self.directory.remove_operator(conn, operator_id))
 
-        async def change(conn: object) -> None:
-            removed.append(await self.directory.remove_operator(conn, operator_id))  # type: ignore[arg-type]
-
-        await self._admin_change(user_id, "operator_removed", {"user_id": operator_id}, change)
-        return bool(removed and removed[0])
-
-    async def _admin_change(self, user_id: int, kind: str, payload: dict[str, object], fn) -> None:  # type: ignore[no-untyped-def]
+    async def _admin_change(self, user_id: int, kind: str, payload: dict[str, object],
+                            fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """An admin's change and its audit event, in one transaction; what the change returned."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            await fn(conn)
-            await self.events.append(conn, case_id=None, at=now, actor_id=user_id, actor_role=Role.ADMIN.value,
-                                     kind=kind, payload=json.loads(json.dumps(payload, ensure_ascii=False)))
+            result = await fn(conn)
+            await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, kind, payload), now)
+        return result

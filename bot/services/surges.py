@@ -1,14 +1,15 @@
 """Surges of public activity (cl. 21) and incidents: detection, the head's alert, merging posts.
 
-``SurgeService.check(case_id)`` is called after a case is registered or routed. It applies the pure
-rule (bot/domain/surge.py) to the posts detected within the window around the case and, when a new
-surge is found, records it and queues one ``chat_text`` notice for the head's chat in the same
-transaction (dedup key ``surge:<id>``). Posts joining a known surge are added to it silently.
+``SurgeService.detect`` runs inside the transaction of the use case that registers or routes a case
+(bot/services/cases). It applies the pure rule (bot/domain/surge.py) to the posts detected within the
+window around the case and, when a new surge is found, records it and queues one ``chat_text`` notice
+for the head's chat (dedup key ``surge:<id>``). Posts joining a known surge are added to it silently.
 
 ``IncidentService`` merges posts into one incident; when the lead case's answer is approved,
-``propagate_approval`` gives every member the same approved answer, each to be published with its
-own screenshot (cl. 16) — the intermediate answer and then the final one alike: a member that
-published the intermediate answer waits for the final one (its cl. 7 clock due when the lead's is).
+``propagate`` (in the approval's own transaction) gives every member the same approved answer, each to
+be published with its own screenshot (cl. 16) — the intermediate answer and then the final one alike: a
+member that published the intermediate answer waits for the final one (its cl. 7 clock due when the
+lead's is).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+import aiosqlite
+
 from bot import texts
+from bot.domain import audit
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
@@ -52,27 +56,18 @@ def _post(c: SurgeCandidate) -> rule.Post:
 
 class SurgeService:
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
-                 min_posts: int = 3, window_minutes: int = 120,
-                 on_queued: Callable[[], None] | None = None) -> None:
+                 min_posts: int = 3, window_minutes: int = 120) -> None:
         if min_posts < 2:
             raise ValueError("surge_min_posts must be at least 2")
-        self.db = db
-        self.calendar = calendar
-        self.clock = clock
+        self.db, self.calendar, self.clock = db, calendar, clock
         self.head_chat_id = head_chat_id
-        self.min_posts = min_posts
-        self.window_minutes = window_minutes
-        self._on_queued = on_queued or (lambda: None)
-        self.repo = SurgeRepository()
-        self.directory = DirectoryRepository()
-        self.events = EventRepository()
-        self.outbox = OutboxRepository()
+        self.min_posts, self.window_minutes = min_posts, window_minutes
+        self.repo, self.directory = SurgeRepository(), DirectoryRepository()
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
 
-    async def _detect(self, case_id: int) -> rule.SurgeFound | None:
-        conn = self.db.conn
+    async def _detect(self, conn: aiosqlite.Connection, case_id: int) -> rule.SurgeFound | None:
         at = await self.repo.detected_at(conn, case_id)
         if at is None:
             return None
@@ -90,47 +85,43 @@ class SurgeService:
                            distance=self._distance)
 
     async def check(self, case_id: int) -> SurgeAlert | None:
-        """Detect a surge around ``case_id``; report a new one to the head once.
+        """Detect a surge around ``case_id`` in a transaction of its own."""
+        async with self.db.transaction() as conn:
+            return await self.detect(conn, case_id, self.clock.now())
 
-        The detection reads outside the write transaction (it is most often negative and must not hold
-        other use cases up); only a surge found takes the write lock to record and report it."""
-        now = self.clock.now()
-        found = await self._detect(case_id)
+    async def detect(self, conn: aiosqlite.Connection, case_id: int, now: datetime) -> SurgeAlert | None:
+        """Detect a surge around ``case_id`` in the caller's transaction; report a new one to the head once."""
+        found = await self._detect(conn, case_id)
         if found is None:
             return None
-        head = await self.head_chat_id()
-        queued = False
-        async with self.db.transaction() as conn:
-            known = await self.repo.surges_of(conn, found.case_ids)
-            if known:
-                surge_id = known[0]
-                await self.repo.add_cases(conn, surge_id, found.case_ids, now)
-                return SurgeAlert(surge_id, False, await self.repo.members(conn, surge_id))
-            surge_id = await self.repo.create(conn, found.reason, found.topic, found.department_id, now)
+        known = await self.repo.surges_of(conn, found.case_ids)
+        if known:
+            surge_id = known[0]
             await self.repo.add_cases(conn, surge_id, found.case_ids, now)
-            await self.events.append(conn, case_id=case_id, at=now, actor_id=None, actor_role="system",
-                                     kind="surge_detected",
-                                     payload={"surge_id": surge_id, "reason": found.reason, "topic": found.topic,
-                                              "cases": found.case_ids})
-            text = await self._alert_text(found)
-            if head is not None:
-                await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
-                                                   dedup_key=f"surge:{surge_id}"), now)
-            # The operators get the same list with the button that merges the posts into one incident.
-            await self.outbox.add(conn, Notice("surge_operators", "operators", None, case_id,
-                                               {"text": text, "surge_id": surge_id},
-                                               dedup_key=f"surge-operators:{surge_id}"), now)
-            queued = True
-        if queued:
-            self._on_queued()
+            return SurgeAlert(surge_id, False, await self.repo.members(conn, surge_id))
+        head = await self.head_chat_id()
+        surge_id = await self.repo.create(conn, found.reason, found.topic, found.department_id, now)
+        await self.repo.add_cases(conn, surge_id, found.case_ids, now)
+        await EventRepository().append(conn, audit.by_system(
+            "surge_detected", {"surge_id": surge_id, "reason": found.reason, "topic": found.topic,
+                               "cases": found.case_ids}, case_id=case_id), now)
+        text = await self._alert_text(conn, found)
+        outbox = OutboxRepository()
+        if head is not None:
+            await outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+                                          dedup_key=f"surge:{surge_id}"), now)
+        # The operators get the same list with the button that merges the posts into one incident.
+        await outbox.add(conn, Notice("surge_operators", "operators", None, case_id,
+                                      {"text": text, "surge_id": surge_id},
+                                      dedup_key=f"surge-operators:{surge_id}"), now)
         log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
         return SurgeAlert(surge_id, True, found.case_ids)
 
-    async def _alert_text(self, found: rule.SurgeFound) -> str:
+    async def _alert_text(self, conn: aiosqlite.Connection, found: rule.SurgeFound) -> str:
         tz: tzinfo = self.calendar.tz
         department = ""
         if found.department_id is not None:
-            dept = await self.directory.department(self.db.conn, found.department_id)
+            dept = await self.directory.department(conn, found.department_id)
             department = dept.name if dept else ""
         topic = rule.address_title(found.topic) if found.reason == "address" else found.topic
         reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(topic),
@@ -167,6 +158,9 @@ class IncidentService:
         self.events = EventRepository()
         self.outbox = OutboxRepository()
 
+    def set_on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
     async def merge(self, actor: Actor, case_ids: Sequence[int], *, surge_id: int | None = None,
                     title: str = "") -> IncidentRecord:
         """Merge open cases into one incident; the earliest detected case leads (its answer is the one)."""
@@ -186,10 +180,9 @@ class IncidentService:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
                 await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)   # shows the incident
-                await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
-                                         actor_role=actor.role.value, kind="incident_merged",
-                                         payload={"incident_id": incident_id, "lead": lead.number,
-                                                  "cases": [x.number for x in loaded]})
+                await self.events.append(conn, audit.by(actor, "incident_merged", {
+                    "incident_id": incident_id, "lead": lead.number, "cases": [x.number for x in loaded]},
+                    case_id=c.id), now)
             record = await self.repo.get(conn, incident_id)
         assert record is not None
         self._on_commit()               # the closed routing clocks leave the reminders' plan
@@ -229,43 +222,47 @@ class IncidentService:
         return await self.repo.unpublished(self.db.conn, incident_id)
 
     async def propagate_approval(self, case_id: int, actor: Actor) -> list[Case]:
-        """After the lead's answer (intermediate or final) is approved: every other open member gets it,
-        approved, to be published under its own post with a screenshot. Returns the members changed (none if
-        not the lead, or if this approved text was given to them already)."""
-        now = self.clock.now()
-        changed: list[Case] = []
+        """The lead's approved answer for every other open member, in a transaction of its own (see
+        ``propagate``)."""
         async with self.db.transaction() as conn:
-            incident_id = await self.repo.incident_of(conn, case_id)
-            if incident_id is None:
-                return []
-            record = await self.repo.get(conn, incident_id)
-            assert record is not None
-            if record.lead_case_id != case_id:
-                return []
-            lead = await self.cases.get(conn, case_id)
-            if lead.status != Status.APPROVED or lead.approved_draft is None:
-                return []
-            if record.draft_id == lead.approved_draft.id:
-                return []               # this answer was given to the members already
-            for member_id in record.case_ids:
-                if member_id == case_id:
-                    continue
-                member = await self.cases.get(conn, member_id)
-                if not member.is_open:
-                    continue
-                before = member.status
-                draft = rule.apply_incident_answer(member, lead, actor, now,
-                                                   lambda start: self.deadlines.due("publish", start))
-                await self.cases.save(conn, member, now)
-                await self.events.append(conn, case_id=member.id, at=now, actor_id=actor.user_id,
-                                         actor_role=actor.role.value, kind="incident_answer",
-                                         payload={"incident_id": incident_id, "lead": lead.number,
-                                                  "from": before.value, "to": member.status.value})
-                if draft.department_id is not None:
-                    await self.outbox.add(conn, Notice("draft_approved", "department", draft.department_id,
-                                                       member.id, {"draft_id": draft.id}), now)
-                await self.outbox.add(conn, Notice("card_refresh", "case", None, member.id), now)
-                changed.append(member)
-            await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
-        self._on_commit()
+            changed = await self.propagate(conn, await self.cases.get(conn, case_id), actor, self.clock.now())
+        if changed:
+            self._on_commit()
+        return changed
+
+    async def propagate(self, conn: aiosqlite.Connection, lead: Case, actor: Actor, now: datetime) -> list[Case]:
+        """After the lead's answer (intermediate or final) is approved, in the caller's transaction: every
+        other open member gets it, approved, to be published under its own post with a screenshot. The
+        members changed (none if ``lead`` leads no incident, or if this approved text was given to them
+        already)."""
+        assert lead.id is not None
+        incident_id = await self.repo.incident_of(conn, lead.id)
+        if incident_id is None:
+            return []
+        record = await self.repo.get(conn, incident_id)
+        assert record is not None
+        if record.lead_case_id != lead.id or lead.status != Status.APPROVED or lead.approved_draft is None:
+            return []
+        if record.draft_id == lead.approved_draft.id:
+            return []                   # this answer was given to the members already
+        changed: list[Case] = []
+        for member_id in record.case_ids:
+            if member_id == lead.id:
+                continue
+            member = await self.cases.get(conn, member_id)
+            if not member.is_open:
+                continue
+            before = member.status
+            draft = rule.apply_incident_answer(member, lead, actor, now,
+                                               lambda start: self.deadlines.due("publish", start))
+            await self.cases.save(conn, member, now)
+            await self.events.append(conn, audit.by(actor, "incident_answer", {
+                "incident_id": incident_id, "lead": lead.number, "from": before.value,
+                "to": member.status.value}, case_id=member.id), now)
+            if draft.department_id is not None:
+                await self.outbox.add(conn, Notice("draft_approved", "department", draft.department_id,
+                                                   member.id, {"draft_id": draft.id}), now)
+            await self.outbox.add(conn, Notice("card_refresh", "case", None, member.id), now)
+            changed.append(member)
+        await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
         return changed

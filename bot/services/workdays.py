@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
 from bot.runtime.clock import Clock
@@ -103,11 +104,9 @@ class WorkdayService:
             self.calendar.overrides = current      # the setter drops the calendar's caches
             now = self.clock.now()
             async with self.db.transaction() as conn:
-                await self.events.append(conn, case_id=None, at=now, actor_id=actor.user_id,
-                                         actor_role=actor.role.value, kind=kind,
-                                         payload={"field": field, "date": day.isoformat(),
-                                                  "action": "remove" if remove else "add",
-                                                  "actor_name": actor.name})
+                await self.events.append(conn, audit.by(actor, kind, {"field": field, "date": day.isoformat(),
+                                                                       "action": "remove" if remove else "add"},
+                                                        named=True), now)
             if self.recompute is not None:      # the deadlines change, not only the reminders (cl. 8)
                 await self.recompute(actor, {"field": field, "date": day.isoformat(),
                                              "action": "remove" if remove else "add"})

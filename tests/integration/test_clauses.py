@@ -114,7 +114,7 @@ async def test_cl14_operator_approves_within_1_hour(cases: CaseService, access: 
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.ANSWER, "Ответ", [])  # type: ignore[arg-type]
     assert due(case, "approval") == msk(2026, 12, 1, 12, 0)
     clock.advance(minutes=30)
-    case = await cases.approve(case.id, operator)  # type: ignore[arg-type]
+    case = (await cases.approve(case.id, operator)).case  # type: ignore[arg-type]
     assert outcome(case, "approval") == Outcome.MET
     assert case.status == Status.APPROVED
 
@@ -141,7 +141,7 @@ async def test_cl16_publish_within_10_minutes_with_screenshot(cases: CaseService
     d1 = case.assignments[0].department_id
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.ANSWER, "Ответ", [])  # type: ignore[arg-type]
     clock.set(msk(2026, 12, 1, 12, 55))
-    case = await cases.approve(case.id, operator)  # type: ignore[arg-type]
+    case = (await cases.approve(case.id, operator)).case  # type: ignore[arg-type]
     assert due(case, "publish", d1) == msk(2026, 12, 1, 14, 5)   # lunch pauses the clock
     clock.set(msk(2026, 12, 1, 14, 0))
     case, pub = await cases.publish(case.id, executor(d1), "photo-id", "uniq-1",  # type: ignore[arg-type]
@@ -160,7 +160,7 @@ async def test_cl7_intermediate_answer_opens_final_deadline_end_of_next_working_
     d1 = case.assignments[0].department_id
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.INTERMEDIATE,  # type: ignore[arg-type]
                                        "Проводим проверку, ответим дополнительно.", [])
-    case = await cases.approve(case.id, operator)  # type: ignore[arg-type]
+    case = (await cases.approve(case.id, operator)).case  # type: ignore[arg-type]
     clock.advance(minutes=5)
     case, _ = await cases.publish(case.id, executor(d1), "p", "u")  # type: ignore[arg-type]
     assert case.status == Status.AWAITING_FINAL
@@ -169,7 +169,7 @@ async def test_cl7_intermediate_answer_opens_final_deadline_end_of_next_working_
     with pytest.raises(ValidationFailed):
         await cases.submit_draft(case.id, executor(d1), DraftKind.INTERMEDIATE, "Ещё", [])  # type: ignore[arg-type]
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.ANSWER, "Окончательный ответ", [])  # type: ignore[arg-type]
-    case = await cases.approve(case.id, operator)  # type: ignore[arg-type]
+    case = (await cases.approve(case.id, operator)).case  # type: ignore[arg-type]
     case, _ = await cases.publish(case.id, executor(d1), "p2", "u2")  # type: ignore[arg-type]
     assert case.status == Status.CLOSED and outcome(case, "final") == Outcome.MET
 
@@ -180,7 +180,7 @@ async def test_clarification_restarts_answer_clock_on_authors_reply(cases: CaseS
     d1 = case.assignments[0].department_id
     case, _ = await cases.submit_draft(case.id, executor(d1), DraftKind.CLARIFICATION,  # type: ignore[arg-type]
                                        "Уточните адрес, пожалуйста.", [])
-    case = await cases.approve(case.id, operator)  # type: ignore[arg-type]
+    case = (await cases.approve(case.id, operator)).case  # type: ignore[arg-type]
     case, _ = await cases.publish(case.id, executor(d1), "p", "u")  # type: ignore[arg-type]
     assert case.status == Status.AWAITING_AUTHOR and not case.open_deadlines()
     clock.set(msk(2026, 12, 2, 15, 0))

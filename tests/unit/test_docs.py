@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from bot.domain.workflow import TRANSITIONS
+from bot.domain.transitions import TRANSITIONS
 
 
 def test_every_action_of_the_table_is_drawn_in_docs() -> None:

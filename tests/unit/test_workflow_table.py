@@ -14,7 +14,7 @@ import pytest
 from bot.domain import workflow
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
 from bot.domain.model import Actor, Assignment, Case, DeptState, DraftKind, Outcome, Role, Status
-from bot.domain.workflow import TRANSITIONS, Action
+from bot.domain.transitions import DEPARTMENT_ACTIONS, TRANSITIONS, Action
 from deadlines.rules import Deadlines
 from tests.conftest import msk
 
@@ -168,7 +168,7 @@ def test_transition_table(action: Action, status: Status, role: Role, deadlines:
         assert case == before
 
 
-@pytest.mark.parametrize("action", sorted(workflow.DEPARTMENT_ACTIONS - {Action.PUBLISH}))
+@pytest.mark.parametrize("action", sorted(DEPARTMENT_ACTIONS - {Action.PUBLISH}))
 def test_executor_of_another_department_is_refused(action: Action, deadlines: Deadlines) -> None:
     status = {Action.ACCEPT: Status.ROUTED, Action.DECLINE: Status.ROUTED, Action.SUBMIT_DRAFT: Status.IN_WORK,
               Action.SUBMIT_INFO: Status.COLLECTING}[action]

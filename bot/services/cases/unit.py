@@ -1,0 +1,124 @@
+"""The unit of work of a use case on one case, and what every use case of `CaseService` shares.
+
+``async with self.unit(actor, kind, case_id) as uow:`` opens the transaction; ``uow.load`` reads the case and
+fixes who owes each clock that ran out (the state before this action); the domain decides;
+``uow.record`` saves the case with its audit event and queues its notices; leaving the block commits
+and wakes the sender. A domain error raised before ``record`` rolls back and is recorded as a refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import accountability, audit
+from bot.domain.errors import DomainError, NotFound
+from bot.domain.model import Actor, Case, Status
+from bot.runtime.clock import Clock
+from bot.runtime.logs import bind_case
+from bot.services.surges import IncidentService, SurgeService
+from deadlines.rules import Deadlines
+from storage.cases import CaseRepository
+from storage.db import Database
+from storage.directory import DirectoryRepository
+from storage.events import EventRepository
+from storage.outbox import Notice, OutboxRepository
+
+log = logging.getLogger("bot.services.cases")
+
+ProfanityFinder = Callable[[str], list[str]]
+
+
+def refresh(case: Case) -> Notice:
+    return Notice("card_refresh", "case", None, case.id)
+
+
+class CaseUnit:
+    def __init__(self, service: CaseServiceBase, actor: Actor, kind: str, case_id: int) -> None:
+        self.service, self.actor, self.kind, self.case_id = service, actor, kind, case_id
+        self.now: datetime = service.clock.now()
+        self.conn: aiosqlite.Connection = service.db.conn
+        self._case: Case | None = None
+        self._before: Status | None = None
+        self._deciding = True
+
+    async def __aenter__(self) -> CaseUnit:
+        self._tx = self.service.db.transaction()
+        self.conn = await self._tx.__aenter__()
+        return self
+
+    async def load(self) -> Case:
+        case = await self.service.cases.get(self.conn, self.case_id)
+        bind_case(case.number)
+        self._before = case.status
+        # A clock that ran out is owed by whoever held the step then: the state before this action.
+        accountability.attribute(case, self.now, await self.service.cases.lead_of(self.conn, case))
+        return case
+
+    async def record(self, case: Case, payload: Mapping[str, Any], *notices: Notice) -> None:
+        """Save the decided case, append its audit event and queue its notices."""
+        assert self._before is not None
+        self._deciding = False
+        self._case = case
+        await self.service.cases.save(self.conn, case, self.now)
+        await self.service.events.append(self.conn, audit.by(
+            self.actor, self.kind, {**payload, "from": self._before.value, "to": case.status.value},
+            case_id=case.id, named=True), self.now)
+        await self.notify(*notices)
+
+    async def notify(self, *notices: Notice) -> None:
+        for notice in notices:
+            await self.service.outbox.add(self.conn, notice, self.now)
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> bool:
+        await self._tx.__aexit__(exc_type, exc, tb)
+        if isinstance(exc, DomainError) and self._deciding:
+            case_id = None if isinstance(exc, NotFound) else self.case_id
+            await self.service.refuse(self.actor, case_id, self.kind, exc)
+        elif exc is None and self._case is not None:
+            self.service._on_commit()
+            log.info("case %s: %s by %s (%s) -> %s", self._case.number, self.kind, self.actor.user_id,
+                     self.actor.role.value, self._case.status.value)
+        return False
+
+
+class CaseServiceBase:
+    def __init__(self, db: Database, deadlines: Deadlines, clock: Clock,
+                 find_profanity: ProfanityFinder | None = None,
+                 on_commit: Callable[[], None] | None = None, *,
+                 surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
+        self.db, self.deadlines, self.clock = db, deadlines, clock
+        self.find_profanity = find_profanity or default_profanity_finder()
+        self.surges, self.incidents = surges, incidents         # cl. 21, in the use cases' own transactions
+        self.cases, self.directory = CaseRepository(), DirectoryRepository()
+        self.events, self.outbox = EventRepository(), OutboxRepository()
+        self._on_commit = on_commit or (lambda: None)
+
+    def set_on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
+    def unit(self, actor: Actor, kind: str, case_id: int) -> CaseUnit:
+        return CaseUnit(self, actor, kind, case_id)
+
+    async def refuse(self, actor: Actor, case_id: int | None, attempted: str, error: DomainError,
+                     payload: dict[str, Any] | None = None) -> None:
+        """Record a refused attempt in the audit trail (wrong role, forged or stale data)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.events.append(conn, audit.refusal(actor, attempted, error, case_id=case_id,
+                                                         payload=payload), now)
+
+
+def default_profanity_finder() -> ProfanityFinder:
+    def find(text: str) -> list[str]:
+        from bot.domain.profanity import find_profanity
+
+        return [f.word for f in find_profanity(text)]
+
+    return find
