@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.domain.errors import DomainError
+
 
 class Op(StrEnum):
     TOGGLE = "tg"        # toggle a department (arg = department id)
@@ -43,6 +45,13 @@ class Op(StrEnum):
 
 
 KINDS = ("answer", "intermediate", "clarification")
+
+
+def kind_at(index: int) -> str:
+    """The kind a «kind» button stands for (its arg); a forged index is refused."""
+    if not 0 <= index < len(KINDS):
+        raise DomainError("bad_kind")
+    return KINDS[index]
 
 
 class CaseCb(CallbackData, prefix="c"):

@@ -18,7 +18,7 @@ from bot.services.cases import CaseService
 from handlers import keyboards, render
 from handlers.callbacks import KINDS, CaseCb, Op
 from handlers.middlewares import HasRole
-from handlers.operator import message_media, message_text, publish_screenshot
+from handlers.operator_intake import message_media, message_text, publish_screenshot
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 
