@@ -10,9 +10,7 @@ from typing import Protocol
 from aiogram import F
 from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
@@ -145,28 +143,21 @@ async def _show_departments(message: Message, access: AccessService) -> None:
 
 # ---- the buttons under /operators, /officials and /departments ------------------------------------
 
-def _on(op: AdminOp) -> CallbackQueryFilter:
-    return AdminCb.filter(F.op == op)
-
-
-@router.callback_query(_on(AdminOp.REMOVE_OPERATOR), HasRole(Role.ADMIN))
-async def remove_operator(callback: CallbackQuery, callback_data: AdminCb, actor: Actor,
-                          access: AccessService) -> None:
-    if callback_data.target in access.operator_ids:
-        await callback.answer(texts.OPERATOR_FROM_SETTINGS, show_alert=True)
+@router.callback_query(AdminCb.filter(F.op.in_({AdminOp.REMOVE_OPERATOR, AdminOp.REMOVE_OFFICIAL})),
+                       HasRole(Role.ADMIN))
+async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
+    """An operator or an official stops being one; those configured in the settings stay."""
+    configured, remove, from_settings, removed = {
+        AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, texts.OPERATOR_FROM_SETTINGS,
+                                  texts.OPERATOR_REMOVED),
+        AdminOp.REMOVE_OFFICIAL: (access.official_ids, access.remove_official, texts.OFFICIAL_FROM_SETTINGS,
+                                  texts.OFFICIAL_REMOVED),
+    }[callback_data.op]
+    if callback_data.target in configured:
+        await callback.answer(from_settings, show_alert=True)
         return
-    await access.remove_operator(actor.user_id, callback_data.target)
-    await callback.answer(texts.OPERATOR_REMOVED)
-
-
-@router.callback_query(_on(AdminOp.REMOVE_OFFICIAL), HasRole(Role.ADMIN))
-async def remove_official(callback: CallbackQuery, callback_data: AdminCb, actor: Actor,
-                          access: AccessService) -> None:
-    if callback_data.target in access.official_ids:
-        await callback.answer(texts.OFFICIAL_FROM_SETTINGS, show_alert=True)
-        return
-    await access.remove_official(actor.user_id, callback_data.target)
-    await callback.answer(texts.OFFICIAL_REMOVED)
+    await remove(actor.user_id, callback_data.target)
+    await callback.answer(removed)
 
 
 async def _department(callback: CallbackQuery, data: AdminCb, access: AccessService) -> Department | None:
@@ -185,29 +176,19 @@ async def archive(callback: CallbackQuery, callback_data: AdminCb, actor: Actor,
     await callback.answer(texts.DEPARTMENT_SAVED)
 
 
-@router.callback_query(_on(AdminOp.RENAME), HasRole(Role.ADMIN), ButtonMessage())
-async def rename(callback: CallbackQuery, callback_data: AdminCb, message: Message, state: FSMContext,
-                 access: AccessService) -> None:
+@router.callback_query(AdminCb.filter(F.op.in_({AdminOp.RENAME, AdminOp.KEYWORDS})), HasRole(Role.ADMIN),
+                       ButtonMessage())
+async def edit_department(callback: CallbackQuery, callback_data: AdminCb, message: Message, state: FSMContext,
+                          access: AccessService) -> None:
+    """Asks for the new name or the new keywords (answered by ``department_edit``)."""
     if (dept := await _department(callback, callback_data, access)) is None:
         return
-    await _edit(callback, message, state, Prompt.rename_department, dept.id,
-                texts.ASK_DEPARTMENT_NAME.format(name=texts.esc(dept.name)))
-
-
-@router.callback_query(_on(AdminOp.KEYWORDS), HasRole(Role.ADMIN), ButtonMessage())
-async def keywords(callback: CallbackQuery, callback_data: AdminCb, message: Message, state: FSMContext,
-                   access: AccessService) -> None:
-    if (dept := await _department(callback, callback_data, access)) is None:
-        return
-    await _edit(callback, message, state, Prompt.department_keywords, dept.id,
-                texts.ASK_KEYWORDS.format(name=texts.esc(dept.name), keywords=texts.esc(", ".join(dept.keywords) or "—")))
-
-
-async def _edit(callback: CallbackQuery, message: Message, state: FSMContext, prompt: State, department_id: int,
-                text: str) -> None:
-    await state.set_state(prompt)
-    await state.update_data(department_id=department_id)
-    await message.answer(text)
+    rename = callback_data.op == AdminOp.RENAME
+    await state.set_state(Prompt.rename_department if rename else Prompt.department_keywords)
+    await state.update_data(department_id=dept.id)
+    await message.answer(texts.ASK_DEPARTMENT_NAME.format(name=texts.esc(dept.name)) if rename else
+                         texts.ASK_KEYWORDS.format(name=texts.esc(dept.name),
+                                                   keywords=texts.esc(", ".join(dept.keywords) or "—")))
     await callback.answer()
 
 

@@ -38,10 +38,19 @@ def _on(op: Op) -> CallbackQueryFilter:
 
 
 async def _prompt(callback: CallbackQuery, message: Message, state: FSMContext, prompt: State, case_id: int,
-                  text: str) -> None:
-    await ask(state, prompt, case_id)
+                  text: str, **data: str) -> None:
+    await ask(state, prompt, case_id, **data)
     await message.answer(text)
     await callback.answer()
+
+
+async def _allowed(cases: CaseService, case_id: int, actor: Actor, action: Action) -> Case:
+    """The case, if the transition table lets `actor` take `action` on it now: asked before a prompt or a choice,
+    the use case checks again when the answer comes."""
+    case = await cases.get(case_id)
+    if not allowed(action, case.status, actor.role):
+        raise InvalidTransition()
+    return case
 
 
 # ---- routing (cl. 9, 10) -------------------------------------------------------------------------
@@ -114,9 +123,7 @@ async def answer_term(callback: CallbackQuery, callback_data: CaseCb, actor: Act
 @router.callback_query(_on(Op.TERM_MINUTES), ButtonMessage())
 async def answer_term_minutes(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                               state: FSMContext, cases: CaseService, deadlines: Deadlines) -> None:
-    case = await cases.get(callback_data.case_id)
-    if not allowed(Action.SET_ANSWER_TERM, case.status, actor.role):
-        raise InvalidTransition()
+    case = await _allowed(cases, callback_data.case_id, actor, Action.SET_ANSWER_TERM)
     await _prompt(callback, message, state, Prompt.answer_minutes, callback_data.case_id,
                   texts.ASK_TERM_MINUTES.format(number=case.number, limit=deadlines.longest_own_answer_term))
 
@@ -163,9 +170,7 @@ async def history(callback: CallbackQuery, callback_data: CaseCb, message: Messa
 async def choose_department(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                             cases: CaseService, access: AccessService) -> None:
     """➕ Добавить отдел: the departments not yet working on the case, as buttons (cl. 17)."""
-    case = await cases.get(callback_data.case_id)
-    if not allowed(Action.ADD_DEPARTMENT, case.status, actor.role):
-        raise InvalidTransition()
+    case = await _allowed(cases, callback_data.case_id, actor, Action.ADD_DEPARTMENT)
     markup = keyboards.add_department(case, await access.departments())
     if not markup.inline_keyboard:
         await callback.answer(texts.NO_DEPARTMENTS_TO_ADD, show_alert=True)
@@ -206,18 +211,14 @@ async def compose_kind(callback: CallbackQuery, callback_data: CaseCb, message: 
                        cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
     kind = kind_at(callback_data.arg)
-    await state.set_state(Prompt.compose)
-    await state.update_data(case_id=callback_data.case_id, kind=kind)
-    await message.answer(texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number))
-    await callback.answer()
+    await _prompt(callback, message, state, Prompt.compose, callback_data.case_id,
+                  texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number), kind=kind)
 
 
 @router.callback_query(_on(Op.AUTHOR), ButtonMessage())
 async def author_reply(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                        state: FSMContext, cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
-    if not allowed(Action.AUTHOR_REPLY, case.status, actor.role):
-        raise InvalidTransition()
+    case = await _allowed(cases, callback_data.case_id, actor, Action.AUTHOR_REPLY)
     await _prompt(callback, message, state, Prompt.author_reply, callback_data.case_id,
                   texts.ASK_AUTHOR_REPLY.format(number=case.number))
 

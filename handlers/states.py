@@ -18,10 +18,10 @@ class Prompt(StatesGroup):
     department_keywords = State()
 
 
-async def ask(state: FSMContext, prompt: State, case_id: int) -> None:
+async def ask(state: FSMContext, prompt: State, case_id: int, **data: str) -> None:
     """The next message of this person answers `prompt` about the case."""
     await state.set_state(prompt)
-    await state.update_data(case_id=case_id)
+    await state.update_data({"case_id": case_id, **data})
 
 
 async def answered(state: FSMContext) -> int:
