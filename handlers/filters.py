@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from bot.services.access import AccessService
 
 
 class ButtonMessage(Filter):
-    """Passes a button pressed under a message the bot can still read, and hands it over as ``message``.
+    """Hands the message under the pressed button to the handler as ``message: Message``.
 
-    Telegram sends a message it no longer gives the bot as an ``InaccessibleMessage`` (chat and id only),
-    and none at all under an inline-mode message: such a press is not taken here and reaches the last resort
-    (handlers/common.py), which answers «Кнопка устарела.» (or «Нет доступа.» to a stranger)."""
+    Telegram gives the bot a message older than 48 hours as an ``InaccessibleMessage``: its chat and id only.
+    That is all a handler uses of it (it answers in the chat, edits the buttons or the text by id), so it is
+    handed over as a ``Message`` of those two, and an old card's buttons work as a fresh one's. A press with no
+    message at all (inline mode, not used here) is not taken: the last resort (handlers/common.py) answers
+    «Кнопка устарела.»."""
 
     async def __call__(self, callback: CallbackQuery) -> bool | dict[str, Any]:
-        if isinstance(callback.message, Message):
-            return {"message": callback.message}
-        return False
+        message = callback.message
+        if isinstance(message, InaccessibleMessage):
+            message = Message(message_id=message.message_id, chat=message.chat,
+                              date=datetime.fromtimestamp(0, UTC)).as_(callback.bot)
+        return {"message": message} if message is not None else False
 
 
 class IsAdmin(Filter):
