@@ -21,8 +21,7 @@ from bot.services.access import AccessService
 from bot.services.backups import BackupService, human_size
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
-from handlers.filters import ButtonMessage, IsAdmin
-from handlers.middlewares import HasRole
+from handlers.filters import ButtonMessage, HasRole, IsAdmin
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 

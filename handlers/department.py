@@ -19,8 +19,7 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.cases import CaseService
 from handlers import keyboards, render
 from handlers.callbacks import CaseCb, Op, kind_at
-from handlers.filters import ButtonMessage
-from handlers.middlewares import HasRole
+from handlers.filters import ButtonMessage, HasRole
 from handlers.operator_intake import message_media, message_text, publish_screenshot
 from handlers.spec import RouterSpec
 from handlers.states import Prompt, answered, ask

@@ -1,4 +1,4 @@
-"""Filters that hand a handler what it needs, typed: the message under a pressed button, a configured admin."""
+"""Who may act here (a role in this chat, a configured admin) and the message under a pressed button, typed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,21 @@ from typing import Any
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
+from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
+
+
+class HasRole(Filter):
+    """Passes when the acting person has one of `roles` in this chat."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, event: Message | CallbackQuery, actor: Actor | None = None) -> bool:
+        return actor is not None and actor.role in self.roles
+
+
+OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN)
 
 
 class ButtonMessage(Filter):

@@ -23,8 +23,7 @@ from bot.services.surges import IncidentService, SurgeService
 from deadlines.rules import Deadlines
 from handlers import keyboards, render
 from handlers.callbacks import CaseCb, Op, SurgeCb, SurgeOp, kind_at
-from handlers.filters import ButtonMessage
-from handlers.middlewares import OPERATOR_ROLES, HasRole
+from handlers.filters import OPERATOR_ROLES, ButtonMessage, HasRole
 from handlers.operator_prompts import term_set
 from handlers.spec import RouterSpec
 from handlers.states import Prompt, ask

@@ -35,7 +35,7 @@ from bot.services.cases import CaseService, NewPost
 from bot.services.surges import SurgeService
 from handlers import keyboards, render
 from handlers.callbacks import StrayCb
-from handlers.middlewares import OPERATOR_ROLES, HasRole
+from handlers.filters import OPERATOR_ROLES, HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("operator_intake")

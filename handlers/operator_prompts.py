@@ -17,7 +17,7 @@ from bot.domain.model import Actor, Case, DraftKind
 from bot.runtime.clock import Clock
 from bot.services.cases import CaseService
 from deadlines.rules import Deadlines
-from handlers.middlewares import OPERATOR_ROLES, HasRole
+from handlers.filters import OPERATOR_ROLES, HasRole
 from handlers.operator_intake import message_media, message_text
 from handlers.spec import RouterSpec
 from handlers.states import Prompt, answered

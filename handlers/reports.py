@@ -16,7 +16,7 @@ from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.reports import PeriodError, ReportService
 from deadlines.rules import Deadlines
-from handlers.middlewares import HasRole
+from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,7 @@ from bot.services.cases import CaseService
 from deadlines.rules import Deadlines
 from handlers import keyboards
 from handlers.callbacks import CaseCb, Op
-from handlers.filters import ButtonMessage
-from handlers.middlewares import HasRole
+from handlers.filters import ButtonMessage, HasRole
 from handlers.spec import RouterSpec
 
 # Whoever may decide is the transition table's business (Action.WORK_OFF_HOURS: the head, the official, an admin); anyone

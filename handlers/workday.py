@@ -11,7 +11,7 @@ from bot import texts
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
 from bot.services.workdays import DAY_OFF, DECLARED, EXTRA_WORKING, FIELDS, WorkdayService, parse_day
-from handlers.middlewares import HasRole
+from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("workday")
