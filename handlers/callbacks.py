@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from aiogram import F
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
 from bot.domain.errors import DomainError
 
@@ -58,6 +59,11 @@ class CaseCb(CallbackData, prefix="c"):
     op: Op
     case_id: int
     arg: int = 0
+
+    @classmethod
+    def on(cls, op: Op) -> CallbackQueryFilter:
+        """The presses of one action's buttons."""
+        return cls.filter(F.op == op)
 
 
 class AdminOp(StrEnum):

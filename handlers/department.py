@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -46,10 +46,6 @@ async def my_cases(message: Message, actor: Actor, cases: CaseService, clock: Cl
 
 # ---- buttons: one handler per action, each only on a case of this department -----------------------
 
-def _on(op: Op) -> CallbackQueryFilter:
-    return CaseCb.filter(F.op == op)
-
-
 async def _own(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService) -> Case | None:
     """The case of the button if it was sent to this department; otherwise the press is refused (audited)."""
     case = await cases.get(data.case_id)
@@ -65,7 +61,7 @@ def _drafts_here(case: Case, actor: Actor) -> bool:
     return not case.multi and allowed(Action.SUBMIT_DRAFT, case.status, actor.role)
 
 
-@router.callback_query(_on(Op.ACCEPT))
+@router.callback_query(CaseCb.on(Op.ACCEPT))
 async def accept(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
     if await _own(callback, callback_data, actor, cases) is None:
         return
@@ -73,7 +69,7 @@ async def accept(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, c
     await callback.answer(texts.ACCEPTED.format(name=actor.name)[:200])
 
 
-@router.callback_query(_on(Op.FULL), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.FULL), ButtonMessage())
 async def full_text(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                     cases: CaseService) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
@@ -84,7 +80,7 @@ async def full_text(callback: CallbackQuery, callback_data: CaseCb, message: Mes
     await callback.answer()
 
 
-@router.callback_query(_on(Op.DECLINE), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.DECLINE), ButtonMessage())
 async def decline(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                   cases: CaseService, state: FSMContext) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
@@ -94,7 +90,7 @@ async def decline(callback: CallbackQuery, callback_data: CaseCb, message: Messa
     await callback.answer()
 
 
-@router.callback_query(_on(Op.PREPARE), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.PREPARE), ButtonMessage())
 async def prepare(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                   cases: CaseService) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
@@ -106,7 +102,7 @@ async def prepare(callback: CallbackQuery, callback_data: CaseCb, message: Messa
     await callback.answer()
 
 
-@router.callback_query(_on(Op.KIND), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.KIND), ButtonMessage())
 async def draft_kind(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                      cases: CaseService, state: FSMContext, tz: tzinfo) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
@@ -121,7 +117,7 @@ async def draft_kind(callback: CallbackQuery, callback_data: CaseCb, message: Me
     await callback.answer()
 
 
-@router.callback_query(_on(Op.INFO), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.INFO), ButtonMessage())
 async def info(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor, cases: CaseService,
                state: FSMContext, tz: tzinfo) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
@@ -134,7 +130,7 @@ async def info(callback: CallbackQuery, callback_data: CaseCb, message: Message,
     await callback.answer()
 
 
-@router.callback_query(_on(Op.CANCEL), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.CANCEL), ButtonMessage())
 async def cancel_draft(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                        cases: CaseService, state: FSMContext) -> None:
     if await _own(callback, callback_data, actor, cases) is None:
@@ -144,7 +140,7 @@ async def cancel_draft(callback: CallbackQuery, callback_data: CaseCb, message: 
     await message.edit_reply_markup(reply_markup=None)
 
 
-@router.callback_query(_on(Op.SEND), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.SEND), ButtonMessage())
 async def send_draft(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                      cases: CaseService, state: FSMContext) -> None:
     if await _own(callback, callback_data, actor, cases) is None:
@@ -170,12 +166,17 @@ async def decline_reason(message: Message, state: FSMContext, actor: Actor, case
     await message.answer(texts.DECLINED_DONE)
 
 
+def _with_media(data: dict[str, Any], message: Message) -> list[list[str]]:
+    """The draft's media so far and this message's (as the FSM stores them: kind, file id, unique id)."""
+    return list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
+
+
 @router.message(Prompt.draft, F.photo | F.video | F.text | F.document)
 async def draft_input(message: Message, state: FSMContext, actor: Actor, cases: CaseService,
                       locks: KeyedLocks) -> None:
     async with locks.hold((message.chat.id, actor.user_id)):
         data = await state.get_data()
-        media = list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
+        media = _with_media(data, message)
         text = message_text(message)
         if not text:
             await state.update_data(media=media)
@@ -206,16 +207,14 @@ async def _preview(message: Message, actor: Actor, cases: CaseService, case_id: 
 async def draft_preview_media(message: Message, state: FSMContext, actor: Actor, locks: KeyedLocks) -> None:
     async with locks.hold((message.chat.id, actor.user_id)):
         data = await state.get_data()
-        media = list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
+        media = _with_media(data, message)
         await state.update_data(media=media)
     await message.answer(texts.DRAFT_MEDIA_ADDED.format(count=len(media)))
 
 
 @router.message(Prompt.info, F.text | F.caption)
 async def info_input(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await cases.submit_info(int(data["case_id"]), actor, message_text(message), message_media(message))
+    await cases.submit_info(await answered(state), actor, message_text(message), message_media(message))
     await message.answer(texts.INFO_SENT)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 
 from aiogram import F
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
@@ -32,10 +31,6 @@ router = RouterSpec("operator_case")
 router.filter("callback_query", HasRole(*OPERATOR_ROLES))
 
 
-def _on(op: Op) -> CallbackQueryFilter:
-    return CaseCb.filter(F.op == op)
-
-
 async def _prompt(callback: CallbackQuery, message: Message, state: FSMContext, prompt: State, case_id: int,
                   text: str, **data: str) -> None:
     await ask(state, prompt, case_id, **data)
@@ -54,7 +49,7 @@ async def _allowed(cases: CaseService, case_id: int, actor: Actor, action: Actio
 
 # ---- routing (cl. 9, 10) -------------------------------------------------------------------------
 
-@router.callback_query(_on(Op.TOGGLE), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.TOGGLE), ButtonMessage())
 async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor, cases: CaseService,
                  access: AccessService) -> None:
     case_id = callback_data.case_id
@@ -65,7 +60,7 @@ async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Messag
     await callback.answer()
 
 
-@router.callback_query(_on(Op.ROUTE))
+@router.callback_query(CaseCb.on(Op.ROUTE))
 async def route(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
                 surges: SurgeService | None = None) -> None:
     case_id = callback_data.case_id
@@ -81,7 +76,7 @@ async def route(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, ca
         departments=", ".join(a.department_name for a in case.active_assignments))[:200])
 
 
-@router.callback_query(_on(Op.DETECTED), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.DETECTED), ButtonMessage())
 async def detected(callback: CallbackQuery, callback_data: CaseCb, message: Message, state: FSMContext,
                    cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
@@ -92,7 +87,7 @@ async def detected(callback: CallbackQuery, callback_data: CaseCb, message: Mess
 
 # ---- marks and terms (cl. 1, 9, 21) --------------------------------------------------------------
 
-@router.callback_query(_on(Op.URGENT))
+@router.callback_query(CaseCb.on(Op.URGENT))
 async def urgent(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
     case = await cases.set_urgent(callback_data.case_id, actor, not case.urgent)
@@ -119,7 +114,7 @@ async def answer_term(callback: CallbackQuery, callback_data: CaseCb, actor: Act
     await callback.answer(term_set(case, tz))
 
 
-@router.callback_query(_on(Op.TERM_MINUTES), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.TERM_MINUTES), ButtonMessage())
 async def answer_term_minutes(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                               state: FSMContext, cases: CaseService, deadlines: Deadlines) -> None:
     case = await _allowed(cases, callback_data.case_id, actor, Action.SET_ANSWER_TERM)
@@ -142,7 +137,7 @@ def _change(op: Op, change: CaseChange, done: str, *, drop_buttons: bool = False
         await callback.answer(done)
 
     on_press.__name__ = on_press.__qualname__ = op.name.lower()
-    router.callback_query(_on(op), *([ButtonMessage()] if drop_buttons else []))(on_press)
+    router.callback_query(CaseCb.on(op), *([ButtonMessage()] if drop_buttons else []))(on_press)
 
 
 _change(Op.SIGNIFICANT, CaseService.mark_significant, texts.SIGNIFICANT_SENT)
@@ -153,7 +148,7 @@ _change(Op.NO_REPLY, CaseService.close_no_reply, texts.CLOSED_NO_REPLY_DONE, dro
 _change(Op.ANYWAY, CaseService.answer_anyway, texts.ANSWER_ANYWAY_DONE, drop_buttons=True)
 
 
-@router.callback_query(_on(Op.HISTORY), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.HISTORY), ButtonMessage())
 async def history(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService,
                   tz: tzinfo) -> None:
     await cases.get(callback_data.case_id)
@@ -165,7 +160,7 @@ async def history(callback: CallbackQuery, callback_data: CaseCb, message: Messa
 
 # ---- departments of a case (cl. 12, 17) ----------------------------------------------------------
 
-@router.callback_query(_on(Op.ADD), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.ADD), ButtonMessage())
 async def choose_department(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                             cases: CaseService, access: AccessService) -> None:
     """➕ Добавить отдел: the departments not yet working on the case, as buttons (cl. 17)."""
@@ -178,7 +173,7 @@ async def choose_department(callback: CallbackQuery, callback_data: CaseCb, mess
     await callback.answer()
 
 
-@router.callback_query(_on(Op.ADD_DEPT))
+@router.callback_query(CaseCb.on(Op.ADD_DEPT))
 async def add_department(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
     await cases.get(callback_data.case_id)
     case = await cases.add_department(callback_data.case_id, actor, callback_data.arg)
@@ -186,7 +181,7 @@ async def add_department(callback: CallbackQuery, callback_data: CaseCb, actor: 
     await callback.answer(texts.DEPARTMENT_ADDED.format(name=added.department_name if added else "")[:200])
 
 
-@router.callback_query(_on(Op.WITHDRAW))
+@router.callback_query(CaseCb.on(Op.WITHDRAW))
 async def withdraw(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
     gone = case.assignment(callback_data.arg)
@@ -196,7 +191,7 @@ async def withdraw(callback: CallbackQuery, callback_data: CaseCb, actor: Actor,
 
 # ---- the answer: composed by the operator, the author's reply, a draft approved or returned (cl. 14, 17) --
 
-@router.callback_query(_on(Op.COMPOSE), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.COMPOSE), ButtonMessage())
 async def compose(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
     await message.answer(texts.ASK_COMPOSE_KIND.format(number=case.number),
@@ -205,7 +200,7 @@ async def compose(callback: CallbackQuery, callback_data: CaseCb, message: Messa
     await callback.answer()
 
 
-@router.callback_query(_on(Op.COMPOSE_KIND), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.COMPOSE_KIND), ButtonMessage())
 async def compose_kind(callback: CallbackQuery, callback_data: CaseCb, message: Message, state: FSMContext,
                        cases: CaseService) -> None:
     case = await cases.get(callback_data.case_id)
@@ -214,7 +209,7 @@ async def compose_kind(callback: CallbackQuery, callback_data: CaseCb, message: 
                   texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number), kind=kind)
 
 
-@router.callback_query(_on(Op.AUTHOR), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.AUTHOR), ButtonMessage())
 async def author_reply(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                        state: FSMContext, cases: CaseService) -> None:
     case = await _allowed(cases, callback_data.case_id, actor, Action.AUTHOR_REPLY)
@@ -235,7 +230,7 @@ async def _pending(callback: CallbackQuery, data: CaseCb, actor: Actor,
     return case, pending
 
 
-@router.callback_query(_on(Op.APPROVE), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.APPROVE), ButtonMessage())
 async def approve(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                   cases: CaseService, incidents: IncidentService | None = None) -> None:
     decided = await _pending(callback, callback_data, actor, cases)
@@ -255,7 +250,7 @@ async def approve(callback: CallbackQuery, callback_data: CaseCb, message: Messa
     await callback.answer(texts.APPROVED_DONE)
 
 
-@router.callback_query(_on(Op.RETURN), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.RETURN), ButtonMessage())
 async def return_draft(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                        state: FSMContext, cases: CaseService) -> None:
     decided = await _pending(callback, callback_data, actor, cases)

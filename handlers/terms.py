@@ -58,7 +58,7 @@ async def off_hours(callback: CallbackQuery, callback_data: CaseCb, message: Mes
     await callback.answer(texts.OFF_HOURS_SET.format(number=case.number, until=shown))
 
 
-@router.callback_query(CaseCb.filter(F.op == Op.WORKING_HOURS), ButtonMessage())
+@router.callback_query(CaseCb.on(Op.WORKING_HOURS), ButtonMessage())
 async def end_off_hours(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                         cases: CaseService, tz: tzinfo) -> None:
     """☀️ Вернуть рабочее время: the decision ends now; a forged press is refused by the domain (audited)."""
