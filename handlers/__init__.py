@@ -1,4 +1,5 @@
-"""Routers in priority order: errors, common commands, admin, operators, departments, the fallback."""
+"""Routers in priority order: errors, common commands, admin, operators (prompts, intake, case buttons),
+departments, the fallback."""
 
 from __future__ import annotations
 
@@ -10,10 +11,22 @@ from handlers.spec import RouterSpec
 
 
 def _specs() -> list[RouterSpec]:
-    from handlers import admin, common, department, errors, operator, reports, terms, workday
+    from handlers import (
+        admin,
+        common,
+        department,
+        errors,
+        operator_case,
+        operator_intake,
+        operator_prompts,
+        reports,
+        terms,
+        workday,
+    )
 
-    return [errors.router, common.router, admin.router, operator.router, department.router,
-            workday.router, reports.router, terms.router, common.fallback]
+    return [errors.router, common.router, admin.router, operator_prompts.router, operator_intake.router,
+            operator_case.router, department.router, workday.router, reports.router, terms.router,
+            common.fallback]
 
 
 def get_routers() -> list[Router]:

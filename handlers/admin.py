@@ -16,11 +16,12 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot import texts
 from bot.domain.errors import ValidationFailed
-from bot.domain.model import Actor, Role
+from bot.domain.model import Actor, Department, Role
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, human_size
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
+from handlers.filters import ButtonMessage, HasRole, IsAdmin
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 
@@ -28,18 +29,11 @@ log = logging.getLogger(__name__)
 
 router = RouterSpec("admin")
 
-
-def _is_admin(message: Message, access: AccessService) -> bool:
-    return message.from_user is not None and access.is_admin(message.from_user.id)
+PRIVATE = F.chat.type == "private"
 
 
-@router.message(Command("bind"))
+@router.message(Command("bind"), IsAdmin())
 async def bind(message: Message, command: CommandObject, access: AccessService) -> None:
-    if not _is_admin(message, access):
-        if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
-            return  # an unbound group: the fallback router explains once
-        await message.answer(texts.ADMIN_ONLY)
-        return
     if message.chat.type not in ("group", "supergroup"):
         await message.answer(texts.BIND_IN_GROUP)
         return
@@ -52,11 +46,8 @@ async def bind(message: Message, command: CommandObject, access: AccessService) 
     await message.answer(texts.BOUND_DEPARTMENT.format(name=texts.esc(dept.name)))
 
 
-@router.message(Command("bind_head"))
+@router.message(Command("bind_head"), IsAdmin())
 async def bind_head(message: Message, access: AccessService) -> None:
-    if not _is_admin(message, access):
-        await message.answer(texts.ADMIN_ONLY)
-        return
     if message.chat.type not in ("group", "supergroup"):
         await message.answer(texts.BIND_IN_GROUP)
         return
@@ -65,42 +56,39 @@ async def bind_head(message: Message, access: AccessService) -> None:
     await message.answer(texts.BOUND_HEAD)
 
 
-@router.message(Command("invite", "operators", "departments"), F.chat.type == "private")
-async def admin_commands(message: Message, command: CommandObject, access: AccessService) -> None:
-    if not _is_admin(message, access):
-        await message.answer(texts.ADMIN_ONLY)
-        return
-    assert message.from_user is not None and message.bot is not None
-    if command.command == "invite":
-        token = await access.create_invite(message.from_user.id)
-        link = await create_start_link(message.bot, f"inv_{token}")
-        await message.answer(texts.INVITE_CREATED.format(link=texts.esc(link)))
-    elif command.command == "operators":
-        await _people(message, await access.operators(), texts.OPERATORS_TITLE, texts.OPERATORS_EMPTY,
-                      AdminOp.REMOVE_OPERATOR)
-    else:
-        await _show_departments(message, access)
+@router.message(Command("invite"), PRIVATE, HasRole(Role.ADMIN))
+async def invite(message: Message, actor: Actor, access: AccessService) -> None:
+    await _invite(message, actor, access, Role.OPERATOR, texts.INVITE_CREATED)
 
 
-@router.message(Command("invite_official"), F.chat.type == "private")
-async def invite_official(message: Message, access: AccessService) -> None:
+@router.message(Command("invite_official"), PRIVATE, HasRole(Role.ADMIN))
+async def invite_official(message: Message, actor: Actor, access: AccessService) -> None:
     """cl. 5: a one-time link that makes its user a responsible official."""
-    if not _is_admin(message, access):
-        await message.answer(texts.ADMIN_ONLY)
-        return
-    assert message.from_user is not None and message.bot is not None
-    token = await access.create_invite(message.from_user.id, Role.OFFICIAL)
+    await _invite(message, actor, access, Role.OFFICIAL, texts.INVITE_OFFICIAL_CREATED)
+
+
+async def _invite(message: Message, actor: Actor, access: AccessService, role: Role, created: str) -> None:
+    assert message.bot is not None
+    token = await access.create_invite(actor.user_id, role)
     link = await create_start_link(message.bot, f"inv_{token}")
-    await message.answer(texts.INVITE_OFFICIAL_CREATED.format(link=texts.esc(link)))
+    await message.answer(created.format(link=texts.esc(link)))
 
 
-@router.message(Command("officials"), F.chat.type == "private")
+@router.message(Command("operators"), PRIVATE, HasRole(Role.ADMIN))
+async def operators(message: Message, access: AccessService) -> None:
+    await _people(message, await access.operators(), texts.OPERATORS_TITLE, texts.OPERATORS_EMPTY,
+                  AdminOp.REMOVE_OPERATOR)
+
+
+@router.message(Command("officials"), PRIVATE, HasRole(Role.ADMIN))
 async def officials(message: Message, access: AccessService) -> None:
-    if not _is_admin(message, access):
-        await message.answer(texts.ADMIN_ONLY)
-        return
     await _people(message, await access.officials(), texts.OFFICIALS_TITLE, texts.OFFICIALS_EMPTY,
                   AdminOp.REMOVE_OFFICIAL)
+
+
+@router.message(Command("departments"), PRIVATE, HasRole(Role.ADMIN))
+async def departments(message: Message, access: AccessService) -> None:
+    await _show_departments(message, access)
 
 
 class _Person(Protocol):
@@ -119,12 +107,9 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
         [(o.user_id, o.full_name) for o in items], remove))
 
 
-@router.message(Command("backup"), F.chat.type == "private")
-async def backup(message: Message, access: AccessService, backups: BackupService, tz: tzinfo) -> None:
+@router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN))
+async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     """A fresh backup, sent here as a document (or where it lies on the server if over 50 MB)."""
-    if not _is_admin(message, access):
-        await message.answer(texts.ADMIN_ONLY)
-        return
     try:
         result = await backups.make()
     except Exception as exc:
@@ -155,41 +140,54 @@ async def _show_departments(message: Message, access: AccessService) -> None:
     await message.answer("\n".join(lines), reply_markup=keyboards.departments(items))
 
 
-@router.callback_query(AdminCb.filter())
-async def admin_buttons(callback: CallbackQuery, callback_data: AdminCb, access: AccessService,
-                        state: FSMContext, actor: Actor | None) -> None:
-    user_id = callback.from_user.id
-    if not access.is_admin(user_id) or callback.message is None or callback.message.chat.type != "private":
-        await callback.answer(texts.NO_ACCESS, show_alert=True)
-        return
-    op = callback_data.op
-    removals = {  # who is removed: configured ids (kept), the removal, what is said
+# ---- the buttons under /operators, /officials and /departments ------------------------------------
+
+@router.callback_query(AdminCb.filter(F.op.in_({AdminOp.REMOVE_OPERATOR, AdminOp.REMOVE_OFFICIAL})),
+                       HasRole(Role.ADMIN))
+async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
+    """An operator or an official stops being one; those configured in the settings stay."""
+    configured, remove, from_settings, removed = {
         AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, texts.OPERATOR_FROM_SETTINGS,
                                   texts.OPERATOR_REMOVED),
         AdminOp.REMOVE_OFFICIAL: (access.official_ids, access.remove_official, texts.OFFICIAL_FROM_SETTINGS,
                                   texts.OFFICIAL_REMOVED),
-    }
-    if op in removals:
-        configured, remove, from_settings, removed = removals[op]
-        if callback_data.target in configured:
-            await callback.answer(from_settings, show_alert=True)
-            return
-        await remove(user_id, callback_data.target)
-        await callback.answer(removed)
+    }[callback_data.op]
+    if callback_data.target in configured:
+        await callback.answer(from_settings, show_alert=True)
         return
-    dept = await access.department(callback_data.target)
+    await remove(actor.user_id, callback_data.target)
+    await callback.answer(removed)
+
+
+async def _department(callback: CallbackQuery, data: AdminCb, access: AccessService) -> Department | None:
+    """The department of the button; a department that is gone makes the button stale."""
+    dept = await access.department(data.target)
     if dept is None:
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
+    return dept
+
+
+@router.callback_query(AdminCb.filter(F.op.in_({AdminOp.ARCHIVE, AdminOp.RESTORE})), HasRole(Role.ADMIN))
+async def archive(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
+    if (dept := await _department(callback, callback_data, access)) is None:
         return
-    if op in (AdminOp.ARCHIVE, AdminOp.RESTORE):
-        await access.archive_department(user_id, dept.id, op == AdminOp.ARCHIVE)
-        await callback.answer(texts.DEPARTMENT_SAVED)
+    await access.archive_department(actor.user_id, dept.id, callback_data.op == AdminOp.ARCHIVE)
+    await callback.answer(texts.DEPARTMENT_SAVED)
+
+
+@router.callback_query(AdminCb.filter(F.op.in_({AdminOp.RENAME, AdminOp.KEYWORDS})), HasRole(Role.ADMIN),
+                       ButtonMessage())
+async def edit_department(callback: CallbackQuery, callback_data: AdminCb, message: Message, state: FSMContext,
+                          access: AccessService) -> None:
+    """Asks for the new name or the new keywords (answered by ``department_edit``)."""
+    if (dept := await _department(callback, callback_data, access)) is None:
         return
-    await state.set_state(Prompt.rename_department if op == AdminOp.RENAME else Prompt.department_keywords)
+    rename = callback_data.op == AdminOp.RENAME
+    await state.set_state(Prompt.rename_department if rename else Prompt.department_keywords)
     await state.update_data(department_id=dept.id)
-    prompt = (texts.ASK_DEPARTMENT_NAME.format(name=texts.esc(dept.name)) if op == AdminOp.RENAME else
-              texts.ASK_KEYWORDS.format(name=texts.esc(dept.name), keywords=texts.esc(", ".join(dept.keywords) or "—")))
-    await callback.message.answer(prompt)
+    await message.answer(texts.ASK_DEPARTMENT_NAME.format(name=texts.esc(dept.name)) if rename else
+                         texts.ASK_KEYWORDS.format(name=texts.esc(dept.name),
+                                                   keywords=texts.esc(", ".join(dept.keywords) or "—")))
     await callback.answer()
 
 
@@ -211,3 +209,23 @@ async def department_edit(message: Message, state: FSMContext, access: AccessSer
     await state.clear()
     await message.answer(texts.DEPARTMENT_SAVED)
     await _show_departments(message, access)
+
+
+# ---- anyone else: one answer, whatever they tried ---------------------------------------------------
+
+@router.message(Command("bind"))
+async def bind_not_admin(message: Message, access: AccessService) -> None:
+    if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
+        return  # an unbound group: the fallback router explains once
+    await message.answer(texts.ADMIN_ONLY)
+
+
+@router.message(Command("bind_head"))
+@router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup"), PRIVATE)
+async def not_admin(message: Message) -> None:
+    await message.answer(texts.ADMIN_ONLY)
+
+
+@router.callback_query(AdminCb.filter(), ~HasRole(Role.ADMIN))
+async def button_not_admin(callback: CallbackQuery) -> None:
+    await callback.answer(texts.NO_ACCESS, show_alert=True)

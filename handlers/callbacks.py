@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from aiogram import F
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
+from bot.domain.errors import DomainError
 from bot.domain.model import DraftKind
 
 
@@ -47,10 +49,22 @@ class Op(StrEnum):
 KINDS = tuple(k for k in DraftKind if k is not DraftKind.INFO)     # what a department or operator drafts
 
 
+def kind_at(index: int) -> str:
+    """The kind a «kind» button stands for (its arg); a forged index is refused."""
+    if not 0 <= index < len(KINDS):
+        raise DomainError("bad_kind")
+    return KINDS[index]
+
+
 class CaseCb(CallbackData, prefix="c"):
     op: Op
     case_id: int
     arg: int = 0
+
+    @classmethod
+    def on(cls, op: Op) -> CallbackQueryFilter:
+        """The presses of one action's buttons."""
+        return cls.filter(F.op == op)
 
 
 class AdminOp(StrEnum):

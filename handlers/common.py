@@ -18,7 +18,7 @@ from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from handlers import keyboards, known_commands, render
-from handlers.middlewares import HasRole
+from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
@@ -12,21 +13,20 @@ from aiogram.types import CallbackQuery, Message
 from bot import texts
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Role, Status
+from bot.domain.transitions import Action, allowed
 from bot.runtime.clock import Clock
 from bot.runtime.locks import KeyedLocks
 from bot.services.cases import CaseService
 from handlers import keyboards, render
-from handlers.callbacks import KINDS, CaseCb, Op
-from handlers.middlewares import HasRole
-from handlers.operator import message_media, message_text, publish_screenshot
+from handlers.callbacks import CaseCb, Op, kind_at
+from handlers.filters import ButtonMessage, HasRole
+from handlers.operator_intake import message_media, message_text, publish_screenshot
 from handlers.spec import RouterSpec
-from handlers.states import Prompt
+from handlers.states import Prompt, answered, ask
 
 router = RouterSpec("department")
 router.filter("message", F.chat.type.in_({"group", "supergroup"}), HasRole(Role.EXECUTOR))
 router.filter("callback_query", HasRole(Role.EXECUTOR))
-
-DEPARTMENT_OPS = {Op.ACCEPT, Op.DECLINE, Op.PREPARE, Op.KIND, Op.SEND, Op.CANCEL, Op.INFO, Op.FULL}
 
 
 def _due(case: Case, rule: str, department_id: int | None, tz: tzinfo) -> str:
@@ -44,74 +44,107 @@ async def my_cases(message: Message, actor: Actor, cases: CaseService, clock: Cl
         await message.answer(part)
 
 
-# ---- buttons -------------------------------------------------------------------------------------
+# ---- buttons: one handler per action, each only on a case of this department -----------------------
 
-@router.callback_query(CaseCb.filter(F.op.in_(DEPARTMENT_OPS)))
-async def department_button(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
-                            state: FSMContext, tz: tzinfo) -> None:
-    op, case_id = callback_data.op, callback_data.case_id
-    case = await cases.get(case_id)
+async def _own(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService) -> Case | None:
+    """The case of the button if it was sent to this department; otherwise the press is refused (audited)."""
+    case = await cases.get(data.case_id)
     if case.assignment(actor.department_id) is None:
-        await cases.refuse(actor, case_id, op.name.lower(), DomainError("not_your_department"))
+        await cases.refuse(actor, data.case_id, data.op.name.lower(), DomainError("not_your_department"))
         await callback.answer(texts.error_text("not_your_department"), show_alert=True)
+        return None
+    return case
+
+
+def _drafts_here(case: Case, actor: Actor) -> bool:
+    """A draft of the answer is this department's to write: the case has one department (cl. 13, 17)."""
+    return not case.multi and allowed(Action.SUBMIT_DRAFT, case.status, actor.role)
+
+
+@router.callback_query(CaseCb.on(Op.ACCEPT))
+async def accept(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
+    if await _own(callback, callback_data, actor, cases) is None:
         return
-    reply = callback.message.answer if callback.message is not None else None  # type: ignore[union-attr]
-    if op == Op.ACCEPT:
-        await cases.accept(case_id, actor)
-        await callback.answer(texts.ACCEPTED.format(name=actor.name)[:200])
+    await cases.accept(callback_data.case_id, actor)
+    await callback.answer(texts.ACCEPTED.format(name=actor.name)[:200])
+
+
+@router.callback_query(CaseCb.on(Op.FULL), ButtonMessage())
+async def full_text(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                    cases: CaseService) -> None:
+    if (case := await _own(callback, callback_data, actor, cases)) is None:
         return
-    if op == Op.FULL:
-        if reply is not None:
-            await reply(texts.FULL_TEXT_TITLE.format(number=case.number))
-            for part in render.chunk([texts.esc(case.text or texts.CARD_NO_TEXT)]):
-                await reply(part)
-        await callback.answer()
-        return
-    if op == Op.CANCEL:
-        await state.clear()
-        await callback.answer(texts.DRAFT_CANCELLED)
-        if callback.message is not None:
-            await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
-        return
-    if op == Op.SEND:
-        await _send_draft(callback, actor, cases, state)
-        return
-    prompt_text: str
-    if op == Op.DECLINE:
-        await state.set_state(Prompt.decline_reason)
-        await state.update_data(case_id=case_id)
-        prompt_text = texts.ASK_DECLINE_REASON.format(number=case.number)
-    elif op == Op.PREPARE:
-        if case.multi or case.status not in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
-            raise InvalidTransition()
-        if reply is not None:
-            await reply(texts.CHOOSE_KIND.format(number=case.number),
-                        reply_markup=keyboards.draft_kinds(case, final_only=case.status == Status.AWAITING_FINAL))
-        await callback.answer()
-        return
-    elif op == Op.KIND:
-        if not 0 <= callback_data.arg < len(KINDS):
-            raise DomainError("bad_kind")
-        kind = KINDS[callback_data.arg]
-        if case.status == Status.AWAITING_FINAL and kind != "answer":
-            raise DomainError("final_must_be_answer")
-        await state.set_state(Prompt.draft)
-        await state.set_data({"case_id": case_id, "kind": kind, "media": []})
-        prompt_text = texts.ASK_DRAFT.format(kind=texts.KIND[kind], number=case.number,
-                                             due=_due(case, "rework" if case.status == Status.REWORK else "draft",
-                                                      actor.department_id, tz))
-    else:  # Op.INFO
-        if not case.multi:
-            raise InvalidTransition("single_use_draft")
-        await state.set_state(Prompt.info)
-        await state.set_data({"case_id": case_id})
-        prompt_text = texts.ASK_INFO.format(number=case.number, due=_due(case, "info", actor.department_id, tz))
-    if reply is not None:
-        await reply(prompt_text)
+    await message.answer(texts.FULL_TEXT_TITLE.format(number=case.number))
+    for part in render.chunk([texts.esc(case.text or texts.CARD_NO_TEXT)]):
+        await message.answer(part)
     await callback.answer()
 
 
-async def _send_draft(callback: CallbackQuery, actor: Actor, cases: CaseService, state: FSMContext) -> None:
+@router.callback_query(CaseCb.on(Op.DECLINE), ButtonMessage())
+async def decline(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                  cases: CaseService, state: FSMContext) -> None:
+    if (case := await _own(callback, callback_data, actor, cases)) is None:
+        return
+    await ask(state, Prompt.decline_reason, callback_data.case_id)
+    await message.answer(texts.ASK_DECLINE_REASON.format(number=case.number))
+    await callback.answer()
+
+
+@router.callback_query(CaseCb.on(Op.PREPARE), ButtonMessage())
+async def prepare(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                  cases: CaseService) -> None:
+    if (case := await _own(callback, callback_data, actor, cases)) is None:
+        return
+    if not _drafts_here(case, actor):
+        raise InvalidTransition()
+    await message.answer(texts.CHOOSE_KIND.format(number=case.number),
+                         reply_markup=keyboards.draft_kinds(case, final_only=case.status == Status.AWAITING_FINAL))
+    await callback.answer()
+
+
+@router.callback_query(CaseCb.on(Op.KIND), ButtonMessage())
+async def draft_kind(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                     cases: CaseService, state: FSMContext, tz: tzinfo) -> None:
+    if (case := await _own(callback, callback_data, actor, cases)) is None:
+        return
+    kind = kind_at(callback_data.arg)
+    if case.status == Status.AWAITING_FINAL and kind != "answer":
+        raise DomainError("final_must_be_answer")
+    await state.set_state(Prompt.draft)
+    await state.set_data({"case_id": callback_data.case_id, "kind": kind, "media": []})
+    due = _due(case, "rework" if case.status == Status.REWORK else "draft", actor.department_id, tz)
+    await message.answer(texts.ASK_DRAFT.format(kind=texts.KIND[kind], number=case.number, due=due))
+    await callback.answer()
+
+
+@router.callback_query(CaseCb.on(Op.INFO), ButtonMessage())
+async def info(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor, cases: CaseService,
+               state: FSMContext, tz: tzinfo) -> None:
+    if (case := await _own(callback, callback_data, actor, cases)) is None:
+        return
+    if not case.multi:
+        raise InvalidTransition("single_use_draft")
+    await state.set_state(Prompt.info)
+    await state.set_data({"case_id": callback_data.case_id})
+    await message.answer(texts.ASK_INFO.format(number=case.number, due=_due(case, "info", actor.department_id, tz)))
+    await callback.answer()
+
+
+@router.callback_query(CaseCb.on(Op.CANCEL), ButtonMessage())
+async def cancel_draft(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                       cases: CaseService, state: FSMContext) -> None:
+    if await _own(callback, callback_data, actor, cases) is None:
+        return
+    await state.clear()
+    await callback.answer(texts.DRAFT_CANCELLED)
+    await message.edit_reply_markup(reply_markup=None)
+
+
+@router.callback_query(CaseCb.on(Op.SEND), ButtonMessage())
+async def send_draft(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                     cases: CaseService, state: FSMContext) -> None:
+    if await _own(callback, callback_data, actor, cases) is None:
+        return
     data = await state.get_data()
     if await state.get_state() != Prompt.draft_preview.state or "text" not in data:
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
@@ -120,9 +153,8 @@ async def _send_draft(callback: CallbackQuery, actor: Actor, cases: CaseService,
     await cases.submit_draft(int(data["case_id"]), actor, DraftKind(data["kind"]), str(data["text"]),
                              [Media(*m) for m in media])
     await state.clear()
-    if callback.message is not None:
-        await callback.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
-        await callback.message.answer(texts.DRAFT_SENT)  # type: ignore[union-attr]
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(texts.DRAFT_SENT)
     await callback.answer()
 
 
@@ -130,10 +162,13 @@ async def _send_draft(callback: CallbackQuery, actor: Actor, cases: CaseService,
 
 @router.message(Prompt.decline_reason, F.text)
 async def decline_reason(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await cases.decline(int(data["case_id"]), actor, message.text or "")
+    await cases.decline(await answered(state), actor, message.text or "")
     await message.answer(texts.DECLINED_DONE)
+
+
+def _with_media(data: dict[str, Any], message: Message) -> list[list[str]]:
+    """The draft's media so far and this message's (as the FSM stores them: kind, file id, unique id)."""
+    return list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
 
 
 @router.message(Prompt.draft, F.photo | F.video | F.text | F.document)
@@ -141,7 +176,7 @@ async def draft_input(message: Message, state: FSMContext, actor: Actor, cases: 
                       locks: KeyedLocks) -> None:
     async with locks.hold((message.chat.id, actor.user_id)):
         data = await state.get_data()
-        media = list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
+        media = _with_media(data, message)
         text = message_text(message)
         if not text:
             await state.update_data(media=media)
@@ -172,16 +207,14 @@ async def _preview(message: Message, actor: Actor, cases: CaseService, case_id: 
 async def draft_preview_media(message: Message, state: FSMContext, actor: Actor, locks: KeyedLocks) -> None:
     async with locks.hold((message.chat.id, actor.user_id)):
         data = await state.get_data()
-        media = list(data.get("media", [])) + [[m.kind, m.file_id, m.file_unique_id] for m in message_media(message)]
+        media = _with_media(data, message)
         await state.update_data(media=media)
     await message.answer(texts.DRAFT_MEDIA_ADDED.format(count=len(media)))
 
 
 @router.message(Prompt.info, F.text | F.caption)
 async def info_input(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await cases.submit_info(int(data["case_id"]), actor, message_text(message), message_media(message))
+    await cases.submit_info(await answered(state), actor, message_text(message), message_media(message))
     await message.answer(texts.INFO_SENT)
 
 
@@ -212,7 +245,7 @@ async def reply_with_text(message: Message, actor: Actor, cases: CaseService, st
     if case.status == Status.APPROVED:
         await message.answer(texts.PUBLISH_HINT)
         return
-    if case.multi or case.status not in (Status.IN_WORK, Status.REWORK, Status.AWAITING_FINAL):
+    if not _drafts_here(case, actor):
         return
     words = cases.check_answer_text(message.text)
     if words:

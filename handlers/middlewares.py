@@ -6,10 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject
 
-from bot.domain.model import Actor, Role
+from bot.domain.model import Actor
 from bot.runtime.logs import bind_actor, bind_case
 from bot.services.access import AccessService, ChatInfo
 from bot.services.cases import CaseService
@@ -46,16 +45,3 @@ class ActorMiddleware(BaseMiddleware):
             return
         if cases is not None:
             bind_case(await cases.number_of(case_id))
-
-
-class HasRole(Filter):
-    """Passes when the acting person has one of `roles` in this chat."""
-
-    def __init__(self, *roles: Role) -> None:
-        self.roles = frozenset(roles)
-
-    async def __call__(self, event: Message | CallbackQuery, actor: Actor | None = None) -> bool:
-        return actor is not None and actor.role in self.roles
-
-
-OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN)

@@ -17,7 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.periods import PeriodError
 from bot.services.reports import ReportService
 from deadlines.rules import Deadlines
-from handlers.middlewares import HasRole
+from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """Prompts that wait for the next message; stored in SQLite, so they survive a restart."""
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 
@@ -15,3 +16,16 @@ class Prompt(StatesGroup):
     answer_minutes = State()          # cl. 9: the operator's own answer term
     rename_department = State()
     department_keywords = State()
+
+
+async def ask(state: FSMContext, prompt: State, case_id: int, **data: str) -> None:
+    """The next message of this person answers `prompt` about the case."""
+    await state.set_state(prompt)
+    await state.update_data({"case_id": case_id, **data})
+
+
+async def answered(state: FSMContext) -> int:
+    """The prompt is answered: it ends, and the case it asked about is returned."""
+    data = await state.get_data()
+    await state.clear()
+    return int(data["case_id"])

@@ -11,7 +11,7 @@ from bot import texts
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
 from bot.services.workdays import DAY_OFF, DECLARED, EXTRA_WORKING, FIELDS, WorkdayService, parse_day
-from handlers.middlewares import HasRole
+from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("workday")
@@ -21,11 +21,14 @@ def _day_text(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _parse(arg: str) -> tuple[date, bool]:
-    """``2026-12-05`` adds, ``-2026-12-05`` removes; ValueError when it is not a date."""
+async def _day(message: Message, arg: str, usage: str) -> tuple[date, bool] | None:
+    """``2026-12-05`` adds, ``-2026-12-05`` removes; anything else is answered with `usage` and gives None."""
     arg = arg.strip()
-    remove = arg.startswith("-")
-    return parse_day(arg.removeprefix("-").strip()), remove
+    try:
+        return parse_day(arg.removeprefix("-").strip()), arg.startswith("-")
+    except ValueError:
+        await message.answer(texts.BAD_DATE.format(value=texts.esc(arg[:40])) + "\n" + usage)
+        return None
 
 
 @router.message(Command("workday"), HasRole(Role.HEAD, Role.ADMIN, Role.OPERATOR))
@@ -39,11 +42,9 @@ async def workday(message: Message, command: CommandObject, actor: Actor, workda
     if not workdays.may_declare(actor):
         await message.answer(texts.WORKDAY_ONLY_HEAD)
         return
-    try:
-        day, remove = _parse(arg)
-    except ValueError:
-        await message.answer(texts.BAD_DATE.format(value=texts.esc(arg[:40])) + "\n" + texts.WORKDAY_USAGE)
+    if (parsed := await _day(message, arg, texts.WORKDAY_USAGE)) is None:
         return
+    day, remove = parsed
     try:
         changed = await workdays.declare(actor, day, remove=remove)
     except AccessDenied:
@@ -76,11 +77,9 @@ async def calendar_edit(message: Message, command: CommandObject, actor: Actor, 
                              + "\n\n" + texts.CALENDAR_USAGE)
         return
     field = DAY_OFF if command.command == "dayoff" else EXTRA_WORKING
-    try:
-        day, remove = _parse(arg)
-    except ValueError:
-        await message.answer(texts.BAD_DATE.format(value=texts.esc(arg[:40])) + "\n" + texts.CALENDAR_USAGE)
+    if (parsed := await _day(message, arg, texts.CALENDAR_USAGE)) is None:
         return
+    day, remove = parsed
     try:
         changed = await workdays.edit(actor, field, day, remove=remove)
     except (OSError, ValueError) as exc:
