@@ -16,13 +16,15 @@ from bot import texts
 from bot.domain.model import Actor, Role
 from bot.restore import main as restore_main
 from bot.runtime.clock import FakeClock
-from bot.services.backups import BackupService, backup_moments, parse_backup_times, run_backups
+from bot.jobs.daily import BACKUP_JOB, backup_job
+from bot.jobs.scheduler import Scheduler
+from bot.services.backups import BackupService, backup_moments, parse_backup_times
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use
 from storage.db import Database, load_migrations
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
-from tests.support.sleep import LoopStopped, StepSleep
+from tests.support.sleep import LoopStopped, StepSleep, drive
 
 
 async def add_cases(cases: CaseService, clock: FakeClock, *texts_: str) -> None:
@@ -145,6 +147,16 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
         db: Database, clock: FakeClock, tmp_path: Path) -> None:
     """Started on Saturday 10:00 with the 03:00 backup missed: made at once; then Sunday's and
     Monday's 03:00 (every day). A failed one alerts the admins through the outbox and the loop goes on."""
+
+    async def run_backups(backups: BackupService, clock: FakeClock, *, sleep: StepSleep) -> None:
+        scheduler = Scheduler(clock)             # a restart: a new scheduler, the job derived anew
+        scheduler.start()
+        try:
+            backup_job(backups).start(scheduler)
+            await drive(scheduler, BACKUP_JOB, sleep)
+        finally:
+            await scheduler.stop()
+
     folder = tmp_path / "backups"
     clock.set(msk(2026, 12, 5, 10, 0))
     woke: list[int] = []
@@ -179,17 +191,17 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     assert "Резервная копия не сделана" in rows[0]["payload"] and len(woke) == 3
 
 
-async def test_no_backup_task_when_backup_times_is_empty(tmp_path: Path, clock: FakeClock) -> None:
+async def test_no_backup_job_when_backup_times_is_empty(tmp_path: Path, clock: FakeClock) -> None:
     h = await make_harness(tmp_path, clock, backup_times="")
     try:
         await h.app.start_background()
-        assert "backups" not in [t.get_name() for t in h.app.tasks]
+        assert "backups" not in [j.id for j in h.app.scheduler.get_jobs()]
     finally:
         await h.app.close()
     h = await make_harness(tmp_path / "2", clock)
     try:
         await h.app.start_background()
-        assert "backups" in [t.get_name() for t in h.app.tasks]
+        assert "backups" in [j.id for j in h.app.scheduler.get_jobs()]
     finally:
         await h.app.close()
 

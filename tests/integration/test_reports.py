@@ -10,6 +10,8 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
+from bot.jobs.daily import DIGEST_JOB, digest_job
+from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -30,7 +32,7 @@ from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
 from tests.integration.test_kpi import NOW, seed
 from tests.support import updates
 from tests.support.recording import RecordingSession, make_bot
-from tests.support.sleep import LoopStopped, StepSleep
+from tests.support.sleep import LoopStopped, StepSleep, drive
 
 # ---- periods --------------------------------------------------------------------------------------
 
@@ -145,9 +147,17 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
 
 async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
-    """The loop in bot/app/container.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
+    """The digest job (bot/jobs/daily.py) on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
     by a restart), it sends that one at once, then Friday's evening, then skips the weekend."""
-    from bot.app.container import run_digests
+
+    async def run_digests(service: DigestService, clock: FakeClock, *, sleep: StepSleep) -> None:
+        scheduler = Scheduler(clock)             # a restart: a new scheduler, the job derived anew
+        scheduler.start()
+        try:
+            digest_job(service).start(scheduler)
+            await drive(scheduler, DIGEST_JOB, sleep)
+        finally:
+            await scheduler.stop()
 
     clock = FakeClock(msk(2026, 12, 4, 10, 30))
     service = DigestService(db, calendar, clock, access.head_chat_id, times="09:00,17:30")
