@@ -34,7 +34,8 @@ from bot.services.cases import CaseService
 from bot.services.reports import DigestService, ReportService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
-from bot.settings import TELEGRAM_API_DEFAULT, Settings, TelegramSettings
+from bot.settings import Settings
+from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware

@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.jobs.daily import DIGEST_JOB
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import Clock
-from bot.settings import WebSettings
+from bot.settings.sections import WebSettings
 from storage.db import Database
 from storage.health import migrations_status
 from storage.outbox import OutboxRepository

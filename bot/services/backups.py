@@ -21,7 +21,7 @@ from datetime import datetime, time, tzinfo
 from pathlib import Path
 
 from bot import texts
-from bot.jobs.times import daily_moments, parse_times
+from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
 from storage.db import Database

@@ -20,7 +20,7 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Owner
-from bot.jobs.times import daily_moments, parse_times
+from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository

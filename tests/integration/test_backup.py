@@ -14,17 +14,16 @@ import pytest
 
 from bot import texts
 from bot.domain.model import Actor, Role
+from bot.jobs.daily import backup_job
 from bot.restore import main as restore_main
 from bot.runtime.clock import FakeClock
-from bot.jobs.daily import BACKUP_JOB, backup_job
-from bot.jobs.scheduler import Scheduler
 from bot.services.backups import BackupService, backup_moments, parse_backup_times
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use
 from storage.db import Database, load_migrations
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
-from tests.support.sleep import LoopStopped, StepSleep, drive
+from tests.support.sleep import LoopStopped, StepSleep, run_daily
 
 
 async def add_cases(cases: CaseService, clock: FakeClock, *texts_: str) -> None:
@@ -147,16 +146,6 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
         db: Database, clock: FakeClock, tmp_path: Path) -> None:
     """Started on Saturday 10:00 with the 03:00 backup missed: made at once; then Sunday's and
     Monday's 03:00 (every day). A failed one alerts the admins through the outbox and the loop goes on."""
-
-    async def run_backups(backups: BackupService, clock: FakeClock, *, sleep: StepSleep) -> None:
-        scheduler = Scheduler(clock)             # a restart: a new scheduler, the job derived anew
-        scheduler.start()
-        try:
-            backup_job(backups).start(scheduler)
-            await drive(scheduler, BACKUP_JOB, sleep)
-        finally:
-            await scheduler.stop()
-
     folder = tmp_path / "backups"
     clock.set(msk(2026, 12, 5, 10, 0))
     woke: list[int] = []
@@ -164,7 +153,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     sleep = StepSleep(clock, limit=3)
 
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     assert sleep.calls[0] == 0
     assert [b.path.name for b in reversed(backups.backups())] == [
         "bot-20261205-100000.sqlite3", "bot-20261206-030000.sqlite3", "bot-20261207-030000.sqlite3"]
@@ -173,7 +162,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     clock.set(msk(2026, 12, 7, 11, 0))
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     assert len(backups.backups()) == 5                      # Tuesday's and Wednesday's 03:00 only
 
     # The folder cannot be created (a file is in the way): logged, the admins alerted, the loop goes on.
@@ -183,7 +172,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     clock.set(msk(2026, 12, 9, 12, 0))
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     rows = await db.fetchall("SELECT dedup_key, payload FROM outbox WHERE kind = 'admin_alert' ORDER BY id")
     assert [r["dedup_key"] for r in rows] == ["backup_failed:2026-12-09T03:00:00+03:00",
                                               "backup_failed:2026-12-10T03:00:00+03:00",

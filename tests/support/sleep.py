@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.jobs.daily import DailyJob
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import FakeClock
 
@@ -32,3 +33,14 @@ async def drive(scheduler: Scheduler, job_id: str, sleep: Callable[[float], Awai
     while (moment := scheduler.moment_of(job_id)) is not None:
         await sleep(max(0.0, (moment - scheduler.clock.now()).total_seconds()))
         await scheduler.fire(job_id)
+
+
+async def run_daily(job: DailyJob, clock: FakeClock, sleep: Callable[[float], Awaitable[None]]) -> None:
+    """A start of the bot: a new scheduler, the job derived anew, driven until ``sleep`` stops it."""
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    try:
+        job.start(scheduler)
+        await drive(scheduler, job.job_id, sleep)
+    finally:
+        await scheduler.stop()

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from bot.domain.times import daily_moments
 from bot.jobs.daily import DailyJob, Job
 from bot.jobs.scheduler import Scheduler
-from bot.jobs.times import daily_moments
 from bot.runtime.clock import FakeClock
 from tests.conftest import MSK, msk
 from tests.support.sleep import LoopStopped, drive

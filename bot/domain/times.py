@@ -1,4 +1,4 @@
-"""Times of day (DIGEST_TIMES, BACKUP_TIMES) and the moments they name (bot/jobs/daily.py runs them)."""
+"""Times of day (DIGEST_TIMES, BACKUP_TIMES) and the moments they name (bot/jobs/daily.py runs the jobs)."""
 
 from __future__ import annotations
 
