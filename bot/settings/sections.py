@@ -4,6 +4,7 @@ variables, by their environment names, from the environment and `.env`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -61,6 +62,22 @@ def _blank_is_none(value: object) -> object:
 
 IdList = Annotated[list[int], NoDecode, BeforeValidator(_parse_ids)]
 Fraction = Annotated[Annotated[float, Field(ge=0, lt=1)] | None, BeforeValidator(_blank_is_none)]
+
+
+def _secret(value: object, valid: Callable[[str], bool], message: str) -> object:
+    """A secret as given: blank is "not set", a malformed one is refused with ``message``."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if not valid(value):
+            raise ValueError(message)
+    return value
+
+
+def _token_shape(value: str) -> bool:
+    head, _, tail = value.partition(":")
+    return head.isdigit() and len(tail) >= 20
 
 
 def _rule_set(value: str) -> frozenset[str]:
@@ -159,14 +176,7 @@ class TelegramSettings(Section):
     @field_validator("bot_token", mode="before")
     @classmethod
     def _token(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-            head, _, tail = value.partition(":")
-            if not head.isdigit() or len(tail) < 20:
-                raise ValueError(texts.CONFIG["token"])
-        return value
+        return _secret(value, _token_shape, texts.CONFIG["token"])
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -306,13 +316,7 @@ class WebSettings(Section):
     @field_validator("webhook_secret", mode="before")
     @classmethod
     def _webhook_secret(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-            if not WEBHOOK_SECRET_RE.fullmatch(value):
-                raise ValueError(texts.CONFIG["webhook_secret"])
-        return value
+        return _secret(value, lambda v: WEBHOOK_SECRET_RE.fullmatch(v) is not None, texts.CONFIG["webhook_secret"])
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Self:
