@@ -108,8 +108,8 @@ class Demo:
 
     # ---- time -----------------------------------------------------------------------------------
     async def advance_to(self, hhmm: str) -> list[Change]:
-        """Move the clock to ``hhmm``, stopping at every moment the real scheduler or digest loop has
-        work; each such moment is printed as a step of its own. Returns what they showed."""
+        """Move the clock to ``hhmm``, stopping at every moment the real scheduler has work
+        (reminders, digests); each such moment is printed as a step of its own. Returns what they showed."""
         target = self.moment(hhmm)
         if target < self.clock.now():
             raise DemoFailure(f"the script goes back in time to {hhmm}")
