@@ -18,6 +18,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
 from bot.app.responses import pin_response_types
 from bot.app.startup import StartupChecks
@@ -43,6 +44,10 @@ from storage.db import Database
 from storage.fsm import SQLiteStorage
 
 log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
+                    ("cancel", "отменить ввод")]
+GROUP_COMMANDS = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
 
 
 @dataclass(frozen=True)
@@ -185,3 +190,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                digests=digests, backups=backups,
                checks=StartupChecks(db, bot, clock, calendar, access, notifier.wake),
                health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks)
+
+
+async def set_commands(bot: Bot) -> None:
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in PRIVATE_COMMANDS],
+                              scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
+                              scope=BotCommandScopeAllGroupChats())

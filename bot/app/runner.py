@@ -18,11 +18,9 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from aiohttp import web
 
-from bot.app.container import App, build_app
+from bot.app.container import App, build_app, set_commands
 from bot.app.startup import run_startup_checks
 from bot.app.web import build_web_app, serves_anything, start_server
 from bot.settings import Settings
@@ -30,16 +28,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-PRIVATE_COMMANDS = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
-                    ("cancel", "отменить ввод")]
-GROUP_COMMANDS = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
-
-
-async def set_commands(bot: Bot) -> None:
-    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in PRIVATE_COMMANDS],
-                              scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
-                              scope=BotCommandScopeAllGroupChats())
 
 
 @contextmanager
