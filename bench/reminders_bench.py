@@ -94,7 +94,7 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     from tests.support.fake_bot_api import FakeBotAPI
 
     settings = Settings(_env_file=None, calendar_path=tmp / "calendar.json")  # type: ignore[call-arg]
-    deadlines = settings.build_deadlines()
+    deadlines = settings.deadlines.build_deadlines()
     db = await Database.open(tmp / "delivery.sqlite3")
     await _fill(db, deadlines, [(100_000 + i, FRIDAY_EVENING) for i in range(REMINDERS)], with_department=False)
     clock = RunningClock(MONDAY_OPENING)
@@ -165,7 +165,7 @@ async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
                         admin_ids=[1], head_chat_id=-900)
     if fill:
         db = await Database.open(db_path)
-        deadlines = settings.build_deadlines()
+        deadlines = settings.deadlines.build_deadlines()
         detected = [(100 + i % 50, TUESDAY_MORNING - timedelta(minutes=60 - (i % 60))) for i in range(fill)]
         await _fill(db, deadlines, detected, with_department=True)
         await db.close()

@@ -12,17 +12,8 @@ import sys
 from pydantic import ValidationError
 
 from bot import texts
-from bot.runtime import logs
-from bot.runtime.logs import RedactingFilter
+from bot.runtime.logs import setup_logging
 from bot.settings import Settings, describe_validation_error
-
-__all__ = ["RedactingFilter", "main", "setup_logging"]
-
-
-
-def setup_logging(level: str, secret: str, fmt: str = "text", *more_secrets: str) -> None:
-    """One line per event (LOG_FORMAT=text: key=value, json: JSON), the token and secrets redacted."""
-    logs.setup_logging(level, [secret, *more_secrets], fmt)
 
 
 def main() -> int:
@@ -34,20 +25,23 @@ def main() -> int:
     except ValueError as exc:
         print(texts.CONFIG_ERROR.format(message=exc), file=sys.stderr)
         return 2
-    if settings.bot_token is None:
+    token = settings.telegram.bot_token
+    if token is None:
         print(texts.NO_TOKEN, file=sys.stderr)
         return 2
     try:
-        settings.build_deadlines()
+        settings.deadlines.build_deadlines()
     except (ValueError, OSError) as exc:
-        print(texts.CALENDAR_ERROR.format(path=settings.calendar_path, error=exc), file=sys.stderr)
+        print(texts.CALENDAR_ERROR.format(path=settings.deadlines.calendar_path, error=exc), file=sys.stderr)
         return 2
-    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    setup_logging(settings.log_level, settings.bot_token.get_secret_value(), settings.log_format, webhook_secret)
-    from bot.app.container import run
+    web = settings.web
+    setup_logging(settings.logs.log_level,
+                  [token.get_secret_value(), web.webhook_secret.get_secret_value() if web.webhook_secret else ""],
+                  settings.logs.log_format)
+    from bot.app.runner import run
     from bot.app.startup import StartupFatal, database_not_writable
 
-    if (problem := database_not_writable(settings.database_path)) is not None:
+    if (problem := database_not_writable(settings.storage.database_path)) is not None:
         print(problem, file=sys.stderr)
         return 2
     try:

@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(describe_validation_error(exc), file=sys.stderr)
         return 2
-    tz = settings.tz
+    tz = settings.deadlines.tz
     if args.command == "list":
-        folder = args.backup_dir or settings.backup_dir
+        folder = args.backup_dir or settings.backups.backup_dir
         found = list_backups(folder, tz)
         if not found:
             _out(texts.RESTORE_LIST_EMPTY.format(folder=folder))
@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         _out(texts.RESTORE_CHECK_BAD.format(path=args.file,
                                             reason=texts.backup_problem(check.problem or "", check.detail)))
         return 1
-    database = args.database or settings.database_path
-    folder = args.backup_dir or settings.backup_dir
+    database = args.database or settings.storage.database_path
+    folder = args.backup_dir or settings.backups.backup_dir
     stamp = SystemClock(tz).now().strftime(STAMP)
     try:
         report = asyncio.run(restore_database(args.file, database, folder, stamp))

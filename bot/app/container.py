@@ -1,12 +1,14 @@
-"""The composition root: settings -> storage, calendar, services, Bot, Dispatcher, sender, scheduler."""
+"""The composition root: settings -> storage, calendar, services, Bot, Dispatcher, sender, scheduler.
+
+The only module that sees everything; the runner (bot/app/runner.py) starts what it builds.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -15,21 +17,26 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
 from bot.app.responses import pin_response_types
+from bot.app.startup import StartupChecks
+from bot.app.web import SENDER_TASK, Health
 from bot.delivery.sender import Notifier, RateLimiter
-from bot.jobs.periodic import Job, Sleep, run_at
+from bot.jobs.daily import backup_job, digest_job
 from bot.jobs.reminders import ReminderScheduler, ReminderService
+from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
-from bot.services.backups import BackupService, run_backups
+from bot.services.backups import BackupService
 from bot.services.cases import CaseService
-from bot.services.reports import DigestService
+from bot.services.reports import DigestService, ReportService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
-from bot.settings import TELEGRAM_API_DEFAULT, Settings
+from bot.settings import Settings
+from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
@@ -43,6 +50,31 @@ PRIVATE_COMMANDS = [("start", "что умеет бот"), ("open", "откры�
 GROUP_COMMANDS = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
 
 
+@dataclass(frozen=True)
+class HandlerServices:
+    """What every handler may ask for by name (the Dispatcher's keyword arguments), all of them required."""
+
+    cases: CaseService
+    access: AccessService
+    incidents: IncidentService
+    reports: ReportService
+    workdays: WorkdayService
+    backups: BackupService
+    deadlines: Deadlines
+    clock: Clock
+    tz: tzinfo
+    locks: KeyedLocks
+
+
+def build_dispatcher(storage: BaseStorage, services: HandlerServices) -> Dispatcher:
+    dp = Dispatcher(storage=storage, **vars(services))
+    actor_mw = ActorMiddleware()
+    dp.message.outer_middleware(actor_mw)
+    dp.callback_query.outer_middleware(actor_mw)
+    dp.include_routers(*get_routers())
+    return dp
+
+
 @dataclass
 class App:
     settings: Settings
@@ -54,38 +86,35 @@ class App:
     cases: CaseService
     access: AccessService
     notifier: Notifier
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    reminders: ReminderScheduler | None = None
-    workdays: WorkdayService | None = None
-    digests: DigestService | None = None
-    backups: BackupService | None = None
-    started_at: float = field(default_factory=time.monotonic)     # for /healthz uptime
+    scheduler: Scheduler
+    reminders: ReminderScheduler
+    workdays: WorkdayService
+    digests: DigestService
+    backups: BackupService
+    checks: StartupChecks
+    health: Health
+    tasks: list[asyncio.Task[Any]]
     closed: bool = False
 
     async def start_background(self) -> None:
-        if self.reminders is not None:
-            await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
-        self.tasks.append(asyncio.create_task(self.notifier.run(), name="outbox-sender"))
-        if self.digests is not None:
-            self.tasks.append(asyncio.create_task(run_digests(self.digests, self.clock), name="digests"))
-        if self.backups is not None and self.backups.times:
-            self.tasks.append(asyncio.create_task(run_backups(self.backups, self.clock), name="backups"))
+        await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
+        self.tasks.append(asyncio.create_task(self.notifier.run(), name=SENDER_TASK))
+        digest_job(self.digests).start(self.scheduler)
+        if self.backups.times:
+            backup_job(self.backups).start(self.scheduler)
 
     async def close(self, within: float | None = None) -> None:
-        """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: digests, the reminders
-        scheduler, then the sender, which finishes the notice it is sending and leaves the rest queued
-        in the outbox (cancelled when the time is up: that notice stays queued too); then the FSM
+        """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: the scheduler (reminders,
+        digests, backups), then the sender, which finishes the notice it is sending and leaves the rest
+        queued in the outbox (cancelled when the time is up: that notice stays queued too); then the FSM
         storage, the HTTP session and the database. A second call does nothing."""
         if self.closed:
             return
         self.closed = True
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self.settings.shutdown_timeout if within is None else within)
-        for task in self.tasks:
-            if task.get_name() in ("digests", "backups"):
-                task.cancel()
-        if self.reminders is not None:
-            await self.reminders.stop()
+        deadline = loop.time() + (self.settings.web.shutdown_timeout if within is None else within)
+        await self.reminders.stop()
+        await self.scheduler.stop()
         self.notifier.stop()
         pending = [task for task in self.tasks if not task.done()]
         if pending:
@@ -99,25 +128,7 @@ class App:
         await self.db.close()
 
 
-#: A digest missed while the bot was down is still sent if the bot is back within this time.
-DIGEST_CATCH_UP = timedelta(hours=2)
-
-async def run_digests(digests: DigestService, clock: Clock, *, sleep: Sleep = asyncio.sleep,
-                      catch_up: timedelta = DIGEST_CATCH_UP) -> None:
-    """The head's digests on working days at DIGEST_TIMES. Each is deduplicated per day in the outbox,
-    so a restart re-sends nothing, and one missed by less than ``catch_up`` goes out at start."""
-
-    def upcoming(after: datetime) -> tuple[datetime, Job] | None:
-        moments = digests.next_moments(after=after, count=1)
-        if not moments:
-            return None
-        moment, kind = moments[0]
-        return moment, lambda: digests.send_digest(kind)
-
-    await run_at(upcoming, clock, sleep=sleep, catch_up=catch_up, what="digest")
-
-
-def make_session(settings: Settings) -> AiohttpSession:
+def make_session(settings: TelegramSettings) -> AiohttpSession:
     if settings.telegram_api_url == TELEGRAM_API_DEFAULT:
         return AiohttpSession()
     return AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url, is_local=False))
@@ -125,26 +136,32 @@ def make_session(settings: Settings) -> AiohttpSession:
 
 async def build_app(settings: Settings, *, clock: Clock | None = None, session: BaseSession | None = None,
                     token: str | None = None, limiter: RateLimiter | None = None) -> App:
-    tz = settings.tz
+    tz = settings.deadlines.tz
     clock = clock or SystemClock(tz)
     pin_response_types()
-    deadlines = settings.build_deadlines()
-    db = await Database.open(settings.database_path)
-    secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else "")
-    bot = Bot(secret, session=session or make_session(settings),
+    deadlines = settings.deadlines.build_deadlines()
+    calendar = deadlines.calendar
+    db = await Database.open(settings.storage.database_path)
+    telegram = settings.telegram
+    secret = token or (telegram.bot_token.get_secret_value() if telegram.bot_token else "")
+    bot = Bot(secret, session=session or make_session(telegram),
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
-    access = AccessService(db, clock, admin_ids=settings.admin_ids, operator_ids=settings.operator_ids,
-                           head_chat_id=settings.head_chat_id, official_ids=settings.official_ids)
-    surges = SurgeService(db, deadlines.calendar, clock, access.head_chat_id,
-                          min_posts=settings.surge_min_posts, window_minutes=settings.surge_window_minutes)
+    people = settings.people
+    access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
+                           head_chat_id=people.head_chat_id, official_ids=people.official_ids)
+    reports = settings.reports
+    surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
+                          window_minutes=reports.surge_window_minutes)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
     notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
-    reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
-                                       escalate=settings.escalate_rule_set(),
-                                       escalate_official=settings.escalate_official_rule_set(),
-                                       clarification_wait_days=settings.clarification_wait_days)
-    reminders = ReminderScheduler(reminder_service, clock, on_queued=notifier.wake)
+    scheduler = Scheduler(clock)
+    remind = settings.reminders
+    reminders = ReminderScheduler(
+        ReminderService(db, deadlines, clock, fractions=remind.remind_fractions(),
+                        escalate=remind.escalate_rule_set(), escalate_official=remind.escalate_official_rule_set(),
+                        clarification_wait_days=remind.clarification_wait_days),
+        scheduler, on_queued=notifier.wake)
 
     def on_commit() -> None:
         notifier.wake()
@@ -157,25 +174,22 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         await reminders.sync(full=True)
         notifier.wake()
 
-    workdays = WorkdayService(db, clock, deadlines.calendar, settings.calendar_path, on_change=calendar_changed,
+    workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
                               recompute=cases.recompute_open)
-    dp = Dispatcher(storage=SQLiteStorage(db), cases=cases, access=access, clock=clock, tz=tz,
-                    deadlines=deadlines, settings=settings, locks=KeyedLocks(), notifier=notifier)
-    dp["reminders"] = reminders
-    dp["workdays"] = workdays
-    digests = DigestService(db, deadlines.calendar, clock, access.head_chat_id, times=settings.digest_times,
+    digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name)
-    dp["incidents"] = incidents
-    backups = BackupService(db, clock, tz, settings.backup_dir, keep=settings.backup_keep,
-                            times=settings.backup_times, on_queued=notifier.wake)
-    dp["backups"] = backups
-    actor_mw = ActorMiddleware()
-    dp.message.outer_middleware(actor_mw)
-    dp.callback_query.outer_middleware(actor_mw)
-    dp.include_routers(*get_routers())
+    backups = BackupService(db, clock, tz, settings.backups.backup_dir, keep=settings.backups.backup_keep,
+                            times=settings.backups.backup_times, on_queued=notifier.wake)
+    dp = build_dispatcher(SQLiteStorage(db), HandlerServices(
+        cases=cases, access=access, incidents=incidents,
+        reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
+        workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks()))
+    tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
-               access=access, notifier=notifier, reminders=reminders, workdays=workdays,
-               digests=digests, backups=backups)
+               access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,
+               digests=digests, backups=backups,
+               checks=StartupChecks(db, bot, clock, calendar, access, notifier.wake),
+               health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -183,15 +197,3 @@ async def set_commands(bot: Bot) -> None:
                               scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
                               scope=BotCommandScopeAllGroupChats())
-
-
-async def run(settings: Settings) -> None:
-    """Run the bot in RUN_MODE (polling or webhook) until SIGTERM / SIGINT (bot/app/runner.py)."""
-    from bot.app.runner import run as run_mode
-
-    await run_mode(settings)
-
-
-async def run_polling(settings: Settings) -> None:
-    """Long polling whatever RUN_MODE says (kept for callers of the old name)."""
-    await run(settings.model_copy(update={"run_mode": "polling"}))

@@ -1,7 +1,8 @@
 """Running the bot: long polling (default) or webhook, /healthz, and a graceful stop on SIGTERM/SIGINT.
 
-Start: storage and services (build_app) -> command menu -> scheduler, sender, digests -> the HTTP
-server (webhook and/or /healthz) -> `setWebhook` (webhook mode) or `deleteWebhook` + long polling.
+Start: storage and services (build_app) -> start-up checks -> command menu -> scheduler (reminders,
+digests, backups) and sender -> the HTTP server (webhook and/or /healthz) -> `setWebhook` (webhook mode)
+or `deleteWebhook` + long polling.
 
 Stop (SIGTERM or SIGINT), at most SHUTDOWN_TIMEOUT seconds in all: no new updates are taken (polling
 stops / the server stops listening), updates in progress finish, then ``App.close()`` stops the
@@ -73,12 +74,12 @@ class _Budget:
 
 async def serve(app: App, stop: asyncio.Event) -> None:
     """Run ``app`` in its RUN_MODE until ``stop`` is set; always closes ``app``."""
-    settings = app.settings
+    settings = app.settings.web
     runner: web.AppRunner | None = None
     polling: asyncio.Task[None] | None = None
     budget: _Budget | None = None
     try:
-        await run_startup_checks(app)       # the database, the chats, the calendar (bot/app/startup.py)
+        await run_startup_checks(app.checks)    # the database, the chats, the calendar (bot/app/startup.py)
         try:
             await set_commands(app.bot)
         except Exception:
@@ -124,12 +125,12 @@ async def serve(app: App, stop: asyncio.Event) -> None:
 
 
 async def _start_web(app: App) -> web.AppRunner | None:
-    settings = app.settings
-    if not serves_anything(app):
+    settings = app.settings.web
+    if not serves_anything(settings):
         return None
     try:
-        runner, port = await start_server(build_web_app(app), settings.web_host, settings.web_port,
-                                          shutdown_timeout=settings.shutdown_timeout)
+        runner, port = await start_server(build_web_app(settings, app.dp, app.bot, app.health), settings.web_host,
+                                          settings.web_port, shutdown_timeout=settings.shutdown_timeout)
     except OSError as exc:
         if settings.run_mode == "webhook":
             log.error("cannot listen on %s:%s for the webhook: %s", settings.web_host, settings.web_port, exc)

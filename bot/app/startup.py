@@ -1,4 +1,4 @@
-"""Checks made when the bot starts, before it takes updates (called from bot/app/container.py).
+"""Checks made when the bot starts, before it takes updates (called from bot/app/runner.py).
 
 * the database is writable (a write in a transaction that is rolled back): if not, the start
   stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2);
@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -30,11 +31,12 @@ from aiogram.exceptions import (
 from aiogram.types import ChatMemberRestricted
 
 from bot import texts
+from bot.runtime.clock import Clock
+from bot.services.access import AccessService
+from deadlines.calendar import WorkCalendar
+from storage.db import Database
 from storage.health import check_writable, migrations_status, probe_writable
 from storage.outbox import Notice, OutboxRepository
-
-if TYPE_CHECKING:
-    from bot.app.container import App
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,19 @@ def database_not_writable(path: Path) -> str | None:
     except (sqlite3.Error, OSError) as exc:
         return texts.STARTUP_DB_NOT_WRITABLE.format(path=path, error=exc)
     return None
+
+
+@dataclass(frozen=True)
+class StartupChecks:
+    """What the checks read: the database, Telegram, the clock, the calendar, the chats; ``wake`` wakes the
+    outbox sender for the admins' alert."""
+
+    db: Database
+    bot: Bot
+    clock: Clock
+    calendar: WorkCalendar
+    access: AccessService
+    wake: Callable[[], None]
 
 
 class _TelegramDown(Exception):
@@ -75,29 +90,29 @@ async def _chat_problem(bot: Bot, chat_id: int) -> str | None:
     return None
 
 
-async def find_problems(app: App) -> list[str]:
+async def find_problems(checks: StartupChecks) -> list[str]:
     """Everything wrong that does not stop the bot, in Russian (HTML-escaped), for the admins."""
     problems: list[str] = []
-    version, expected = await migrations_status(app.db)
+    version, expected = await migrations_status(checks.db)
     if version != expected:
         problems.append(texts.STARTUP_MIGRATIONS.format(version=version, expected=expected))
-    now = app.clock.now()
+    now = checks.clock.now()
     years = [now.year] + ([now.year + 1] if now.month == 12 else [])
     for year in years:
-        if not app.deadlines.calendar.is_confirmed(year):
+        if not checks.calendar.is_confirmed(year):
             problems.append(texts.STARTUP_CALENDAR.format(year=year))
-    if not app.deadlines.calendar.is_confirmed(now.year + 1):
+    if not checks.calendar.is_confirmed(now.year + 1):
         log.warning("production calendar for %s is not confirmed", now.year + 1)
     try:
-        head = await app.access.head_chat_id()
+        head = await checks.access.head_chat_id()
         if head is None:
             problems.append(texts.STARTUP_NO_HEAD)
-        elif (error := await _chat_problem(app.bot, head)) is not None:
+        elif (error := await _chat_problem(checks.bot, head)) is not None:
             problems.append(texts.STARTUP_HEAD_CHAT.format(chat_id=head, error=texts.esc(error)))
-        for dept in await app.access.departments():
+        for dept in await checks.access.departments():
             if dept.chat_id is None:
                 continue
-            if (error := await _chat_problem(app.bot, dept.chat_id)) is not None:
+            if (error := await _chat_problem(checks.bot, dept.chat_id)) is not None:
                 problems.append(texts.STARTUP_DEPT_CHAT.format(name=texts.esc(dept.name), chat_id=dept.chat_id,
                                                                error=texts.esc(error)))
     except _TelegramDown as exc:
@@ -105,23 +120,23 @@ async def find_problems(app: App) -> list[str]:
     return problems
 
 
-async def run_startup_checks(app: App) -> list[str]:
+async def run_startup_checks(checks: StartupChecks) -> list[str]:
     """Run the checks; raise :class:`StartupFatal` if the database cannot be written, otherwise
     queue one admins' alert when something is wrong and return the problems found."""
     try:
-        await check_writable(app.db)
+        await check_writable(checks.db)
     except sqlite3.Error as exc:
-        raise StartupFatal(texts.STARTUP_DB_NOT_WRITABLE.format(path=app.db.path, error=exc)) from exc
-    problems = await find_problems(app)
+        raise StartupFatal(texts.STARTUP_DB_NOT_WRITABLE.format(path=checks.db.path, error=exc)) from exc
+    problems = await find_problems(checks)
     if not problems:
         log.info("start-up checks passed")
         return problems
     log.warning("start-up checks found %d problem(s): %s", len(problems), "; ".join(problems))
     text = texts.STARTUP_ALERT.format(problems="\n".join(texts.STARTUP_PROBLEM_LINE.format(text=p) for p in problems))
-    now = app.clock.now()
+    now = checks.clock.now()
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    async with app.db.transaction() as conn:
+    async with checks.db.transaction() as conn:
         await OutboxRepository().add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
                                                   dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)
-    app.notifier.wake()
+    checks.wake()
     return problems

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
+from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.app.container import App
+from bot.jobs.daily import DIGEST_JOB
+from bot.jobs.reminders import ReminderScheduler
+from bot.runtime.clock import Clock
+from bot.settings.sections import WebSettings
+from storage.db import Database
 from storage.health import migrations_status
 from storage.outbox import OutboxRepository
 
@@ -27,20 +33,78 @@ HEALTH_PATH = "/healthz"
 DB_CHECK_TIMEOUT = 3.0
 SENDER_TASK = "outbox-sender"
 
-APP_KEY = web.AppKey("bot_app", App)
+
+@dataclass
+class Health:
+    """What /healthz reads: the database and the outbox, the scheduler, the app's background tasks (the
+    outbox sender's among them), the mode."""
+
+    db: Database
+    clock: Clock
+    reminders: ReminderScheduler
+    tasks: list[asyncio.Task[Any]]
+    mode: str
+    started_at: float = field(default_factory=time.monotonic)
+
+    def _task_alive(self, name: str) -> bool:
+        return any(t.get_name() == name and not t.done() for t in self.tasks)
+
+    async def report(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, report): the database, the scheduler, the sender and the outbox, the mode, the uptime."""
+        problems: list[str] = []
+        database: dict[str, Any] = {"ok": False}
+        outbox: dict[str, Any] = {}
+        try:
+            ok = await asyncio.wait_for(self.db.ping(), timeout=DB_CHECK_TIMEOUT)
+            version, expected = await migrations_status(self.db)
+            database = {"ok": ok, "schema_version": version, "schema_expected": expected}
+            repo = OutboxRepository()
+            oldest = await repo.oldest_pending(self.db.conn)
+            outbox = {"pending": await repo.pending_count(self.db.conn),
+                      "oldest_pending_age_seconds": (round((self.clock.now() - oldest).total_seconds(), 1)
+                                                     if oldest is not None else None)}
+        except Exception as exc:        # closed, locked for too long, disk error: all mean "not healthy"
+            database = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        if not database["ok"]:
+            problems.append("database")
+
+        sender_alive = self._task_alive(SENDER_TASK)
+        if not sender_alive:
+            problems.append("sender")
+
+        reminders = self.reminders
+        scheduler = reminders.scheduler
+        running = bool(reminders.started and scheduler.running)
+        if not running:
+            problems.append("scheduler")
+
+        report: dict[str, Any] = {
+            "status": "ok" if not problems else "fail",
+            "problems": problems,
+            "mode": self.mode,
+            "uptime_seconds": round(time.monotonic() - self.started_at, 1),
+            "database": database,
+            "scheduler": {"configured": True, "running": running,
+                          "next_run": reminders.next_run.isoformat() if reminders.next_run is not None else None},
+            "sender": {"alive": sender_alive, **outbox},
+            "digests": {"alive": scheduler.running and scheduler.get_job(DIGEST_JOB) is not None},
+        }
+        return not problems, report
 
 
-def build_web_app(app: App) -> web.Application:
-    """The aiohttp application for ``app``: /healthz (HEALTH_ENABLED) and, in webhook mode, the webhook."""
-    settings = app.settings
+HEALTH_KEY = web.AppKey("health", Health)
+
+
+def build_web_app(settings: WebSettings, dp: Dispatcher, bot: Bot, health: Health) -> web.Application:
+    """The aiohttp application: /healthz (HEALTH_ENABLED) and, in webhook mode, the webhook."""
     web_app = web.Application()
-    web_app[APP_KEY] = app
+    web_app[HEALTH_KEY] = health
     if settings.health_enabled:
         web_app.router.add_get(HEALTH_PATH, _healthz)
     if settings.run_mode == "webhook":
         if settings.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required in webhook mode")
-        handler = SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, handle_in_background=False,
+        handler = SimpleRequestHandler(dispatcher=dp, bot=bot, handle_in_background=False,
                                        secret_token=settings.webhook_secret.get_secret_value())
         # Not handler.register(): its shutdown hook would close the bot's HTTP session while the
         # outbox sender may still be finishing a notice; App.close() closes it last.
@@ -48,64 +112,13 @@ def build_web_app(app: App) -> web.Application:
     return web_app
 
 
-def serves_anything(app: App) -> bool:
-    return app.settings.run_mode == "webhook" or (app.settings.health_enabled and app.settings.web_port != 0)
+def serves_anything(settings: WebSettings) -> bool:
+    return settings.run_mode == "webhook" or (settings.health_enabled and settings.web_port != 0)
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    healthy, report = await health(request.app[APP_KEY])
+    healthy, report = await request.app[HEALTH_KEY].report()
     return web.json_response(report, status=200 if healthy else 503)
-
-
-def _task(app: App, name: str) -> asyncio.Task[Any] | None:
-    return next((t for t in app.tasks if t.get_name() == name), None)
-
-
-async def health(app: App) -> tuple[bool, dict[str, Any]]:
-    """(healthy, report): the database, the scheduler, the sender and the outbox, the mode, the uptime."""
-    problems: list[str] = []
-    database: dict[str, Any] = {"ok": False}
-    outbox: dict[str, Any] = {}
-    try:
-        ok = await asyncio.wait_for(app.db.ping(), timeout=DB_CHECK_TIMEOUT)
-        version, expected = await migrations_status(app.db)
-        database = {"ok": ok, "schema_version": version, "schema_expected": expected}
-        repo = OutboxRepository()
-        oldest = await repo.oldest_pending(app.db.conn)
-        outbox = {"pending": await repo.pending_count(app.db.conn),
-                  "oldest_pending_age_seconds": (round((app.clock.now() - oldest).total_seconds(), 1)
-                                                 if oldest is not None else None)}
-    except Exception as exc:        # closed, locked for too long, disk error: all mean "not healthy"
-        database = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    if not database["ok"]:
-        problems.append("database")
-
-    sender = _task(app, SENDER_TASK)
-    sender_alive = sender is not None and not sender.done()
-    if not sender_alive:
-        problems.append("sender")
-
-    reminders = app.reminders
-    scheduler: dict[str, Any] = {"configured": reminders is not None}
-    if reminders is not None:
-        running = bool(reminders.started and reminders.scheduler.running)
-        scheduler.update(running=running,
-                         next_run=reminders.next_run.isoformat() if reminders.next_run is not None else None)
-        if not running:
-            problems.append("scheduler")
-    digests = _task(app, "digests")
-
-    report: dict[str, Any] = {
-        "status": "ok" if not problems else "fail",
-        "problems": problems,
-        "mode": app.settings.run_mode,
-        "uptime_seconds": round(time.monotonic() - app.started_at, 1),
-        "database": database,
-        "scheduler": scheduler,
-        "sender": {"alive": sender_alive, **outbox},
-        "digests": {"alive": digests is not None and not digests.done()},
-    }
-    return not problems, report
 
 
 async def start_server(web_app: web.Application, host: str, port: int, *,

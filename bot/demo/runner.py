@@ -4,26 +4,23 @@ Nothing of the bot is re-implemented here. ``build_app`` builds the real Dispatc
 storage, outbox sender and ReminderScheduler (APScheduler); updates go through ``dp.feed_update``;
 the sender delivers with ``Notifier.flush`` after each step. Time is a ``FakeClock`` that the script
 moves: before each step :meth:`Demo.advance_to` walks the clock through every moment at which the
-real scheduler has work — the ReminderScheduler's APScheduler date job is made due now and APScheduler
-itself runs it (its ``tick`` plans, queues the notices and moves the job), and the real digest loop
-``run_digests`` sleeps on the demo's clock and wakes when the clock passes its moment.
+real scheduler has work — the date job of that moment (the reminders' or the digests') is made due now
+and APScheduler itself runs it (the reminders' ``tick`` plans, queues the notices and moves the job).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
-
 from bot import texts
-from bot.app.container import App, build_app, run_digests
+from bot.app.container import App, build_app
 from bot.delivery.sender import RateLimiter
 from bot.demo.telegram import MEDIA_NAME, Change, DemoSession, People, Person, Shown
+from bot.jobs.daily import DIGEST_JOB, digest_job
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import ClockTime, FakeClock
 from bot.settings import Settings
@@ -35,39 +32,6 @@ TOKEN = "42:DEMO"            # never sent anywhere: the session is in memory
 class DemoFailure(Exception):
     """A scripted step could not be played (a button that should be there is not)."""
 
-
-
-class ClockSleeper:
-    """``sleep`` for the real digest loop: it returns when the demo's clock reaches the moment."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.waiting: list[tuple[datetime, asyncio.Future[None]]] = []
-        self.asleep = asyncio.Event()
-
-    async def sleep(self, seconds: float) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting.append((self.clock.now() + timedelta(seconds=seconds), future))
-        self.asleep.set()
-        await future
-
-    def next_wake(self) -> datetime | None:
-        return min((at for at, f in self.waiting if not f.done()), default=None)
-
-    async def wake_due(self, task: asyncio.Task[Any]) -> None:
-        """Wake the sleepers whose moment has come and wait until the loop sleeps again (or ends)."""
-        due = [(at, f) for at, f in self.waiting if at <= self.clock.now()]
-        if not due:
-            return
-        self.asleep.clear()
-        for item in due:
-            self.waiting.remove(item)
-            item[1].set_result(None)
-        sleeping = asyncio.ensure_future(self.asleep.wait())
-        try:
-            await asyncio.wait({sleeping, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeping.cancel()
 
 
 class ErrorCounter(logging.Handler):
@@ -104,14 +68,13 @@ class Demo:
         self.steps = 0
         self.errors = ErrorCounter()
         self._app: App | None = None
-        self._digests: asyncio.Task[None] | None = None
 
     # ---- life cycle ---------------------------------------------------------------------------
     def settings(self) -> Settings:
         """Every setting at its documented default (the environment and .env play no part), the
         database and calendar in the demo's temporary folder, the demo's people."""
         values: dict[str, Any] = {name: f.get_default(call_default_factory=True)
-                                  for name, f in Settings.model_fields.items()}
+                                  for name, f in Settings.variables().items()}
         values.update(database_path=self.workdir / "bot.sqlite3", calendar_path=self.workdir / "calendar.json",
                       admin_ids=self.admin_ids, operator_ids=self.operator_ids, head_chat_id=None)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -125,13 +88,8 @@ class Demo:
         self._app = await build_app(settings, clock=self.clock, session=self.session, token=TOKEN,
                                     limiter=RateLimiter(monotonic=limiter_time.monotonic, sleep=limiter_time.sleep))
         logging.getLogger().addHandler(self.errors)
-        assert self.app.reminders is not None and self.app.digests is not None
         await self.app.reminders.start()            # rebuild from the database, catch-up, the APScheduler jobs
-        self.sleeper = ClockSleeper(self.clock)
-        self._digests = asyncio.create_task(run_digests(self.app.digests, self.clock, sleep=self.sleeper.sleep),
-                                            name="digests")
-        self.app.tasks.append(self._digests)        # App.close() cancels it
-        await self._until_asleep()
+        digest_job(self.app.digests).start(self.app.scheduler)
 
     async def close(self) -> None:
         logging.getLogger().removeHandler(self.errors)
@@ -145,45 +103,36 @@ class Demo:
 
     def moment(self, hhmm: str, settings: Settings | None = None) -> datetime:
         hour, minute = (int(p) for p in hhmm.split(":"))
-        tz = settings.tz if settings is not None else self.clock.now().tzinfo
+        tz = settings.deadlines.tz if settings is not None else self.clock.now().tzinfo
         return datetime.combine(self.day, time(hour, minute), tzinfo=tz)
-
-    async def _until_asleep(self) -> None:
-        sleeping = asyncio.ensure_future(self.sleeper.asleep.wait())
-        assert self._digests is not None
-        try:
-            await asyncio.wait({sleeping, self._digests}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeping.cancel()
 
     # ---- time -----------------------------------------------------------------------------------
     async def advance_to(self, hhmm: str) -> list[Change]:
-        """Move the clock to ``hhmm``, stopping at every moment the real scheduler or digest loop has
-        work; each such moment is printed as a step of its own. Returns what they showed."""
+        """Move the clock to ``hhmm``, stopping at every moment the real scheduler has work
+        (reminders, digests); each such moment is printed as a step of its own. Returns what they showed."""
         target = self.moment(hhmm)
         if target < self.clock.now():
             raise DemoFailure(f"the script goes back in time to {hhmm}")
         shown: list[Change] = []
         reminders = self.app.reminders
-        assert reminders is not None
+        scheduler = self.app.scheduler
         while True:
             await reminders.sync()                  # what CaseService's on_commit asks for after each change
             candidates: list[tuple[datetime, str]] = []
             if reminders.next_run is not None and reminders.next_run <= target:
-                candidates.append((reminders.next_run, "reminders"))
-            wake = self.sleeper.next_wake()
+                candidates.append((reminders.next_run, ReminderScheduler.JOB_ID))
+            wake = scheduler.moment_of(DIGEST_JOB)
             if wake is not None and wake <= target:
-                candidates.append((wake, "digest"))
+                candidates.append((wake, DIGEST_JOB))
             if not candidates:
                 break
-            at, what = min(candidates)
+            at, job_id = min(candidates)
             self.clock.set(max(at, self.clock.now()))
             mark = len(self.session.changes)
-            if what == "reminders":
+            if job_id == ReminderScheduler.JOB_ID:
                 await self._fire_reminder_job()
             else:
-                assert self._digests is not None
-                await self.sleeper.wake_due(self._digests)
+                await scheduler.fire(job_id)
             await self.app.notifier.flush()
             changes = self.session.changes[mark:]
             if changes:
@@ -194,30 +143,15 @@ class Demo:
 
     async def _fire_reminder_job(self) -> None:
         """Let APScheduler run the ReminderScheduler's date job now: its moment has come on our clock."""
-        reminders = self.app.reminders
-        assert reminders is not None
-        scheduler = reminders.scheduler
+        scheduler = self.app.scheduler
         if scheduler.get_job(ReminderScheduler.JOB_ID) is None:
-            await reminders.sync()
+            await self.app.reminders.sync()
         if scheduler.get_job(ReminderScheduler.JOB_ID) is None:
             return
-        done = asyncio.Event()
-        errors: list[BaseException] = []
-
-        def listener(event: JobExecutionEvent) -> None:
-            if event.job_id == ReminderScheduler.JOB_ID:
-                if getattr(event, "exception", None) is not None:
-                    errors.append(event.exception)
-                done.set()
-
-        scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         try:
-            scheduler.modify_job(ReminderScheduler.JOB_ID, next_run_time=datetime.now(UTC))
-            await asyncio.wait_for(done.wait(), timeout=15)
-        finally:
-            scheduler.remove_listener(listener)
-        if errors:
-            raise DemoFailure(f"the reminder job failed: {errors[0]!r}")
+            await scheduler.fire(ReminderScheduler.JOB_ID)
+        except Exception as exc:
+            raise DemoFailure(f"the reminder job failed: {exc!r}") from exc
 
     def _automatic_heading(self, changes: list[Change]) -> str:
         text = " ".join(c.shown.text for c in changes)

@@ -7,10 +7,11 @@ has passed and whose ``reminded_at`` / ``expired_notified_at`` is still NULL, qu
 dedup keys ``reminder:<id>``, ``expired:<id>``, ``escalation:<id>`` (the outbox's UNIQUE key makes
 "never twice" hold across restarts and races) and sets those columns.
 
-``ReminderScheduler`` keeps ONE APScheduler date job at the next due moment (an indexed MIN() over the
-stored moments and the earliest clarification request whose operator is still to be asked), recomputed
-after every run and after every change of a case, plus a safety job every minute; at start it recomputes every open deadline's moments and runs a catch-up whose reminders say
-they are late. No persistent job store: nothing is pickled, a restart rebuilds from the database.
+``ReminderScheduler`` keeps ONE date job on the one scheduler (bot/jobs/scheduler.py) at the next due
+moment (an indexed MIN() over the stored moments and the earliest clarification request whose operator
+is still to be asked), recomputed after every run and after every change of a case, plus a safety job
+every minute; at start it recomputes every open deadline's moments and runs a catch-up whose reminders
+say they are late. No persistent job store: nothing is pickled, a restart rebuilds from the database.
 
 Nobody is woken outside working time: when the process runs outside working hours (a catch-up at
 night), due notices wait for the next working opening; dates declared working (cl. 8) are working
@@ -24,12 +25,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot.domain import accountability, audit
+from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
 from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
@@ -232,29 +232,23 @@ class ReminderService:
                 await self.cases.save_blame(conn, fixed)
 
 
-#: Seconds by which the job may differ from the computed moment before it is set again.
-RESCHEDULE_TOLERANCE = 1.0
-
-
 class ReminderScheduler:
-    """One APScheduler date job at the next due moment, kept in step with the database."""
+    """One date job at the next due moment on the one scheduler, kept in step with the database."""
 
     JOB_ID = "reminders-next"
     SAFETY_JOB_ID = "reminders-safety"
 
-    def __init__(self, service: ReminderService, clock: Clock, *, on_queued: Callable[[], None] | None = None,
-                 safety_seconds: float = 60.0) -> None:
+    def __init__(self, service: ReminderService, scheduler: Scheduler, *,
+                 on_queued: Callable[[], None] | None = None, safety_seconds: float = 60.0) -> None:
         self.service = service
-        self.clock = clock
+        self.scheduler = scheduler
         self.on_queued = on_queued or (lambda: None)
         self.safety_seconds = safety_seconds
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._lock = asyncio.Lock()
         self._dirty = False
         self._resync_task: asyncio.Task[None] | None = None
         self.next_run: datetime | None = None        # in the injected clock's time
         self.started = False
-        self._shutting_down = False
 
     async def start(self) -> RunResult:
         """Rebuild from the database: every open deadline's moments, the catch-up run, the job."""
@@ -263,8 +257,7 @@ class ReminderScheduler:
             result = await self._run_locked()
             if not self.scheduler.running:
                 self.scheduler.start()
-            self.scheduler.add_job(self.tick, "interval", seconds=self.safety_seconds, id=self.SAFETY_JOB_ID,
-                                   replace_existing=True, coalesce=True, max_instances=1)
+            self.scheduler.every(self.SAFETY_JOB_ID, self.safety_seconds, self.tick)
             self.started = True
             await self._reschedule_locked()
         return result
@@ -278,9 +271,9 @@ class ReminderScheduler:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
-        if self.scheduler.running and not self._shutting_down:    # a second stop() must not shut it twice
-            self._shutting_down = True
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.cancel(self.JOB_ID)
+            self.scheduler.cancel(self.SAFETY_JOB_ID)
 
     def resync(self) -> None:
         """After a case changed (called from ``CaseService.on_commit``): plan it and move the job."""
@@ -327,15 +320,6 @@ class ReminderScheduler:
         if not self.scheduler.running:
             return
         if nxt is None:
-            if self.scheduler.get_job(self.JOB_ID) is not None:
-                self.scheduler.remove_job(self.JOB_ID)
-            return
-        # The job runs on the real clock; the moment comes from the injected one.
-        delay = max(0.0, (nxt - self.clock.now()).total_seconds())
-        run_date = datetime.now(UTC) + timedelta(seconds=delay)
-        job = self.scheduler.get_job(self.JOB_ID)
-        if job is not None and job.next_run_time is not None \
-                and abs((job.next_run_time - run_date).total_seconds()) < RESCHEDULE_TOLERANCE:
-            return      # already set for that moment: most commits do not move the next reminder
-        self.scheduler.add_job(self.tick, "date", run_date=run_date, id=self.JOB_ID, replace_existing=True,
-                               misfire_grace_time=None, coalesce=True)
+            self.scheduler.cancel(self.JOB_ID)
+        else:
+            self.scheduler.at(self.JOB_ID, nxt, self.tick)

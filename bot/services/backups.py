@@ -1,4 +1,5 @@
-"""Backups of the database: made online, checked, rotated; scheduled daily; failures told to the admins.
+"""Backups of the database: made online, checked, rotated; failures told to the admins (bot/jobs/daily.py
+schedules them).
 
 A backup is ``BACKUP_DIR/bot-YYYYMMDD-HHMMSS.sqlite3`` (local time of the injected clock). It is
 written as ``….part``, checked (``PRAGMA integrity_check``, this bot's tables and schema version)
@@ -16,11 +17,11 @@ import re
 import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, tzinfo
 from pathlib import Path
 
 from bot import texts
-from bot.jobs.periodic import Job, Sleep, daily_moments, parse_times, run_at
+from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
 from storage.db import Database
@@ -198,34 +199,3 @@ class BackupService:
             log.exception("could not queue the admins' alert about the failed backup")
             return
         self._on_queued()
-
-
-#: A scheduled backup missed while the bot was down is made at start if it is at most this old.
-BACKUP_CATCH_UP = timedelta(hours=24)
-
-
-async def run_backups(service: BackupService, clock: Clock, *, sleep: Sleep = asyncio.sleep,
-                      catch_up: timedelta = BACKUP_CATCH_UP) -> None:
-    """Backups every day at BACKUP_TIMES. One missed by less than ``catch_up`` (the bot was down) is
-    made at start unless a backup was made since; a failure is logged and told to the admins, and
-    the loop goes on to the next moment."""
-
-    def upcoming(after: datetime) -> tuple[datetime, Job] | None:
-        moments = service.next_moments(after=after, count=1)
-        if not moments:
-            return None
-        moment = moments[0]
-
-        async def job() -> None:
-            if service.made_since(moment):
-                log.info("backup of %s already made", moment)
-                return
-            try:
-                await service.make()
-            except Exception as exc:
-                log.exception("scheduled backup failed")
-                await service.report_failure(moment, exc)
-
-        return moment, job
-
-    await run_at(upcoming, clock, sleep=sleep, catch_up=catch_up, what="backup")

@@ -15,7 +15,7 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import owners
 from bot.domain.model import Owner
-from bot.jobs.periodic import daily_moments, parse_times
+from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from bot.services.kpis import (
     DayCounts,

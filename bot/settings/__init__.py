@@ -1,331 +1,69 @@
-"""Settings from the environment and `.env` (pydantic-settings).
+"""Settings from the environment and `.env` (pydantic-settings), in sections (bot/settings/sections.py).
 
-Every variable is documented in `.env.example`. A wrong value stops the start with a message
-that names the variable (`describe_validation_error`).
+Every variable keeps its environment name (BOT_TOKEN, DATABASE_PATH, …), documented in `.env.example`;
+each section reads its own variables (``settings.telegram.bot_token``, ``settings.storage.database_path``).
+``Settings(**values)`` takes values by those names too, whatever their section. A wrong value stops the
+start with a message that names the variable (`describe_validation_error`).
 """
 
 from __future__ import annotations
 
-import re
-from functools import cached_property
-from pathlib import Path
-from typing import Annotated, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.fields import FieldInfo
 
 from bot import texts
-from deadlines.calendar import CalendarOverrides, WorkCalendar
-from deadlines.rules import RULES, Deadlines, RuleSpec
-from deadlines.schedule import Schedule, parse_work_days, parse_work_hours
+from bot.settings.sections import (
+    BackupSettings,
+    DeadlineSettings,
+    LogSettings,
+    PeopleSettings,
+    ReminderSettings,
+    ReportSettings,
+    Section,
+    StorageSettings,
+    TelegramSettings,
+    WebSettings,
+)
 
-Clock = Literal["working", "calendar"]
-IdList = Annotated[list[int], NoDecode]
 
-TELEGRAM_API_DEFAULT = "https://api.telegram.org"
-#: What Telegram allows in X-Telegram-Bot-Api-Secret-Token.
-WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+class Settings(BaseModel):
+    """Everything the bot reads, section by section."""
 
+    model_config = ConfigDict(frozen=True)
 
-def _parse_ids(value: object) -> object:
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.replace(";", ",").split(",")]
-        ids: list[int] = []
-        for part in parts:
-            if not part:
-                continue
+    deadlines: DeadlineSettings
+    telegram: TelegramSettings
+    people: PeopleSettings
+    storage: StorageSettings
+    backups: BackupSettings
+    reminders: ReminderSettings
+    reports: ReportSettings
+    web: WebSettings
+    logs: LogSettings
+
+    def __init__(self, **values: Any) -> None:
+        """Values by their environment names (``database_path=…``), the rest from the environment and
+        `.env` (``_env_file=None``: not from `.env`); every wrong value of every section in one error."""
+        env_file = {"_env_file": values.pop("_env_file")} if "_env_file" in values else {}
+        sections: dict[str, Section] = {}
+        errors: list[Any] = []
+        for name, field in type(self).model_fields.items():
+            section: type[Section] = field.annotation  # type: ignore[assignment]
             try:
-                ids.append(int(part))
-            except ValueError:
-                raise ValueError(texts.CONFIG["id_list"].format(part=part)) from None
-        return ids
-    if isinstance(value, int):
-        return [value]
-    return value
+                sections[name] = section(**env_file, **{k: v for k, v in values.items() if k in section.model_fields})
+            except ValidationError as exc:
+                errors.extend(exc.errors())
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        super().__init__(**sections)
 
-
-def _rule_set(value: str) -> frozenset[str]:
-    return frozenset(p.strip() for p in value.replace(";", ",").split(",") if p.strip())
-
-
-class DeadlineSettings(BaseSettings):
-    """What the regulation's clocks need: the time zone, the working schedule, the calendar and the rules.
-
-    ``python -m deadlines`` reads only these, so a token or a chat setting never stops it (`.env` is read too:
-    other variables are ignored here, not validated).
-    """
-
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
-
-    calendar_path: Path = Path("./data/calendar.json")
-    # Time
-    timezone: str = "Europe/Moscow"
-    work_days: str = "mon,tue,wed,thu,fri"
-    work_hours: str = "09:00-13:00,14:00-18:00"
-    pre_holiday_cut_minutes: int = Field(60, ge=0, le=24 * 60)
-    # The regulation's clocks: minutes and clock of every rule
-    deadline_route_minutes: int = Field(30, ge=1)
-    deadline_route_clock: Clock = "working"
-    deadline_decline_minutes: int = Field(30, ge=1)
-    deadline_decline_clock: Clock = "working"
-    deadline_answer_minutes: int = Field(180, ge=1)
-    deadline_answer_clock: Clock = "working"
-    deadline_urgent_answer_minutes: int = Field(120, ge=1)
-    deadline_draft_minutes: int = Field(60, ge=0)
-    deadline_draft_clock: Clock = "working"
-    deadline_approval_minutes: int = Field(60, ge=1)
-    deadline_approval_clock: Clock = "working"
-    deadline_rework_minutes: int = Field(30, ge=1)
-    deadline_rework_clock: Clock = "working"
-    deadline_publish_minutes: int = Field(10, ge=1)
-    deadline_publish_clock: Clock = "working"
-    deadline_info_minutes: int = Field(120, ge=1)
-    deadline_info_clock: Clock = "working"
-    deadline_final_clock: Clock = "working"
-
-    @field_validator("timezone")
     @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(texts.CONFIG["timezone"].format(value=value)) from None
-        return value
-
-    @field_validator("work_days")
-    @classmethod
-    def _work_days(cls, value: str) -> str:
-        parse_work_days(value)
-        return value
-
-    @field_validator("work_hours")
-    @classmethod
-    def _work_hours(cls, value: str) -> str:
-        parse_work_hours(value)
-        return value
-
-    @model_validator(mode="after")
-    def _urgent_fits(self) -> Self:
-        if self.deadline_urgent_answer_minutes > self.deadline_answer_minutes:
-            raise ValueError(texts.CONFIG["urgent"])
-        return self
-
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def schedule(self) -> Schedule:
-        return Schedule(
-            work_days=parse_work_days(self.work_days),
-            intervals=parse_work_hours(self.work_hours),
-            pre_holiday_cut_minutes=self.pre_holiday_cut_minutes,
-        )
-
-    def rule_specs(self) -> dict[str, RuleSpec]:
-        specs: dict[str, RuleSpec] = {}
-        for rule in RULES:
-            minutes = getattr(self, f"deadline_{rule}_minutes", 0)
-            clock = getattr(self, f"deadline_{rule}_clock")
-            specs[rule] = RuleSpec(minutes=minutes, clock=clock)
-        return specs
-
-    def build_calendar(self) -> WorkCalendar:
-        return WorkCalendar(self.schedule(), self.tz, CalendarOverrides.load(self.calendar_path))
-
-    def build_deadlines(self) -> Deadlines:
-        return Deadlines(
-            self.build_calendar(), self.rule_specs(), urgent_answer_minutes=self.deadline_urgent_answer_minutes
-        )
-
-
-class Settings(DeadlineSettings):
-    """Everything the bot reads: the deadline settings above, Telegram, people and chats, storage, running."""
-
-    # Telegram
-    bot_token: SecretStr | None = None
-    telegram_api_url: str = TELEGRAM_API_DEFAULT
-    # People and chats
-    admin_ids: IdList = Field(default_factory=list)
-    operator_ids: IdList = Field(default_factory=list)
-    # The responsible officials (cl. 5): private chat, read-only views, the misses of operational steps.
-    official_ids: IdList = Field(default_factory=list)
-    head_chat_id: int | None = None
-    # Storage
-    database_path: Path = Path("./data/bot.sqlite3")
-    # Logging
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # ---- reminders and escalations (bot/jobs/reminders.py) ----
-    # A reminder when this share of a deadline's time has passed (0 = no reminders); per rule below.
-    remind_at_fraction: float = Field(0.667, ge=0, lt=1)
-    remind_route_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_decline_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_answer_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_draft_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_approval_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_rework_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_publish_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_info_fraction: float | None = Field(None, ge=0, lt=1)
-    remind_final_fraction: float | None = Field(None, ge=0, lt=1)
-    # Rules whose miss is posted in the head's chat (cl. 6, 7; others optional), comma list.
-    escalate_rules: str = "answer,final"
-    # Rules whose miss goes to the responsible officials' private chats (to the admins when none), comma list.
-    escalate_official_rules: str = "route,decline,draft,approval,rework,publish,info"
-    # ---- reports, digests and surges (bot/services/reports.py, bot/services/surges.py) ----
-    # Times of the head's digest on working days, comma list (before noon: the previous day; later: today).
-    digest_times: str = "09:00,17:30"
-    # A surge (cl. 21): at least this many posts on one topic within this much working time.
-    surge_min_posts: int = Field(3, ge=2)
-    surge_window_minutes: int = Field(120, ge=1)
-    # ---- clarifications (docs/workflow.md «Уточнение») ----
-    # Working days without the author's reply after which the operator is asked to close or answer anyway.
-    clarification_wait_days: int = Field(3, ge=1, le=30)
-
-    @field_validator("head_chat_id", *(f"remind_{rule}_fraction" for rule in RULES), mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # `HEAD_CHAT_ID=` as copied from .env.example (read from .env, systemd's EnvironmentFile= or Docker's
-        # env_file) arrives as "": it means "not set", not a wrong number.
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("admin_ids", "operator_ids", "official_ids", mode="before")
-    @classmethod
-    def _ids(cls, value: object) -> object:
-        return _parse_ids(value)
-
-    @field_validator("bot_token", mode="before")
-    @classmethod
-    def _token(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-            head, _, tail = value.partition(":")
-            if not head.isdigit() or len(tail) < 20:
-                raise ValueError(texts.CONFIG["token"])
-        return value
-
-    @field_validator("telegram_api_url")
-    @classmethod
-    def _api_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(texts.CONFIG["api_url"])
-        return value
-
-    @field_validator("escalate_rules", "escalate_official_rules")
-    @classmethod
-    def _escalate_rules(cls, value: str) -> str:
-        for name in (p.strip() for p in value.replace(";", ",").split(",")):
-            if name and name not in RULES:
-                raise ValueError(texts.CONFIG["rule"].format(name=name, rules=", ".join(RULES)))
-        return value
-
-    @field_validator("digest_times", "backup_times")
-    @classmethod
-    def _times_of_day(cls, value: str) -> str:
-        from bot.jobs.periodic import parse_times
-
-        parse_times(value)
-        return value
-
-    # Derived objects -------------------------------------------------------------------------
-    def is_admin(self, user_id: int) -> bool:
-        return user_id in self.admin_ids
-
-    def remind_fractions(self) -> dict[str, float]:
-        """The reminder's share of each rule's time (REMIND_<RULE>_FRACTION, else REMIND_AT_FRACTION)."""
-        out: dict[str, float] = {}
-        for rule in RULES:
-            value = getattr(self, f"remind_{rule}_fraction", None)
-            out[rule] = self.remind_at_fraction if value is None else value
-        return out
-
-    def escalate_rule_set(self) -> frozenset[str]:
-        return _rule_set(self.escalate_rules)
-
-    def escalate_official_rule_set(self) -> frozenset[str]:
-        return _rule_set(self.escalate_official_rules)
-
-    # ---- running: polling or webhook, health check, logs, shutdown (bot/app/web.py, bot/runtime/logs.py) ----
-    run_mode: Literal["polling", "webhook"] = "polling"
-    # The public https base Telegram calls (webhook mode); the webhook is WEBHOOK_URL + WEBHOOK_PATH.
-    webhook_url: str | None = None
-    webhook_path: str = "/telegram/webhook"
-    webhook_secret: SecretStr | None = None
-    web_host: str = "0.0.0.0"
-    web_port: int = Field(8080, ge=0, le=65535)
-    health_enabled: bool = True
-    log_format: Literal["text", "json"] = "text"
-    # Seconds the whole stop (SIGTERM) may take: updates in progress, the notice being sent.
-    shutdown_timeout: float = Field(8.0, gt=0, le=300)
-
-    @field_validator("run_mode", "webhook_path", "web_host", "web_port", "health_enabled", "log_format",
-                     "shutdown_timeout", mode="before")
-    @classmethod
-    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
-        # `WEB_PORT=` (an env file, Docker's env_file) means "the default", as the Dockerfile's health check reads it.
-        if isinstance(value, str) and not value.strip() and info.field_name:
-            return cls.model_fields[info.field_name].default
-        return value
-
-    @field_validator("webhook_url", mode="before")
-    @classmethod
-    def _webhook_url(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().rstrip("/")
-            if not value:
-                return None
-            if not value.startswith("https://") or len(value) <= len("https://") or any(
-                    c in value for c in " ?#"):
-                raise ValueError(texts.CONFIG["webhook_url"])
-        return value
-
-    @field_validator("webhook_path")
-    @classmethod
-    def _webhook_path(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith("/") or any(c in value for c in " ?#"):
-            raise ValueError(texts.CONFIG["webhook_path"])
-        return value
-
-    @field_validator("webhook_secret", mode="before")
-    @classmethod
-    def _webhook_secret(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-            if not WEBHOOK_SECRET_RE.fullmatch(value):
-                raise ValueError(texts.CONFIG["webhook_secret"])
-        return value
-
-    @model_validator(mode="after")
-    def _webhook_complete(self) -> Settings:
-        if self.run_mode == "webhook":
-            missing = [name for name, value in (("WEBHOOK_URL", self.webhook_url),
-                                                ("WEBHOOK_SECRET", self.webhook_secret)) if value is None]
-            if missing:
-                raise ValueError(texts.CONFIG["webhook_missing"].format(
-                    plural="ы" if len(missing) > 1 else "", names=" и ".join(missing)))
-            if self.web_port == 0:
-                raise ValueError(texts.CONFIG["webhook_port"])
-        return self
-
-    def webhook_full_url(self) -> str:
-        return f"{self.webhook_url or ''}{self.webhook_path}"
-
-    # ---- backups (bot/services/backups.py, storage/backup.py; docs/backup.md) ----
-    # Folder of the backups; how many scheduled/manual backups to keep; daily times (empty: none).
-    backup_dir: Path = Path("./data/backups")
-    backup_keep: int = Field(14, ge=1)
-    backup_times: str = "03:00"
-
-
-def load_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+    def variables(cls) -> dict[str, FieldInfo]:
+        """Every setting by its name (the environment variable in lower case), whatever its section."""
+        return {name: info for field in cls.model_fields.values()
+                for name, info in field.annotation.model_fields.items()}  # type: ignore[union-attr]
 
 
 def load_deadline_settings(**overrides: object) -> DeadlineSettings:

@@ -14,15 +14,16 @@ import pytest
 
 from bot import texts
 from bot.domain.model import Actor, Role
+from bot.jobs.daily import backup_job
 from bot.restore import main as restore_main
 from bot.runtime.clock import FakeClock
-from bot.services.backups import BackupService, backup_moments, parse_backup_times, run_backups
+from bot.services.backups import BackupService, backup_moments, parse_backup_times
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use
 from storage.db import Database, load_migrations
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
-from tests.support.sleep import LoopStopped, StepSleep
+from tests.support.sleep import LoopStopped, StepSleep, run_daily
 
 
 async def add_cases(cases: CaseService, clock: FakeClock, *texts_: str) -> None:
@@ -152,7 +153,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     sleep = StepSleep(clock, limit=3)
 
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     assert sleep.calls[0] == 0
     assert [b.path.name for b in reversed(backups.backups())] == [
         "bot-20261205-100000.sqlite3", "bot-20261206-030000.sqlite3", "bot-20261207-030000.sqlite3"]
@@ -161,7 +162,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     clock.set(msk(2026, 12, 7, 11, 0))
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     assert len(backups.backups()) == 5                      # Tuesday's and Wednesday's 03:00 only
 
     # The folder cannot be created (a file is in the way): logged, the admins alerted, the loop goes on.
@@ -171,7 +172,7 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     clock.set(msk(2026, 12, 9, 12, 0))
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_backups(backups, clock, sleep=sleep)
+        await run_daily(backup_job(backups), clock, sleep)
     rows = await db.fetchall("SELECT dedup_key, payload FROM outbox WHERE kind = 'admin_alert' ORDER BY id")
     assert [r["dedup_key"] for r in rows] == ["backup_failed:2026-12-09T03:00:00+03:00",
                                               "backup_failed:2026-12-10T03:00:00+03:00",
@@ -179,17 +180,17 @@ async def test_backup_loop_makes_daily_backups_catches_up_once_and_survives_a_fa
     assert "Резервная копия не сделана" in rows[0]["payload"] and len(woke) == 3
 
 
-async def test_no_backup_task_when_backup_times_is_empty(tmp_path: Path, clock: FakeClock) -> None:
+async def test_no_backup_job_when_backup_times_is_empty(tmp_path: Path, clock: FakeClock) -> None:
     h = await make_harness(tmp_path, clock, backup_times="")
     try:
         await h.app.start_background()
-        assert "backups" not in [t.get_name() for t in h.app.tasks]
+        assert "backups" not in [j.id for j in h.app.scheduler.get_jobs()]
     finally:
         await h.app.close()
     h = await make_harness(tmp_path / "2", clock)
     try:
         await h.app.start_background()
-        assert "backups" in [t.get_name() for t in h.app.tasks]
+        assert "backups" in [j.id for j in h.app.scheduler.get_jobs()]
     finally:
         await h.app.close()
 

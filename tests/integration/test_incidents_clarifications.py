@@ -163,12 +163,13 @@ async def test_cl6_the_scheduler_wakes_at_the_moment_to_ask_about_an_unanswered_
     from datetime import UTC, datetime
 
     from bot.jobs.reminders import ReminderScheduler, ReminderService
+    from bot.jobs.scheduler import Scheduler
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
     await _clarification_published(cases, operator, clock, dept, "Где-то яма")      # published 10:30 Tue
     reminders = ReminderService(db, deadlines, clock, clarification_wait_days=3)
-    scheduler = ReminderScheduler(reminders, clock, safety_seconds=3600)
+    scheduler = ReminderScheduler(reminders, Scheduler(clock), safety_seconds=3600)
     await scheduler.start()
     try:
         asked_at = msk(2026, 12, 4, 10, 30)                                  # Friday: 3 working days later

@@ -13,6 +13,7 @@ import pytest
 
 from bot.domain.model import Actor, DraftKind, Role
 from bot.jobs.reminders import ReminderScheduler, ReminderService
+from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -168,7 +169,7 @@ async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Pat
     cases = CaseService(db, deadlines, clock)
     clock.set(msk(2026, 12, 1, 10, 0))
     await new_case(cases, operator, clock)                    # route reminder 10:20, expiry 10:30
-    first = ReminderScheduler(ReminderService(db, deadlines, clock), clock)
+    first = ReminderScheduler(ReminderService(db, deadlines, clock), Scheduler(clock))
     await first.start()
     assert first.next_run == msk(2026, 12, 1, 10, 20)
     assert first.scheduler.get_job(ReminderScheduler.JOB_ID) is not None
@@ -177,7 +178,7 @@ async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Pat
 
     clock.set(msk(2026, 12, 1, 10, 25))                       # … and comes back at 10:25
     db = await Database.open(path)
-    second = ReminderScheduler(ReminderService(db, deadlines, clock), clock)
+    second = ReminderScheduler(ReminderService(db, deadlines, clock), Scheduler(clock))
     result = await second.start()                             # rebuild + catch-up
     assert result.reminders == 1
     row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'reminder'")
@@ -260,7 +261,7 @@ async def test_cl9_new_case_plans_its_route_reminder_at_once(db: Database, cases
                                                              reminders: ReminderService, clock: FakeClock) -> None:
     """Registering a case wakes the scheduler (on_commit): the 30-minute route clock's reminder is
     planned immediately, not by the one-minute safety job."""
-    scheduler = ReminderScheduler(reminders, clock, safety_seconds=3600)
+    scheduler = ReminderScheduler(reminders, Scheduler(clock), safety_seconds=3600)
     cases.set_on_commit(scheduler.resync)
     await scheduler.start()
     try:

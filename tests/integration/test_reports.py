@@ -11,6 +11,7 @@ from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
 from bot.domain.sources import all_platforms
+from bot.jobs.daily import digest_job
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -26,7 +27,7 @@ from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
 from tests.integration.test_kpi import NOW, Data, seed
 from tests.support import updates
 from tests.support.recording import RecordingSession, make_bot
-from tests.support.sleep import LoopStopped, StepSleep
+from tests.support.sleep import LoopStopped, StepSleep, run_daily
 
 # ---- periods --------------------------------------------------------------------------------------
 
@@ -156,10 +157,8 @@ async def test_send_digest_queues_once(db: Database, calendar: WorkCalendar, acc
 
 async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
-    """The loop in bot/app/container.py on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
+    """The digest job (bot/jobs/daily.py) on a moving clock: started on Friday at 10:30 (the 09:00 digest missed
     by a restart), it sends that one at once, then Friday's evening, then skips the weekend."""
-    from bot.app.container import run_digests
-
     clock = FakeClock(msk(2026, 12, 4, 10, 30))
     service = DigestService(db, calendar, clock, access.head_chat_id, times="09:00,17:30")
     sent: list[tuple[str, object]] = []
@@ -173,7 +172,7 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
     sleep = StepSleep(clock, limit=4)
 
     with pytest.raises(LoopStopped):
-        await run_digests(service, clock, sleep=sleep)
+        await run_daily(digest_job(service), clock, sleep)
     assert sent == [("morning", msk(2026, 12, 4, 10, 30)), ("evening", msk(2026, 12, 4, 17, 30)),
                     ("morning", msk(2026, 12, 7, 9, 0)), ("evening", msk(2026, 12, 7, 17, 30))]
     assert sleep.calls[0] == 0                                             # the missed digest: no waiting
@@ -186,14 +185,14 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
     sent.clear()
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_digests(service, clock, sleep=sleep)
+        await run_daily(digest_job(service), clock, sleep)
     assert sent[0] == ("evening", msk(2026, 12, 7, 18, 0))
     assert len(await db.fetchall("SELECT id FROM outbox WHERE dedup_key = 'digest:evening:2026-12-07'")) == 1
     clock.set(msk(2026, 12, 8, 12, 0))
     sent.clear()
     sleep.calls.clear()
     with pytest.raises(LoopStopped):
-        await run_digests(service, clock, sleep=sleep)
+        await run_daily(digest_job(service), clock, sleep)
     assert sent[0] == ("evening", msk(2026, 12, 8, 17, 30))          # 09:00 was 3 hours ago: skipped
 
 

@@ -33,7 +33,7 @@ async def alerts(h: Harness) -> list[dict[str, object]]:
 
 
 async def test_all_fine_no_alert(h: Harness) -> None:
-    assert await run_startup_checks(h.app) == []
+    assert await run_startup_checks(h.app.checks) == []
     assert await alerts(h) == []
     checked = [(r.__api_method__, int(r.chat_id)) for r in h.session.calls()
                if r.__api_method__ in ("getChat", "getChatMember")]
@@ -43,14 +43,14 @@ async def test_all_fine_no_alert(h: Harness) -> None:
 
 async def test_a_missing_department_chat_alerts_the_admins_once_naming_the_department(h: Harness) -> None:
     h.session.core.forget_chat(DEPT_B_CHAT)                 # the group was deleted
-    problems = await run_startup_checks(h.app)
+    problems = await run_startup_checks(h.app.checks)
     assert len(problems) == 1 and "Дорожный отдел" in problems[0] and "chat not found" in problems[0]
     found = await alerts(h)
     assert len(found) == 1 and "Проверка при запуске бота" in str(found[0]["text"])
     await h.app.notifier.flush()
     assert any("Дорожный отдел" in t and "chat not found" in t for t in h.session.sent_texts(ADMIN))
     # A restart the same day with the same problem does not alert again.
-    await run_startup_checks(h.app)
+    await run_startup_checks(h.app.checks)
     assert len(await alerts(h)) == 1
 
 
@@ -59,7 +59,7 @@ async def test_the_bot_removed_from_a_chat_and_an_unbound_head_chat_are_listed(t
     try:
         await bind_departments(h)
         h.session.core.set_member(-1001, updates.bot_user_dict(42), "left")
-        problems = await run_startup_checks(h.app)
+        problems = await run_startup_checks(h.app.checks)
         assert len(problems) == 2
         assert "чат главы не подключён" in problems[0]
         assert "Отдел ЖКХ" in problems[1] and "не состоит в чате" in problems[1]
@@ -74,7 +74,7 @@ async def test_an_unconfirmed_calendar_is_in_the_alert(tmp_path: Path) -> None:
     try:
         await bind_departments(h)
         h.session.core.set_chat(HEAD_CHAT, type="supergroup", title="Глава")
-        problems = await run_startup_checks(h.app)
+        problems = await run_startup_checks(h.app.checks)
         assert len(problems) == 1 and "календарь на 2027 год не подтверждён" in problems[0]
     finally:
         await h.app.close()
@@ -82,14 +82,14 @@ async def test_an_unconfirmed_calendar_is_in_the_alert(tmp_path: Path) -> None:
 
 async def test_migrations_not_applied_are_reported(h: Harness) -> None:
     await h.app.db.execute("PRAGMA user_version = 4")
-    problems = await run_startup_checks(h.app)
+    problems = await run_startup_checks(h.app.checks)
     assert problems == [f"версия схемы базы 4, а у программы миграций {len(load_migrations())}"]
 
 
 async def test_a_database_that_cannot_be_written_stops_the_start(h: Harness) -> None:
     await h.app.db.conn.execute("PRAGMA query_only = ON")   # SQLite refuses every write, like a read-only file
     with pytest.raises(StartupFatal, match="Бот не может писать в базу данных"):
-        await run_startup_checks(h.app)
+        await run_startup_checks(h.app.checks)
     await h.app.db.conn.execute("PRAGMA query_only = OFF")
     assert await alerts(h) == []
 
@@ -99,6 +99,6 @@ async def test_telegram_unreachable_at_start_is_one_problem_not_a_crash(h: Harne
     from aiogram.methods import GetChat
 
     h.session.fail_next("getChat", TelegramNetworkError(GetChat(chat_id=HEAD_CHAT), "Cannot connect to host"))
-    problems = await run_startup_checks(h.app)
+    problems = await run_startup_checks(h.app.checks)
     assert len(problems) == 1 and "Telegram не ответил" in problems[0] and "Cannot connect" in problems[0]
     assert len(h.session.calls("getChat")) == 1                 # the other chats were not tried

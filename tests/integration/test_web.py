@@ -23,6 +23,10 @@ HOOK = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def web_app(h: Harness) -> Any:
+    return build_web_app(h.app.settings.web, h.app.dp, h.app.bot, h.app.health)
+
+
 def forwarded_post() -> dict[str, Any]:
     return updates.private_message_dict(
         OPERATOR, "Во дворе дома на ул. Ленина, 5 не вывозят мусор",
@@ -34,7 +38,7 @@ async def web(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Harness, 
     h = await make_harness(tmp_path, clock, run_mode="webhook", webhook_url="https://bot.example.ru",
                            webhook_secret=SECRET)
     await h.app.start_background()
-    client: TestClient[Any, Any] = TestClient(TestServer(build_web_app(h.app)))
+    client: TestClient[Any, Any] = TestClient(TestServer(web_app(h)))
     await client.start_server()
     yield h, client
     await client.close()
@@ -130,7 +134,7 @@ async def test_healthz_is_503_when_the_scheduler_stopped(web: tuple[Harness, Tes
 async def test_polling_mode_serves_healthz_only(tmp_path: Path, clock: FakeClock) -> None:
     h = await make_harness(tmp_path, clock)
     await h.app.start_background()
-    async with TestClient(TestServer(build_web_app(h.app))) as client:
+    async with TestClient(TestServer(web_app(h))) as client:
         assert (await client.post(HOOK, json=forwarded_post(), headers={SECRET_HEADER: SECRET})).status == 404
         response = await client.get("/healthz")
         assert response.status == 200 and (await response.json())["mode"] == "polling"
@@ -141,7 +145,7 @@ async def test_polling_mode_serves_healthz_only(tmp_path: Path, clock: FakeClock
 async def test_health_can_be_switched_off(tmp_path: Path, clock: FakeClock) -> None:
     h = await make_harness(tmp_path, clock, run_mode="webhook", webhook_url="https://bot.example.ru",
                            webhook_secret=SECRET, health_enabled=False)
-    async with TestClient(TestServer(build_web_app(h.app))) as client:
+    async with TestClient(TestServer(web_app(h))) as client:
         assert (await client.get("/healthz")).status == 404
         assert (await client.post(HOOK, json=forwarded_post(), headers={SECRET_HEADER: SECRET})).status == 200
     await h.app.close()

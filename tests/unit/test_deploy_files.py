@@ -332,7 +332,7 @@ def deploy_variable_names() -> set[str]:
 def test_every_variable_of_the_deploy_files_is_a_setting_documented_in_env_example() -> None:
     names = deploy_variable_names()
     assert {"DATABASE_PATH", "CALENDAR_PATH", "BACKUP_DIR", "WEB_PORT"} <= names
-    settings = {name.upper() for name in Settings.model_fields}
+    settings = {name.upper() for name in Settings.variables()}
     documented = set(env_example())
     unknown = sorted(n for n in names if n not in settings or n not in documented)
     assert not unknown, f"not in Settings / .env.example: {unknown}"
@@ -345,13 +345,13 @@ def test_env_example_works_as_an_environment_file(monkeypatch: pytest.MonkeyPatc
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert settings.head_chat_id is None and settings.bot_token is None and settings.admin_ids == []
+    assert settings.people.head_chat_id is None and settings.telegram.bot_token is None and settings.people.admin_ids == []
     monkeypatch.setenv("BOT_TOKEN", "123456789:" + "A" * 35)
     monkeypatch.setenv("ADMIN_IDS", "42")
     monkeypatch.setenv("REMIND_PUBLISH_FRACTION", "")  # the commented example line, uncommented as it is
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert settings.admin_ids == [42] and settings.bot_token is not None
-    assert settings.remind_fractions()["publish"] == settings.remind_at_fraction
+    assert settings.people.admin_ids == [42] and settings.telegram.bot_token is not None
+    assert settings.reminders.remind_fractions()["publish"] == settings.reminders.remind_at_fraction
 
 
 def test_env_example_copied_to_dot_env_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -361,4 +361,4 @@ def test_env_example_copied_to_dot_env_loads(monkeypatch: pytest.MonkeyPatch, tm
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     settings = Settings()
-    assert settings.head_chat_id is None and settings.bot_token is None
+    assert settings.people.head_chat_id is None and settings.telegram.bot_token is None

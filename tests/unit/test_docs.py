@@ -16,7 +16,7 @@ def test_readme_names_every_setting() -> None:
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     missing = []
-    for name in Settings.model_fields:
+    for name in Settings.variables():
         env = name.upper()
         if env.startswith("REMIND_") and env != "REMIND_AT_FRACTION":
             rule = env.removeprefix("REMIND_").removesuffix("_FRACTION")
@@ -31,6 +31,6 @@ def test_env_example_names_every_setting() -> None:
     from bot.settings import Settings
 
     example = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8")
-    missing = [n.upper() for n in Settings.model_fields
+    missing = [n.upper() for n in Settings.variables()
                if f"{n.upper()}=" not in example and not n.startswith("remind_") and n != "bot_token"]
     assert not missing, f".env.example does not name: {missing}"

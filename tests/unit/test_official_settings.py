@@ -14,10 +14,10 @@ def settings(**values: object) -> Settings:
 
 def test_cl5_officials_and_the_split_of_misses_by_default() -> None:
     s = settings(official_ids="700; 701")
-    assert s.official_ids == [700, 701]
-    assert settings(official_ids="").official_ids == []
-    assert s.escalate_rule_set() == {"answer", "final"}
-    assert s.escalate_official_rule_set() == {"route", "decline", "draft", "approval", "rework", "publish", "info"}
+    assert s.people.official_ids == [700, 701]
+    assert settings(official_ids="").people.official_ids == []
+    assert s.reminders.escalate_rule_set() == {"answer", "final"}
+    assert s.reminders.escalate_official_rule_set() == {"route", "decline", "draft", "approval", "rework", "publish", "info"}
 
 
 def test_cl5_malformed_official_ids_give_a_clear_error() -> None:

@@ -27,8 +27,8 @@ def message(**values: object) -> str:
 
 def test_polling_is_the_default_and_needs_no_webhook_settings() -> None:
     s = settings()
-    assert s.run_mode == "polling" and s.web_host == "0.0.0.0" and s.web_port == 8080
-    assert s.webhook_path == "/telegram/webhook" and s.health_enabled and s.log_format == "text"
+    assert s.web.run_mode == "polling" and s.web.web_host == "0.0.0.0" and s.web.web_port == 8080
+    assert s.web.webhook_path == "/telegram/webhook" and s.web.health_enabled and s.logs.log_format == "text"
 
 
 def test_blank_values_mean_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,17 +36,17 @@ def test_blank_values_mean_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None
                  "HEALTH_ENABLED", "LOG_FORMAT", "SHUTDOWN_TIMEOUT"):
         monkeypatch.setenv(name, "")
     s = settings()
-    assert s.run_mode == "polling" and s.web_port == 8080 and s.webhook_url is None and s.webhook_secret is None
-    assert s.webhook_path == "/telegram/webhook" and s.health_enabled and s.shutdown_timeout == 8.0
+    assert s.web.run_mode == "polling" and s.web.web_port == 8080 and s.web.webhook_url is None and s.web.webhook_secret is None
+    assert s.web.webhook_path == "/telegram/webhook" and s.web.health_enabled and s.web.shutdown_timeout == 8.0
 
 
 def test_webhook_settings_make_the_public_url() -> None:
     s = settings(run_mode="webhook", webhook_url=" https://bot.example.ru/ ", webhook_secret=GOOD_SECRET,
                  webhook_path="/tg/hook")
-    assert s.webhook_full_url() == "https://bot.example.ru/tg/hook"
-    assert s.webhook_secret is not None and s.webhook_secret.get_secret_value() == GOOD_SECRET
+    assert s.web.webhook_full_url() == "https://bot.example.ru/tg/hook"
+    assert s.web.webhook_secret is not None and s.web.webhook_secret.get_secret_value() == GOOD_SECRET
     assert GOOD_SECRET not in repr(s)
-    assert settings(webhook_secret="a" * 256).webhook_secret is not None
+    assert settings(webhook_secret="a" * 256).web.webhook_secret is not None
 
 
 @pytest.mark.parametrize("secret", ["has space", "кириллица", "semi;colon", "a" * 257, "dot.ted"])
