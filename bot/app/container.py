@@ -33,6 +33,7 @@ from bot.settings import TELEGRAM_API_DEFAULT, Settings
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
+from handlers.notices import NoticeRenderer
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 
@@ -136,7 +137,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     access = AccessService(db, clock, admin_ids=settings.admin_ids, operator_ids=settings.operator_ids,
                            head_chat_id=settings.head_chat_id, official_ids=settings.official_ids)
     cases = CaseService(db, deadlines, clock)
-    notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
     reminder_service = ReminderService(db, deadlines, clock, fractions=settings.remind_fractions(),
                                        escalate=settings.escalate_rule_set(),
                                        escalate_official=settings.escalate_official_rule_set(),

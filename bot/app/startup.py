@@ -30,8 +30,9 @@ from aiogram.exceptions import (
 from aiogram.types import ChatMemberRestricted
 
 from bot import texts
+from bot.domain.notices import AdminAlert, Notice, NoticeKind
 from storage.health import check_writable, migrations_status, probe_writable
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 
 if TYPE_CHECKING:
     from bot.app.container import App
@@ -121,7 +122,7 @@ async def run_startup_checks(app: App) -> list[str]:
     now = app.clock.now()
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
     async with app.db.transaction() as conn:
-        await OutboxRepository().add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
+        await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, AdminAlert(text),
                                                   dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)
     app.notifier.wake()
     return problems

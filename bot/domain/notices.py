@@ -204,6 +204,7 @@ def encode(payload: Payload) -> Json:
 def decode(notice: Notice[Json]) -> Notice[Payload]:
     cls = PAYLOADS[notice.kind]
     data = notice.payload
-    values = {f.name: tuple(data[f.name]) if isinstance(data[f.name], list) else data[f.name]
-              for f in dataclasses.fields(cls) if f.name in data}
-    return dataclasses.replace(notice, payload=cls(**values))  # type: ignore[arg-type]
+    values: Json = {f.name: tuple(data[f.name]) if isinstance(data[f.name], list) else data[f.name]
+                    for f in dataclasses.fields(cls) if f.name in data}
+    return Notice(notice.kind, notice.target_kind, notice.target_id, notice.case_id, cls(**values),
+                  notice.dedup_key, notice.not_before)

@@ -18,6 +18,23 @@ import aiosqlite
 from bot.domain import accountability, surge, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
+from bot.domain.notices import (
+    AnswerAnyway,
+    AuthorReplied,
+    CardRefresh,
+    CaseRouted,
+    Declined,
+    DraftApproved,
+    DraftForApproval,
+    DraftReturned,
+    InfoReceived,
+    IntakeCard,
+    Notice,
+    NoticeKind,
+    Published,
+    Significant,
+    TermChanged,
+)
 from bot.runtime.clock import Clock
 from bot.runtime.logs import bind_case
 from deadlines.rules import Deadlines
@@ -25,7 +42,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import Event, EventRepository
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reports import IncidentRepository
 
 log = logging.getLogger(__name__)
@@ -186,6 +203,8 @@ class CaseService:
             if post.album_key:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
+            await self.outbox.add(conn, Notice(NoticeKind.INTAKE_CARD, "operator", post.operator_id, case.id,
+                                               IntakeCard()), now)
         bind_case(case.number)
         self._on_commit()           # the new case's route/answer deadlines get their reminders at once
         return Registered(case, duplicate=False)
@@ -251,7 +270,7 @@ class CaseService:
                     "multi": case.multi}
 
         def notices(case: Case) -> list[Notice]:
-            out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
+            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, CaseRouted()) for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
         async def clear_ticks(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -274,9 +293,9 @@ class CaseService:
 
         def notices(case: Case) -> list[Notice]:
             a = case.assignment(actor.department_id)
-            return [Notice("declined", "operator", case.operator_id, case.id,
-                           {"department": a.department_name if a else "", "reason": reason,
-                            "back_to_operator": case.status == Status.NEW}), _refresh(case)]
+            return [Notice(NoticeKind.DECLINED, "operator", case.operator_id, case.id,
+                           Declined(department=a.department_name if a else "", reason=reason,
+                                    back_to_operator=case.status == Status.NEW)), _refresh(case)]
 
         return await self._act(case_id, actor, "declined", change, notices)
 
@@ -295,7 +314,7 @@ class CaseService:
             return {"department_id": department_id, "departments": [chosen[0][1]]}
 
         return await self._act(case_id, actor, "department_added", change,
-                               lambda c: [Notice("case_routed", "department", department_id, c.id), _refresh(c)],
+                               lambda c: [Notice(NoticeKind.CASE_ROUTED, "department", department_id, c.id, CaseRouted()), _refresh(c)],
                                prepare=prepare)
 
     async def withdraw(self, case_id: int, actor: Actor, department_id: int) -> Case:
@@ -319,8 +338,8 @@ class CaseService:
 
         def notices(case: Case) -> list[Notice]:
             by = workflow.approve_by(case, self.deadlines)      # cl. 13–16: approve earlier than cl. 14 says
-            return [Notice("draft_for_approval", "operator", case.operator_id, case.id,
-                           {"draft_id": made[0].id, **({"approve_by": by.isoformat()} if by else {})}),
+            return [Notice(NoticeKind.DRAFT_FOR_APPROVAL, "operator", case.operator_id, case.id,
+                           DraftForApproval(made[0].id, by.isoformat() if by else None)),
                     _refresh(case)]
 
         case = await self._act(case_id, actor, "draft_submitted", change, notices)
@@ -334,8 +353,8 @@ class CaseService:
         def notices(case: Case) -> list[Notice]:
             draft = case.approved_draft
             assert draft is not None
-            return [Notice("draft_approved", "department", draft.department_id, case.id,
-                           {"draft_id": draft.id}), _refresh(case)]
+            return [Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id, case.id,
+                           DraftApproved(draft.id)), _refresh(case)]
 
         return await self._act(case_id, actor, "approved", change, notices)
 
@@ -347,8 +366,8 @@ class CaseService:
             return {"draft_id": returned[0].id, "comment": comment}
 
         def notices(case: Case) -> list[Notice]:
-            return [Notice("draft_returned", "department", returned[0].department_id, case.id,
-                           {"draft_id": returned[0].id}), _refresh(case)]
+            return [Notice(NoticeKind.DRAFT_RETURNED, "department", returned[0].department_id, case.id,
+                           DraftReturned(returned[0].id)), _refresh(case)]
 
         return await self._act(case_id, actor, "returned", change, notices)
 
@@ -364,8 +383,8 @@ class CaseService:
         def notices(case: Case) -> list[Notice]:
             out = [_refresh(case)]
             if actor.role == Role.EXECUTOR:
-                out.insert(0, Notice("published", "operator", case.operator_id, case.id,
-                                     {"file_id": screenshot_file_id, "link": link, "kind": made[0].kind.value}))
+                out.insert(0, Notice(NoticeKind.PUBLISHED, "operator", case.operator_id, case.id,
+                                     Published(screenshot_file_id, link, made[0].kind.value)))
             return out
 
         async def follow(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -403,8 +422,8 @@ class CaseService:
 
         def notices(case: Case) -> list[Notice]:
             pending = [a.department_name for a in case.active_assignments if a.state != DeptState.INFO_SENT]
-            return [Notice("info_received", "operator", case.operator_id, case.id,
-                           {"draft_id": made[0].id, "pending": pending}), _refresh(case)]
+            return [Notice(NoticeKind.INFO_RECEIVED, "operator", case.operator_id, case.id,
+                           InfoReceived(made[0].id, tuple(pending))), _refresh(case)]
 
         return await self._act(case_id, actor, "info_submitted", change, notices)
 
@@ -423,7 +442,7 @@ class CaseService:
             return {"text": text}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice("author_replied", "department", a.department_id, case.id, {"text": text})
+            return [*(Notice(NoticeKind.AUTHOR_REPLIED, "department", a.department_id, case.id, AuthorReplied(text))
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "author_replied", change, notices)
@@ -444,7 +463,7 @@ class CaseService:
             return {}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice("answer_anyway", "department", a.department_id, case.id)
+            return [*(Notice(NoticeKind.ANSWER_ANYWAY, "department", a.department_id, case.id, AnswerAnyway())
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "answer_anyway", change, notices)
@@ -470,7 +489,7 @@ class CaseService:
             return {"minutes": minutes}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice("term_changed", "department", a.department_id, case.id, {"minutes": minutes})
+            return [*(Notice(NoticeKind.TERM_CHANGED, "department", a.department_id, case.id, TermChanged(minutes))
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "answer_term_set", change, notices)
@@ -522,7 +541,7 @@ class CaseService:
             return {}
 
         return await self._act(case_id, actor, "marked_significant", change,
-                               lambda c: [Notice("significant", "head", None, c.id), _refresh(c)])
+                               lambda c: [Notice(NoticeKind.SIGNIFICANT, "head", None, c.id, Significant()), _refresh(c)])
 
     # ---- machinery ----------------------------------------------------------------------------
     async def refuse(self, actor: Actor, case_id: int | None, attempted: str, error: DomainError,
@@ -585,5 +604,5 @@ class CaseService:
 
 
 def _refresh(case: Case) -> Notice:
-    return Notice("card_refresh", "case", None, case.id)
+    return Notice(NoticeKind.CARD_REFRESH, "case", None, case.id, CardRefresh())
 

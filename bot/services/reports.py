@@ -20,12 +20,13 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Owner
+from bot.domain.notices import ChatText, Notice, NoticeKind
 from bot.jobs.periodic import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository
 from storage.db import Database
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reports import CaseLine, KpiRow, OverdueLine, PartyMisses, ReportRepository
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -604,7 +605,7 @@ class DigestService:
         text = await self.digest_text(kind, now)
         day = now.astimezone(self.calendar.tz).date()
         async with self.db.transaction() as conn:
-            await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, ChatText(text),
                                                dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
         self._on_queued()
 

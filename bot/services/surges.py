@@ -22,6 +22,7 @@ from bot import texts
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
+from bot.domain.notices import CardRefresh, ChatText, DraftApproved, Notice, NoticeKind, SurgeOperators
 from bot.runtime.clock import Clock
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
@@ -30,7 +31,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reports import IncidentRecord, IncidentRepository, SurgeCandidate, SurgeRepository
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,11 @@ class SurgeService:
                                               "cases": found.case_ids})
             text = await self._alert_text(found)
             if head is not None:
-                await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+                await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, ChatText(text),
                                                    dedup_key=f"surge:{surge_id}"), now)
             # The operators get the same list with the button that merges the posts into one incident.
-            await self.outbox.add(conn, Notice("surge_operators", "operators", None, case_id,
-                                               {"text": text, "surge_id": surge_id},
+            await self.outbox.add(conn, Notice(NoticeKind.SURGE_OPERATORS, "operators", None, case_id,
+                                               SurgeOperators(text, surge_id),
                                                dedup_key=f"surge-operators:{surge_id}"), now)
             queued = True
         if queued:
@@ -185,7 +186,7 @@ class IncidentService:
             for c in loaded:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
-                await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)   # shows the incident
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, CardRefresh()), now)   # shows the incident
                 await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
                                          actor_role=actor.role.value, kind="incident_merged",
                                          payload={"incident_id": incident_id, "lead": lead.number,
@@ -262,9 +263,9 @@ class IncidentService:
                                          payload={"incident_id": incident_id, "lead": lead.number,
                                                   "from": before.value, "to": member.status.value})
                 if draft.department_id is not None:
-                    await self.outbox.add(conn, Notice("draft_approved", "department", draft.department_id,
-                                                       member.id, {"draft_id": draft.id}), now)
-                await self.outbox.add(conn, Notice("card_refresh", "case", None, member.id), now)
+                    await self.outbox.add(conn, Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id,
+                                                       member.id, DraftApproved(draft.id)), now)
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, CardRefresh()), now)
                 changed.append(member)
             await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
         self._on_commit()
