@@ -30,7 +30,7 @@ from aiogram.exceptions import (
 from aiogram.types import ChatMemberRestricted
 
 from bot import texts
-from bot.domain.notices import AdminAlert, Notice, NoticeKind
+from bot.domain.notices import Notice, NoticeKind, Words
 from storage.health import check_writable, migrations_status, probe_writable
 from storage.outbox import OutboxRepository
 
@@ -122,7 +122,7 @@ async def run_startup_checks(app: App) -> list[str]:
     now = app.clock.now()
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
     async with app.db.transaction() as conn:
-        await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, AdminAlert(text),
+        await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
                                                   dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)
     app.notifier.wake()
     return problems

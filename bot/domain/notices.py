@@ -45,13 +45,10 @@ class NoticeKind(StrEnum):
 # ---- payloads ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class AdminAlert:
-    text: str                       # already worded by its producer (start-up checks, backups, delivery)
-
-
-@dataclass(frozen=True)
-class ChatText:
-    text: str                       # a digest or the head's surge alert, worded when it was found
+class Words:
+    """A text passed on as it is: a digest, the head's surge alert, an alert to the admins (worded by their
+    producers), the author's reply to a clarification."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -62,22 +59,15 @@ class SurgeOperators:
 
 
 @dataclass(frozen=True)
-class IntakeCard:
-    """The operator's card of a case just registered (cl. 9); its message becomes the case's card."""
-
-
-@dataclass(frozen=True)
-class CaseRouted:
-    """The department's card of a case routed to it."""
-
-
-@dataclass(frozen=True)
-class CardRefresh:
-    """Every card of the case shows its current state."""
+class FromCase:
+    """All the notice says is read from the case when it is delivered: the operator's card of a case just
+    registered (cl. 9), a department's card, the refresh of every card, a significant case for the head,
+    the operator's «answer without the clarification» and a new answer term (cl. 9) for the departments."""
 
 
 @dataclass(frozen=True)
 class Declined:
+    """cl. 12: a department declined the case; back to the operator when no department works on it."""
     department: str
     reason: str
     back_to_operator: bool
@@ -90,12 +80,8 @@ class DraftForApproval:
 
 
 @dataclass(frozen=True)
-class DraftReturned:
-    draft_id: int | None
-
-
-@dataclass(frozen=True)
-class DraftApproved:
+class OfDraft:
+    """A draft returned to its department, or approved to be published."""
     draft_id: int | None
 
 
@@ -113,29 +99,9 @@ class InfoReceived:
 
 
 @dataclass(frozen=True)
-class AuthorReplied:
-    text: str
-
-
-@dataclass(frozen=True)
-class AnswerAnyway:
-    """The operator answers without the author's clarification: back to the department."""
-
-
-@dataclass(frozen=True)
-class TermChanged:
-    minutes: int
-
-
-@dataclass(frozen=True)
 class ClarificationOverdue:
     since: str                      # ISO 8601 as stored: when the clarification request was published
     days: int
-
-
-@dataclass(frozen=True)
-class Significant:
-    """The case goes to the head's chat."""
 
 
 @dataclass(frozen=True)
@@ -157,19 +123,17 @@ class Escalation:
     late: bool
 
 
-Payload = (AdminAlert | ChatText | SurgeOperators | IntakeCard | CaseRouted | CardRefresh | Declined
-           | DraftForApproval | DraftReturned | DraftApproved | Published | InfoReceived | AuthorReplied
-           | AnswerAnyway | TermChanged | ClarificationOverdue | Significant | ClockDue | Escalation)
+Payload = (Words | SurgeOperators | FromCase | Declined | DraftForApproval | OfDraft | Published | InfoReceived
+           | ClarificationOverdue | ClockDue | Escalation)
 
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
-    NoticeKind.ADMIN_ALERT: AdminAlert, NoticeKind.CHAT_TEXT: ChatText,
-    NoticeKind.SURGE_OPERATORS: SurgeOperators, NoticeKind.INTAKE_CARD: IntakeCard,
-    NoticeKind.CASE_ROUTED: CaseRouted, NoticeKind.CARD_REFRESH: CardRefresh, NoticeKind.DECLINED: Declined,
-    NoticeKind.DRAFT_FOR_APPROVAL: DraftForApproval, NoticeKind.DRAFT_RETURNED: DraftReturned,
-    NoticeKind.DRAFT_APPROVED: DraftApproved, NoticeKind.PUBLISHED: Published,
-    NoticeKind.INFO_RECEIVED: InfoReceived, NoticeKind.AUTHOR_REPLIED: AuthorReplied,
-    NoticeKind.ANSWER_ANYWAY: AnswerAnyway, NoticeKind.TERM_CHANGED: TermChanged,
-    NoticeKind.CLARIFICATION_OVERDUE: ClarificationOverdue, NoticeKind.SIGNIFICANT: Significant,
+    NoticeKind.ADMIN_ALERT: Words, NoticeKind.CHAT_TEXT: Words, NoticeKind.SURGE_OPERATORS: SurgeOperators,
+    NoticeKind.INTAKE_CARD: FromCase, NoticeKind.CASE_ROUTED: FromCase, NoticeKind.CARD_REFRESH: FromCase,
+    NoticeKind.DECLINED: Declined, NoticeKind.DRAFT_FOR_APPROVAL: DraftForApproval,
+    NoticeKind.DRAFT_RETURNED: OfDraft, NoticeKind.DRAFT_APPROVED: OfDraft, NoticeKind.PUBLISHED: Published,
+    NoticeKind.INFO_RECEIVED: InfoReceived, NoticeKind.AUTHOR_REPLIED: Words,
+    NoticeKind.ANSWER_ANYWAY: FromCase, NoticeKind.TERM_CHANGED: FromCase,
+    NoticeKind.CLARIFICATION_OVERDUE: ClarificationOverdue, NoticeKind.SIGNIFICANT: FromCase,
     NoticeKind.REMINDER: ClockDue, NoticeKind.EXPIRED: ClockDue, NoticeKind.ESCALATION: Escalation,
 }
 

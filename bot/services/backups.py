@@ -20,7 +20,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot import texts
-from bot.domain.notices import AdminAlert, Notice, NoticeKind
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.jobs.periodic import Job, Sleep, daily_moments, parse_times, run_at
 from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
@@ -193,7 +193,7 @@ class BackupService:
                                                 folder=texts.esc(str(self.folder)))
         try:
             async with self.db.transaction() as conn:
-                await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, AdminAlert(text),
+                await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
                                                    dedup_key=f"backup_failed:{moment.isoformat()}"), now)
         except Exception:
             log.exception("could not queue the admins' alert about the failed backup")

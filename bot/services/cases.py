@@ -19,21 +19,15 @@ from bot.domain import accountability, surge, workflow
 from bot.domain.errors import DomainError, NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
 from bot.domain.notices import (
-    AnswerAnyway,
-    AuthorReplied,
-    CardRefresh,
-    CaseRouted,
     Declined,
-    DraftApproved,
     DraftForApproval,
-    DraftReturned,
+    FromCase,
     InfoReceived,
-    IntakeCard,
     Notice,
     NoticeKind,
+    OfDraft,
     Published,
-    Significant,
-    TermChanged,
+    Words,
 )
 from bot.runtime.clock import Clock
 from bot.runtime.logs import bind_case
@@ -204,7 +198,7 @@ class CaseService:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
             await self.outbox.add(conn, Notice(NoticeKind.INTAKE_CARD, "operator", post.operator_id, case.id,
-                                               IntakeCard()), now)
+                                               FromCase()), now)
         bind_case(case.number)
         self._on_commit()           # the new case's route/answer deadlines get their reminders at once
         return Registered(case, duplicate=False)
@@ -270,7 +264,7 @@ class CaseService:
                     "multi": case.multi}
 
         def notices(case: Case) -> list[Notice]:
-            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, CaseRouted()) for dept_id, _ in chosen]
+            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, FromCase()) for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
         async def clear_ticks(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -314,7 +308,7 @@ class CaseService:
             return {"department_id": department_id, "departments": [chosen[0][1]]}
 
         return await self._act(case_id, actor, "department_added", change,
-                               lambda c: [Notice(NoticeKind.CASE_ROUTED, "department", department_id, c.id, CaseRouted()), _refresh(c)],
+                               lambda c: [Notice(NoticeKind.CASE_ROUTED, "department", department_id, c.id, FromCase()), _refresh(c)],
                                prepare=prepare)
 
     async def withdraw(self, case_id: int, actor: Actor, department_id: int) -> Case:
@@ -354,7 +348,7 @@ class CaseService:
             draft = case.approved_draft
             assert draft is not None
             return [Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id, case.id,
-                           DraftApproved(draft.id)), _refresh(case)]
+                           OfDraft(draft.id)), _refresh(case)]
 
         return await self._act(case_id, actor, "approved", change, notices)
 
@@ -367,7 +361,7 @@ class CaseService:
 
         def notices(case: Case) -> list[Notice]:
             return [Notice(NoticeKind.DRAFT_RETURNED, "department", returned[0].department_id, case.id,
-                           DraftReturned(returned[0].id)), _refresh(case)]
+                           OfDraft(returned[0].id)), _refresh(case)]
 
         return await self._act(case_id, actor, "returned", change, notices)
 
@@ -442,7 +436,7 @@ class CaseService:
             return {"text": text}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice(NoticeKind.AUTHOR_REPLIED, "department", a.department_id, case.id, AuthorReplied(text))
+            return [*(Notice(NoticeKind.AUTHOR_REPLIED, "department", a.department_id, case.id, Words(text))
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "author_replied", change, notices)
@@ -463,7 +457,7 @@ class CaseService:
             return {}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice(NoticeKind.ANSWER_ANYWAY, "department", a.department_id, case.id, AnswerAnyway())
+            return [*(Notice(NoticeKind.ANSWER_ANYWAY, "department", a.department_id, case.id, FromCase())
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "answer_anyway", change, notices)
@@ -489,7 +483,7 @@ class CaseService:
             return {"minutes": minutes}
 
         def notices(case: Case) -> list[Notice]:
-            return [*(Notice(NoticeKind.TERM_CHANGED, "department", a.department_id, case.id, TermChanged(minutes))
+            return [*(Notice(NoticeKind.TERM_CHANGED, "department", a.department_id, case.id, FromCase())
                       for a in case.active_assignments), _refresh(case)]
 
         return await self._act(case_id, actor, "answer_term_set", change, notices)
@@ -541,7 +535,7 @@ class CaseService:
             return {}
 
         return await self._act(case_id, actor, "marked_significant", change,
-                               lambda c: [Notice(NoticeKind.SIGNIFICANT, "head", None, c.id, Significant()), _refresh(c)])
+                               lambda c: [Notice(NoticeKind.SIGNIFICANT, "head", None, c.id, FromCase()), _refresh(c)])
 
     # ---- machinery ----------------------------------------------------------------------------
     async def refuse(self, actor: Actor, case_id: int | None, attempted: str, error: DomainError,
@@ -604,5 +598,5 @@ class CaseService:
 
 
 def _refresh(case: Case) -> Notice:
-    return Notice(NoticeKind.CARD_REFRESH, "case", None, case.id, CardRefresh())
+    return Notice(NoticeKind.CARD_REFRESH, "case", None, case.id, FromCase())
 

@@ -20,7 +20,7 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Owner
-from bot.domain.notices import ChatText, Notice, NoticeKind
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.jobs.periodic import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from deadlines.calendar import WorkCalendar
@@ -605,7 +605,7 @@ class DigestService:
         text = await self.digest_text(kind, now)
         day = now.astimezone(self.calendar.tz).date()
         async with self.db.transaction() as conn:
-            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, ChatText(text),
+            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
                                                dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
         self._on_queued()
 

@@ -22,7 +22,7 @@ from bot import texts
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
-from bot.domain.notices import CardRefresh, ChatText, DraftApproved, Notice, NoticeKind, SurgeOperators
+from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.runtime.clock import Clock
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
@@ -115,7 +115,7 @@ class SurgeService:
                                               "cases": found.case_ids})
             text = await self._alert_text(found)
             if head is not None:
-                await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, ChatText(text),
+                await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
                                                    dedup_key=f"surge:{surge_id}"), now)
             # The operators get the same list with the button that merges the posts into one incident.
             await self.outbox.add(conn, Notice(NoticeKind.SURGE_OPERATORS, "operators", None, case_id,
@@ -186,7 +186,7 @@ class IncidentService:
             for c in loaded:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
-                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, CardRefresh()), now)   # shows the incident
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, FromCase()), now)   # shows the incident
                 await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
                                          actor_role=actor.role.value, kind="incident_merged",
                                          payload={"incident_id": incident_id, "lead": lead.number,
@@ -264,8 +264,8 @@ class IncidentService:
                                                   "from": before.value, "to": member.status.value})
                 if draft.department_id is not None:
                     await self.outbox.add(conn, Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id,
-                                                       member.id, DraftApproved(draft.id)), now)
-                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, CardRefresh()), now)
+                                                       member.id, OfDraft(draft.id)), now)
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, FromCase()), now)
                 changed.append(member)
             await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
         self._on_commit()

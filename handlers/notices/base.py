@@ -17,18 +17,10 @@ from bot.services.cases import CaseService
 
 @dataclass(frozen=True)
 class Remember:
-    """A message the case refers to later (a reply to it lands in the case): its purpose."""
+    """What a sent message is to its case: "card" (the operator's card), "department_card" (that
+    department's card), or another purpose (a reply to it lands in the case)."""
     purpose: str
-
-
-@dataclass(frozen=True)
-class OperatorCard:
-    """The operator's card of the case: refreshed by every later change."""
-
-
-@dataclass(frozen=True)
-class DepartmentCard:
-    department_id: int
+    department_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +41,11 @@ class Deps:
         if head is None:
             raise PermanentFailure("no head chat configured")
         return head
+
+
+def target(n: Notice[object]) -> int:
+    assert n.target_id is not None
+    return n.target_id
 
 
 #: Renders one notice about a case (its payload typed by the kind) into what to send.

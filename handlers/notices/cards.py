@@ -5,30 +5,29 @@ from __future__ import annotations
 from bot import texts
 from bot.delivery.outgoing import Album, Edit, Outgoing, PermanentFailure, Text
 from bot.domain.model import Case
-from bot.domain.notices import CardRefresh, CaseRouted, IntakeCard, Notice
+from bot.domain.notices import FromCase, Notice
 from handlers import keyboards, render
-from handlers.notices.base import DepartmentCard, Deps, OperatorCard
+from handlers.notices.base import Deps, Remember, target
 
 
-async def intake_card(d: Deps, case: Case, n: Notice[IntakeCard]) -> list[Outgoing]:
+async def intake_card(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     """cl. 9: the card of a case just registered, in the chat the post came in."""
-    assert n.target_id is not None
     depts = await d.access.suggest(case.text)
     card = render.case_card(case, d.clock.now(), d.tz)
     if not depts:
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
-    return [Text(n.target_id, card, keyboards.operator_card(case, depts, set()), OperatorCard())]
+    return [Text(target(n), card, keyboards.operator_card(case, depts, set()), Remember("card"))]
 
 
-async def case_routed(d: Deps, case: Case, n: Notice[CaseRouted]) -> list[Outgoing]:
-    assert n.target_id is not None
-    chat_id = await d.department_chat(n.target_id)
-    card = render.case_card(case, d.clock.now(), d.tz, header=dept_header(d, case, n.target_id))
+async def case_routed(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
+    dept = target(n)
+    chat_id = await d.department_chat(dept)
+    card = render.case_card(case, d.clock.now(), d.tz, header=dept_header(d, case, dept))
     return [*([Album(chat_id, tuple(case.media))] if case.media else []),
-            Text(chat_id, card, keyboards.department_card(case, n.target_id), DepartmentCard(n.target_id))]
+            Text(chat_id, card, keyboards.department_card(case, dept), Remember("department_card", dept))]
 
 
-async def card_refresh(d: Deps, case: Case, n: Notice[CardRefresh]) -> list[Outgoing]:
+async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     now = d.clock.now()
     lead = await d.cases.lead(case)
     out: list[Outgoing] = []

@@ -5,18 +5,13 @@ from __future__ import annotations
 from bot import texts
 from bot.delivery.outgoing import Outgoing, Text
 from bot.domain.model import Case
-from bot.domain.notices import AnswerAnyway, AuthorReplied, DraftApproved, DraftReturned, Notice, TermChanged
+from bot.domain.notices import FromCase, Notice, OfDraft, Words
 from handlers import keyboards, render
-from handlers.notices.base import Deps, Remember
+from handlers.notices.base import Deps, Remember, target
 
 
-def _department(n: Notice[object]) -> int:
-    assert n.target_id is not None
-    return n.target_id
-
-
-async def draft_returned(d: Deps, case: Case, n: Notice[DraftReturned]) -> list[Outgoing]:
-    dept = _department(n)
+async def draft_returned(d: Deps, case: Case, n: Notice[OfDraft]) -> list[Outgoing]:
+    dept = target(n)
     chat_id = await d.department_chat(dept)
     draft = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
     rework = case.open_deadline("rework", dept)
@@ -25,8 +20,8 @@ async def draft_returned(d: Deps, case: Case, n: Notice[DraftReturned]) -> list[
     return [Text(chat_id, text, keyboards.department_card(case, dept), Remember("returned"))]
 
 
-async def draft_approved(d: Deps, case: Case, n: Notice[DraftApproved]) -> list[Outgoing]:
-    dept = _department(n)
+async def draft_approved(d: Deps, case: Case, n: Notice[OfDraft]) -> list[Outgoing]:
+    dept = target(n)
     chat_id = await d.department_chat(dept)
     publish = case.open_deadline("publish", dept)
     draft = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
@@ -36,24 +31,24 @@ async def draft_approved(d: Deps, case: Case, n: Notice[DraftApproved]) -> list[
                  remember=Remember("approved"))]
 
 
-async def author_replied(d: Deps, case: Case, n: Notice[AuthorReplied]) -> list[Outgoing]:
-    dept = _department(n)
+async def author_replied(d: Deps, case: Case, n: Notice[Words]) -> list[Outgoing]:
+    dept = target(n)
     chat_id = await d.department_chat(dept)
     template = texts.AUTHOR_REPLIED_TO_DEPT.format(number=case.number, text="{text}")
     return [Text(chat_id, render.fit(template, n.payload.text, texts.MESSAGE_LIMIT),
                  keyboards.department_card(case, dept), Remember("author_reply"))]
 
 
-async def answer_anyway(d: Deps, case: Case, n: Notice[AnswerAnyway]) -> list[Outgoing]:
-    dept = _department(n)
+async def answer_anyway(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
+    dept = target(n)
     chat_id = await d.department_chat(dept)
     return [Text(chat_id, texts.ANSWER_ANYWAY_TO_DEPT.format(number=case.number),
                  keyboards.department_card(case, dept), Remember("answer_anyway"))]
 
 
-async def term_changed(d: Deps, case: Case, n: Notice[TermChanged]) -> list[Outgoing]:
+async def term_changed(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     """cl. 9: the operator shortened the answer term — a new message to the department, not an edit."""
-    dept = _department(n)
+    dept = target(n)
     a = case.assignment(dept)
     if a is None or not a.active or not case.is_open:
         return []

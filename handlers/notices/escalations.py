@@ -9,13 +9,13 @@ from bot import texts
 from bot.delivery.outgoing import Outgoing, PermanentFailure, Text
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Case, Deadline, Owner, Role
-from bot.domain.notices import ClockDue, Escalation, Notice, Significant
+from bot.domain.notices import ClockDue, Escalation, FromCase, Notice
 from bot.domain.sources import platform_by_code
 from handlers import keyboards, render
 from handlers.notices.base import Deps, Remember
 
 
-async def significant(d: Deps, case: Case, n: Notice[Significant]) -> list[Outgoing]:
+async def significant(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     text = texts.SIGNIFICANT_TO_HEAD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
         link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",

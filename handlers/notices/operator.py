@@ -16,12 +16,7 @@ from bot.domain.notices import (
     Published,
 )
 from handlers import keyboards, render
-from handlers.notices.base import Deps, Remember
-
-
-def _chat(n: Notice[object]) -> int:
-    assert n.target_id is not None
-    return n.target_id
+from handlers.notices.base import Deps, Remember, target
 
 
 async def declined(d: Deps, case: Case, n: Notice[Declined]) -> list[Outgoing]:
@@ -30,7 +25,7 @@ async def declined(d: Deps, case: Case, n: Notice[Declined]) -> list[Outgoing]:
                                              reason=texts.esc(p.reason))
     if p.back_to_operator:
         text += texts.DECLINED_BACK
-    return [Text(_chat(n), text)]
+    return [Text(target(n), text)]
 
 
 async def draft_for_approval(d: Deps, case: Case, n: Notice[DraftForApproval]) -> list[Outgoing]:
@@ -40,8 +35,8 @@ async def draft_for_approval(d: Deps, case: Case, n: Notice[DraftForApproval]) -
     assert draft.id is not None
     by = n.payload.approve_by
     text = render.draft_for_operator(case, draft, d.tz, datetime.fromisoformat(by) if by else None)
-    return [*([Album(_chat(n), tuple(draft.media))] if draft.media else []),
-            Text(_chat(n), text, keyboards.approval(case, draft.id), Remember("draft"))]
+    return [*([Album(target(n), tuple(draft.media))] if draft.media else []),
+            Text(target(n), text, keyboards.approval(case, draft.id), Remember("draft"))]
 
 
 async def published(d: Deps, case: Case, n: Notice[Published]) -> list[Outgoing]:
@@ -49,7 +44,7 @@ async def published(d: Deps, case: Case, n: Notice[Published]) -> list[Outgoing]
     caption = texts.PUBLISHED_TO_OPERATOR.format(
         number=case.number, kind=texts.KIND.get(p.kind, ""),
         link=texts.PUBLISHED_LINK.format(link=texts.esc(p.link)) if p.link else "")
-    return [Photo(_chat(n), p.file_id, caption[: texts.CAPTION_LIMIT])]
+    return [Photo(target(n), p.file_id, caption[: texts.CAPTION_LIMIT])]
 
 
 async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Outgoing]:
@@ -61,8 +56,8 @@ async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Ou
     tail = texts.INFO_PENDING.format(departments=texts.esc(", ".join(pending))) if pending else texts.INFO_ALL_IN
     template = texts.INFO_TO_OPERATOR.format(department=texts.esc(names.get(info.department_id or 0, "")),
                                              number=case.number, text="{text}", pending=tail)
-    return [*([Album(_chat(n), tuple(info.media))] if info.media else []),
-            Text(_chat(n), render.fit(template, info.text, texts.MESSAGE_LIMIT), remember=Remember("info"))]
+    return [*([Album(target(n), tuple(info.media))] if info.media else []),
+            Text(target(n), render.fit(template, info.text, texts.MESSAGE_LIMIT), remember=Remember("info"))]
 
 
 async def clarification_overdue(d: Deps, case: Case, n: Notice[ClarificationOverdue]) -> list[Outgoing]:
@@ -71,4 +66,4 @@ async def clarification_overdue(d: Deps, case: Case, n: Notice[ClarificationOver
     since = datetime.fromisoformat(n.payload.since)
     text = texts.CLARIFICATION_OVERDUE.format(number=case.number, since=texts.when(since.astimezone(d.tz)),
                                               days=n.payload.days)
-    return [Text(_chat(n), text, keyboards.clarification_overdue(case), Remember("clarification_overdue"))]
+    return [Text(target(n), text, keyboards.clarification_overdue(case), Remember("clarification_overdue"))]

@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage
 
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor, Role
-from bot.domain.notices import ChatText, Notice, NoticeKind, Payload
+from bot.domain.notices import Notice, NoticeKind, Payload, Words
 from bot.jobs.reminders import ReminderService
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -62,7 +62,7 @@ async def queue(db: Database, *notices: Notice[Payload], now: object = None) -> 
 
 
 def text(chat: int, body: str) -> Notice[Payload]:
-    return Notice(NoticeKind.CHAT_TEXT, "chat", chat, None, ChatText(body), dedup_key=f"t:{chat}:{body}")
+    return Notice(NoticeKind.CHAT_TEXT, "chat", chat, None, Words(body), dedup_key=f"t:{chat}:{body}")
 
 
 async def states(db: Database) -> list[tuple[str, bool, bool, int]]:
