@@ -108,6 +108,8 @@ class RateLimiter:
 
 
 class Notifier:
+    """The outbox sender: due notices, rendered by the injected renderer, sent within Telegram's limits."""
+
     def __init__(self, bot: Bot, db: Database, clock: Clock, renderer: Renderer,
                  limiter: RateLimiter | None = None) -> None:
         self.bot, self.db, self.clock = bot, db, clock
