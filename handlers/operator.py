@@ -243,7 +243,7 @@ async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, c
 async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: CaseService,
                     surges: SurgeService | None) -> Case:
     """Register a post (its card is queued with it, cl. 9), or say that it joined an open case (cl. 3)."""
-    result = await cases.register(post, actor)
+    result = await cases.register(replace(post, card_chat=chat_id), actor)
     case = result.case
     assert case.id is not None
     if result.duplicate:

@@ -28,7 +28,8 @@ class OutboxRepository:
         cur = await conn.execute(
             "INSERT INTO outbox (kind, case_id, target_kind, target_id, payload, dedup_key, created_at, "
             "next_attempt_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(dedup_key) DO NOTHING",
-            (notice.kind.value, notice.case_id, notice.target_kind, notice.target_id, dumps(encode(notice.payload)),
+            (notice.kind.value, notice.case_id, notice.target_kind, notice.target_id,
+             dumps(encode(notice.payload)),
              notice.dedup_key, ts(now), ts(notice.not_before or now)),
         )
         return cur.lastrowid if cur.rowcount == 1 else None

@@ -216,7 +216,8 @@ class ReminderService:
         for w in await self.repo.waiting_for_author(conn):
             if self.clarification_deadline(w.since) > now:
                 continue
-            if await self.outbox.add(conn, Notice(NoticeKind.CLARIFICATION_OVERDUE, "operator", w.operator_id, w.case_id,
+            if await self.outbox.add(conn, Notice(NoticeKind.CLARIFICATION_OVERDUE, "operator", w.operator_id,
+                                                  w.case_id,
                                                   ClarificationOverdue(w.since_raw, self.clarification_wait_days),
                                                   dedup_key=clarification_key(w.case_id, w.since_raw)), now):
                 queued += 1

@@ -55,6 +55,7 @@ class NewPost:
     author: str | None = None
     media: tuple[Media, ...] = ()
     album_key: str | None = None       # chat id : media group id — an album is one case
+    card_chat: int | None = None       # the chat the post came in: the case's card is shown there (cl. 9)
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,9 @@ class CaseService:
             if post.album_key:
                 assert case.id is not None
                 await self.cases.set_album(conn, post.album_key, case.id)
-            await self.outbox.add(conn, Notice(NoticeKind.INTAKE_CARD, "operator", post.operator_id, case.id,
-                                               FromCase()), now)
+            if post.card_chat is not None:
+                await self.outbox.add(conn, Notice(NoticeKind.INTAKE_CARD, "operator", post.card_chat, case.id,
+                                                   FromCase()), now)
         bind_case(case.number)
         self._on_commit()           # the new case's route/answer deadlines get their reminders at once
         return Registered(case, duplicate=False)
@@ -264,7 +266,8 @@ class CaseService:
                     "multi": case.multi}
 
         def notices(case: Case) -> list[Notice]:
-            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, FromCase()) for dept_id, _ in chosen]
+            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, FromCase())
+                   for dept_id, _ in chosen]
             return [*out, _refresh(case)]
 
         async def clear_ticks(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
@@ -308,7 +311,8 @@ class CaseService:
             return {"department_id": department_id, "departments": [chosen[0][1]]}
 
         return await self._act(case_id, actor, "department_added", change,
-                               lambda c: [Notice(NoticeKind.CASE_ROUTED, "department", department_id, c.id, FromCase()), _refresh(c)],
+                               lambda c: [Notice(NoticeKind.CASE_ROUTED, "department", department_id, c.id,
+                                                 FromCase()), _refresh(c)],
                                prepare=prepare)
 
     async def withdraw(self, case_id: int, actor: Actor, department_id: int) -> Case:
@@ -535,7 +539,8 @@ class CaseService:
             return {}
 
         return await self._act(case_id, actor, "marked_significant", change,
-                               lambda c: [Notice(NoticeKind.SIGNIFICANT, "head", None, c.id, FromCase()), _refresh(c)])
+                               lambda c: [Notice(NoticeKind.SIGNIFICANT, "head", None, c.id, FromCase()),
+                                          _refresh(c)])
 
     # ---- machinery ----------------------------------------------------------------------------
     async def refuse(self, actor: Actor, case_id: int | None, attempted: str, error: DomainError,

@@ -186,7 +186,8 @@ class IncidentService:
             for c in loaded:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
-                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, FromCase()), now)   # shows the incident
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, FromCase()),
+                                      now)   # shows the incident
                 await self.events.append(conn, case_id=c.id, at=now, actor_id=actor.user_id,
                                          actor_role=actor.role.value, kind="incident_merged",
                                          payload={"incident_id": incident_id, "lead": lead.number,
@@ -265,7 +266,8 @@ class IncidentService:
                 if draft.department_id is not None:
                     await self.outbox.add(conn, Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id,
                                                        member.id, OfDraft(draft.id)), now)
-                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, FromCase()), now)
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, FromCase()),
+                                      now)
                 changed.append(member)
             await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
         self._on_commit()

@@ -33,7 +33,8 @@ async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoin
     out: list[Outgoing] = []
     if case.operator_chat_id and case.operator_card_id:
         depts = await d.access.suggest(case.text) if case.is_open else []
-        out.append(Edit(case.operator_chat_id, case.operator_card_id, render.case_card(case, now, d.tz, lead=lead),
+        card = render.case_card(case, now, d.tz, lead=lead)
+        out.append(Edit(case.operator_chat_id, case.operator_card_id, card,
                         keyboards.operator_card(case, depts, await d.cases.selection(case.id or 0))))
     for a in case.assignments:
         if a.card_message_id is None:
@@ -42,9 +43,8 @@ async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoin
             chat_id = await d.department_chat(a.department_id)
         except PermanentFailure:
             continue
-        out.append(Edit(chat_id, a.card_message_id,
-                        render.case_card(case, now, d.tz, header=dept_header(d, case, a.department_id), lead=lead),
-                        keyboards.department_card(case, a.department_id)))
+        card = render.case_card(case, now, d.tz, header=dept_header(d, case, a.department_id), lead=lead)
+        out.append(Edit(chat_id, a.card_message_id, card, keyboards.department_card(case, a.department_id)))
     return out
 
 

@@ -30,7 +30,8 @@ async def reminder(d: Deps, case: Case, n: Notice[ClockDue]) -> list[Outgoing]:
     text = texts.REMINDER_TO_OWNER.format(
         number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
         due=texts.when(deadline.due_at.astimezone(d.tz)), late=texts.REMINDER_LATE if n.payload.late else "")
-    return [Text(chat_id, text, remember=Remember("reminder")) for chat_id in await _owner_chats(d, case, deadline)]
+    chats = await _owner_chats(d, case, deadline)
+    return [Text(chat_id, text, remember=Remember("reminder")) for chat_id in chats]
 
 
 async def expired(d: Deps, case: Case, n: Notice[ClockDue]) -> list[Outgoing]:
@@ -39,7 +40,8 @@ async def expired(d: Deps, case: Case, n: Notice[ClockDue]) -> list[Outgoing]:
         return []
     text = texts.EXPIRED_TO_OWNER.format(number=case.number, rule=texts.RULE.get(deadline.rule, deadline.rule),
                                          due=texts.when(deadline.due_at.astimezone(d.tz)))
-    return [Text(chat_id, text, remember=Remember("expired")) for chat_id in await _owner_chats(d, case, deadline)]
+    chats = await _owner_chats(d, case, deadline)
+    return [Text(chat_id, text, remember=Remember("expired")) for chat_id in chats]
 
 
 async def escalation(d: Deps, case: Case, n: Notice[Escalation]) -> list[Outgoing]:
