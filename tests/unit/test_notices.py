@@ -3,7 +3,6 @@ the sender knows transport only."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -41,7 +40,8 @@ def test_every_kind_has_a_payload_and_one_renderer() -> None:
 ])
 def test_stored_json_decodes_to_the_payload(notice: Notice[Payload]) -> None:
     stored = json.loads(json.dumps(encode(notice.payload)))
-    assert decode(dataclasses.replace(notice, payload=stored)) == notice  # type: ignore[arg-type]
+    row = Notice(notice.kind, notice.target_kind, notice.target_id, notice.case_id, stored, notice.dedup_key)
+    assert decode(row) == notice
 
 
 def test_rows_stored_before_the_types_still_decode() -> None:
