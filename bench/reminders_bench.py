@@ -90,6 +90,7 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     from bot.services.access import AccessService
     from bot.services.cases import CaseService
     from bot.settings import Settings
+    from handlers.notices import NoticeRenderer
     from storage.db import Database
     from tests.support.fake_bot_api import FakeBotAPI
 
@@ -107,7 +108,7 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     bot = Bot("42:BENCH", session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     access = AccessService(db, clock, admin_ids=[1], operator_ids=[], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
-    sender = Notifier(bot, db, cases, access, clock, TZ)
+    sender = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, TZ))
     started = time.perf_counter()
     try:
         while await sender.outbox.pending_count(db.conn):

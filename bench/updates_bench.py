@@ -10,7 +10,8 @@ leaves them) before the run.
 Each case of the run goes through the whole life an executor and an operator give it, one update
 per step, interleaved in blocks of 50 cases as real traffic is:
 
-1. the operator sends a post (a link and the text) — a case is registered, the card is answered;
+1. the operator sends a post (a link and the text) — a case is registered;
+   … the outbox sender delivers its card (timed separately, not in the update rows);
 2. the operator ticks a department on the card (callback ``CaseCb`` TOGGLE);
 3. the operator presses "Направить" (ROUTE) — the case goes to the department;
    … the outbox sender delivers the department's card (timed separately, not in the update rows);
@@ -192,11 +193,15 @@ class Run:
         ks = range(n0, n0 + BLOCK)
         posts = [self.make.private(OPERATOR, f"{self.rng.choice(TOPICS).format(n=k % 97 + 1)}\n"
                                              f"https://vk.com/wall-{1000 + k % 7}_{k}") for k in ks]
-        cards: list[int] = []
-        await self.stage("register a post (operator's message)", posts,
-                         lambda i: cards.append(self.session.last_id[OPERATOR]))
-        ids = [await cases.case_for_message(OPERATOR, m) for m in cards]
-        case_ids = [c for c in ids if c is not None]
+        first = self.session.last_id.get(OPERATOR, 0)
+        await self.stage("register a post (operator's message)", posts)
+        await self.flush()
+        card_of: dict[int, int] = {}
+        for m in range(first + 1, self.session.last_id[OPERATOR] + 1):
+            c = await cases.case_for_message(OPERATOR, m)
+            if c is not None and (await cases.get(c)).operator_card_id == m:
+                card_of[c] = m
+        case_ids, cards = list(card_of), list(card_of.values())
         assert len(case_ids) == BLOCK, "every post must open a case"
         dept = {c: 1 + k % len(DEPARTMENTS) for c, k in zip(case_ids, ks, strict=True)}
         await self.stage("tick a department on the card (callback)", [

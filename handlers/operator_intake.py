@@ -4,7 +4,7 @@ a short text registered only on «Зарегистрировать» (cl. 3, 5, 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from aiogram import Bot, F
 from aiogram.filters import StateFilter
@@ -30,9 +30,8 @@ from bot.domain.sources import (
 )
 from bot.runtime.clock import Clock
 from bot.runtime.locks import KeyedLocks
-from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
-from handlers import keyboards, render
+from handlers import keyboards
 from handlers.callbacks import StrayCb
 from handlers.filters import OPERATOR_ROLES, HasRole
 from handlers.spec import RouterSpec
@@ -97,13 +96,11 @@ def parse_post(message: Message, operator_id: int, now: datetime) -> NewPost:
 # ---- screenshot of an answer the operator composed (cl. 17) ------------------------------------
 
 @router.message(StateFilter(None), F.photo, F.reply_to_message)
-async def operator_screenshot(message: Message, bot: Bot, actor: Actor, cases: CaseService, access: AccessService,
-                              clock: Clock, tz: tzinfo) -> None:
+async def operator_screenshot(message: Message, bot: Bot, actor: Actor, cases: CaseService, clock: Clock) -> None:
     assert message.reply_to_message is not None and message.photo is not None
     case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
     if case_id is None:  # a reply to something else: an ordinary new post (a photo always is one)
-        await open_case(bot, message.chat.id, parse_post(message, actor.user_id, clock.now()), actor, cases,
-                        access, clock, tz)
+        await open_case(bot, message.chat.id, parse_post(message, actor.user_id, clock.now()), actor, cases)
         return
     await publish_screenshot(message, actor, cases, case_id)
 
@@ -121,8 +118,8 @@ async def publish_screenshot(message: Message, actor: Actor, cases: CaseService,
 
 @router.message(StateFilter(None), ~F.text.startswith("/"),
                 F.text | F.photo | F.video | F.document | F.animation)
-async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, access: AccessService,
-                 clock: Clock, tz: tzinfo, state: FSMContext, locks: KeyedLocks) -> None:
+async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, clock: Clock, state: FSMContext,
+                 locks: KeyedLocks) -> None:
     post = parse_post(message, actor.user_id, clock.now())
     shape = post_shape(post.text, entity_urls=entity_urls(message), media=bool(post.media),
                        forwarded=message.forward_origin is not None)
@@ -131,26 +128,16 @@ async def intake(message: Message, bot: Bot, actor: Actor, cases: CaseService, a
     elif shape == PostShape.SHORT:           # a word or two: a case only if the operator says so
         await ask_about_short_text(message, post, state, locks)
     else:
-        await open_case(bot, message.chat.id, post, actor, cases, access, clock, tz)
+        await open_case(bot, message.chat.id, post, actor, cases)
 
 
-async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: CaseService,
-                    access: AccessService, clock: Clock, tz: tzinfo) -> Case:
-    """Register a post and show its card (cl. 9), or say that it joined an open case (cl. 3)."""
-    result = await cases.register(post, actor)
+async def open_case(bot: Bot, chat_id: int, post: NewPost, actor: Actor, cases: CaseService) -> Case:
+    """Register a post (its card is queued with it, cl. 9), or say that it joined an open case (cl. 3)."""
+    result = await cases.register(replace(post, card_chat=chat_id), actor)
     case = result.case
     assert case.id is not None
     if result.duplicate:
         await bot.send_message(chat_id, texts.DUPLICATE.format(number=case.number))
-        return case
-    if result.album_part:
-        return case
-    depts = await access.suggest(case.text)
-    card = render.case_card(case, clock.now(), tz)
-    if not depts:
-        card += "\n" + texts.NO_DEPARTMENTS_BOUND
-    sent = await bot.send_message(chat_id, card, reply_markup=keyboards.operator_card(case, depts, set()))
-    await cases.set_card(case.id, sent.chat.id, sent.message_id)
     return case
 
 
@@ -180,8 +167,7 @@ async def ask_about_short_text(message: Message, post: NewPost, state: FSMContex
 
 @router.callback_query(StrayCb.filter())
 async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, bot: Bot, actor: Actor,
-                              cases: CaseService, access: AccessService, clock: Clock, tz: tzinfo,
-                              state: FSMContext, locks: KeyedLocks) -> None:
+                              cases: CaseService, state: FSMContext, locks: KeyedLocks) -> None:
     """The same case and card as a post sent at that moment; a second press never makes a second case."""
     chat_id = callback.message.chat.id if callback.message is not None else actor.user_id
     strays = _strays(state)
@@ -197,7 +183,7 @@ async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, b
             return
         post = NewPost(platform=item["platform"], text=item["text"], operator_id=actor.user_id,
                        detected_at=datetime.fromisoformat(item["detected_at"]))
-        case = await open_case(bot, chat_id, post, actor, cases, access, clock, tz)
+        case = await open_case(bot, chat_id, post, actor, cases)
         item["case"] = case.number
         await strays.set_data(pending)
     await callback.answer()

@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.notices import Json, Notice, NoticeKind, Payload, encode
 from storage.codec import dt_req, dumps, ts
 from storage.db import fetch_all, fetch_one
 
 
-@dataclass
-class Notice:
-    """A message the process owes; rendered to Telegram by the sender at delivery time."""
-
-    kind: str
-    target_kind: str                      # operator | department | head | admins | chat
-    target_id: int | None = None
-    case_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    dedup_key: str | None = None
-    not_before: datetime | None = None
-
-
-@dataclass
+@dataclass(frozen=True)
 class OutboxItem:
     id: int
-    notice: Notice
+    notice: Notice[Json]                  # bot.domain.notices.decode gives the typed payload
     created_at: datetime
     attempts: int
 
 
 class OutboxRepository:
-    async def add(self, conn: aiosqlite.Connection, notice: Notice, now: datetime) -> int | None:
+    async def add(self, conn: aiosqlite.Connection, notice: Notice[Payload], now: datetime) -> int | None:
         """Queue a notice; a repeated dedup_key is ignored (returns None)."""
         cur = await conn.execute(
             "INSERT INTO outbox (kind, case_id, target_kind, target_id, payload, dedup_key, created_at, "
             "next_attempt_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(dedup_key) DO NOTHING",
-            (notice.kind, notice.case_id, notice.target_kind, notice.target_id, dumps(notice.payload),
+            (notice.kind.value, notice.case_id, notice.target_kind, notice.target_id,
+             dumps(encode(notice.payload)),
              notice.dedup_key, ts(now), ts(notice.not_before or now)),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
@@ -53,8 +42,8 @@ class OutboxRepository:
         return [
             OutboxItem(
                 id=r["id"], created_at=dt_req(r["created_at"]), attempts=r["attempts"],
-                notice=Notice(kind=r["kind"], target_kind=r["target_kind"], target_id=r["target_id"],
-                              case_id=r["case_id"], payload=json.loads(r["payload"]), dedup_key=r["dedup_key"]),
+                notice=Notice(NoticeKind(r["kind"]), r["target_kind"], r["target_id"], r["case_id"],
+                              json.loads(r["payload"]), r["dedup_key"]),
             )
             for r in rows
         ]

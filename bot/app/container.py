@@ -40,6 +40,7 @@ from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.middlewares import ActorMiddleware
+from handlers.notices import NoticeRenderer
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 
@@ -154,7 +155,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                           window_minutes=reports.surge_window_minutes)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
-    notifier = Notifier(bot, db, cases, access, clock, tz, limiter)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
     scheduler = Scheduler(clock)
     remind = settings.reminders
     reminders = ReminderScheduler(

@@ -31,12 +31,13 @@ from aiogram.exceptions import (
 from aiogram.types import ChatMemberRestricted
 
 from bot import texts
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from deadlines.calendar import WorkCalendar
 from storage.db import Database
 from storage.health import check_writable, migrations_status, probe_writable
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ async def run_startup_checks(checks: StartupChecks) -> list[str]:
     now = checks.clock.now()
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
     async with checks.db.transaction() as conn:
-        await OutboxRepository().add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
+        await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
                                                   dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)
     checks.wake()
     return problems

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain import accountability, audit
+from bot.domain.notices import ClarificationOverdue, ClockDue, Escalation, Notice, NoticeKind
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
@@ -37,7 +38,7 @@ from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reminders import Planned, ReminderRepository, clarification_key
 
 log = logging.getLogger(__name__)
@@ -153,21 +154,20 @@ class ReminderService:
                                          if r.expire_at is not None and r.expire_at <= now and not r.expiry_notified},
                                   now)
             for r in rows:
-                payload: dict[str, Any] = {"deadline_id": r.deadline_id, "rule": r.rule, "due_at": r.due_at_raw}
                 if r.expire_at is not None and r.expire_at <= now and not r.expiry_notified:
                     late = now - r.expire_at > self.late_after
-                    if await self.outbox.add(conn, Notice("expired", "owner", None, r.case_id,
-                                                          {**payload, "late": late},
+                    if await self.outbox.add(conn, Notice(NoticeKind.EXPIRED, "owner", None, r.case_id,
+                                                          ClockDue(r.deadline_id, r.rule, r.due_at_raw, late),
                                                           dedup_key=f"expired:{r.deadline_id}"), now):
                         expired += 1
                     if r.rule in self.escalate and await self.outbox.add(
-                            conn, Notice("escalation", "head", None, r.case_id,
-                                         {**payload, "department_id": r.department_id, "late": late},
+                            conn, Notice(NoticeKind.ESCALATION, "head", None, r.case_id,
+                                         Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
                                          dedup_key=f"escalation:{r.deadline_id}"), now):
                         escalations += 1
                     if r.rule in self.escalate_official and await self.outbox.add(
-                            conn, Notice("escalation", "official", None, r.case_id,
-                                         {**payload, "department_id": r.department_id, "late": late},
+                            conn, Notice(NoticeKind.ESCALATION, "official", None, r.case_id,
+                                         Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
                                          dedup_key=f"escalation_official:{r.deadline_id}"), now):
                         escalations += 1
                     await self.events.append(conn, audit.by_system(
@@ -181,8 +181,8 @@ class ReminderService:
                     continue
                 assert r.remind_at is not None
                 late = now - r.remind_at > self.late_after
-                if await self.outbox.add(conn, Notice("reminder", "owner", None, r.case_id,
-                                                      {**payload, "late": late},
+                if await self.outbox.add(conn, Notice(NoticeKind.REMINDER, "owner", None, r.case_id,
+                                                      ClockDue(r.deadline_id, r.rule, r.due_at_raw, late),
                                                       dedup_key=f"reminder:{r.deadline_id}"), now):
                     reminders += 1
                 done_remind.append(r.deadline_id)
@@ -214,8 +214,9 @@ class ReminderService:
         for w in await self.repo.waiting_for_author(conn):
             if self.clarification_deadline(w.since) > now:
                 continue
-            if await self.outbox.add(conn, Notice("clarification_overdue", "operator", w.operator_id, w.case_id,
-                                                  {"since": w.since_raw, "days": self.clarification_wait_days},
+            if await self.outbox.add(conn, Notice(NoticeKind.CLARIFICATION_OVERDUE, "operator", w.operator_id,
+                                                  w.case_id,
+                                                  ClarificationOverdue(w.since_raw, self.clarification_wait_days),
                                                   dedup_key=clarification_key(w.case_id, w.since_raw)), now):
                 queued += 1
                 await self.events.append(conn, audit.by_system(

@@ -21,11 +21,12 @@ from datetime import datetime, time, tzinfo
 from pathlib import Path
 
 from bot import texts
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
 from storage.db import Database
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class BackupService:
                                                 folder=texts.esc(str(self.folder)))
         try:
             async with self.db.transaction() as conn:
-                await self.outbox.add(conn, Notice("admin_alert", "admins", None, None, {"text": text},
+                await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
                                                    dedup_key=f"backup_failed:{moment.isoformat()}"), now)
         except Exception:
             log.exception("could not queue the admins' alert about the failed backup")

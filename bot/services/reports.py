@@ -15,6 +15,7 @@ from typing import Literal
 from bot import texts
 from bot.domain.accountability import owners
 from bot.domain.model import Owner
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from bot.services.kpis import (
@@ -35,7 +36,7 @@ from bot.services.report_files import render_png, render_xlsx
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository
 from storage.db import Database
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reports import OverdueLine, ReportRepository
 
 DigestKind = Literal["morning", "evening"]
@@ -273,7 +274,7 @@ class DigestService:
         text = await self.digest_text(kind, now)
         day = now.astimezone(self.calendar.tz).date()
         async with self.db.transaction() as conn:
-            await self.outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
                                                dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
         self._on_queued()
 

@@ -26,6 +26,7 @@ from bot.domain import audit
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
+from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.runtime.clock import Clock
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
@@ -34,7 +35,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from storage.reports import IncidentRecord, IncidentRepository, SurgeCandidate, SurgeRepository
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,11 @@ class SurgeService:
         text = await self._alert_text(conn, found)
         outbox = OutboxRepository()
         if head is not None:
-            await outbox.add(conn, Notice("chat_text", "chat", head, payload={"text": text},
+            await outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
                                           dedup_key=f"surge:{surge_id}"), now)
         # The operators get the same list with the button that merges the posts into one incident.
-        await outbox.add(conn, Notice("surge_operators", "operators", None, case_id,
-                                      {"text": text, "surge_id": surge_id},
+        await outbox.add(conn, Notice(NoticeKind.SURGE_OPERATORS, "operators", None, case_id,
+                                      SurgeOperators(text, surge_id),
                                       dedup_key=f"surge-operators:{surge_id}"), now)
         log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
         return SurgeAlert(surge_id, True, found.case_ids)
@@ -179,7 +180,8 @@ class IncidentService:
             for c in loaded:
                 if rule.join_incident(c, lead, now):
                     await self.cases.save(conn, c, now)
-                await self.outbox.add(conn, Notice("card_refresh", "case", None, c.id), now)   # shows the incident
+                await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, c.id, FromCase()),
+                                      now)   # shows the incident
                 await self.events.append(conn, audit.by(actor, "incident_merged", {
                     "incident_id": incident_id, "lead": lead.number, "cases": [x.number for x in loaded]},
                     case_id=c.id), now)
@@ -260,9 +262,9 @@ class IncidentService:
                 "incident_id": incident_id, "lead": lead.number, "from": before.value,
                 "to": member.status.value}, case_id=member.id), now)
             if draft.department_id is not None:
-                await self.outbox.add(conn, Notice("draft_approved", "department", draft.department_id,
-                                                   member.id, {"draft_id": draft.id}), now)
-            await self.outbox.add(conn, Notice("card_refresh", "case", None, member.id), now)
+                await self.outbox.add(conn, Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id,
+                                                   member.id, OfDraft(draft.id)), now)
+            await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, member.id, FromCase()), now)
             changed.append(member)
         await self.repo.set_approved(conn, incident_id, lead.approved_draft.id, now)
         return changed

@@ -10,13 +10,15 @@ from aiogram.methods import SendMessage
 
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor, Role
+from bot.domain.notices import Notice, NoticeKind, Payload, Words
 from bot.jobs.reminders import ReminderService
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines
+from handlers.notices import NoticeRenderer
 from storage.db import Database
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, MSK, msk
 from tests.support.recording import RecordingSession, make_bot
 
@@ -50,17 +52,17 @@ def session() -> RecordingSession:
 def notifier(session: RecordingSession, db: Database, cases: CaseService, access: AccessService, clock: FakeClock,
              fake_time: FakeTime) -> Notifier:
     limiter = RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
-    return Notifier(make_bot(session), db, cases, access, clock, MSK, limiter)
+    return Notifier(make_bot(session), db, clock, NoticeRenderer(cases, access, clock, MSK), limiter)
 
 
-async def queue(db: Database, *notices: Notice, now: object = None) -> None:
+async def queue(db: Database, *notices: Notice[Payload], now: object = None) -> None:
     async with db.transaction() as conn:
         for n in notices:
             await OutboxRepository().add(conn, n, msk(2026, 12, 1, 10, 0))
 
 
-def text(chat: int, body: str) -> Notice:
-    return Notice("chat_text", "chat", chat, None, {"text": body}, dedup_key=f"t:{chat}:{body}")
+def text(chat: int, body: str) -> Notice[Payload]:
+    return Notice(NoticeKind.CHAT_TEXT, "chat", chat, None, Words(body), dedup_key=f"t:{chat}:{body}")
 
 
 async def states(db: Database) -> list[tuple[str, bool, bool, int]]:
@@ -156,7 +158,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
     cases = CaseService(db, deadlines, clock)
     session = RecordingSession()
     limiter = RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
-    sender = Notifier(make_bot(session), db, cases, access, clock, MSK, limiter)
+    sender = Notifier(make_bot(session), db, clock, NoticeRenderer(cases, access, clock, MSK), limiter)
     await sender.flush()
     await sender.flush()
     cards = [t for t in session.sent_texts(-1001) if "Вам направлено сообщение" in t]

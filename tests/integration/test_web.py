@@ -12,9 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app.web import build_web_app
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.runtime.clock import FakeClock
 from storage.db import load_migrations
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 from tests.support import updates
 from tests.support.harness import ADMIN, DEPT_A_CHAT, OPERATOR, Harness, make_harness
 
@@ -84,7 +85,7 @@ async def test_healthz_reports_database_scheduler_sender_and_outbox(
     h, client = web
     # a notice owed but not due yet: counted as pending, its age grows with the clock
     async with h.app.db.transaction() as conn:
-        await OutboxRepository().add(conn, Notice("chat_text", "chat", OPERATOR, None, {"text": "позже"},
+        await OutboxRepository().add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", OPERATOR, None, Words("позже"),
                                                   not_before=h.clock.now() + timedelta(hours=1)), h.clock.now())
     h.clock.advance(seconds=90)
     response = await client.get("/healthz")
@@ -167,7 +168,7 @@ async def test_close_waits_for_the_notice_being_sent_and_is_bounded(tmp_path: Pa
     async with h.app.db.transaction() as conn:
         for n in range(3):     # the first is due now, the others later (the sender would idle for them)
             later = h.clock.now() + timedelta(hours=n)
-            await OutboxRepository().add(conn, Notice("chat_text", "chat", OPERATOR, None, {"text": f"№{n}"},
+            await OutboxRepository().add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", OPERATOR, None, Words(f"№{n}"),
                                                       not_before=later), h.clock.now())
     await h.app.start_background()
     h.app.notifier.wake()
@@ -194,7 +195,7 @@ async def test_close_waits_for_the_notice_being_sent_and_is_bounded(tmp_path: Pa
     entered.clear()
     h2.app.notifier.deliver = stuck   # type: ignore[method-assign]
     async with h2.app.db.transaction() as conn:
-        await OutboxRepository().add(conn, Notice("chat_text", "chat", OPERATOR, None, {"text": "x"}),
+        await OutboxRepository().add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", OPERATOR, None, Words("x")),
                                      h2.clock.now())
     await h2.app.start_background()
     h2.app.notifier.wake()

@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from bot.domain import surge, workflow
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, Draft, DraftKind, Media, Publication, Role, Status
+from bot.domain.notices import (
+    DraftForApproval,
+    FromCase,
+    InfoReceived,
+    Notice,
+    NoticeKind,
+    OfDraft,
+    Published,
+    Words,
+)
 from bot.services.cases.unit import CaseServiceBase, CaseUnit, refresh
-from storage.outbox import Notice
 from storage.reports import IncidentRepository
 
 
@@ -30,8 +39,8 @@ class Answers(CaseServiceBase):
             await uow.record(case, {"kind": kind.value, "version": draft.version,
                                     "department_id": actor.department_id, "media": len(media), "text": text})
             by = workflow.approve_by(case, self.deadlines)      # cl. 13–16: approve earlier than cl. 14 says
-            await uow.notify(Notice("draft_for_approval", "operator", case.operator_id, case.id,
-                           {"draft_id": draft.id, **({"approve_by": by.isoformat()} if by else {})}),
+            await uow.notify(Notice(NoticeKind.DRAFT_FOR_APPROVAL, "operator", case.operator_id, case.id,
+                                    DraftForApproval(draft.id, by.isoformat() if by else None)),
                              refresh(case))
         return case, draft
 
@@ -42,8 +51,8 @@ class Answers(CaseServiceBase):
             case = await uow.load()
             draft = workflow.approve(case, actor, self.deadlines, uow.now, self.find_profanity)
             await uow.record(case, {"draft_id": draft.id, "version": draft.version},
-                             Notice("draft_approved", "department", draft.department_id, case.id,
-                           {"draft_id": draft.id}), refresh(case))
+                             Notice(NoticeKind.DRAFT_APPROVED, "department", draft.department_id, case.id,
+                                    OfDraft(draft.id)), refresh(case))
             members = [] if self.incidents is None else await self.incidents.propagate(uow.conn, case, actor,
                                                                                       uow.now)
         return Approved(case, members)
@@ -53,8 +62,8 @@ class Answers(CaseServiceBase):
             case = await uow.load()
             returned = workflow.return_draft(case, actor, self.deadlines, uow.now, comment)
             await uow.record(case, {"draft_id": returned.id, "comment": comment},
-                             Notice("draft_returned", "department", returned.department_id, case.id,
-                           {"draft_id": returned.id}), refresh(case))
+                             Notice(NoticeKind.DRAFT_RETURNED, "department", returned.department_id, case.id,
+                                    OfDraft(returned.id)), refresh(case))
         return case
 
     async def publish(self, case_id: int, actor: Actor, screenshot_file_id: str, screenshot_unique_id: str,
@@ -65,8 +74,8 @@ class Answers(CaseServiceBase):
                                    screenshot_unique_id, link)
             out = [refresh(case)]
             if actor.role == Role.EXECUTOR:
-                out.insert(0, Notice("published", "operator", case.operator_id, case.id,
-                                     {"file_id": screenshot_file_id, "link": link, "kind": pub.kind.value}))
+                out.insert(0, Notice(NoticeKind.PUBLISHED, "operator", case.operator_id, case.id,
+                                     Published(screenshot_file_id, link, pub.kind.value)))
             await uow.record(case, {"kind": pub.kind.value, "screenshot": screenshot_unique_id, "link": link},
                              *out)
             await self._follow_lead_final(uow, case)
@@ -99,8 +108,8 @@ class Answers(CaseServiceBase):
             info = workflow.submit_info(case, actor, uow.now, text, media)
             await uow.record(case, {"department_id": actor.department_id, "text": text, "media": len(media)})
             pending = [a.department_name for a in case.active_assignments if a.state != DeptState.INFO_SENT]
-            await uow.notify(Notice("info_received", "operator", case.operator_id, case.id,
-                           {"draft_id": info.id, "pending": pending}), refresh(case))
+            await uow.notify(Notice(NoticeKind.INFO_RECEIVED, "operator", case.operator_id, case.id,
+                                    InfoReceived(info.id, tuple(pending))), refresh(case))
         return case
 
     async def compose(self, case_id: int, actor: Actor, kind: DraftKind, text: str, media: list[Media]) -> Case:
@@ -116,8 +125,9 @@ class Answers(CaseServiceBase):
             if not text.strip():
                 raise ValidationFailed("empty_text")
             workflow.author_reply(case, actor, self.deadlines, uow.now)
-            await uow.record(case, {"text": text}, *(Notice("author_replied", "department", a.department_id, case.id, {"text": text})
-                      for a in case.active_assignments), refresh(case))
+            await uow.record(case, {"text": text}, *(
+                Notice(NoticeKind.AUTHOR_REPLIED, "department", a.department_id, case.id, Words(text))
+                for a in case.active_assignments), refresh(case))
         return case
 
     async def close_no_reply(self, case_id: int, actor: Actor) -> Case:
@@ -135,6 +145,7 @@ class Answers(CaseServiceBase):
         async with self.unit(actor, "answer_anyway", case_id) as uow:
             case = await uow.load()
             workflow.answer_anyway(case, actor, self.deadlines, uow.now)
-            await uow.record(case, {}, *(Notice("answer_anyway", "department", a.department_id, case.id)
-                      for a in case.active_assignments), refresh(case))
+            await uow.record(case, {}, *(
+                Notice(NoticeKind.ANSWER_ANYWAY, "department", a.department_id, case.id, FromCase())
+                for a in case.active_assignments), refresh(case))
         return case

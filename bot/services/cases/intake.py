@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain import audit, workflow
 from bot.domain.errors import DomainError
 from bot.domain.model import Actor, Case, Media, Status
+from bot.domain.notices import FromCase, Notice, NoticeKind
 from bot.runtime.logs import bind_case
 from bot.services.cases.unit import CaseServiceBase, refresh
 
@@ -24,6 +25,7 @@ class NewPost:
     author: str | None = None
     media: tuple[Media, ...] = ()
     album_key: str | None = None       # chat id : media group id — an album is one case
+    card_chat: int | None = None       # the chat the post came in: the case's card is shown there (cl. 9)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class Intake(CaseServiceBase):
                 case_id=case.id, named=True), now)
             if post.album_key:
                 await self.cases.set_album(conn, post.album_key, case.id)
+            if post.card_chat is not None:
+                await self.outbox.add(conn, Notice(NoticeKind.INTAKE_CARD, "operator", post.card_chat, case.id,
+                                                   FromCase()), now)
             if self.surges is not None:
                 await self.surges.detect(conn, case.id, now)
         bind_case(case.number)

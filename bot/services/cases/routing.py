@@ -8,9 +8,9 @@ from bot.domain import workflow
 from bot.domain.actions import check
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Case, Status
+from bot.domain.notices import Declined, FromCase, Notice, NoticeKind
 from bot.domain.transitions import Action
 from bot.services.cases.unit import CaseServiceBase, refresh
-from storage.outbox import Notice
 
 
 class Routing(CaseServiceBase):
@@ -42,7 +42,7 @@ class Routing(CaseServiceBase):
             case = await uow.load()
             before = {a.department_id for a in case.assignments}
             workflow.route(case, actor, self.deadlines, uow.now, chosen)
-            out = [Notice("case_routed", "department", dept_id, case.id) for dept_id, _ in chosen]
+            out = [Notice(NoticeKind.CASE_ROUTED, "department", dept_id, case.id, FromCase()) for dept_id, _ in chosen]
             await uow.record(case, {"departments": [n for _, n in chosen],
                                     "new": [d for d, _ in chosen if d not in before], "multi": case.multi},
                              *out, refresh(case))
@@ -65,9 +65,9 @@ class Routing(CaseServiceBase):
             workflow.decline(case, actor, self.deadlines, uow.now, reason)
             a = case.assignment(actor.department_id)
             await uow.record(case, {"department_id": actor.department_id, "reason": reason},
-                             Notice("declined", "operator", case.operator_id, case.id,
-                           {"department": a.department_name if a else "", "reason": reason,
-                            "back_to_operator": case.status == Status.NEW}), refresh(case))
+                             Notice(NoticeKind.DECLINED, "operator", case.operator_id, case.id,
+                                    Declined(department=a.department_name if a else "", reason=reason,
+                                             back_to_operator=case.status == Status.NEW)), refresh(case))
         return case
 
     async def add_department(self, case_id: int, actor: Actor, department_id: int) -> Case:
@@ -77,7 +77,7 @@ class Routing(CaseServiceBase):
             case = await uow.load()
             workflow.add_department(case, actor, self.deadlines, uow.now, chosen)
             await uow.record(case, {"department_id": department_id, "departments": [chosen[1]]},
-                             Notice("case_routed", "department", department_id, case.id), refresh(case))
+                             Notice(NoticeKind.CASE_ROUTED, "department", department_id, case.id, FromCase()), refresh(case))
         return case
 
     async def withdraw(self, case_id: int, actor: Actor, department_id: int) -> Case:

@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.domain import audit, workflow
 from bot.domain.model import Actor, Case
+from bot.domain.notices import FromCase, Notice, NoticeKind
 from bot.services.cases.unit import CaseServiceBase, refresh
-from storage.outbox import Notice
 
 
 class Terms(CaseServiceBase):
@@ -42,8 +42,9 @@ class Terms(CaseServiceBase):
         async with self.unit(actor, "answer_term_set", case_id) as uow:
             case = await uow.load()
             workflow.set_answer_term(case, actor, self.deadlines, uow.now, minutes)
-            await uow.record(case, {"minutes": minutes}, *(Notice("term_changed", "department", a.department_id, case.id, {"minutes": minutes})
-                      for a in case.active_assignments), refresh(case))
+            await uow.record(case, {"minutes": minutes}, *(
+                Notice(NoticeKind.TERM_CHANGED, "department", a.department_id, case.id, FromCase())
+                for a in case.active_assignments), refresh(case))
         return case
 
     async def work_off_hours(self, case_id: int, actor: Actor, until: datetime | None) -> Case:
@@ -83,5 +84,5 @@ class Terms(CaseServiceBase):
         async with self.unit(actor, "marked_significant", case_id) as uow:
             case = await uow.load()
             workflow.mark_significant(case, actor)
-            await uow.record(case, {}, Notice("significant", "head", None, case.id), refresh(case))
+            await uow.record(case, {}, Notice(NoticeKind.SIGNIFICANT, "head", None, case.id, FromCase()), refresh(case))
         return case

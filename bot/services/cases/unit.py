@@ -19,6 +19,7 @@ import aiosqlite
 from bot.domain import accountability, audit
 from bot.domain.errors import DomainError, NotFound
 from bot.domain.model import Actor, Case, Status
+from bot.domain.notices import FromCase, Notice, NoticeKind
 from bot.runtime.clock import Clock
 from bot.runtime.logs import bind_case
 from bot.services.surges import IncidentService, SurgeService
@@ -27,7 +28,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
-from storage.outbox import Notice, OutboxRepository
+from storage.outbox import OutboxRepository
 
 log = logging.getLogger("bot.services.cases")
 
@@ -35,7 +36,7 @@ ProfanityFinder = Callable[[str], list[str]]
 
 
 def refresh(case: Case) -> Notice:
-    return Notice("card_refresh", "case", None, case.id)
+    return Notice(NoticeKind.CARD_REFRESH, "case", None, case.id, FromCase())
 
 
 class CaseUnit:

@@ -1,0 +1,90 @@
+"""Notices rendered for Telegram at delivery time: one registry from NoticeKind to its renderer.
+
+The sender (bot/delivery/) asks ``NoticeRenderer.render`` what a notice says now and hands back each
+message that went out (``sent``): the renderer stores what the case needs to know about it (its cards,
+the messages a reply may answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot import texts
+from bot.delivery.outgoing import Outgoing, Text
+from bot.domain.notices import Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
+from bot.runtime.logs import bind_case
+from handlers import keyboards
+from handlers.notices import cards, departments, escalations, operator
+from handlers.notices.base import CaseRenderer, Deps, Remember, target
+
+ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
+    NoticeKind.INTAKE_CARD: cards.intake_card,
+    NoticeKind.CASE_ROUTED: cards.case_routed,
+    NoticeKind.CARD_REFRESH: cards.card_refresh,
+    NoticeKind.DECLINED: operator.declined,
+    NoticeKind.DRAFT_FOR_APPROVAL: operator.draft_for_approval,
+    NoticeKind.PUBLISHED: operator.published,
+    NoticeKind.INFO_RECEIVED: operator.info_received,
+    NoticeKind.CLARIFICATION_OVERDUE: operator.clarification_overdue,
+    NoticeKind.DRAFT_RETURNED: departments.draft_returned,
+    NoticeKind.DRAFT_APPROVED: departments.draft_approved,
+    NoticeKind.AUTHOR_REPLIED: departments.author_replied,
+    NoticeKind.ANSWER_ANYWAY: departments.answer_anyway,
+    NoticeKind.TERM_CHANGED: departments.term_changed,
+    NoticeKind.SIGNIFICANT: escalations.significant,
+    NoticeKind.REMINDER: escalations.reminder,
+    NoticeKind.EXPIRED: escalations.expired,
+    NoticeKind.ESCALATION: escalations.escalation,
+}
+
+
+async def admin_alert(d: Deps, n: Notice[Words]) -> list[Outgoing]:
+    return [Text(admin, n.payload.text) for admin in d.access.admin_ids]
+
+
+async def chat_text(d: Deps, n: Notice[Words]) -> list[Outgoing]:
+    return [Text(target(n), n.payload.text)]
+
+
+async def surge_operators(d: Deps, n: Notice[SurgeOperators]) -> list[Outgoing]:
+    """cl. 21: every active operator gets the surge's posts with the button that merges them."""
+    text = texts.SURGE_TO_OPERATOR.format(alert=n.payload.text)   # escaped when the surge was found
+    markup = keyboards.surge_merge(n.payload.surge_id)
+    return [Text(o.user_id, text, markup) for o in await d.access.operators() if o.active]
+
+
+#: Notices about no one case.
+OTHERS: dict[NoticeKind, Callable[[Deps, Notice[Any]], Awaitable[list[Outgoing]]]] = {
+    NoticeKind.ADMIN_ALERT: admin_alert,
+    NoticeKind.CHAT_TEXT: chat_text,
+    NoticeKind.SURGE_OPERATORS: surge_operators,
+}
+
+
+class NoticeRenderer(Deps):
+    """bot.delivery.outgoing.Renderer for Telegram."""
+
+    async def render(self, stored: Notice[Json]) -> list[Outgoing]:
+        n = decode(stored)
+        if n.kind in OTHERS:
+            return await OTHERS[n.kind](self, n)
+        assert n.case_id is not None
+        case = await self.cases.get(n.case_id)
+        bind_case(case.number)
+        return await ABOUT_A_CASE[n.kind](self, case, n)
+
+    async def sent(self, notice: Notice[Json], remember: object, chat_id: int, message_id: int) -> None:
+        assert notice.case_id is not None and isinstance(remember, Remember)
+        if remember.purpose == "card":
+            await self.cases.set_card(notice.case_id, chat_id, message_id)
+        elif remember.purpose == "department_card" and remember.department_id is not None:
+            await self.cases.set_department_card(notice.case_id, remember.department_id, message_id)
+        else:
+            await self.cases.remember_message(notice.case_id, chat_id, message_id, remember.purpose)
+
+    def unreachable(self, notice: Notice[Json], error: str) -> Notice[Payload]:
+        where = texts.UNREACHABLE_TARGET.get(notice.target_kind, notice.target_kind)
+        text = texts.CHAT_UNREACHABLE.format(target=texts.esc(f"{where} {notice.target_id or ''}".strip()),
+                                             error=texts.esc(error[:200]))
+        return Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text))

@@ -1,0 +1,69 @@
+"""Notices to the operator: a decline, a draft to approve, a publication, information, a silent author."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import texts
+from bot.delivery.outgoing import Album, Outgoing, Photo, Text
+from bot.domain.model import Case, Status
+from bot.domain.notices import (
+    ClarificationOverdue,
+    Declined,
+    DraftForApproval,
+    InfoReceived,
+    Notice,
+    Published,
+)
+from handlers import keyboards, render
+from handlers.notices.base import Deps, Remember, target
+
+
+async def declined(d: Deps, case: Case, n: Notice[Declined]) -> list[Outgoing]:
+    p = n.payload
+    text = texts.DECLINED_TO_OPERATOR.format(department=texts.esc(p.department), number=case.number,
+                                             reason=texts.esc(p.reason))
+    if p.back_to_operator:
+        text += texts.DECLINED_BACK
+    return [Text(target(n), text)]
+
+
+async def draft_for_approval(d: Deps, case: Case, n: Notice[DraftForApproval]) -> list[Outgoing]:
+    draft = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
+    if draft is None or draft.decision is not None:
+        return []  # already decided: nothing to ask
+    assert draft.id is not None
+    by = n.payload.approve_by
+    text = render.draft_for_operator(case, draft, d.tz, datetime.fromisoformat(by) if by else None)
+    return [*([Album(target(n), tuple(draft.media))] if draft.media else []),
+            Text(target(n), text, keyboards.approval(case, draft.id), Remember("draft"))]
+
+
+async def published(d: Deps, case: Case, n: Notice[Published]) -> list[Outgoing]:
+    p = n.payload
+    caption = texts.PUBLISHED_TO_OPERATOR.format(
+        number=case.number, kind=texts.KIND.get(p.kind, ""),
+        link=texts.PUBLISHED_LINK.format(link=texts.esc(p.link)) if p.link else "")
+    return [Photo(target(n), p.file_id, caption[: texts.CAPTION_LIMIT])]
+
+
+async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Outgoing]:
+    info = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
+    if info is None:
+        return []
+    names = {a.department_id: a.department_name for a in case.assignments}
+    pending = n.payload.pending
+    tail = texts.INFO_PENDING.format(departments=texts.esc(", ".join(pending))) if pending else texts.INFO_ALL_IN
+    template = texts.INFO_TO_OPERATOR.format(department=texts.esc(names.get(info.department_id or 0, "")),
+                                             number=case.number, text="{text}", pending=tail)
+    return [*([Album(target(n), tuple(info.media))] if info.media else []),
+            Text(target(n), render.fit(template, info.text, texts.MESSAGE_LIMIT), remember=Remember("info"))]
+
+
+async def clarification_overdue(d: Deps, case: Case, n: Notice[ClarificationOverdue]) -> list[Outgoing]:
+    if case.status != Status.AWAITING_AUTHOR:
+        return []                       # the author replied, or the case moved on: nothing to ask
+    since = datetime.fromisoformat(n.payload.since)
+    text = texts.CLARIFICATION_OVERDUE.format(number=case.number, since=texts.when(since.astimezone(d.tz)),
+                                              days=n.payload.days)
+    return [Text(target(n), text, keyboards.clarification_overdue(case), Remember("clarification_overdue"))]
