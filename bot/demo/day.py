@@ -20,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot.demo.people import Person
 from bot.demo.runner import Demo
-from bot.demo.telegram import Person
 
 DAY = date(2026, 12, 1)          # a Tuesday, an ordinary working day
 
