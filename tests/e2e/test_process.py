@@ -16,9 +16,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.fake_telegram import ApiCall, FakeBotAPI
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from tests.support.fake_bot_api import ApiCall, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"

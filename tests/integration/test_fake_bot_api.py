@@ -24,7 +24,7 @@ from aiogram.types import (
     Message,
 )
 
-from tests.support.fake_bot_api import FakeBotAPI, RateLimiter, RateLimits
+from bot.fake_telegram import FakeBotAPI, RateLimiter, RateLimits
 
 TOKEN = "42:TEST"
 KEYBOARD = InlineKeyboardMarkup(

@@ -1,4 +1,4 @@
-"""A Dispatcher with a small router fed with updates from tests.support.updates, on RecordingSession."""
+"""A Dispatcher with a small router fed with updates from tests.support.updates, on FakeSession."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from aiogram.types import (
     MessageOriginUser,
 )
 
-from tests.support.recording import RecordingSession, make_bot
+from bot.fake_telegram import FakeSession, make_bot
 from tests.support.updates import (
     album,
     callback,
@@ -84,7 +84,7 @@ def build() -> tuple[Dispatcher, list[object]]:
 
 
 async def test_commands_callbacks_and_edits_are_recorded() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     dp, seen = build()
 
@@ -118,7 +118,7 @@ async def test_commands_callbacks_and_edits_are_recorded() -> None:
 
 
 async def test_forwards_albums_group_replies_and_membership() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     dp, seen = build()
 
@@ -158,7 +158,7 @@ async def test_forwards_albums_group_replies_and_membership() -> None:
 
 
 async def test_media_uploads_and_results() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     me = await bot.get_me()
     assert (me.id, me.username, me.is_bot) == (42, "test_bot", True)
@@ -191,7 +191,7 @@ async def test_media_uploads_and_results() -> None:
 
 
 async def test_queued_failures_raise_aiogram_exceptions() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
 
     session.fail_next("sendMessage", TelegramForbiddenError)

@@ -10,6 +10,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
+from bot.fake_telegram import FakeSession, make_bot
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
@@ -29,7 +30,6 @@ from storage.db import Database
 from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
 from tests.integration.test_kpi import NOW, seed
 from tests.support import updates
-from tests.support.recording import RecordingSession, make_bot
 from tests.support.sleep import LoopStopped, StepSleep
 
 # ---- periods --------------------------------------------------------------------------------------
@@ -189,8 +189,8 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
 # ---- /report through a Dispatcher ----------------------------------------------------------------
 
 async def _dispatch(db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines,
-                    clock: FakeClock) -> tuple[Dispatcher, RecordingSession]:
-    session = RecordingSession()
+                    clock: FakeClock) -> tuple[Dispatcher, FakeSession]:
+    session = FakeSession()
     dp = Dispatcher(cases=cases, access=access, clock=clock, tz=MSK, deadlines=deadlines)
     mw = ActorMiddleware()
     dp.message.outer_middleware(mw)
