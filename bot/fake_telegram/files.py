@@ -16,10 +16,8 @@ MEDIA_KINDS = frozenset("photo video document audio voice animation sticker".spl
 class Upload:
     """A file uploaded with multipart form data (``content`` is None in the in-process session)."""
 
-    field: str
     filename: str
     content: bytes | None = None
-    content_type: str | None = None
 
 
 @dataclass
@@ -28,7 +26,10 @@ class StoredFile:
     file_unique_id: str
     file_path: str
     content: bytes | None = None
-    file_size: int | None = None
+
+    @property
+    def file_size(self) -> int:
+        return len(self.content) if self.content is not None else 1024
 
 
 class FileStore:
@@ -39,8 +40,7 @@ class FileStore:
     def new_file(self, kind: str, content: bytes | None = None, extension: str = "jpg") -> StoredFile:
         n = next(self._counter)
         stored = StoredFile(file_id=f"fake-{kind}-{n:05d}", file_unique_id=f"uniq-{kind}-{n:05d}",
-                            file_path=f"{kind}s/file_{n}.{extension}", content=content,
-                            file_size=len(content) if content is not None else 1024)
+                            file_path=f"{kind}s/file_{n}.{extension}", content=content)
         self.files[stored.file_id] = stored
         return stored
 
@@ -48,7 +48,7 @@ class FileStore:
         if file_id not in self.files:
             n = next(self._counter)
             self.files[file_id] = StoredFile(file_id=file_id, file_unique_id=f"u-{file_id}",
-                                             file_path=f"documents/file_{n}.bin", file_size=1024)
+                                             file_path=f"documents/file_{n}.bin")
         return self.files[file_id]
 
     def file_by_path(self, path: str) -> StoredFile | None:
@@ -71,9 +71,8 @@ class FileStore:
     @staticmethod
     def media_object(kind: str, stored: StoredFile, item: Mapping[str, Any]) -> Any:
         """The ``photo`` / ``video`` / ``document``… field of a message, as Telegram sends it."""
-        base: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-        if stored.file_size is not None:
-            base["file_size"] = stored.file_size
+        base: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                "file_size": stored.file_size}
         if kind == "photo":
             thumb = {**base, "file_id": stored.file_id + "-s", "file_unique_id": stored.file_unique_id + "-s"}
             return [{**thumb, "width": 90, "height": 67}, {**base, "width": 1280, "height": 960}]

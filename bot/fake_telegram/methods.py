@@ -238,8 +238,5 @@ class FakeTelegram(TelegramState):
 
     def _m_getFile(self, params: Params, uploads: Uploads, me: Any, bot_id: int) -> Any:
         stored = self.store.file_for(str(params.get("file_id")))
-        result: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                  "file_path": stored.file_path}
-        if stored.file_size is not None:
-            result["file_size"] = stored.file_size
-        return result
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": stored.file_size,
+                "file_path": stored.file_path}

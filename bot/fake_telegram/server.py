@@ -300,7 +300,7 @@ class FakeBotAPI:
             for key, value in form.items():
                 if isinstance(value, web.FileField):
                     content = value.file.read()
-                    uploads[key] = Upload(key, value.filename or key, content, value.content_type)
+                    uploads[key] = Upload(value.filename or key, content)
                 else:
                     params[key] = decode_form_value(key, str(value))
         return params, uploads

@@ -146,7 +146,7 @@ class FakeSession(BaseSession):
                 prepared = self.prepare_value(value, bot=bot, files=files)
                 if prepared is not None:
                     params[key] = prepared
-        return params, {key: Upload(key, value.filename or key, getattr(value, "data", None))
+        return params, {key: Upload(value.filename or key, getattr(value, "data", None))
                         for key, value in files.items()}
 
     def _answer(self, bot: Bot, name: str, params: dict[str, Any], uploads: dict[str, Upload]) -> tuple[int, Any]:

@@ -48,8 +48,7 @@ class TelegramState:
     def __init__(self, *, clock: Clock = WALL_CLOCK, bot_username: str = BOT_USERNAME, bot_name: str = BOT_NAME,
                  reads_all_group_messages: bool = False, validate: bool = True, keep_messages: bool = True) -> None:
         self.clock = clock
-        self.bot_username = bot_username
-        self.bot_name = bot_name
+        self.profile = (bot_username, bot_name)
         self.reads_all_group_messages = reads_all_group_messages
         self.validate = validate
         self.keep_messages = keep_messages
@@ -74,7 +73,7 @@ class TelegramState:
     # ---- identities
 
     def me(self, bot_id: int) -> dict[str, Any]:
-        return bot_user_dict(bot_id, self.bot_username, self.bot_name)
+        return bot_user_dict(bot_id, *self.profile)
 
     def set_chat(self, chat_id: int, **fields: Any) -> dict[str, Any]:
         """Register or update a chat (e.g. ``title=``, ``type=``, ``username=``)."""

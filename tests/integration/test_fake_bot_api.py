@@ -34,10 +34,8 @@ KEYBOARD = InlineKeyboardMarkup(
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    await api.start()
-    yield api
-    await api.stop()
+    async with FakeBotAPI() as api:
+        yield api
 
 
 def make_http_bot(url: str) -> Bot:
