@@ -6,6 +6,7 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from bot.fake_telegram.files import FileStore, Upload
@@ -26,8 +27,7 @@ from bot.fake_telegram.protocol import (
     canonical_method,
     maybe_int,
 )
-from bot.fake_telegram.updates import WALL_CLOCK
-from bot.runtime.clock import Clock
+from bot.runtime.clock import Clock, SystemClock
 
 #: Called after every method Telegram answered ``ok``: (method, parameters, uploads, result).
 Watcher = Callable[[str, Mapping[str, Any], Mapping[str, Upload], Any], None]
@@ -45,9 +45,9 @@ class TelegramState:
     """The model behind every fake Telegram. ``validate=False`` skips Telegram's checks of texts and
     buttons, ``keep_messages=False`` forgets sent messages (a benchmark's memory must not grow)."""
 
-    def __init__(self, *, clock: Clock = WALL_CLOCK, bot_username: str = BOT_USERNAME, bot_name: str = BOT_NAME,
+    def __init__(self, *, clock: Clock | None = None, bot_username: str = BOT_USERNAME, bot_name: str = BOT_NAME,
                  reads_all_group_messages: bool = False, validate: bool = True, keep_messages: bool = True) -> None:
-        self.clock = clock
+        self.clock = clock or SystemClock(UTC)
         self.profile = (bot_username, bot_name)
         self.reads_all_group_messages = reads_all_group_messages
         self.validate = validate
