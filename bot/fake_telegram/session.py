@@ -173,7 +173,7 @@ class FakeSession(BaseSession):
         for index, (target, error) in enumerate(self._raise_next):
             if target == name:
                 del self._raise_next[index]
-                self.results.append(error)
+                self._keep(error)
                 raise error
         status, payload = self._answer(bot, name, params, uploads)
         try:
@@ -182,12 +182,14 @@ class FakeSession(BaseSession):
             raise NotImplementedError(f"FakeSession has no realistic result for {name}; "
                                       f"use session.set_result({name!r}, ...): {exc}") from exc
         except TelegramAPIError as exc:
-            if self.record:
-                self.results.append(exc)
+            self._keep(exc)
             raise
-        if self.record:
-            self.results.append(response.result)
+        self._keep(response.result)
         return cast(TelegramType, response.result)
+
+    def _keep(self, result: Any) -> None:
+        if self.record:
+            self.results.append(result)
 
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
                              chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
