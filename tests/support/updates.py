@@ -1,5 +1,5 @@
 """Incoming updates as aiogram ``Update`` objects, built from the fake Telegram's JSON dicts
-(:mod:`bot.fake_telegram.updates`, re-exported here with the objects of :mod:`bot.fake_telegram.objects`).
+(:mod:`bot.fake_telegram.updates`; the few dicts tests use directly are re-exported).
 
     await dp.feed_update(bot, private_message(100, "/start"))
 """
@@ -12,42 +12,23 @@ from typing import Any
 
 from aiogram.types import Update
 
-from bot.fake_telegram.objects import (
-    BOT_ID,
-    BOT_USERNAME,
-    bot_user_dict,
-    chat_member_dict,
-    group_chat_dict,
-    private_chat_dict,
-    user_dict,
-)
+from bot.fake_telegram.objects import bot_user_dict
 from bot.fake_telegram.updates import (
     callback_dict,
     group_message_dict,
-    message_dict,
     my_chat_member_dict,
     private_message_dict,
 )
 
 __all__ = [
-    "BOT_ID",
-    "BOT_USERNAME",
     "album",
     "bot_user_dict",
     "callback",
-    "callback_dict",
-    "chat_member_dict",
-    "group_chat_dict",
     "group_message",
     "group_message_dict",
-    "message_dict",
     "my_chat_member",
-    "my_chat_member_dict",
-    "private_chat_dict",
     "private_message",
     "private_message_dict",
-    "to_update",
-    "user_dict",
 ]
 
 _media_groups = itertools.count(1)
