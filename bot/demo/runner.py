@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,23 +48,22 @@ class ErrorCounter(logging.Handler):
         self.records.append(f"{record.name}: {record.getMessage()}")
 
 
+@dataclass
 class Demo:
     """One scripted working day; the script (bot/demo/day.py) calls the methods below."""
 
-    def __init__(self, out: TextIO, workdir: Path, day: date, chats: dict[int, str], titles: dict[int, str],
-                 *, admin_ids: list[int], operator_ids: list[int]) -> None:
-        self.out = out
-        self.workdir = workdir
-        self.day = day
-        self.chats = chats
-        self.titles = titles
-        self.admin_ids = admin_ids
-        self.operator_ids = operator_ids
-        self.failures: list[str] = []
-        self.steps = 0
-        self.errors = ErrorCounter()
-        self._app: App | None = None
-        self._digests: asyncio.Task[None] | None = None
+    out: TextIO
+    workdir: Path
+    day: date
+    chats: dict[int, str]                   # as the demo names them
+    titles: dict[int, str]                  # as Telegram names them
+    admin_ids: list[int]
+    operator_ids: list[int]
+    failures: list[str] = field(default_factory=list)
+    steps: int = 0
+    errors: ErrorCounter = field(default_factory=ErrorCounter)
+    _app: App | None = None
+    _digests: asyncio.Task[None] | None = None
 
     # ---- life cycle ---------------------------------------------------------------------------
     def settings(self) -> Settings:
