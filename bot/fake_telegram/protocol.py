@@ -93,7 +93,7 @@ def maybe_int(value: Any) -> Any:
     if value is None or isinstance(value, bool | int):
         return value
     text = str(value).strip()
-    return int(text) if _INTEGER.fullmatch(text) else text
+    return int(text) if text.removeprefix("-").isdecimal() else text
 
 
 def as_json(value: Any) -> Any:

@@ -174,12 +174,10 @@ class TelegramState:
             message["sender_chat"] = dict(chat)
         else:
             message["from"] = dict(me)
-        thread = maybe_int(params.get("message_thread_id"))
-        if isinstance(thread, int):
+        if "message_thread_id" in params and isinstance(thread := maybe_int(params["message_thread_id"]), int):
             message["message_thread_id"] = thread
         reply_to = maybe_int(params.get("reply_to_message_id"))
-        reply_parameters = as_json(params.get("reply_parameters"))
-        if isinstance(reply_parameters, Mapping):
+        if isinstance(reply_parameters := as_json(params.get("reply_parameters")), Mapping):
             reply_to = maybe_int(reply_parameters.get("message_id"))
         if isinstance(reply_to, int):
             original = self.messages.get((chat["id"], reply_to))
