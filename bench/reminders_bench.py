@@ -86,13 +86,13 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     from aiogram.enums import ParseMode
 
     from bot.delivery.sender import Notifier
+    from bot.fake_telegram import FakeBotAPI
     from bot.jobs.reminders import ReminderService
     from bot.services.access import AccessService
     from bot.services.cases import CaseService
     from bot.settings import Settings
     from handlers.notices import NoticeRenderer
     from storage.db import Database
-    from tests.support.fake_bot_api import FakeBotAPI
 
     settings = Settings(_env_file=None, calendar_path=tmp / "calendar.json")  # type: ignore[call-arg]
     deadlines = settings.deadlines.build_deadlines()
@@ -157,10 +157,10 @@ async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
     import gc
 
     from bot.app.container import build_app
+    from bot.fake_telegram import FakeSession
     from bot.runtime.clock import FakeClock
     from bot.settings import Settings
     from storage.db import Database
-    from tests.support.recording import RecordingSession
 
     settings = Settings(_env_file=None, database_path=Path(db_path), calendar_path=Path(calendar_path),  # type: ignore[call-arg]
                         admin_ids=[1], head_chat_id=-900)
@@ -171,7 +171,7 @@ async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
         await _fill(db, deadlines, detected, with_department=True)
         await db.close()
     gc.collect()
-    app = await build_app(settings, clock=FakeClock(TUESDAY_MORNING), session=RecordingSession(), token="42:TEST")
+    app = await build_app(settings, clock=FakeClock(TUESDAY_MORNING), session=FakeSession(), token="42:TEST")
     assert app.reminders is not None
     started = time.perf_counter()
     await app.reminders.start()

@@ -2,8 +2,8 @@
 
 The real application (``bot.app.build_app``: aiogram Dispatcher, handlers, services, SQLite on disk in
 WAL mode as in production, the reminder scheduler started so every commit re-plans reminders as in
-production) on :class:`bench.lean.LeanSession` (Bot API answered in-process, no network) and a
-no-wait rate limiter. The database holds 100,000 cases of history (the generator of
+production) on :meth:`bot.fake_telegram.FakeSession.lean` (the fake Telegram in-process: no network,
+nothing recorded) and a no-wait rate limiter. The database holds 100,000 cases of history (the generator of
 ``bench.reports_bench``; their old open deadlines marked as already reminded, as a running bot
 leaves them) before the run.
 
@@ -46,9 +46,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 from aiogram.types import Message, Update
 
-from bench.lean import LeanSession, NoWaitLimiter
 from bench.reports_bench import DEPARTMENTS, generate
 from bot.app.container import App, build_app
+from bot.delivery.sender import RateLimiter
+from bot.fake_telegram import FakeSession
+from bot.fake_telegram.updates import callback_dict, group_message_dict, private_message_dict
 from bot.runtime.clock import FakeClock
 from bot.settings import Settings
 from handlers.callbacks import CaseCb, Op
@@ -60,7 +62,8 @@ BLOCK = 50
 WARMUP_BLOCKS = 2
 BLOCKS = 16                       # 800 cases, 4,800 updates measured
 ECHO_WARMUP = 500
-START = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)      # a Monday, after the 36 months of history
+START = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)
+DATE = 1_800_000_000              # the date Telegram gives the updates      # a Monday, after the 36 months of history
 STEP = timedelta(seconds=30)      # the clock moves between updates (surge windows stay realistic)
 ADMIN = 1
 OPERATOR = 100
@@ -91,39 +94,35 @@ ANSWER = ("Здравствуйте! Информация передана в у
 # ---- updates as Telegram sends them ------------------------------------------------------------
 
 class Updates:
+    """The fake Telegram's update builders, dated as the history's last day, bound to the bench's bot."""
+
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.update_id = 0
-        self.message_id = 1_000_000
 
-    def _update(self, body: dict[str, Any]) -> Update:
-        self.update_id += 1
-        return Update.model_validate({"update_id": self.update_id, **body}, context={"bot": self.bot})
-
-    def _message(self, chat: dict[str, Any], user_id: int, text: str, **extra: Any) -> Update:
-        self.message_id += 1
-        return self._update({"message": {
-            "message_id": self.message_id, "date": 1_800_000_000, "chat": chat, "text": text,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Исполнитель", "last_name": str(user_id)},
-            **extra}})
+    def _update(self, data: dict[str, Any]) -> Update:
+        return Update.model_validate(data, context={"bot": self.bot})
 
     def private(self, user_id: int, text: str) -> Update:
-        return self._message({"id": user_id, "type": "private", "first_name": "Оператор"}, user_id, text)
+        return self._update(private_message_dict(user_id, text, date=DATE))
 
     def group_reply(self, chat_id: int, user_id: int, text: str, reply_to: int) -> Update:
-        chat = {"id": chat_id, "type": "supergroup", "title": "Отдел"}
-        original = {"message_id": reply_to, "date": 1_800_000_000, "chat": chat, "text": "Карточка",
-                    "from": {"id": 42, "is_bot": True, "first_name": "Bot"}}
-        return self._message(chat, user_id, text, reply_to_message=original)
+        return self._update(group_message_dict(chat_id, user_id, text, chat_title="Отдел", date=DATE,
+                                               reply_to_message_id=reply_to, reply_to_text="Карточка"))
 
     def callback(self, user_id: int, chat_id: int, data: str, message_id: int) -> Update:
-        chat = ({"id": chat_id, "type": "private", "first_name": "Оператор"} if chat_id > 0
-                else {"id": chat_id, "type": "supergroup", "title": "Отдел"})
-        return self._update({"callback_query": {
-            "id": f"cbq{self.update_id}", "chat_instance": f"ci{abs(chat_id)}", "data": data,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Сотрудник"},
-            "message": {"message_id": message_id, "date": 1_800_000_000, "chat": chat, "text": "Карточка",
-                        "from": {"id": 42, "is_bot": True, "first_name": "Bot"}}}})
+        return self._update(callback_dict(user_id, chat_id, data, message_id, message_text="Карточка",
+                                          chat_type="private" if chat_id > 0 else "supergroup",
+                                          chat_title="Отдел", date=DATE))
+
+
+class NoWaitLimiter(RateLimiter):
+    """Telegram's rate limits switched off: the benchmark measures the bot, not the waiting."""
+
+    def delay(self, chat_id: int) -> float:
+        return 0.0
+
+    def record(self, chat_id: int) -> None:
+        return None
 
 
 # ---- the run -----------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 class Run:
-    def __init__(self, app: App, session: LeanSession, clock: FakeClock) -> None:
+    def __init__(self, app: App, session: FakeSession, clock: FakeClock) -> None:
         self.app = app
         self.session = session
         self.clock = clock
@@ -193,11 +192,11 @@ class Run:
         ks = range(n0, n0 + BLOCK)
         posts = [self.make.private(OPERATOR, f"{self.rng.choice(TOPICS).format(n=k % 97 + 1)}\n"
                                              f"https://vk.com/wall-{1000 + k % 7}_{k}") for k in ks]
-        first = self.session.last_id.get(OPERATOR, 0)
+        first = self.session.core.last_message_id[OPERATOR]
         await self.stage("register a post (operator's message)", posts)
         await self.flush()
         card_of: dict[int, int] = {}
-        for m in range(first + 1, self.session.last_id[OPERATOR] + 1):
+        for m in range(first + 1, self.session.core.last_message_id[OPERATOR] + 1):
             c = await cases.case_for_message(OPERATOR, m)
             if c is not None and (await cases.get(c)).operator_card_id == m:
                 card_of[c] = m
@@ -224,7 +223,7 @@ class Run:
         previews: list[int] = []
         await self.stage("draft: reply to the card with the text", [
             self.make.group_reply(chat[c], executor[c], ANSWER, dept_cards[c]) for c in case_ids],
-            lambda i: previews.append(self.session.last_id[chat[case_ids[i]]]))
+            lambda i: previews.append(self.session.core.last_message_id[chat[case_ids[i]]]))
         await self.stage("send the draft for approval (callback)", [
             self.make.callback(executor[c], chat[c], CaseCb(op=Op.SEND, case_id=c).pack(), p)
             for c, p in zip(case_ids, previews, strict=True)])
@@ -237,7 +236,7 @@ class Run:
 async def _echo(count: int, db: Database | None = None) -> list[float]:
     """The bare aiogram echo bot; with ``db``, each answer is preceded by one write transaction
     (``BEGIN IMMEDIATE``, one ``INSERT``, ``COMMIT``): the floor of any change that is kept."""
-    session = LeanSession()
+    session = FakeSession.lean()
     bot = Bot("42:TEST", session=session,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))
     dp = Dispatcher()
@@ -260,7 +259,7 @@ async def _echo(count: int, db: Database | None = None) -> list[float]:
         t0 = time.perf_counter()
         await dp.feed_update(bot, update)
         times.append(time.perf_counter() - t0)
-    assert session.calls["sendMessage"] == count
+    assert session.core.counts["sendMessage"] == count
     return times
 
 
@@ -282,7 +281,7 @@ async def _measure(tmp: Path, on_disk: bool) -> list[dict[str, Any]]:
                         calendar_path=tmp / "calendar.json", admin_ids=[ADMIN], operator_ids=[OPERATOR],
                         head_chat_id=HEAD_CHAT)
     clock = FakeClock(START)
-    session = LeanSession()
+    session = FakeSession.lean()
     app = await build_app(settings, clock=clock, session=session, token="42:TEST", limiter=NoWaitLimiter())
     try:
         assert app.reminders is not None

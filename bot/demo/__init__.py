@@ -1,7 +1,7 @@
 """`python -m bot.demo` (`make demo`): a scripted working day played offline through the real bot.
 
 The real dispatcher, services, SQLite storage, outbox sender and scheduler (reminders, digests) run
-against an in-memory Bot API (bot/demo/telegram.py) with a moving clock; the demo prints, step by
+against the fake Telegram (bot/fake_telegram/) with a moving clock; the demo prints, step by
 step, what each chat (operator, departments, head) sees, and checks it: the exit status is 0 only
 if every step showed what it should. No token, no network; a temporary folder holds the database.
 """

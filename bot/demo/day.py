@@ -20,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot.demo.people import Person
 from bot.demo.runner import Demo
-from bot.demo.telegram import Person
 
 DAY = date(2026, 12, 1)          # a Tuesday, an ordinary working day
 
@@ -64,6 +64,25 @@ async def play(d: Demo) -> None:
     await evening(d)
 
 
+async def draft(d: Demo, person: Person, chat: int, number: str, kind: str, text: str,
+                photo: tuple[str, str] | None = None, *, submit: bool = True) -> None:
+    """The executor's way to a draft: «Подготовить ответ», its kind, a photo, the text, «На согласование»."""
+    await d.press(person, chat, "Подготовить ответ", where=f"Сообщение {number}")
+    await d.press(person, chat, kind, where=f"Что готовите по сообщению {number}")
+    if photo is not None:
+        await d.say(person, chat, photo=photo[0], photo_label=photo[1])
+    await d.say(person, chat, text)
+    if submit:
+        await d.press(person, chat, "На согласование", where="Предпросмотр")
+
+
+async def route(d: Demo, number: str, *departments: str) -> None:
+    """The operator ticks the departments on the card and presses «Направить»."""
+    for department in departments:
+        await d.press(OLGA, OPERATOR, department, where=f"Сообщение {number}")
+    await d.press(OLGA, OPERATOR, "Направить", where=f"Сообщение {number}")
+
+
 async def setup(d: Demo) -> None:
     async with d.step("08:50", "Администратор подключает группы отделов и группу главы (бот уже добавлен в них)") as s:
         await d.say(ADMIN, HOUSING, "/bind Отдел ЖКХ")
@@ -92,8 +111,7 @@ async def whole_case(d: Demo) -> None:
         s.expect(OPERATOR, "Сообщение 2026-0001", "https://t.me/zelen_online/77", "Направить до 01.12 09:35",
                  "Отдел ЖКХ", "Направить")
     async with d.step("09:08", "Оператор отмечает «Отдел ЖКХ» и нажимает «Направить»") as s:
-        await d.press(OLGA, OPERATOR, "Отдел ЖКХ", where="Сообщение 2026-0001")
-        await d.press(OLGA, OPERATOR, "Направить", where="Сообщение 2026-0001")
+        await route(d, "2026-0001", "Отдел ЖКХ")
         s.expect(OPERATOR, "✅ Отдел ЖКХ", "Направлено: Отдел ЖКХ")
         s.expect(HOUSING, "Вам направлено сообщение", "Сообщение 2026-0001", "Принять в работу",
                  "Не наша компетенция")
@@ -101,11 +119,7 @@ async def whole_case(d: Demo) -> None:
         await d.press(SERGEY, HOUSING, "Принять в работу", where="Сообщение 2026-0001")
         s.expect(HOUSING, "Принято в работу: Сергей Иванов", "в работе", "Подготовить ответ")
     async with d.step("09:50", "Исполнитель готовит проект ответа с фотографией и отправляет на согласование") as s:
-        await d.press(SERGEY, HOUSING, "Подготовить ответ", where="Сообщение 2026-0001")
-        await d.press(SERGEY, HOUSING, "Ответ", where="Что готовите по сообщению 2026-0001")
-        await d.say(SERGEY, HOUSING, photo="demo-photo-yard-12", photo_label="чистая контейнерная площадка у дома 12")
-        await d.say(SERGEY, HOUSING, DRAFT_1)
-        await d.press(SERGEY, HOUSING, "На согласование", where="Предпросмотр")
+        await draft(d, SERGEY, HOUSING, "2026-0001", "Ответ", DRAFT_1, photo=("demo-photo-yard-12", "чистая контейнерная площадка у дома 12"))
         s.expect(HOUSING, "Пришлите текст", "Вложение принято (1)", "Предпросмотр: Ответ", "Вложений: 1",
                  "Проект отправлен на согласование")
         s.expect(OPERATOR, "Ответ по сообщению 2026-0001 от отдела «Отдел ЖКХ»", "версия 1",
@@ -116,11 +130,7 @@ async def whole_case(d: Demo) -> None:
         s.expect(OPERATOR, "Что доработать?", "Возвращено на доработку")
         s.expect(HOUSING, "возвращён на доработку", "по какому графику", "Доработайте и отправьте снова до 01.12 10:35")
     async with d.step("10:15", "Исполнитель исправляет проект и снова отправляет его на согласование") as s:
-        await d.press(SERGEY, HOUSING, "Подготовить ответ", where="Сообщение 2026-0001")
-        await d.press(SERGEY, HOUSING, "Ответ", where="Что готовите по сообщению 2026-0001")
-        await d.say(SERGEY, HOUSING, photo="demo-photo-yard-12", photo_label="чистая контейнерная площадка у дома 12")
-        await d.say(SERGEY, HOUSING, DRAFT_1_FIXED)
-        await d.press(SERGEY, HOUSING, "На согласование", where="Предпросмотр")
+        await draft(d, SERGEY, HOUSING, "2026-0001", "Ответ", DRAFT_1_FIXED, photo=("demo-photo-yard-12", "чистая контейнерная площадка у дома 12"))
         s.expect(OPERATOR, "версия 2", "ежедневно до 10:00", "[фото: чистая контейнерная площадка у дома 12]")
     async with d.step("10:20", "Оператор согласовывает проект") as s:
         await d.press(OLGA, OPERATOR, "Согласовать", where="версия 2")
@@ -149,9 +159,7 @@ async def two_departments(d: Demo) -> None:
         await d.say(OLGA, OPERATOR, POST_2)
         s.expect(OPERATOR, "Сообщение 2026-0002 · ВКонтакте", "https://vk.com/wall-170000_3456")
     async with d.step("10:33", "Оператор направляет сообщение сразу двум отделам (п. 17)") as s:
-        await d.press(OLGA, OPERATOR, "Отдел ЖКХ", where="Сообщение 2026-0002")
-        await d.press(OLGA, OPERATOR, "Дорожный отдел", where="Сообщение 2026-0002")
-        await d.press(OLGA, OPERATOR, "Направить", where="Сообщение 2026-0002")
+        await route(d, "2026-0002", "Отдел ЖКХ", "Дорожный отдел")
         s.expect(HOUSING, "Сообщение 2026-0002")
         s.expect(ROADS, "Сообщение 2026-0002", "Принять в работу")
     async with d.step("10:40", "Оба отдела принимают сообщение в работу") as s:
@@ -189,17 +197,13 @@ POST_3 = ("https://ok.ru/group/52000/topic/777 Когда отремонтиру
 async def intermediate_answer(d: Demo) -> None:
     async with d.step("11:45", "Оператор присылает ссылку на пост в Одноклассниках и направляет его в Дорожный отдел") as s:
         await d.say(OLGA, OPERATOR, POST_3)
-        await d.press(OLGA, OPERATOR, "Дорожный отдел", where="Сообщение 2026-0003")
-        await d.press(OLGA, OPERATOR, "Направить", where="Сообщение 2026-0003")
+        await route(d, "2026-0003", "Дорожный отдел")
         s.expect(OPERATOR, "Сообщение 2026-0003 · Одноклассники")
         s.expect(ROADS, "Сообщение 2026-0003")
     async with d.step("11:50", "Дорожный отдел принимает сообщение и готовит промежуточный ответ (п. 7)") as s:
         await d.press(ANNA, ROADS, "Принять в работу", where="Сообщение 2026-0003")
-        await d.press(ANNA, ROADS, "Подготовить ответ", where="Сообщение 2026-0003")
-        await d.press(ANNA, ROADS, "Промежуточный ответ", where="Что готовите по сообщению 2026-0003")
-        await d.say(ANNA, ROADS, "Обращение принято. Специалисты осмотрят ул. Полевую, окончательный ответ дадим "
-                                 "до конца следующего рабочего дня.")
-        await d.press(ANNA, ROADS, "На согласование", where="Предпросмотр")
+        await draft(d, ANNA, ROADS, "2026-0003", "Промежуточный ответ", "Обращение принято. Специалисты осмотрят "
+                    "ул. Полевую, окончательный ответ дадим до конца следующего рабочего дня.")
         s.expect(OPERATOR, "Промежуточный ответ по сообщению 2026-0003")
     async with d.step("12:00", "Оператор согласовывает промежуточный ответ") as s:
         await d.press(OLGA, OPERATOR, "Согласовать", where="Промежуточный ответ по сообщению 2026-0003")
@@ -221,8 +225,7 @@ POST_4 = ("Второй день нет света в подъезде дома 
 async def missed_deadline(d: Demo) -> None:
     async with d.step("12:10", "Оператор пересылает ещё один пост из канала и направляет его в отдел ЖКХ") as s:
         await d.say(OLGA, OPERATOR, POST_4, forward_from_channel=(*CHANNEL, 81))
-        await d.press(OLGA, OPERATOR, "Отдел ЖКХ", where="Сообщение 2026-0004")
-        await d.press(OLGA, OPERATOR, "Направить", where="Сообщение 2026-0004")
+        await route(d, "2026-0004", "Отдел ЖКХ")
         s.expect(OPERATOR, "Ответ до 01.12 16:10")
         s.expect(HOUSING, "Сообщение 2026-0004")
     async with d.step("12:15", "Отдел ЖКХ принимает сообщение в работу — и откладывает его") as s:
@@ -233,9 +236,8 @@ async def missed_deadline(d: Demo) -> None:
                if c.chat_id == HOUSING):
         d.failures.append("к 14:35 отдел ЖКХ не получил напоминания о проекте ответа по 2026-0004")
     async with d.step("14:40", "Исполнитель пишет проект в сердцах — бот его не принимает (п. 19)") as s:
-        await d.press(SERGEY, HOUSING, "Подготовить ответ", where="Сообщение 2026-0004")
-        await d.press(SERGEY, HOUSING, "Ответ", where="Что готовите по сообщению 2026-0004")
-        await d.say(SERGEY, HOUSING, "Жители сами идиоты, бьют лампы в подъезде, а потом жалуются.")
+        await draft(d, SERGEY, HOUSING, "2026-0004", "Ответ", "Жители сами идиоты, бьют лампы в подъезде, а потом "
+                    "жалуются.", submit=False)
         s.expect(HOUSING, "Проект не принят: в нём недопустимые выражения (п. 19 Положения)", "«идиоты»")
     late = await d.advance_to("16:11")
     if not any("Просрочка по сообщению 2026-0004" in c.shown.text for c in late if c.chat_id == HEAD):
@@ -274,8 +276,7 @@ async def surge(d: Demo) -> None:
                 s.expect(OPERATOR, "Повышенная социальная активность", "Объединить в инцидент")
     async with d.step("16:42", "Оператор объединяет три сообщения в инцидент и направляет его в отдел ЖКХ") as s:
         await d.press(OLGA, OPERATOR, "Объединить в инцидент", where="Повышенная социальная активность")
-        await d.press(OLGA, OPERATOR, "Отдел ЖКХ", where="Сообщение 2026-0005")
-        await d.press(OLGA, OPERATOR, "Направить", where="Сообщение 2026-0005")
+        await route(d, "2026-0005", "Отдел ЖКХ")
         s.expect(OPERATOR, "Объединено в инцидент: 2026-0005, 2026-0006, 2026-0007")
         s.expect(HOUSING, "Сообщение 2026-0005")
     async with d.step("16:45", "Отдел ЖКХ принимает инцидент в работу: ответ будет один на три поста") as s:

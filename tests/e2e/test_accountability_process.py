@@ -12,6 +12,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from bot.fake_telegram import FakeBotAPI
 from storage.codec import dt_req, ts
 from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
     DEPT_CHAT,
@@ -23,7 +24,6 @@ from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
     start_bot,
     stop_bot,
 )
-from tests.support.fake_bot_api import FakeBotAPI
 
 HEAD_CHAT = -900
 TERMS = dict(DEADLINE_ANSWER_MINUTES="4", DEADLINE_DRAFT_MINUTES="2", DEADLINE_APPROVAL_MINUTES="1",

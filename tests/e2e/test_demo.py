@@ -15,7 +15,8 @@ import pytest
 
 from bot import texts
 from bot.demo import run_demo
-from bot.demo.telegram import BadRequest, plain_text
+from bot.fake_telegram import ApiError as BadRequest
+from bot.fake_telegram import plain_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -16,9 +17,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.fake_telegram import ApiCall, FakeBotAPI
 from storage.db import Database
 from storage.outbox import OutboxRepository
-from tests.support.fake_bot_api import ApiCall, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
@@ -45,10 +46,8 @@ def sent_to(chat_id: int, needle: str) -> Any:
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    await api.start()
-    yield api
-    await api.stop()
+    async with FakeBotAPI() as api:
+        yield api
 
 
 def free_port() -> int:
@@ -172,11 +171,22 @@ async def stop(proc: asyncio.subprocess.Process, within: float) -> tuple[float, 
     return loop.time() - started, err.decode()
 
 
+@contextlib.asynccontextmanager
+async def killed_if_failing(proc: asyncio.subprocess.Process) -> AsyncIterator[None]:
+    """The block plays against the running bot; if it fails, the bot is killed, not stopped."""
+    try:
+        yield
+    except BaseException:
+        proc.kill()
+        await proc.communicate()
+        raise
+
+
 async def test_sigterm_finishes_the_notice_in_flight_leaves_the_rest_queued_and_exits_0(
         server: FakeBotAPI, tmp_path: Path) -> None:
     port = free_port()
     proc = await start_bot(server, tmp_path, WEB_PORT=str(port), SURGE_MIN_POSTS="50")
-    try:
+    async with killed_if_failing(proc):
         await server.wait_for_call("deleteWebhook", timeout=60)
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as response:
             assert response.status == 200
@@ -204,10 +214,6 @@ async def test_sigterm_finishes_the_notice_in_flight_leaves_the_rest_queued_and_
             await server.wait_for_call("answerCallbackQuery", timeout=20)
         await server.wait_for_start("sendMessage", sent_to(DEPT_CHAT, ROUTED), timeout=20)
         assert completed(server, DEPT_CHAT, ROUTED) == []          # the first routed card is still in flight
-    except BaseException:
-        proc.kill()
-        await proc.communicate()
-        raise
     elapsed, err = await stop(proc, within=8)
     assert proc.returncode == 0, err[-2000:]
     assert elapsed < 6, elapsed                                  # the 3 s send, then out: not the 8 s bound
@@ -237,7 +243,7 @@ async def test_webhook_mode_process_takes_updates_only_with_the_secret(server: F
     proc = await start_bot(server, tmp_path, RUN_MODE="webhook", WEBHOOK_URL="https://bot.example.test",
                            WEBHOOK_SECRET=WEBHOOK_SECRET, WEB_PORT=str(port), LOG_FORMAT="json")
     hook = f"http://127.0.0.1:{port}/telegram/webhook"
-    try:
+    async with killed_if_failing(proc):
         call = await server.wait_for_call("setWebhook", timeout=60)
         assert call.params["url"] == "https://bot.example.test/telegram/webhook"
         assert server.core.webhook_secret == WEBHOOK_SECRET
@@ -260,10 +266,6 @@ async def test_webhook_mode_process_takes_updates_only_with_the_secret(server: F
                 assert (await response.json())["mode"] == "webhook"
         assert server.sent_texts(other_chat) == []
         assert server.get_updates_count == 0 and server.calls_of("deleteWebhook") == []
-    except BaseException:
-        proc.kill()
-        await proc.communicate()
-        raise
     elapsed, err = await stop(proc, within=8)
     assert proc.returncode == 0, err[-2000:]
     assert elapsed < 8

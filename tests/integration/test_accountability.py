@@ -7,6 +7,7 @@ import json
 
 from bot.delivery.sender import Notifier
 from bot.domain.model import Actor, DraftKind, Role
+from bot.fake_telegram import FakeSession
 from bot.jobs.reminders import ReminderService
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -16,7 +17,6 @@ from storage.db import Database
 from tests.conftest import ADMIN_ID, msk
 from tests.integration.test_delivery import fake_time, notifier, session  # noqa: F401  (fixtures)
 from tests.integration.test_reminders import simulate
-from tests.support.recording import RecordingSession
 
 HEAD_CHAT, DEPT_CHAT = -900, -1001
 
@@ -41,7 +41,7 @@ async def _blames(db: Database, case_id: int) -> dict[str, list[str]]:
 
 
 async def test_cl14_operator_sits_on_an_on_time_draft(db: Database, notifier: Notifier,  # noqa: F811
-                                                      session: RecordingSession,  # noqa: F811
+                                                      session: FakeSession,  # noqa: F811
                                                       cases: CaseService, access: AccessService, operator: Actor,
                                                       clock: FakeClock, deadlines: Deadlines) -> None:
     """The department sent its draft on time (cl. 13); the operator did not approve it (cl. 14): the
@@ -72,7 +72,7 @@ async def test_cl14_operator_sits_on_an_on_time_draft(db: Database, notifier: No
 
 
 async def test_cl13_department_late_with_its_draft_is_named(db: Database, notifier: Notifier,  # noqa: F811
-                                                            session: RecordingSession,  # noqa: F811
+                                                            session: FakeSession,  # noqa: F811
                                                             cases: CaseService, access: AccessService,
                                                             operator: Actor, clock: FakeClock,
                                                             deadlines: Deadlines) -> None:
@@ -95,7 +95,7 @@ async def test_cl13_department_late_with_its_draft_is_named(db: Database, notifi
 
 
 async def test_ownership_moving_mid_clock_moves_the_next_reminder(db: Database, notifier: Notifier,  # noqa: F811
-                                                                  session: RecordingSession,  # noqa: F811
+                                                                  session: FakeSession,  # noqa: F811
                                                                   cases: CaseService, access: AccessService,
                                                                   operator: Actor, clock: FakeClock,
                                                                   deadlines: Deadlines) -> None:

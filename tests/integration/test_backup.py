@@ -215,7 +215,7 @@ async def test_admin_gets_a_fresh_backup_as_a_document_with_a_russian_caption(h:
     assert "Сообщений граждан в базе: 2" in caption and "КБ" in caption
     assert getattr(sent.document, "filename", None) == "bot-20261201-140509.sqlite3"
     result = h.session.results[-1]
-    stored = h.session.core.file_for(result.document.file_id)
+    stored = h.session.core.store.file_for(result.document.file_id)
     copy = tmp_path / "received.sqlite3"
     copy.write_bytes(stored.content or b"")
     assert check_database(copy).ok and case_texts(copy) == ["Яма", "Фонарь"]

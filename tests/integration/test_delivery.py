@@ -11,6 +11,7 @@ from aiogram.methods import SendMessage
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor, Role
 from bot.domain.notices import Notice, NoticeKind, Payload, Words
+from bot.fake_telegram import FakeSession, make_bot
 from bot.jobs.reminders import ReminderService
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -20,7 +21,6 @@ from handlers.notices import NoticeRenderer
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, MSK, msk
-from tests.support.recording import RecordingSession, make_bot
 
 
 class FakeTime:
@@ -44,12 +44,12 @@ def fake_time() -> FakeTime:
 
 
 @pytest.fixture
-def session() -> RecordingSession:
-    return RecordingSession()
+def session() -> FakeSession:
+    return FakeSession()
 
 
 @pytest.fixture
-def notifier(session: RecordingSession, db: Database, cases: CaseService, access: AccessService, clock: FakeClock,
+def notifier(session: FakeSession, db: Database, cases: CaseService, access: AccessService, clock: FakeClock,
              fake_time: FakeTime) -> Notifier:
     limiter = RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
     return Notifier(make_bot(session), db, clock, NoticeRenderer(cases, access, clock, MSK), limiter)
@@ -71,7 +71,7 @@ async def states(db: Database) -> list[tuple[str, bool, bool, int]]:
 
 
 async def test_429_storm_honours_retry_after_and_loses_nothing(db: Database, notifier: Notifier,
-                                                               session: RecordingSession, clock: FakeClock) -> None:
+                                                               session: FakeSession, clock: FakeClock) -> None:
     await queue(db, *(text(500 + i, f"сообщение {i}") for i in range(5)))
     session.fail_next("sendMessage", TelegramRetryAfter, retry_after=7, times=3)
     for _ in range(3):
@@ -92,7 +92,7 @@ async def test_429_storm_honours_retry_after_and_loses_nothing(db: Database, not
 
 
 async def test_403_chat_is_failed_and_admins_alerted_not_retried(db: Database, notifier: Notifier,
-                                                                 session: RecordingSession,
+                                                                 session: FakeSession,
                                                                  clock: FakeClock) -> None:
     await queue(db, text(777, "вам сообщение"))
     session.fail_next("sendMessage", TelegramForbiddenError, description="Forbidden: bot was blocked by the user",
@@ -110,7 +110,7 @@ async def test_403_chat_is_failed_and_admins_alerted_not_retried(db: Database, n
 
 
 async def test_chat_not_found_is_failed_and_reported(db: Database, notifier: Notifier,
-                                                     session: RecordingSession) -> None:
+                                                     session: FakeSession) -> None:
     await queue(db, text(778, "вам сообщение"))
     session.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
     await notifier.flush()
@@ -120,7 +120,7 @@ async def test_chat_not_found_is_failed_and_reported(db: Database, notifier: Not
 
 
 async def test_network_errors_and_5xx_are_retried_with_backoff(db: Database, notifier: Notifier,
-                                                               session: RecordingSession, clock: FakeClock) -> None:
+                                                               session: FakeSession, clock: FakeClock) -> None:
     from aiogram.exceptions import TelegramNetworkError
     from aiogram.methods import SendMessage as SM
 
@@ -156,7 +156,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
     db = await Database.open(path)
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
-    session = RecordingSession()
+    session = FakeSession()
     limiter = RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
     sender = Notifier(make_bot(session), db, clock, NoticeRenderer(cases, access, clock, MSK), limiter)
     await sender.flush()
@@ -168,7 +168,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
 
 
 async def test_the_one_window_accepted_but_not_recorded(db: Database, notifier: Notifier,
-                                                        session: RecordingSession,
+                                                        session: FakeSession,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Documented window (docs/delivery.md): Telegram accepted, the process died before `sent_at`."""
     await queue(db, text(502, "один раз?"))
@@ -185,7 +185,7 @@ async def test_the_one_window_accepted_but_not_recorded(db: Database, notifier: 
 
 
 async def test_group_limit_defers_instead_of_blocking_other_chats(db: Database, notifier: Notifier,
-                                                                  session: RecordingSession,
+                                                                  session: FakeSession,
                                                                   fake_time: FakeTime, clock: FakeClock) -> None:
     await queue(db, *(text(-2001, f"в группу {i}") for i in range(21)), text(503, "в личку"))
     await notifier.flush()
@@ -212,7 +212,7 @@ async def test_rate_limiter_keeps_telegrams_limits(fake_time: FakeTime) -> None:
 
 # ---- rendering of reminders and escalations ------------------------------------------------------
 
-async def test_reminder_escalation_texts(db: Database, notifier: Notifier, session: RecordingSession,
+async def test_reminder_escalation_texts(db: Database, notifier: Notifier, session: FakeSession,
                                          cases: CaseService, access: AccessService, operator: Actor,
                                          clock: FakeClock, deadlines: Deadlines) -> None:
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
@@ -242,7 +242,7 @@ async def test_reminder_escalation_texts(db: Database, notifier: Notifier, sessi
 
 
 async def test_reminder_for_a_step_done_meanwhile_is_not_sent(db: Database, notifier: Notifier,
-                                                               session: RecordingSession, cases: CaseService,
+                                                               session: FakeSession, cases: CaseService,
                                                                access: AccessService, operator: Actor,
                                                                clock: FakeClock, deadlines: Deadlines) -> None:
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id

@@ -24,7 +24,7 @@ from aiogram.types import (
     Message,
 )
 
-from tests.support.fake_bot_api import FakeBotAPI, RateLimiter, RateLimits
+from bot.fake_telegram import FakeBotAPI, RateLimiter, RateLimits
 
 TOKEN = "42:TEST"
 KEYBOARD = InlineKeyboardMarkup(
@@ -34,10 +34,8 @@ KEYBOARD = InlineKeyboardMarkup(
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    await api.start()
-    yield api
-    await api.stop()
+    async with FakeBotAPI() as api:
+        yield api
 
 
 def make_http_bot(url: str) -> Bot:

@@ -13,9 +13,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Message
 
+from bot.fake_telegram import FakeSession, make_bot
 from storage.db import Database
 from storage.fsm import SQLiteStorage
-from tests.support.recording import RecordingSession, make_bot
 from tests.support.updates import private_message
 
 
@@ -188,7 +188,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     user = 555
 
     db = await Database.open(path)
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     dp = build_dispatcher(db)
     await dp.feed_update(bot, private_message(user, "/report"))
@@ -200,7 +200,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     # "restart": a new process would build everything anew on the same file
     db = await Database.open(path)
     try:
-        session = RecordingSession()
+        session = FakeSession()
         bot = make_bot(session)
         dp = build_dispatcher(db)
         await dp.feed_update(bot, private_message(user, "Во дворе яма"))

@@ -58,13 +58,19 @@ def fields(line: str) -> dict[str, str]:
     return out
 
 
+async def posted(tmp_path: Path, clock: FakeClock) -> Harness:
+    """The departments bound and a forward posted by the operator: case 2026-0001."""
+    h = await make_harness(tmp_path, clock)
+    await bind_departments(h)
+    await h.say(OPERATOR, "Во дворе не вывозят мусор", forward_from_chat=(-100555, "Подслушано", "zelen"),
+                forward_message_id=77)
+    return h
+
+
 async def test_a_case_action_and_its_delivery_carry_the_case_number_and_the_actor(
         tmp_path: Path, clock: FakeClock, captured: Captured) -> None:
-    h: Harness = await make_harness(tmp_path, clock)
+    h = await posted(tmp_path, clock)
     try:
-        await bind_departments(h)
-        await h.say(OPERATOR, "Во дворе не вывозят мусор", forward_from_chat=(-100555, "Подслушано", "zelen"),
-                    forward_message_id=77)
         await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ")
         await h.press(OPERATOR, OPERATOR, "Направить")
         assert any("Сообщение 2026-0001" in t for t in h.session.sent_texts(DEPT_A_CHAT))
@@ -84,11 +90,8 @@ async def test_a_case_action_and_its_delivery_carry_the_case_number_and_the_acto
 
 async def test_an_update_that_fails_is_logged_with_its_case_and_actor_and_without_the_token(
         tmp_path: Path, clock: FakeClock, captured: Captured) -> None:
-    h: Harness = await make_harness(tmp_path, clock)
+    h = await posted(tmp_path, clock)
     try:
-        await bind_departments(h)
-        await h.say(OPERATOR, "Во дворе не вывозят мусор", forward_from_chat=(-100555, "Подслушано", "zelen"),
-                    forward_message_id=77)
         await h.say(ADMIN, "/start")                            # another person's update in between
         h.session.fail_next("answerCallbackQuery", RuntimeError(f"network down at /bot{HARNESS_TOKEN}/x"))
         await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ")         # a case's button: no use case logs it

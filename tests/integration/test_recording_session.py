@@ -1,4 +1,4 @@
-"""A Dispatcher with a small router fed with updates from tests.support.updates, on RecordingSession."""
+"""A Dispatcher with a small router fed with updates from tests.support.updates, on FakeSession."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from aiogram.types import (
     MessageOriginUser,
 )
 
-from tests.support.recording import RecordingSession, make_bot
+from bot.fake_telegram import FakeSession, Screen, make_bot
 from tests.support.updates import (
     album,
     callback,
@@ -84,7 +84,7 @@ def build() -> tuple[Dispatcher, list[object]]:
 
 
 async def test_commands_callbacks_and_edits_are_recorded() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     dp, seen = build()
 
@@ -118,7 +118,7 @@ async def test_commands_callbacks_and_edits_are_recorded() -> None:
 
 
 async def test_forwards_albums_group_replies_and_membership() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     dp, seen = build()
 
@@ -158,7 +158,7 @@ async def test_forwards_albums_group_replies_and_membership() -> None:
 
 
 async def test_media_uploads_and_results() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
     me = await bot.get_me()
     assert (me.id, me.username, me.is_bot) == (42, "test_bot", True)
@@ -191,7 +191,7 @@ async def test_media_uploads_and_results() -> None:
 
 
 async def test_queued_failures_raise_aiogram_exceptions() -> None:
-    session = RecordingSession()
+    session = FakeSession()
     bot = make_bot(session)
 
     session.fail_next("sendMessage", TelegramForbiddenError)
@@ -216,3 +216,30 @@ async def test_queued_failures_raise_aiogram_exceptions() -> None:
     session.fail_next("answerCallbackQuery", TimeoutError())
     with pytest.raises(TimeoutError):
         await bot.answer_callback_query("q1")
+
+
+async def test_the_lean_session_answers_alike_and_keeps_nothing_but_counts() -> None:
+    session = FakeSession.lean()
+    bot = make_bot(session)
+    first = await bot.send_message(100, "<b>как есть", reply_markup=KEYBOARD)   # the lean fake checks no HTML
+    edited = await bot.edit_message_text("другой", chat_id=100, message_id=first.message_id)
+    second = await bot.send_message(100, "ещё")
+    assert (first.message_id, second.message_id) == (1, 2)
+    assert first.reply_markup is not None and first.reply_markup.inline_keyboard[0][0].callback_data == "acc:1"
+    assert isinstance(edited, Message) and edited.text == "другой"
+    assert session.requests == [] and session.core.messages == {}
+    assert session.core.counts == {"sendMessage": 2, "editMessageText": 1}
+    assert session.core.last_message_id[100] == 2
+
+
+async def test_the_screen_shows_what_a_person_reads() -> None:
+    session = FakeSession()
+    screen = Screen(session.core)
+    bot = make_bot(session)
+    sent = await bot.send_message(-1001, '<b>Карточка</b> <a href="https://vk.com/x">пост</a>', reply_markup=KEYBOARD)
+    await bot.edit_message_reply_markup(chat_id=-1001, message_id=sent.message_id)
+    await bot.send_photo(-1001, BufferedInputFile(b"PNG", "yard.png"), caption="<i>двор</i>")
+    shown = [(c.kind, c.shown.text, c.shown.buttons, c.shown.file_label) for c in screen.changes]
+    assert shown == [("new", "Карточка пост (https://vk.com/x)", [[("Принять", "acc:1")]], None),
+                     ("buttons", "Карточка пост (https://vk.com/x)", [], None),
+                     ("new", "двор", [], "yard.png")]

@@ -11,6 +11,7 @@ from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
 from bot.domain.sources import all_platforms
+from bot.fake_telegram import FakeSession, make_bot
 from bot.jobs.daily import digest_job
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -26,7 +27,6 @@ from storage.db import Database
 from tests.conftest import ADMIN_ID, MSK, OPERATOR_ID, msk
 from tests.integration.test_kpi import NOW, Data, seed
 from tests.support import updates
-from tests.support.recording import RecordingSession, make_bot
 from tests.support.sleep import LoopStopped, StepSleep, run_daily
 
 # ---- periods --------------------------------------------------------------------------------------
@@ -199,8 +199,8 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
 # ---- /report through a Dispatcher ----------------------------------------------------------------
 
 async def _dispatch(db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines,
-                    clock: FakeClock) -> tuple[Dispatcher, RecordingSession]:
-    session = RecordingSession()
+                    clock: FakeClock) -> tuple[Dispatcher, FakeSession]:
+    session = FakeSession()
     dp = Dispatcher(cases=cases, access=access, clock=clock, tz=MSK, deadlines=deadlines)
     mw = ActorMiddleware()
     dp.message.outer_middleware(mw)

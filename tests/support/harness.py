@@ -22,10 +22,10 @@ from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 from bot.app.container import App, build_app
 from bot.delivery.sender import RateLimiter
+from bot.fake_telegram import FakeSession
 from bot.runtime.clock import ClockTime, FakeClock
 from bot.settings import Settings
 from tests.support import updates
-from tests.support.recording import RecordingSession
 
 ADMIN = 1
 OPERATOR = 100
@@ -52,7 +52,7 @@ class Shown:
 @dataclass
 class Harness:
     app: App
-    session: RecordingSession
+    session: FakeSession
     clock: FakeClock
     seen: int = 0
     messages: dict[tuple[int, int], Shown] = field(default_factory=dict)
@@ -144,7 +144,7 @@ async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Ha
     settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
                         calendar_path=tmp_path / "calendar.json", admin_ids=[ADMIN],
                         operator_ids=[OPERATOR, OPERATOR2], **overrides)
-    session = RecordingSession()
+    session = FakeSession()
     time = ClockTime(clock)
     app = await build_app(settings, clock=clock, session=session, token="42:TEST",
                           limiter=RateLimiter(monotonic=time.monotonic, sleep=time.sleep))
