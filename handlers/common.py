@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import tzinfo
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,9 +17,9 @@ from bot.domain.model import Actor, Role
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
-from handlers import keyboards, known_commands, render
+from handlers import keyboards, render
 from handlers.filters import HasRole
-from handlers.spec import RouterSpec
+from handlers.spec import RouterSpec, commands_served
 from handlers.states import Prompt
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ fallback = RouterSpec("fallback")
 # ---- a command typed while a prompt waits for text: it stays a command ----------------------------
 
 @router.message(StateFilter(Prompt), F.text.startswith("/"))
-async def command_inside_prompt(message: Message, state: FSMContext, actor: Actor | None) -> None:
+async def command_inside_prompt(message: Message, state: FSMContext, actor: Actor | None,
+                                event_router: Router) -> None:
     """The one place prompts are guarded (registered before every prompt handler): the text of a prompt is
     never a command. /cancel cancels (below); a known command ends the prompt politely and then runs as
     usual; an unknown one is answered as such and the prompt goes on waiting."""
@@ -40,14 +41,14 @@ async def command_inside_prompt(message: Message, state: FSMContext, actor: Acto
         raise SkipHandler
     if message.chat.type != "private" and mention and not await _addressed_to_us(message, mention):
         return          # another bot's command in the group: none of ours, and not the prompt's text either
-    if command in known_commands():
+    if command in commands_served(event_router):
         await state.clear()
         await message.answer(texts.PROMPT_CANCELLED_BY_COMMAND.format(command=texts.esc("/" + command)))
         raise SkipHandler       # the command's own handler (or «not here») answers it now
     if message.chat.type == "private":
-        await private_command_not_answered(message, actor)
+        await private_command_not_answered(message, actor, event_router)
     else:
-        await group_command_not_answered(message)
+        await group_command_not_answered(message, event_router)
 
 
 @router.message(CommandStart(deep_link=True), F.chat.type == "private")
@@ -147,29 +148,30 @@ async def _addressed_to_us(message: Message, mention: str) -> bool:
     return bool(mention and bot_user is not None and bot_user.username and mention == bot_user.username.lower())
 
 
-def _not_answered(command: str) -> str:
+def _not_answered(command: str, known: frozenset[str]) -> str:
     """A command no handler took: not one of the bot's, or one of its own this person may not use here."""
-    template = texts.COMMAND_NOT_HERE if command in known_commands() else texts.UNKNOWN_COMMAND
+    template = texts.COMMAND_NOT_HERE if command in known else texts.UNKNOWN_COMMAND
     return template.format(command=texts.esc("/" + command))
 
 
 @fallback.message(F.chat.type == "private", F.text.startswith("/"))
-async def private_command_not_answered(message: Message, actor: Actor | None) -> None:
+async def private_command_not_answered(message: Message, actor: Actor | None, event_router: Router) -> None:
     command, _ = _command(message.text or "/")
-    if actor is None and command in known_commands():
+    known = commands_served(event_router)
+    if actor is None and command in known:
         await message.answer(texts.START_STRANGER)    # /open from a stranger: no access, as to anything else
         return
-    await message.answer(_not_answered(command))
+    await message.answer(_not_answered(command, known))
 
 
 @fallback.message(F.chat.type.in_({"group", "supergroup"}), F.text.startswith("/"),
                   HasRole(Role.EXECUTOR, Role.HEAD))
-async def group_command_not_answered(message: Message) -> None:
+async def group_command_not_answered(message: Message, event_router: Router) -> None:
     # A bare /foo in a group may be another bot's (with privacy mode on, bots get every command): only
     # /foo@this_bot is answered.
     command, mention = _command(message.text or "/")
     if command and await _addressed_to_us(message, mention):
-        await message.answer(_not_answered(command))
+        await message.answer(_not_answered(command, commands_served(event_router)))
 
 
 @fallback.message(F.chat.type == "private", HasRole(Role.OFFICIAL))

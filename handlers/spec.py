@@ -54,3 +54,14 @@ class RouterSpec:
         for observer, fn, filters, kwargs in self._handlers:
             router.observers["error" if observer == "errors" else observer].register(fn, *filters, **kwargs)
         return router
+
+
+def commands_served(router: Router) -> frozenset[str]:
+    """Every command some handler answers (for someone, somewhere) in the whole tree ``router`` belongs to:
+    the rest are unknown commands. Read from the live tree, so it is always the Dispatcher's own."""
+    root = router
+    while root.parent_router is not None:
+        root = root.parent_router
+    return frozenset(c.lower() for r in root.chain_tail for handler in r.message.handlers
+                     for f in handler.filters or () if isinstance(f.callback, Command)
+                     for c in f.callback.commands if isinstance(c, str))
