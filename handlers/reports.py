@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import tzinfo
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject
@@ -11,12 +10,8 @@ from aiogram.types import BufferedInputFile, Message
 
 from bot import texts
 from bot.domain.model import Role
-from bot.runtime.clock import Clock
-from bot.services.access import AccessService
-from bot.services.cases import CaseService
 from bot.services.periods import PeriodError
 from bot.services.reports import ReportService
-from deadlines.rules import Deadlines
 from handlers.filters import HasRole
 from handlers.spec import RouterSpec
 
@@ -25,26 +20,17 @@ log = logging.getLogger(__name__)
 router = RouterSpec("reports")
 
 
-def _service(reports: ReportService | None, cases: CaseService, deadlines: Deadlines, clock: Clock,
-             tz: tzinfo, access: AccessService | None) -> ReportService:
-    return reports or ReportService(cases.db, deadlines.calendar, clock, tz,
-                                    person_name=access.person_name if access is not None else None)
-
-
 @router.message(Command("report"), F.chat.type == "private", HasRole(Role.OPERATOR, Role.ADMIN, Role.OFFICIAL))
 @router.message(Command("report"), HasRole(Role.HEAD))
-async def report_command(message: Message, command: CommandObject, cases: CaseService, deadlines: Deadlines,
-                         clock: Clock, tz: tzinfo, reports: ReportService | None = None,
-                         access: AccessService | None = None) -> None:
-    service = _service(reports, cases, deadlines, clock, tz, access)
+async def report_command(message: Message, command: CommandObject, reports: ReportService) -> None:
     arg = (command.args or "").strip()
     try:
-        period = service.parse(arg)
+        period = reports.parse(arg)
     except PeriodError:
         await message.answer(texts.REPORT_USAGE.format(value=texts.esc(arg)))
         return
     try:
-        files = await service.files(period)
+        files = await reports.files(period)
     except Exception:
         log.exception("report for %s failed", period.label)
         await message.answer(texts.REPORT_FAILED)

@@ -201,7 +201,8 @@ async def test_digest_loop_sends_on_working_days_and_catches_up_after_a_restart(
 async def _dispatch(db: Database, cases: CaseService, access: AccessService, deadlines: Deadlines,
                     clock: FakeClock) -> tuple[Dispatcher, FakeSession]:
     session = FakeSession()
-    dp = Dispatcher(cases=cases, access=access, clock=clock, tz=MSK, deadlines=deadlines)
+    dp = Dispatcher(cases=cases, access=access, clock=clock, tz=MSK, deadlines=deadlines,
+                    reports=ReportService(db, deadlines.calendar, clock, MSK, person_name=access.person_name))
     mw = ActorMiddleware()
     dp.message.outer_middleware(mw)
     dp.include_router(report_handlers.router.build())
