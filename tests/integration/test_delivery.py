@@ -212,15 +212,21 @@ async def test_rate_limiter_keeps_telegrams_limits(fake_time: FakeTime) -> None:
 
 # ---- rendering of reminders and escalations ------------------------------------------------------
 
-async def test_reminder_escalation_texts(db: Database, notifier: Notifier, session: FakeSession,
-                                         cases: CaseService, access: AccessService, operator: Actor,
-                                         clock: FakeClock, deadlines: Deadlines) -> None:
+async def _planned_case(db: Database, cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock,
+                        deadlines: Deadlines, text: str) -> tuple[int, int, ReminderService]:
+    """A department bound, a post registered, its reminders planned."""
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
-    post = NewPost(platform="vk", text="Яма у школы", operator_id=operator.user_id, detected_at=clock.now())
+    post = NewPost(platform="vk", text=text, operator_id=operator.user_id, detected_at=clock.now())
     case_id = (await cases.register(post, operator)).case.id
     assert case_id is not None
     svc = ReminderService(db, deadlines, clock)
     await svc.plan()
+    return dept, case_id, svc
+
+async def test_reminder_escalation_texts(db: Database, notifier: Notifier, session: FakeSession,
+                                         cases: CaseService, access: AccessService, operator: Actor,
+                                         clock: FakeClock, deadlines: Deadlines) -> None:
+    dept, case_id, svc = await _planned_case(db, cases, access, operator, clock, deadlines, "Яма у школы")
     clock.set(msk(2026, 12, 1, 10, 20))
     assert (await svc.run_due()).reminders == 1           # route: to the operator
     await notifier.flush()
@@ -245,12 +251,7 @@ async def test_reminder_for_a_step_done_meanwhile_is_not_sent(db: Database, noti
                                                                session: FakeSession, cases: CaseService,
                                                                access: AccessService, operator: Actor,
                                                                clock: FakeClock, deadlines: Deadlines) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
-    post = NewPost(platform="vk", text="Яма", operator_id=operator.user_id, detected_at=clock.now())
-    case_id = (await cases.register(post, operator)).case.id
-    assert case_id is not None
-    svc = ReminderService(db, deadlines, clock)
-    await svc.plan()
+    dept, case_id, svc = await _planned_case(db, cases, access, operator, clock, deadlines, "Яма")
     clock.set(msk(2026, 12, 1, 10, 20))
     await svc.run_due()                                   # queued …
     await cases.route(case_id, operator, [dept])          # … but the operator routed before it went out
