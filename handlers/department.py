@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
+from bot.domain.actions import check, check_kind
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, DraftKind, Media, Role, Status
 from bot.domain.transitions import Action, allowed
@@ -108,8 +109,7 @@ async def draft_kind(callback: CallbackQuery, callback_data: CaseCb, message: Me
     if (case := await _own(callback, callback_data, actor, cases)) is None:
         return
     kind = kind_at(callback_data.arg)
-    if case.status == Status.AWAITING_FINAL and kind != "answer":
-        raise DomainError("final_must_be_answer")
+    check_kind(case, DraftKind(kind))
     await state.set_state(Prompt.draft)
     await state.set_data({"case_id": callback_data.case_id, "kind": kind, "media": []})
     due = _due(case, "rework" if case.status == Status.REWORK else "draft", actor.department_id, tz)
@@ -122,8 +122,7 @@ async def info(callback: CallbackQuery, callback_data: CaseCb, message: Message,
                state: FSMContext, tz: tzinfo) -> None:
     if (case := await _own(callback, callback_data, actor, cases)) is None:
         return
-    if not case.multi:
-        raise InvalidTransition("single_use_draft")
+    check(case, Action.SUBMIT_INFO, actor)
     await state.set_state(Prompt.info)
     await state.set_data({"case_id": callback_data.case_id})
     await message.answer(texts.ASK_INFO.format(number=case.number, due=_due(case, "info", actor.department_id, tz)))

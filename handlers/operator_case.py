@@ -13,6 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
+from bot.domain.actions import check_detection
 from bot.domain.errors import DomainError, InvalidTransition
 from bot.domain.model import Actor, Case, Draft, DraftKind, Status
 from bot.domain.transitions import Action, allowed
@@ -75,10 +76,8 @@ async def route(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, ca
 
 @router.callback_query(CaseCb.on(Op.DETECTED), ButtonMessage())
 async def detected(callback: CallbackQuery, callback_data: CaseCb, message: Message, state: FSMContext,
-                   cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
-    if case.status != Status.NEW:
-        raise InvalidTransition("detection_only_new")
+                   actor: Actor, cases: CaseService) -> None:
+    check_detection(await cases.get(callback_data.case_id), actor)
     await _prompt(callback, message, state, Prompt.detected, callback_data.case_id, texts.ASK_DETECTED)
 
 

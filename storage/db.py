@@ -9,9 +9,11 @@ to be sent and hand it to the notifier after the commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -126,7 +128,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error)."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # aiosqlite runs the queued BEGIN anyway: roll it back behind it (its worker keeps the order),
+                # or the next transaction would find the connection inside this one.
+                await asyncio.shield(self._rollback_if_open())
+                raise
             try:
                 yield self.conn
             except BaseException:
@@ -134,6 +142,10 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def _rollback_if_open(self) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):     # the BEGIN failed: nothing to roll back
+            await self.conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def serialised(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -165,7 +177,6 @@ class Database:
 
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements (``sqlite3.complete_statement`` respects quotes and triggers)."""
-    import sqlite3
 
     statements: list[str] = []
     buf = ""

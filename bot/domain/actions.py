@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.errors import AccessDenied, DomainError, InvalidTransition, ValidationFailed
-from bot.domain.model import Actor, Assignment, Case, DeptState, Role
+from bot.domain.model import Actor, Assignment, Case, DeptState, DraftKind, Role, Status
 from bot.domain.transitions import DEPARTMENT_ACTIONS, TRANSITIONS, Action, allowed
 
 
@@ -110,6 +110,23 @@ def check(case: Case, action: Action, actor: Actor) -> None:
     guard = GUARDS.get(action)
     if guard is not None:
         guard(case, actor)
+
+
+def check_detection(case: Case, actor: Actor) -> None:
+    """Only an operator, and only before routing, corrects when a post was detected."""
+    if not actor.is_operator_like:
+        raise DomainError("access_denied")
+    if case.status != Status.NEW:
+        raise ValidationFailed("detection_only_new")
+
+
+def check_kind(case: Case, kind: DraftKind) -> None:
+    """A text to be posted is not information (cl. 17), and after an intermediate answer it is the final
+    answer (cl. 7)."""
+    if kind == DraftKind.INFO:
+        raise ValidationFailed("bad_kind")
+    if case.status == Status.AWAITING_FINAL and kind != DraftKind.ANSWER:
+        raise ValidationFailed("final_must_be_answer")
 
 
 def available_actions(case: Case, actor: Actor) -> frozenset[Action]:

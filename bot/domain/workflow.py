@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain import accountability, model
-from bot.domain.actions import assignment_of, check
+from bot.domain.actions import assignment_of, check, check_detection, check_kind
 from bot.domain.clocks import answer_start, close_all, due, end_clocks, inherit_window, open_clock, recompute
-from bot.domain.errors import DomainError, InvalidTransition, ProfanityFound, ValidationFailed
+from bot.domain.errors import InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import Actor, Assignment, Case, DeptState, Draft, DraftKind, Media, Owner, Status
 from bot.domain.transitions import Action
 from deadlines.rules import Deadlines
@@ -30,10 +30,7 @@ def register(case: Case, dl: Deadlines) -> None:
 def correct_detection(case: Case, actor: Actor, dl: Deadlines, now: datetime, detected_at: datetime) -> datetime:
     """The operator corrects the detection time of a new case: the open route and answer clocks started
     at detection move with it. The time it had."""
-    if not actor.is_operator_like:
-        raise DomainError("access_denied")
-    if case.status != Status.NEW:
-        raise ValidationFailed("detection_only_new")
+    check_detection(case, actor)
     if detected_at > now:
         raise ValidationFailed("detection_in_future")
     old = case.detected_at
@@ -160,12 +157,8 @@ def _check_text(text: str, find: Callable[[str], list[str]]) -> None:
 
 
 def _check_answer(case: Case, kind: DraftKind, text: str, find: Callable[[str], list[str]]) -> None:
-    """A text to be posted: not information (cl. 17), the final answer after an intermediate one (cl. 7),
-    not empty and clean (cl. 19)."""
-    if kind == DraftKind.INFO:
-        raise ValidationFailed("bad_kind")
-    if case.status == Status.AWAITING_FINAL and kind != DraftKind.ANSWER:
-        raise ValidationFailed("final_must_be_answer")
+    """A text to be posted: of a kind that may be posted now, not empty and clean (cl. 19)."""
+    check_kind(case, kind)
     if not text.strip():
         raise ValidationFailed("empty_text")
     _check_text(text, find)

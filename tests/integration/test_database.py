@@ -1,0 +1,35 @@
+"""The write transaction survives its task being cancelled at any await (a shutdown cancels jobs)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+
+
+@pytest.mark.parametrize("yields", [1, 2, 3])
+async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_open(tmp_path: Path,
+                                                                                   yields: int) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        entered = asyncio.Event()
+
+        async def writer() -> None:
+            async with db.transaction() as conn:
+                entered.set()
+                await conn.execute("UPDATE outbox SET attempts = attempts WHERE 0")
+
+        task = asyncio.create_task(writer())
+        for _ in range(yields):                 # cancel it at BEGIN, or just after
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:    # used to fail: "cannot start a transaction within a transaction"
+            await conn.execute("SELECT 1")
+        assert not db.conn.in_transaction
+    finally:
+        await db.close()
