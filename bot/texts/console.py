@@ -102,3 +102,14 @@ NO_TOKEN = (
 )
 CALENDAR_ERROR = "Ошибка календаря ({path}): {error}"
 SIZE_UNITS = ("Б", "КБ", "МБ")
+
+# ---- issue 13, secrets and files: settings, the encrypted /backup, restore's schema check ----------
+CONFIG.update({
+    "api_url_https": ("токен бота передаётся в адресе запроса, поэтому нужен https://…; http:// допустим "
+                      "только для этой же машины (127.0.0.1, ::1, localhost)"),
+    "webhook_secret_short": ("секрет вебхука слишком короткий — нужно не меньше {min} символов; например, "
+                             "выполните `openssl rand -hex 32` и впишите результат"),
+    "backup_passphrase": ("пароль резервных копий — не меньше {min} символов; например, выполните "
+                          "`openssl rand -base64 24` и сохраните результат отдельно от сервера: без него "
+                          "копию не расшифровать"),
+})
