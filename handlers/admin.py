@@ -109,9 +109,14 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
 
 @router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN))
 async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
-    """A fresh backup, sent here as a document (or where it lies on the server if over 50 MB)."""
+    """A fresh backup, encrypted with BACKUP_PASSPHRASE and sent here as a document (or where it lies on the
+    server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set."""
+    if not backups.can_send:
+        await message.answer(texts.BACKUP_NEEDS_PASSPHRASE)
+        return
     try:
         result = await backups.make()
+        name, sealed = await backups.sealed(result)
     except Exception as exc:
         log.exception("/backup failed")
         await message.answer(texts.BACKUP_ERROR.format(error=texts.esc(f"{type(exc).__name__}: {exc}"[:300])))
@@ -119,10 +124,10 @@ async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     fields = {"at": texts.esc(result.made_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")),
               "size": human_size(result.size), "cases": result.cases,
               "path": texts.esc(str(result.path.resolve()))}
-    if result.size > backups.upload_limit:
+    if len(sealed) > backups.upload_limit:
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
         return
-    document = BufferedInputFile(await backups.content(result), filename=result.path.name)
+    document = BufferedInputFile(sealed, filename=name)
     try:
         await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
     except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file
