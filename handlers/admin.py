@@ -71,7 +71,28 @@ async def _invite(message: Message, actor: Actor, access: AccessService, role: R
     assert message.bot is not None
     token = await access.create_invite(actor.user_id, role)
     link = await create_start_link(message.bot, f"inv_{token}")
-    await message.answer(created.format(link=texts.esc(link)))
+    await message.answer(created.format(link=texts.esc(link)) + texts.INVITE_REVOKE_HINT)
+
+
+@router.message(Command("invites"), PRIVATE, HasRole(Role.ADMIN))
+async def invites(message: Message, actor: Actor, tz: tzinfo, access: AccessService) -> None:
+    """Unused invites, each with a button that revokes it."""
+    items = await access.open_invites(actor.user_id)
+    if not items:
+        await message.answer(texts.INVITES_EMPTY)
+        return
+    labels = [(i.key, texts.invite_label(i.role, i.expires_at.astimezone(tz) if i.expires_at else None))
+              for i in items]
+    await message.answer("\n".join([texts.INVITES_TITLE] + [f"• {label}" for _, label in labels]),
+                         reply_markup=keyboards.invites(labels))
+
+
+@router.callback_query(AdminCb.filter(F.op == AdminOp.REVOKE_INVITE), HasRole(Role.ADMIN))
+async def revoke_invite(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
+    """The invite's link stops working; one used, expired or revoked already is told, nothing changes."""
+    role = await access.revoke_invite(actor.user_id, callback_data.target)
+    await callback.answer(texts.INVITE_REVOKED if role is not None else texts.INVITE_NOT_REVOCABLE,
+                          show_alert=role is None)
 
 
 @router.message(Command("operators"), PRIVATE, HasRole(Role.ADMIN))
@@ -226,7 +247,8 @@ async def bind_not_admin(message: Message, access: AccessService) -> None:
 
 
 @router.message(Command("bind_head"))
-@router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup"), PRIVATE)
+@router.message(Command("invite", "invite_official", "invites", "operators", "officials", "departments", "backup"),
+                PRIVATE)
 async def not_admin(message: Message) -> None:
     await message.answer(texts.ADMIN_ONLY)
 

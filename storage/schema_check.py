@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from storage.db import _split_sql, load_migrations
+from storage.db import _split_sql, load_migrations, sha256_hex
 
 #: Tables SQLite itself may add (ANALYZE); they hold statistics, never data of the bot.
 IGNORED = frozenset({"sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"})
@@ -50,6 +50,7 @@ def schema_of(conn: sqlite3.Connection) -> dict[str, Entry]:
 def reference_schema(version: int) -> dict[str, Entry]:
     """The schema migrations 1…``version`` create in an empty database."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
     try:
         for number, _, sql in load_migrations()[:version]:
             for statement in _split_sql(sql):
@@ -90,8 +91,9 @@ def grants_of(conn: sqlite3.Connection, now_ts: str) -> Grants:
 
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     head = conn.execute("SELECT value FROM kv WHERE key = 'head_chat_id'").fetchone()
-    invites = conn.execute("SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ?",
-                           (now_ts,)).fetchone()
+    revocable = any(r[1] == "revoked_at" for r in conn.execute("PRAGMA table_info(invites)"))
+    invites = conn.execute("SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ?"
+                           + (" AND revoked_at IS NULL" if revocable else ""), (now_ts,)).fetchone()
     departments = conn.execute("SELECT name, chat_id FROM departments WHERE chat_id IS NOT NULL AND archived = 0 "
                                "ORDER BY name")
     return Grants(operators=people("operators"),
