@@ -5,21 +5,10 @@ that names the variable and never shows the secret."""
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
-from bot.settings import Settings, describe_validation_error
+from tests.unit.test_run_settings import message, settings
 
 HOOK = {"run_mode": "webhook", "webhook_url": "https://bot.example.ru"}
-
-
-def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def message(**values: object) -> str:
-    with pytest.raises(ValidationError) as info:
-        settings(**values)
-    return describe_validation_error(info.value)
 
 
 @pytest.mark.parametrize("secret", ["a", "Abc_123-xyz", "x" * 31])
