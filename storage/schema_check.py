@@ -92,8 +92,9 @@ def grants_of(conn: sqlite3.Connection, now_ts: str) -> Grants:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     head = conn.execute("SELECT value FROM kv WHERE key = 'head_chat_id'").fetchone()
     revocable = any(r[1] == "revoked_at" for r in conn.execute("PRAGMA table_info(invites)"))
-    invites = conn.execute("SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ?"
-                           + (" AND revoked_at IS NULL" if revocable else ""), (now_ts,)).fetchone()
+    invites = conn.execute("SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ? AND revoked_at IS NULL"
+                           if revocable else "SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ?",
+                           (now_ts,)).fetchone()
     departments = conn.execute("SELECT name, chat_id FROM departments WHERE chat_id IS NOT NULL AND archived = 0 "
                                "ORDER BY name")
     return Grants(operators=people("operators"),
