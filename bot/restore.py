@@ -94,11 +94,15 @@ def _grants(path: Path, settings: Settings) -> Grants:
         conn.close()
 
 
+def _grants_text(path: Path, settings: Settings) -> str:
+    people = settings.people
+    return texts.restore_grants(_grants(path, settings), people.admin_ids, people.operator_ids,
+                                people.official_ids, people.head_chat_id)
+
+
 def _confirmed(path: Path, settings: Settings, yes: bool) -> bool:
     """Show whom the file grants access to; True when the restore may go on (``--yes`` or «да»)."""
-    people = settings.people
-    _out(texts.restore_grants(_grants(path, settings), people.admin_ids, people.operator_ids,
-                              people.official_ids, people.head_chat_id))
+    _out(_grants_text(path, settings))
     if yes:
         return True
     try:
@@ -160,9 +164,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.command == "check":
         with _plain(args.file, settings) as plain:
             check = check_database(plain)
-        if check.ok:
-            _out(texts.RESTORE_CHECK_OK.format(path=args.file, version=check.schema_version, cases=check.cases))
-            return 0
+            if check.ok:
+                _out(texts.RESTORE_CHECK_OK.format(path=args.file, version=check.schema_version, cases=check.cases))
+                _out(_grants_text(plain, settings))
+                return 0
         _out(texts.RESTORE_CHECK_BAD.format(path=args.file,
                                             reason=texts.backup_problem(check.problem or "", check.detail)))
         return 1

@@ -137,7 +137,7 @@ async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
         return
     try:
         result = await backups.make()
-        name, sealed = await backups.sealed(result)
+        sealed = await backups.sealed(result)
     except Exception as exc:
         log.exception("/backup failed")
         await message.answer(texts.BACKUP_ERROR.format(error=texts.esc(f"{type(exc).__name__}: {exc}"[:300])))
@@ -145,10 +145,10 @@ async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     fields = {"at": texts.esc(result.made_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")),
               "size": human_size(result.size), "cases": result.cases,
               "path": texts.esc(str(result.path.resolve()))}
-    if len(sealed) > backups.upload_limit:
+    if sealed is None:
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
         return
-    document = BufferedInputFile(sealed, filename=name)
+    document = BufferedInputFile(sealed[1], filename=sealed[0])
     try:
         await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
     except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file

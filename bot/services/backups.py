@@ -187,11 +187,14 @@ class BackupService:
         """Whether a backup may leave the server: only sealed, so only with BACKUP_PASSPHRASE."""
         return self.passphrase is not None
 
-    async def sealed(self, result: BackupResult) -> tuple[str, bytes]:
+    async def sealed(self, result: BackupResult) -> tuple[str, bytes] | None:
         """The backup encrypted with BACKUP_PASSPHRASE (off the event loop): its file name and bytes, to be
-        sent as a document. ``ValueError`` without a passphrase: a plain copy never leaves the server."""
+        sent as a document; None when it is over the upload limit (a bigger file is not even read).
+        ``ValueError`` without a passphrase: a plain copy never leaves the server."""
         if self.passphrase is None:
             raise ValueError("BACKUP_PASSPHRASE is not set: the backup is not sent in clear")
+        if result.size > self.upload_limit:
+            return None
         passphrase = self.passphrase.get_secret_value()
 
         def seal() -> bytes:
@@ -200,7 +203,8 @@ class BackupService:
                 encrypt_stream(src, sealed, passphrase)
             return sealed.getvalue()
 
-        return result.path.name + ENCRYPTED_SUFFIX, await asyncio.to_thread(seal)
+        content = await asyncio.to_thread(seal)
+        return None if len(content) > self.upload_limit else (result.path.name + ENCRYPTED_SUFFIX, content)
 
     def made_since(self, moment: datetime) -> bool:
         """Whether a backup stamped at or after ``moment`` exists (a restart does not repeat it)."""

@@ -83,6 +83,7 @@ async def test_an_encrypted_backup_restores_with_the_passphrase_from_the_setting
     assert "неверный пароль" in capsys.readouterr().err and not target.exists()
     monkeypatch.setenv("BACKUP_PASSPHRASE", PASSPHRASE)
     assert await cli("check", str(received)) == 0
+    assert "Ирина Петрова (555)" in capsys.readouterr().out                 # check shows the grants too
     assert await cli("restore", str(received), "--database", str(target), "--yes") == 0
     out = capsys.readouterr().out
     assert "восстановлена" in out and "Ирина Петрова (555)" in out and f"Отдел ЖКХ ({DEPT_A_CHAT})" in out
