@@ -41,7 +41,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     MPLCONFIGDIR=/tmp/matplotlib \
     DATABASE_PATH=/data/bot.sqlite3 \
     CALENDAR_PATH=/data/calendar.json \
-    BACKUP_DIR=/data/backups
+    BACKUP_DIR=/data/backups \
+    WEB_HOST=0.0.0.0
 
 # A fixed uid/gid (10001) so that a host folder can be given to the container with chown 10001:10001.
 # /app/data points at /data: a .env copied from .env.example (DATABASE_PATH=./data/…) still lands in the volume.
@@ -56,7 +57,9 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER smibot
 VOLUME ["/data"]
-# The web port (health check; the webhook in webhook mode): WEB_PORT, 8080 by default.
+# The web port (health check; the webhook in webhook mode): WEB_PORT, 8080 by default. Outside a container
+# the bot listens on 127.0.0.1 by default; inside it must listen on all of the container's addresses
+# (WEB_HOST above) so that a published port reaches it — publish it to the host's loopback only.
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -12,11 +12,13 @@ import sys
 from pydantic import ValidationError
 
 from bot import texts
+from bot.runtime.files import database_files, private_umask, tighten
 from bot.runtime.logs import setup_logging
 from bot.settings import Settings, describe_validation_error
 
 
 def main() -> int:
+    private_umask()                  # the database, its WAL and the backups: the bot's user only
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -38,6 +40,8 @@ def main() -> int:
     setup_logging(settings.logs.log_level,
                   [token.get_secret_value(), web.webhook_secret.get_secret_value() if web.webhook_secret else ""],
                   settings.logs.log_format)
+    for path in tighten([*database_files(settings.storage.database_path), settings.backups.backup_dir]):
+        logging.getLogger("bot").warning("made %s readable by the bot's user only", path)
     from bot.app.runner import run
     from bot.app.startup import StartupFatal, database_not_writable
 

@@ -71,7 +71,28 @@ async def _invite(message: Message, actor: Actor, access: AccessService, role: R
     assert message.bot is not None
     token = await access.create_invite(actor.user_id, role)
     link = await create_start_link(message.bot, f"inv_{token}")
-    await message.answer(created.format(link=texts.esc(link)))
+    await message.answer(created.format(link=texts.esc(link)) + texts.INVITE_REVOKE_HINT)
+
+
+@router.message(Command("invites"), PRIVATE, HasRole(Role.ADMIN))
+async def invites(message: Message, actor: Actor, tz: tzinfo, access: AccessService) -> None:
+    """Unused invites, each with a button that revokes it."""
+    items = await access.open_invites(actor.user_id)
+    if not items:
+        await message.answer(texts.INVITES_EMPTY)
+        return
+    labels = [(i.key, texts.invite_label(i.role, i.expires_at.astimezone(tz) if i.expires_at else None))
+              for i in items]
+    await message.answer("\n".join([texts.INVITES_TITLE] + [f"• {label}" for _, label in labels]),
+                         reply_markup=keyboards.invites(labels))
+
+
+@router.callback_query(AdminCb.filter(F.op == AdminOp.REVOKE_INVITE), HasRole(Role.ADMIN))
+async def revoke_invite(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
+    """The invite's link stops working; one used, expired or revoked already is told, nothing changes."""
+    role = await access.revoke_invite(actor.user_id, callback_data.target)
+    await callback.answer(texts.INVITE_REVOKED if role is not None else texts.INVITE_NOT_REVOCABLE,
+                          show_alert=role is None)
 
 
 @router.message(Command("operators"), PRIVATE, HasRole(Role.ADMIN))
@@ -109,9 +130,14 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
 
 @router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN))
 async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
-    """A fresh backup, sent here as a document (or where it lies on the server if over 50 MB)."""
+    """A fresh backup, encrypted with BACKUP_PASSPHRASE and sent here as a document (or where it lies on the
+    server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set."""
+    if not backups.can_send:
+        await message.answer(texts.BACKUP_NEEDS_PASSPHRASE)
+        return
     try:
         result = await backups.make()
+        sealed = await backups.sealed(result)
     except Exception as exc:
         log.exception("/backup failed")
         await message.answer(texts.BACKUP_ERROR.format(error=texts.esc(f"{type(exc).__name__}: {exc}"[:300])))
@@ -119,10 +145,10 @@ async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     fields = {"at": texts.esc(result.made_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")),
               "size": human_size(result.size), "cases": result.cases,
               "path": texts.esc(str(result.path.resolve()))}
-    if result.size > backups.upload_limit:
+    if sealed is None:
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
         return
-    document = BufferedInputFile(await backups.content(result), filename=result.path.name)
+    document = BufferedInputFile(sealed[1], filename=sealed[0])
     try:
         await message.answer_document(document, caption=texts.BACKUP_CAPTION.format(**fields))
     except TelegramEntityTooLarge:                   # the limit counts the whole request, not just the file
@@ -221,7 +247,8 @@ async def bind_not_admin(message: Message, access: AccessService) -> None:
 
 
 @router.message(Command("bind_head"))
-@router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup"), PRIVATE)
+@router.message(Command("invite", "invite_official", "invites", "operators", "officials", "departments", "backup"),
+                PRIVATE)
 async def not_admin(message: Message) -> None:
     await message.answer(texts.ADMIN_ONLY)
 

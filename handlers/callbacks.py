@@ -74,6 +74,7 @@ class AdminOp(StrEnum):
     RESTORE = "res"
     KEYWORDS = "kw"
     REMOVE_OFFICIAL = "rmof"
+    REVOKE_INVITE = "rvin"
 
 
 class AdminCb(CallbackData, prefix="a"):

@@ -243,3 +243,15 @@ def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
 def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
     """The author did not answer the clarification: close the case, or answer without it."""
     return _case_keyboard(case, [(texts.BTN_CLOSE_NO_REPLY, Op.NO_REPLY, 0), (texts.BTN_ANSWER_ANYWAY, Op.ANYWAY, 0)], 1)
+
+
+def invites(keys: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """A "revoke" button per unused invite: (its key, a label)."""
+    if not keys:
+        return None
+    kb = InlineKeyboardBuilder()
+    for key, label in keys:
+        kb.button(text=f"{texts.BTN_REVOKE_INVITE}: {label}", callback_data=AdminCb(op=AdminOp.REVOKE_INVITE,
+                                                                                   target=key).pack())
+    kb.adjust(1)
+    return kb.as_markup()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.db import BUSY_TIMEOUT_MS, Database, load_migrations
+from storage.schema_check import schema_differences
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ class RestoreRefused(Exception):
 @dataclass(frozen=True)
 class DatabaseCheck:
     """What a database file is. ``problem`` is None for a sound database of this bot, else one of:
-    missing, not_sqlite, corrupt, foreign, too_new (``detail`` says more)."""
+    missing, not_sqlite, corrupt, foreign, too_new, schema (``detail`` says more; for schema the
+    differences from what the migrations create, ``kind:type:name`` joined by commas)."""
 
     path: Path
     problem: str | None = None
@@ -137,6 +139,8 @@ def check_database(path: Path, *, readonly: bool = True) -> DatabaseCheck:
         cases = int(conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
         if version > known:
             return DatabaseCheck(path, "too_new", f"{version} > {known}", version, cases)
+        if differences := schema_differences(conn, version):
+            return DatabaseCheck(path, "schema", ",".join(d.code() for d in differences), version, cases)
         return DatabaseCheck(path, None, "", version, cases)
     except sqlite3.DatabaseError as exc:
         return DatabaseCheck(path, "corrupt", str(exc))

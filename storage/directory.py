@@ -13,7 +13,11 @@ import aiosqlite
 
 from bot.domain.model import Department
 from storage.codec import dt, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_all, fetch_one, sha256_hex
+
+#: An invite is named (in a button) by the first hex digits of its stored hash: 48 bits, an int.
+INVITE_KEY_HEX = 12
+_OPEN = "used_by IS NULL AND revoked_at IS NULL AND expires_at > ?"
 
 
 @dataclass
@@ -22,6 +26,15 @@ class OperatorRecord:
     full_name: str
     added_at: datetime | None
     active: bool
+
+
+@dataclass(frozen=True)
+class InviteRecord:
+    key: int
+    role: str
+    created_by: int
+    created_at: datetime | None
+    expires_at: datetime | None
 
 
 def _department(r: aiosqlite.Row) -> Department:
@@ -105,24 +118,42 @@ class DirectoryRepository:
     operators, is_operator, add_operator, remove_operator = _people("operators")
     officials, is_official, add_official, remove_official = _people("officials")
 
-    # ---- invites --------------------------------------------------------------------------------
+    # ---- invites: only the sha256 of a token is stored (migration 0013) -------------------------------
     async def add_invite(self, conn: aiosqlite.Connection, token: str, created_by: int, now: datetime,
                          expires_at: datetime, role: str = "operator") -> None:
         await conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at, role) VALUES (?, ?, ?, ?, ?)",
-                           (token, created_by, ts(now), ts(expires_at), role))
+                           (sha256_hex(token), created_by, ts(now), ts(expires_at), role))
 
     async def invite_role(self, conn: aiosqlite.Connection, token: str) -> str | None:
         """Whom the invite makes: "operator" or "official"."""
-        row = await fetch_one(conn, "SELECT role FROM invites WHERE token = ?", (token,))
+        row = await fetch_one(conn, "SELECT role FROM invites WHERE token = ?", (sha256_hex(token),))
         return row[0] if row else None
 
     async def use_invite(self, conn: aiosqlite.Connection, token: str, user_id: int, now: datetime) -> bool:
-        """Mark a valid, unused, unexpired invite used; False when it is none of those."""
+        """Mark a valid, unused, unrevoked, unexpired invite used; False when it is none of those."""
         cur = await conn.execute(
-            "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL AND expires_at > ?",
-            (user_id, ts(now), token, ts(now)),
+            "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL AND revoked_at IS NULL "
+            "AND expires_at > ?", (user_id, ts(now), sha256_hex(token), ts(now)),
         )
         return cur.rowcount == 1
+
+    async def open_invites(self, conn: aiosqlite.Connection, now: datetime) -> list[InviteRecord]:
+        """Invites that can still be used, oldest first."""
+        sql = f"SELECT * FROM invites WHERE {_OPEN} ORDER BY created_at"  # noqa: S608 - a constant, no input
+        rows = await fetch_all(conn, sql, (ts(now),))
+        return [InviteRecord(int(r["token"][:INVITE_KEY_HEX], 16), r["role"], r["created_by"], dt(r["created_at"]),
+                             dt(r["expires_at"])) for r in rows]
+
+    async def revoke_invite(self, conn: aiosqlite.Connection, key: int, by: int, now: datetime) -> str | None:
+        """Revoke the open invite ``key`` (InviteRecord.key); its role, or None when no open invite has it."""
+        prefix = f"{key:0{INVITE_KEY_HEX}x}"
+        sql = f"SELECT token, role FROM invites WHERE substr(token, 1, {INVITE_KEY_HEX}) = ? AND {_OPEN}"  # noqa: S608 - constants
+        rows = await fetch_all(conn, sql, (prefix, ts(now)))
+        if len(rows) != 1:
+            return None
+        await conn.execute("UPDATE invites SET revoked_at = ?, revoked_by = ? WHERE token = ?",
+                           (ts(now), by, rows[0]["token"]))
+        return str(rows[0]["role"])
 
     # ---- key-value ------------------------------------------------------------------------------
     async def get_value(self, conn: aiosqlite.Connection, key: str) -> str | None:

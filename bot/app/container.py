@@ -180,7 +180,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name)
     backups = BackupService(db, clock, tz, settings.backups.backup_dir, keep=settings.backups.backup_keep,
-                            times=settings.backups.backup_times, on_queued=notifier.wake)
+                            times=settings.backups.backup_times, on_queued=notifier.wake,
+                            passphrase=settings.backups.backup_passphrase)
     dp = build_dispatcher(SQLiteStorage(db), HandlerServices(
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),

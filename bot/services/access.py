@@ -15,10 +15,12 @@ from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.runtime.clock import Clock
 from storage.db import Database
-from storage.directory import DirectoryRepository, OperatorRecord
+from storage.directory import DirectoryRepository, InviteRecord, OperatorRecord
 from storage.events import EventRepository
 
 INVITE_TTL = timedelta(hours=24)
+#: 192 random bits: the link is the whole credential (only its sha256 is stored).
+INVITE_TOKEN_BYTES = 24
 HEAD_CHAT_KEY = "head_chat_id"
 MAX_DEPARTMENT_NAME = 64
 #: Whom an admin's invite may make.
@@ -183,7 +185,7 @@ class AccessService:
         self._require_admin(user_id)
         if role not in INVITABLE:
             raise ValidationFailed("bad_invite_role")
-        token = secrets.token_urlsafe(12)
+        token = secrets.token_urlsafe(INVITE_TOKEN_BYTES)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL, role.value)
@@ -207,6 +209,23 @@ class AccessService:
             await self.events.append(conn, audit.by_user(user_id, role, f"{role.value}_joined",
                                                          {"name": full_name}), now)
         return role
+
+    async def open_invites(self, user_id: int) -> list[InviteRecord]:
+        """Invites nobody used yet that have not expired or been revoked (an admin's list)."""
+        self._require_admin(user_id)
+        return await self.directory.open_invites(self.db.conn, self.clock.now())
+
+    async def revoke_invite(self, user_id: int, key: int) -> Role | None:
+        """An admin revokes an unused invite (audited); the role it would have given, or None when it is used,
+        expired, revoked already or unknown."""
+        self._require_admin(user_id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            role = await self.directory.revoke_invite(conn, key, user_id, now)
+            if role is not None:
+                await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "invite_revoked",
+                                                             {"role": role}), now)
+        return Role(role) if role is not None else None
 
     # ---- responsible officials (cl. 5) --------------------------------------------------------
     async def officials(self) -> list[OperatorRecord]:

@@ -5,12 +5,17 @@ A backup is ``BACKUP_DIR/bot-YYYYMMDD-HHMMSS.sqlite3`` (local time of the inject
 written as ``….part``, checked (``PRAGMA integrity_check``, this bot's tables and schema version)
 and only then renamed, so a file with the final name is always a checked backup. Rotation keeps the
 ``BACKUP_KEEP`` newest such files, never the one just made, and never touches any other file.
+
+What leaves the server (``/backup`` sends it to Telegram) is sealed with BACKUP_PASSPHRASE first
+(scrypt + AES-256-GCM, storage/backup_crypto.py); without a passphrase nothing is sealed or sent. The
+local backups stay plain: they lie on the server's disk next to the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import re
@@ -20,11 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot import texts
 from bot.domain.notices import Notice, NoticeKind, Words
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from storage.backup import DatabaseCheck, backup_database, check_database_async
+from storage.backup_crypto import ENCRYPTED_SUFFIX, encrypt_stream
 from storage.db import Database
 from storage.outbox import OutboxRepository
 
@@ -102,7 +110,7 @@ def human_size(size: int) -> str:
 class BackupService:
     def __init__(self, db: Database, clock: Clock, tz: tzinfo, folder: Path, *, keep: int = 14,
                  times: str = "03:00", on_queued: Callable[[], None] | None = None,
-                 upload_limit: int = TELEGRAM_UPLOAD_LIMIT) -> None:
+                 upload_limit: int = TELEGRAM_UPLOAD_LIMIT, passphrase: SecretStr | None = None) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
@@ -110,6 +118,7 @@ class BackupService:
         self.keep = keep
         self.times = parse_backup_times(times)
         self.upload_limit = upload_limit
+        self.passphrase = passphrase
         self._on_queued = on_queued or (lambda: None)
         self._lock = asyncio.Lock()
         self.outbox = OutboxRepository()
@@ -173,9 +182,29 @@ class BackupService:
             return BackupResult(path=final, made_at=now, size=size, cases=check.cases,
                                 schema_version=check.schema_version, seconds=seconds, removed=removed)
 
-    async def content(self, result: BackupResult) -> bytes:
-        """The backup file's bytes (read off the event loop), to be sent as a document."""
-        return await asyncio.to_thread(result.path.read_bytes)
+    @property
+    def can_send(self) -> bool:
+        """Whether a backup may leave the server: only sealed, so only with BACKUP_PASSPHRASE."""
+        return self.passphrase is not None
+
+    async def sealed(self, result: BackupResult) -> tuple[str, bytes] | None:
+        """The backup encrypted with BACKUP_PASSPHRASE (off the event loop): its file name and bytes, to be
+        sent as a document; None when it is over the upload limit (a bigger file is not even read).
+        ``ValueError`` without a passphrase: a plain copy never leaves the server."""
+        if self.passphrase is None:
+            raise ValueError("BACKUP_PASSPHRASE is not set: the backup is not sent in clear")
+        if result.size > self.upload_limit:
+            return None
+        passphrase = self.passphrase.get_secret_value()
+
+        def seal() -> bytes:
+            sealed = io.BytesIO()
+            with open(result.path, "rb") as src:
+                encrypt_stream(src, sealed, passphrase)
+            return sealed.getvalue()
+
+        content = await asyncio.to_thread(seal)
+        return None if len(content) > self.upload_limit else (result.path.name + ENCRYPTED_SUFFIX, content)
 
     def made_since(self, moment: datetime) -> bool:
         """Whether a backup stamped at or after ``moment`` exists (a restart does not repeat it)."""

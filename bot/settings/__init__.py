@@ -80,7 +80,7 @@ def describe_validation_error(error: ValidationError) -> str:
         name = loc[0].upper() if loc else ""
         if name:
             value = item.get("input")
-            hidden = "token" in name.lower() or "secret" in name.lower() or isinstance(value, dict)
+            hidden = any(w in name.lower() for w in ("token", "secret", "passphrase")) or isinstance(value, dict)
             shown = "" if hidden else texts.CONFIG_WRONG_VALUE_SHOWN.format(value=value)
             lines.append(texts.CONFIG_WRONG_VALUE.format(name=name, shown=shown, message=message))
         else:

@@ -3,11 +3,13 @@ variables, by their environment names, from the environment and `.env`."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -32,6 +34,10 @@ Clock = Literal["working", "calendar"]
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 #: What Telegram allows in X-Telegram-Bot-Api-Secret-Token.
 WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: A shorter webhook secret can be guessed: at least this many characters (issue 13).
+WEBHOOK_SECRET_MIN = 32
+#: A passphrase for the backups sent to Telegram: at least this many characters.
+BACKUP_PASSPHRASE_MIN = 12
 #: The minutes of each rule's clock by default (the final clock has none of its own).
 RULE_MINUTES = {"route": 30, "decline": 30, "answer": 180, "draft": 60, "approval": 60, "rework": 30,
                 "publish": 10, "info": 120}
@@ -78,6 +84,20 @@ def _secret(value: object, valid: Callable[[str], bool], message: str) -> object
 def _token_shape(value: str) -> bool:
     head, _, tail = value.partition(":")
     return head.isdigit() and len(tail) >= 20
+
+
+def _loopback(url: str) -> bool:
+    """Whether the URL's host is this machine (plain http carries the token only there)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _rule_set(value: str) -> frozenset[str]:
@@ -184,6 +204,8 @@ class TelegramSettings(Section):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError(texts.CONFIG["api_url"])
+        if value.startswith("http://") and not _loopback(value):
+            raise ValueError(texts.CONFIG["api_url_https"])
         return value
 
 
@@ -206,6 +228,15 @@ class BackupSettings(Section):
     backup_dir: Path = Path("./data/backups")
     backup_keep: int = Field(14, ge=1)
     backup_times: str = "03:00"
+    # The passphrase /backup encrypts with before the file leaves the server (scrypt + AES-GCM,
+    # storage/backup_crypto.py); without it /backup refuses to send. Local scheduled backups stay plain.
+    backup_passphrase: SecretStr | None = None
+
+    @field_validator("backup_passphrase", mode="before")
+    @classmethod
+    def _passphrase(cls, value: object) -> object:
+        return _secret(value, lambda v: len(v) >= BACKUP_PASSPHRASE_MIN,
+                       texts.CONFIG["backup_passphrase"].format(min=BACKUP_PASSPHRASE_MIN))
 
     @field_validator("backup_times")
     @classmethod
@@ -278,7 +309,9 @@ class WebSettings(Section):
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
-    web_host: str = "0.0.0.0"
+    # Loopback by default: /healthz and the webhook are reached through a proxy on this machine (the Docker
+    # image sets its own WEB_HOST).
+    web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=0, le=65535)
     health_enabled: bool = True
     # Seconds the whole stop (SIGTERM) may take: updates in progress, the notice being sent.
@@ -316,7 +349,10 @@ class WebSettings(Section):
     @field_validator("webhook_secret", mode="before")
     @classmethod
     def _webhook_secret(cls, value: object) -> object:
-        return _secret(value, lambda v: WEBHOOK_SECRET_RE.fullmatch(v) is not None, texts.CONFIG["webhook_secret"])
+        value = _secret(value, lambda v: WEBHOOK_SECRET_RE.fullmatch(v) is not None, texts.CONFIG["webhook_secret"])
+        if isinstance(value, str) and len(value) < WEBHOOK_SECRET_MIN:
+            raise ValueError(texts.CONFIG["webhook_secret_short"].format(min=WEBHOOK_SECRET_MIN))
+        return value
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Self:

@@ -3,14 +3,16 @@ declared working days and the calendar."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 # ---- onboarding ----------------------------------------------------------------------------------
 START_ADMIN = (
     "Здравствуйте, {name}! Вы — <b>администратор</b>.\n\n"
-    "• /invite — пригласить оператора (ссылка на 24 часа)\n"
+    "• /invite — пригласить оператора (ссылка на 24 часа); /invites — неиспользованные приглашения\n"
     "• /invite_official — пригласить ответственное лицо (п. 5); /officials — ответственные лица\n"
     "• /operators — операторы\n"
     "• /departments — отделы\n"
-    "• /backup — резервная копия базы данных (пришлю файлом)\n"
+    "• /backup — резервная копия базы данных (пришлю зашифрованным файлом)\n"
     "• В группе отдела: /bind &lt;название отдела&gt;; в группе главы: /bind_head\n\n"
     "Вы можете работать и как оператор: перешлите сюда найденную публикацию."
 )
@@ -110,3 +112,18 @@ OFFICIAL_READ_ONLY = "Ответственное лицо просматрива
 OFFICIAL_NOT_A_POST = (
     "Публикации заводят операторы. Вам доступны: /open — открытые сообщения, /case &lt;номер&gt; — карточка "
     "и история, /report — отчёт.")
+
+
+# ---- issue 13: invites stored hashed, revocable ---------------------------------------------------
+INVITE_REVOKE_HINT = "\n\nПередумали — отзовите ссылку: /invites."
+INVITES_TITLE = "Неиспользованные приглашения (ссылка работает, пока её не отозвали и срок не истёк):"
+INVITES_EMPTY = "Неиспользованных приглашений нет. Пригласить: /invite или /invite_official."
+INVITE_ROLE_NAMES = {"operator": "оператор", "official": "ответственное лицо"}
+BTN_REVOKE_INVITE = "❌ Отозвать"
+INVITE_REVOKED = "Приглашение отозвано: ссылка больше не действует."
+INVITE_NOT_REVOCABLE = "Это приглашение уже использовано, отозвано или истекло — отзывать нечего."
+
+
+def invite_label(role: str, expires_at: datetime | None) -> str:
+    until = f", до {expires_at:%d.%m.%Y %H:%M}" if expires_at else ""
+    return f"{INVITE_ROLE_NAMES.get(role, role)}{until}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # ---- backups, restore and start-up checks (bot/services/backups.py, bot/restore.py, bot/app/startup.py) ---
 BACKUP_CAPTION = (
     "💾 Резервная копия базы данных\n"
@@ -9,7 +11,8 @@ BACKUP_CAPTION = (
     "Размер: {size}\n"
     "Сообщений граждан в базе: {cases}\n"
     "Целостность проверена ✅\n"
-    "Файл на сервере: {path}"
+    "Файл на сервере: {path}\n"
+    "🔒 Зашифрована паролем BACKUP_PASSPHRASE; расшифровать: python -m bot.restore decrypt ФАЙЛ"
 )
 BACKUP_TOO_BIG = (
     "💾 Резервная копия сделана ({at}, сообщений: {cases}), но её размер {size} больше 50 МБ — "
@@ -34,6 +37,8 @@ BACKUP_PROBLEM = {
 
 
 def backup_problem(code: str, detail: str = "") -> str:
+    if code == "schema":
+        detail = schema_differences(detail)
     return BACKUP_PROBLEM.get(code, code).format(detail=detail)
 
 
@@ -102,3 +107,70 @@ NO_TOKEN = (
 )
 CALENDAR_ERROR = "Ошибка календаря ({path}): {error}"
 SIZE_UNITS = ("Б", "КБ", "МБ")
+
+# ---- issue 13, secrets and files: settings, the encrypted /backup, restore's schema check ----------
+CONFIG.update({
+    "api_url_https": ("токен бота передаётся в адресе запроса, поэтому нужен https://…; http:// допустим "
+                      "только для этой же машины (127.0.0.1, ::1, localhost)"),
+    "webhook_secret_short": ("секрет вебхука слишком короткий — нужно не меньше {min} символов; например, "
+                             "выполните `openssl rand -hex 32` и впишите результат"),
+    "backup_passphrase": ("пароль резервных копий — не меньше {min} символов; например, выполните "
+                          "`openssl rand -base64 24` и сохраните результат отдельно от сервера: без него "
+                          "копию не расшифровать"),
+})
+BACKUP_NEEDS_PASSPHRASE = (
+    "🔒 Копия не отправлена: в Telegram она уходит только зашифрованной, а пароль не задан.\n"
+    "Задайте в .env бота BACKUP_PASSPHRASE — пароль не короче 12 символов (например, результат "
+    "<code>openssl rand -base64 24</code>), сохраните его и вне сервера и перезапустите бота. "
+    "Копии по расписанию на сервере делаются и без него."
+)
+BACKUP_PROBLEM["schema"] = ("схема базы не совпадает с той, что создают миграции бота, — файл изменён или "
+                            "подделан, восстанавливать его нельзя ({detail})")
+SCHEMA_TYPE = {"table": "таблица", "index": "индекс", "trigger": "триггер", "view": "представление"}
+SCHEMA_KIND = {"missing": "нет в файле", "extra": "лишний объект, миграции его не создают",
+               "changed": "отличается от миграций"}
+
+
+def schema_differences(detail: str) -> str:
+    """``missing:trigger:events_no_delete,extra:table:x`` → «триггер events_no_delete — нет в файле; …»."""
+    out = []
+    for code in filter(None, detail.split(",")):
+        kind, _, rest = code.partition(":")
+        type_, _, name = rest.partition(":")
+        out.append(f"{SCHEMA_TYPE.get(type_, type_)} {name} — {SCHEMA_KIND.get(kind, kind)}")
+    return "; ".join(out)
+RESTORE_ASK_PASSPHRASE = "Пароль резервных копий (BACKUP_PASSPHRASE): "
+RESTORE_DECRYPT_FAILED = {
+    "not_encrypted": "Это не зашифрованная копия бота (файлы /backup оканчиваются на .enc).",
+    "damaged": "Зашифрованная копия повреждена или обрезана — расшифровать её нельзя.",
+    "wrong_passphrase": "Не удалось расшифровать копию: неверный пароль (или файл изменён).",
+    "tampered": "Копия изменена или обрезана после шифрования — расшифровать её целиком нельзя.",
+}
+RESTORE_DECRYPT_EXISTS = "Файл {path} уже есть — укажите другой путь (--out) или удалите его."
+RESTORE_DECRYPTED = "Копия расшифрована в {path} (файл доступен только вам).\n"
+RESTORE_CONFIRM = "Восстановить базу из этого файла? Напишите «да», чтобы продолжить: "
+RESTORE_NOT_CONFIRMED = "Восстановление отменено: не подтверждено. Рабочая база не изменена."
+RESTORE_GRANTS_TITLE = "Кому после восстановления будет доступен бот:"
+RESTORE_GRANTS_NONE = "никого"
+
+
+def restore_grants(grants: Any, admin_ids: list[int], operator_ids: list[int], official_ids: list[int],
+                   head_chat_id: int | None) -> str:
+    """Whom a database about to be restored lets in, with those the settings add (``grants``: storage's Grants)."""
+    def ids(values: list[int]) -> str:
+        return ", ".join(map(str, values)) or RESTORE_GRANTS_NONE
+
+    def people(rows: tuple[tuple[int, str], ...]) -> str:
+        return ", ".join(f"{name or '—'} ({uid})" for uid, name in rows) or RESTORE_GRANTS_NONE
+
+    chats = ", ".join(f"{name} ({chat})" for name, chat in grants.departments) or RESTORE_GRANTS_NONE
+    head = grants.head_chat_id or RESTORE_GRANTS_NONE
+    return "\n".join([
+        RESTORE_GRANTS_TITLE,
+        f"  администраторы (ADMIN_IDS в настройках, не из файла): {ids(admin_ids)}",
+        f"  операторы из файла: {people(grants.operators)}; из OPERATOR_IDS: {ids(operator_ids)}",
+        f"  ответственные лица из файла: {people(grants.officials)}; из OFFICIAL_IDS: {ids(official_ids)}",
+        f"  группы отделов (все их участники — исполнители): {chats}",
+        f"  чат главы из файла: {head}" + (f"; HEAD_CHAT_ID в настройках: {head_chat_id}" if head_chat_id else ""),
+        f"  неиспользованных действующих приглашений: {grants.open_invites}",
+    ])

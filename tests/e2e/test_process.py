@@ -149,7 +149,7 @@ async def test_wrong_setting_names_the_variable(tmp_path: Path) -> None:
 
 
 # ---- running modes, health, graceful stop (docs/running.md) ------------------------------------------
-WEBHOOK_SECRET = "e2e_Webhook-secret-42"
+WEBHOOK_SECRET = "e2e_Webhook-secret-42-0123456789abcdef"
 ROUTED = "Вам направлено"
 
 

@@ -20,10 +20,13 @@ from bot.runtime.clock import FakeClock
 from bot.services.backups import BackupService, backup_moments, parse_backup_times
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use
+from storage.backup_crypto import decrypt_file
 from storage.db import Database, load_migrations
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
 from tests.support.sleep import LoopStopped, StepSleep, run_daily
+
+PASSPHRASE = "correct horse battery staple"
 
 
 async def add_cases(cases: CaseService, clock: FakeClock, *texts_: str) -> None:
@@ -42,8 +45,8 @@ def case_texts(path: Path) -> list[str]:
 
 
 async def cli(argv: list[str]) -> int:
-    """`python -m bot.restore …` (it runs its own event loop: in a thread here)."""
-    return await asyncio.to_thread(restore_main, argv)
+    """`python -m bot.restore …` (it runs its own event loop: in a thread here); a restore confirmed by --yes."""
+    return await asyncio.to_thread(restore_main, [*argv, "--yes"] if argv[0] == "restore" else argv)
 
 
 def digest(path: Path) -> str:
@@ -199,7 +202,7 @@ async def test_no_backup_job_when_backup_times_is_empty(tmp_path: Path, clock: F
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock)
+    harness = await make_harness(tmp_path, clock, backup_passphrase=PASSPHRASE)
     yield harness
     await harness.app.close()
 
@@ -212,12 +215,15 @@ async def test_admin_gets_a_fresh_backup_as_a_document_with_a_russian_caption(h:
     assert sent.chat_id == ADMIN
     caption = sent.caption or ""
     assert "Резервная копия базы данных" in caption and "01.12.2026 14:05:09" in caption
-    assert "Сообщений граждан в базе: 2" in caption and "КБ" in caption
-    assert getattr(sent.document, "filename", None) == "bot-20261201-140509.sqlite3"
+    assert "Сообщений граждан в базе: 2" in caption and "КБ" in caption and "BACKUP_PASSPHRASE" in caption
+    assert getattr(sent.document, "filename", None) == "bot-20261201-140509.sqlite3.enc"
     result = h.session.results[-1]
     stored = h.session.core.store.file_for(result.document.file_id)
+    received = tmp_path / "received.sqlite3.enc"
+    received.write_bytes(stored.content or b"")
+    assert b"SQLite format 3" not in received.read_bytes() and "Яма".encode() not in received.read_bytes()
     copy = tmp_path / "received.sqlite3"
-    copy.write_bytes(stored.content or b"")
+    decrypt_file(received, copy, PASSPHRASE)
     assert check_database(copy).ok and case_texts(copy) == ["Яма", "Фонарь"]
     assert (tmp_path / "backups" / "bot-20261201-140509.sqlite3").exists()
 

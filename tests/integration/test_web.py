@@ -19,7 +19,7 @@ from storage.outbox import OutboxRepository
 from tests.support import updates
 from tests.support.harness import ADMIN, DEPT_A_CHAT, OPERATOR, Harness, make_harness
 
-SECRET = "s3cret_Token-42"
+SECRET = "s3cret_Token-42-0123456789abcdefghij"
 HOOK = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

@@ -362,3 +362,16 @@ def test_env_example_copied_to_dot_env_loads(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.people.head_chat_id is None and settings.telegram.bot_token is None
+
+
+# ---- issue 13: the web server listens on the loopback unless the container says otherwise -------------------
+def test_healthz_listens_on_loopback_by_default_and_the_image_and_compose_set_their_own_host() -> None:
+    assert Settings.variables()["web_host"].default == "127.0.0.1"
+    assert env_of(dockerfile_stages()[-1])["WEB_HOST"] == "0.0.0.0"
+    environment = compose_service()["environment"]
+    assert isinstance(environment, dict) and environment["WEB_HOST"] == "0.0.0.0"
+    assert env_example()["WEB_HOST"] == "127.0.0.1"
+
+
+def test_systemd_unit_creates_files_readable_by_the_bot_only() -> None:
+    assert unit()["Service"]["UMask"] == "0077"

@@ -12,7 +12,7 @@ from bot import __main__ as entry
 from bot.settings import Settings, describe_validation_error
 
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
-GOOD_SECRET = "Abc_123-xyz"
+GOOD_SECRET = "Abc_123-xyz-0123456789abcdef_ABCDEF"
 
 
 def settings(**values: object) -> Settings:
@@ -27,7 +27,7 @@ def message(**values: object) -> str:
 
 def test_polling_is_the_default_and_needs_no_webhook_settings() -> None:
     s = settings()
-    assert s.web.run_mode == "polling" and s.web.web_host == "0.0.0.0" and s.web.web_port == 8080
+    assert s.web.run_mode == "polling" and s.web.web_host == "127.0.0.1" and s.web.web_port == 8080
     assert s.web.webhook_path == "/telegram/webhook" and s.web.health_enabled and s.logs.log_format == "text"
 
 
