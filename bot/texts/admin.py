@@ -11,6 +11,7 @@ START_ADMIN = (
     "• /invite — пригласить оператора (ссылка на 24 часа); /invites — неиспользованные приглашения\n"
     "• /invite_official — пригласить ответственное лицо (п. 5); /officials — ответственные лица\n"
     "• /operators — операторы\n"
+    "• /places — места района (населённые пункты и улицы), которые бот узнаёт в публикациях\n"
     "• /departments — отделы\n"
     "• /backup — резервная копия базы данных (пришлю зашифрованным файлом)\n"
     "• В группе отдела: /bind &lt;название отдела&gt;; в группе главы: /bind_head\n\n"
@@ -127,3 +128,35 @@ INVITE_NOT_REVOCABLE = "Это приглашение уже использов�
 def invite_label(role: str, expires_at: datetime | None) -> str:
     until = f", до {expires_at:%d.%m.%Y %H:%M}" if expires_at else ""
     return f"{INVITE_ROLE_NAMES.get(role, role)}{until}"
+
+
+# ---- the district's places (/places, issue 16) ---------------------------------------------------
+PLACES_USAGE = (
+    "• /places — список\n"
+    "• /places add станица Зеленчукская — добавить населённый пункт (станица, посёлок, село, аул, хутор)\n"
+    "• /places add ул. Школьная — добавить улицу (ул., пр-т, пер., пл., мкр., ш., проезд, б-р, наб.)\n"
+    "• /places remove Зеленчукская — убрать (тип можно не писать)"
+)
+PLACES_TITLE = "<b>Места района</b> — бот узнаёт их в публикациях в любом падеже, с типом и без."
+PLACES_SETTLEMENTS = "<b>Населённые пункты</b> ({count}):"
+PLACES_STREETS = "<b>Улицы, добавленные администраторами</b> ({count}):"
+PLACES_STREETS_NONE = "<b>Улицы</b>: добавленных нет — улицы узнаются и без списка («ул. Школьная, 3», «на Школьной 3»)."
+PLACES_LINE = "• {type} {name}"
+PLACES_ADDED_MARK = " (добавлен)"
+PLACES_ALIASES = " — также «{aliases}»"
+PLACE_ADDED = "Добавлено: {type} {name}. Бот узнаёт это место в новых публикациях."
+PLACE_REMOVED = "Убрано: {type} {name}. Бот больше не узнаёт это место."
+PLACES_UNKNOWN_ACTION = "Не понял «{action}»: после /places пишите add (добавить) или remove (убрать).\n\n" + PLACES_USAGE
+PLACES_ERRORS = {
+    "place_empty": "Напишите, что добавить или убрать.\n\n" + PLACES_USAGE,
+    "place_name_required": "После «{word}» нужно название, например «/places add ул. Школьная».",
+    "place_type_unknown": (
+        "Не знаю тип «{word}». Начните с типа: станица, посёлок, село, аул, хутор — или ул., пр-т, пер., "
+        "пл., мкр., ш., проезд, б-р, наб. Например: «/places add ст. Зеленчукская», «/places add ул. Школьная»."),
+    "place_name_bad": "«{name}» не похоже на название: нужны буквы (можно цифры, пробел, дефис, точку).",
+    "place_name_too_long": "Название длиннее {limit} знаков — сократите.",
+    "place_exists": "Это место уже есть в списке: {name}.",
+    "place_not_found": "В списке нет «{name}». Посмотрите /places.",
+    "place_ambiguous": "Так называются несколько мест: {names}. Напишите тип, например «/places remove пер. Мира».",
+}
+PLACES_SEED_ERROR = "Файл мест повреждён, список не загружен: {error}"
