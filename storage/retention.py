@@ -55,6 +55,10 @@ class RetentionRepository:
             outbox = await self._redact_rows(conn, "outbox", f"case_id IN {_SCOPE}", (), marker)
             messages = await self._count(conn, f"DELETE FROM case_messages WHERE case_id IN {_SCOPE}", ())
             messages += await self._count(conn, f"DELETE FROM albums WHERE case_id IN {_SCOPE}", ())
+            # a dialogue left half-way about one of these cases (a draft's text, a reason being typed)
+            messages += await self._count(conn, (
+                "DELETE FROM fsm_state WHERE json_valid(data) AND json_type(data, '$.case_id') IN ('integer', 'text') "
+                f"AND CAST(json_extract(data, '$.case_id') AS INTEGER) IN {_SCOPE}"), ())
             surges = await self._count(conn, (
                 f"UPDATE surges SET topic = ? WHERE topic <> ? AND id IN (SELECT surge_id FROM surge_cases "
                 f"WHERE case_id IN {_SCOPE}) AND NOT EXISTS (SELECT 1 FROM surge_cases sc JOIN cases c "

@@ -56,7 +56,7 @@ class Anonymised:
     publications: int = 0
     events: int = 0
     outbox: int = 0
-    messages: int = 0           # remembered bot messages (and albums) forgotten
+    messages: int = 0           # remembered bot messages, albums and half-way dialogues forgotten
     surges: int = 0             # surges and incidents whose topic or title was anonymised
 
     def __add__(self, other: Anonymised) -> Anonymised:

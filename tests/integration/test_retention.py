@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from deadlines.calendar import WorkCalendar
 from storage.db import Database
 from storage.retention import RUN_EVENT
 from tests.conftest import ADMIN_ID, MSK, msk
+from tests.support.harness import make_harness
 
 LINK = "https://vk.com/wall-1_2"
 CITIZEN = "Иванов Иван, ул. Ленина 5, кв. 12: во дворе яма, телефон 8-900-000-00-00"
@@ -40,7 +42,8 @@ PERSONAL_COLUMNS = {
     "outbox": {"payload"},
 }
 TABLES = ("cases", "case_departments", "drafts", "publications", "deadlines", "events", "outbox", "case_messages",
-          "albums", "surges", "surge_cases", "incidents", "incident_cases")
+          "albums", "surges", "surge_cases", "incidents", "incident_cases", "fsm_state")
+FORGOTTEN = ("case_messages", "albums", "fsm_state")
 
 
 def executor(dept_id: int) -> Actor:
@@ -85,7 +88,16 @@ async def dump(db: Database) -> dict[str, dict[int, dict[str, Any]]]:
 
 
 def case_of(table: str, row: dict[str, Any]) -> int | None:
+    if table == "fsm_state":
+        return json.loads(row["data"]).get("case_id")
     return row["id"] if table == "cases" else row.get("case_id")
+
+
+async def half_way_dialogue(db: Database, user_id: int, case_id: int | None) -> None:
+    """What the FSM storage keeps while someone types a draft for a case."""
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO fsm_state (key, state, data) VALUES (?, 'Prompt:draft_text', ?)",
+                           (f"42:{user_id}:{user_id}", json.dumps({"case_id": case_id, "text": "Иванов, ул. Мира"}, ensure_ascii=False)))
 
 
 @pytest.fixture
@@ -100,18 +112,20 @@ async def test_closed_case_after_retention_months_loses_only_its_personal_fields
     open_case = (await cases.register(NewPost(platform="ok", text="Открытое: Петров, ул. Мира 1", author="Петров",
                                               operator_id=operator.user_id, detected_at=clock.now()),
                                       operator)).case
+    await half_way_dialogue(db, 301, old)
+    await half_way_dialogue(db, 302, open_case.id)
     before = await dump(db)
     clock.advance(days=3 * 365 + 2)                 # 36 months and a day after the case was closed
     done = await retention.run()
     after = await dump(db)
     assert (done.cases, done.drafts, done.publications) == (1, 2, 1)
-    assert done.messages == 2 and done.events > 0 and done.outbox > 0
+    assert done.messages == 3 and done.events > 0 and done.outbox > 0
 
     for table in TABLES:
         for rid, row in before[table].items():
             new = after[table].get(rid)
             if new is None:                                 # forgotten: only the old case's remembered messages
-                assert table in ("case_messages", "albums") and case_of(table, row) == old
+                assert table in FORGOTTEN and case_of(table, row) == old
                 continue
             changed = {k for k in row if row[k] != new[k]}
             if case_of(table, row) != old:
@@ -137,8 +151,8 @@ async def test_closed_case_after_retention_months_loses_only_its_personal_fields
     everything = json.dumps(after, ensure_ascii=False, default=str)
     for personal in ("Иванов", "Ивана", "Ленина 5", "AgAD-photo", "AgAD-draft", "AgAD-screen", "uniq-screen",
                      "wall-1_2", "Иван Иванов"):
-        assert personal not in everything.replace("Петров", ""), personal
-    assert "Петров" in everything                   # the open case keeps its data
+        assert personal not in everything.replace("Иванов, ул. Мира", ""), personal   # the open case's dialogue
+    assert "Петров" in everything and "Иванов, ул. Мира" in everything      # the open case keeps its data
 
     case = await cases.get(old)
     assert case.text == texts.ANONYMISED and case.author is None and case.link is None and case.media == []
@@ -284,3 +298,89 @@ async def test_the_daily_job_catches_up_at_start_and_never_runs_a_day_twice(
         assert len(await db.fetchall("SELECT at FROM events WHERE kind = ?", (RUN_EVENT,))) == 2
     finally:
         await scheduler.stop()
+
+
+async def test_a_large_backlog_goes_in_batches_each_audited(cases: CaseService, operator: Actor, clock: FakeClock,
+                                                           db: Database) -> None:
+    ids = []
+    for i in range(5):
+        case = (await cases.register(NewPost(platform="vk", text=f"Сидоров {i}", author="Сидоров",
+                                             operator_id=operator.user_id, detected_at=clock.now()), operator)).case
+        await cases.dismiss(case.id, operator)  # type: ignore[arg-type]
+        ids.append(case.id)
+    clock.advance(days=3 * 365 + 2)
+    done = await RetentionService(db, clock, MSK, 36, batch=2).run()
+    assert done.cases == 5
+    runs = [json.loads(r[0]) for r in await db.fetchall("SELECT payload FROM events WHERE kind = ? ORDER BY id",
+                                                        (RUN_EVENT,))]
+    assert [r["cases"] for r in runs] == [2, 2, 1] and {r["months"] for r in runs} == {36}
+    assert [(await cases.get(i)).author for i in ids] == [None] * 5  # type: ignore[arg-type]
+
+
+async def test_old_delivered_notices_of_no_case_are_anonymised_pending_and_recent_ones_kept(
+        operator: Actor, clock: FakeClock, db: Database, retention: RetentionService) -> None:
+    sent = clock.now()
+    async with db.transaction() as conn:
+        for key, sent_at in (("old", sent), ("pending", None)):
+            await conn.execute(
+                "INSERT INTO outbox (kind, target_kind, target_id, payload, dedup_key, created_at, next_attempt_at, "
+                "sent_at) VALUES ('chat_text', 'chat', -900, ?, ?, ?, ?, ?)",
+                (json.dumps({"text": "Сводка: Иванов, ул. Ленина 5"}, ensure_ascii=False), key, sent.isoformat(), sent.isoformat(),
+                 sent_at.isoformat() if sent_at else None))
+    clock.advance(days=3 * 365 + 2)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (kind, target_kind, target_id, payload, dedup_key, created_at, next_attempt_at, "
+            "sent_at) VALUES ('chat_text', 'chat', -900, ?, 'recent', ?, ?, ?)",
+            (json.dumps({"text": "Сводка: Петров"}), clock.now().isoformat(), clock.now().isoformat(),
+             clock.now().isoformat()))
+    assert (await retention.run()).outbox == 1
+    texts_by_key = {r[0]: json.loads(r[1])["text"]
+                    for r in await db.fetchall("SELECT dedup_key, payload FROM outbox")}
+    assert texts_by_key == {"old": texts.ANONYMISED, "pending": "Сводка: Иванов, ул. Ленина 5",
+                            "recent": "Сводка: Петров"}
+
+
+async def test_a_surge_topic_and_an_incident_title_go_when_all_their_cases_are_anonymised(
+        cases: CaseService, operator: Actor, clock: FakeClock, db: Database, retention: RetentionService) -> None:
+    async def case(text: str) -> int:
+        registered = await cases.register(NewPost(platform="vk", text=text, operator_id=operator.user_id,
+                                                  detected_at=clock.now()), operator)
+        assert registered.case.id is not None
+        return registered.case.id
+
+    old, other_old, third_old = [await case(f"ул. Ленина 5, {i}") for i in range(3)]
+    still_open = await case("Ленина 5")
+    for c in (old, other_old, third_old):
+        await cases.dismiss(c, operator)
+    now = clock.now().isoformat()
+    async with db.transaction() as conn:
+        for surge_id, members in ((1, (old, other_old)), (2, (third_old, still_open))):
+            await conn.execute("INSERT INTO surges (id, reason, topic, created_at, updated_at) "
+                               "VALUES (?, 'address', 'ленина 5', ?, ?)", (surge_id, now, now))
+            await conn.executemany("INSERT INTO surge_cases (surge_id, case_id, added_at) VALUES (?,?,?)",
+                                   [(surge_id, m, now) for m in members])
+            await conn.execute("INSERT INTO incidents (id, lead_case_id, surge_id, title, created_by, created_at) "
+                               "VALUES (?, ?, ?, 'Яма на Ленина 5', ?, ?)", (surge_id, members[0], surge_id,
+                                                                               operator.user_id, now))
+            await conn.executemany("INSERT INTO incident_cases (incident_id, case_id, added_at) VALUES (?,?,?)",
+                                   [(surge_id, m, now) for m in members])
+    clock.advance(days=3 * 365 + 2)
+    assert (await retention.run()).surges == 2
+    topics = {r[0]: r[1] for r in await db.fetchall("SELECT id, topic FROM surges")}
+    titles = {r[0]: r[1] for r in await db.fetchall("SELECT id, title FROM incidents")}
+    assert topics == {1: texts.ANONYMISED, 2: "ленина 5"}            # surge 2 has a case still open
+    assert titles == {1: texts.ANONYMISED, 2: "Яма на Ленина 5"}
+
+
+async def test_the_app_starts_the_retention_job_on_its_scheduler(tmp_path: Path, clock: FakeClock) -> None:
+    h = await make_harness(tmp_path, clock, retention_months=12)
+    try:
+        await h.app.start_background()
+        assert h.app.retention is not None and h.app.retention.months == 12
+        assert h.app.scheduler.moment_of(RETENTION_JOB) == msk(2026, 12, 1, 4, 30)     # caught up at start
+        await h.app.scheduler.fire(RETENTION_JOB)
+        assert await h.app.db.fetchone("SELECT 1 FROM events WHERE kind = ?", (RUN_EVENT,)) is not None
+        assert h.app.scheduler.moment_of(RETENTION_JOB) == msk(2026, 12, 2, 4, 30)
+    finally:
+        await h.app.close()
