@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 #: The local time of the daily run: after the night's backup (BACKUP_TIMES 03:00 by default), before work.
 RETENTION_TIME = time(4, 30)
 #: Cases per transaction: the write lock is never held long, even for the first run over years of cases.
-BATCH = 200
+BATCH = 100
 
 
 class RetentionService:
