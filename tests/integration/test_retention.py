@@ -25,7 +25,7 @@ from bot.services.periods import parse_period
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from deadlines.calendar import WorkCalendar
-from storage.db import Database
+from storage.db import Database, _split_sql, load_migrations
 from storage.retention import RUN_EVENT
 from tests.conftest import ADMIN_ID, MSK, msk
 from tests.support.harness import make_harness
@@ -384,3 +384,33 @@ async def test_the_app_starts_the_retention_job_on_its_scheduler(tmp_path: Path,
         assert h.app.scheduler.moment_of(RETENTION_JOB) == msk(2026, 12, 2, 4, 30)
     finally:
         await h.app.close()
+
+
+async def test_a_database_of_the_previous_schema_upgrades_and_its_old_cases_are_anonymised(
+        tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _, sql in load_migrations()[:13]:           # the schema before 0014, with a closed case in it
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+    at = clock.now().isoformat()
+    conn.execute("INSERT INTO cases (id, number, year, seq, status, platform, author, text, detected_at, operator_id, "
+                 "created_at, updated_at, closed_at) VALUES (1, '2026-0001', 2026, 1, 'closed', 'vk', 'Иванов', "
+                 "'Иванов, Ленина 5', ?, 100, ?, ?, ?)", (at, at, at, at))
+    conn.execute("INSERT INTO events (case_id, at, actor_id, actor_role, kind, payload) VALUES "
+                 "(1, ?, 100, 'operator', 'duplicate_reported', ?)",
+                 (at, json.dumps({"text": "Иванов", "link": "https://vk.com/x", "actor_name": "Оля"})))
+    conn.close()
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == len(load_migrations())
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            await db.execute("UPDATE events SET payload = '{}'")
+        clock.advance(days=3 * 365 + 2)
+        assert (await RetentionService(db, clock, MSK, 36).run()).events == 1
+        row = await db.fetchone("SELECT payload FROM events WHERE case_id = 1")
+        assert json.loads(row[0]) == {"text": texts.ANONYMISED, "link": texts.ANONYMISED,  # type: ignore[index]
+                                      "actor_name": "Оля"}
+    finally:
+        await db.close()
