@@ -196,7 +196,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                digests=digests, backups=backups,
                checks=StartupChecks(db, bot, clock, calendar, access, notifier.wake),
                health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks,
-               retention=RetentionService(db, clock, tz, settings.storage.retention_months))
+               retention=RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake))
 
 
 async def set_commands(bot: Bot) -> None:

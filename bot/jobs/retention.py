@@ -2,7 +2,8 @@
 one scheduler, in the style of bot/jobs/daily.py.
 
 At start the job looks back a day: the run of the last moment is made at once unless the audit trail shows a
-run since that moment (a restart catches up, a day is never run twice).
+run since that moment (a restart catches up, a day is never run twice). A failed run is told to the admins
+(once per moment) and made again the next day.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ def retention_job(retention: RetentionService) -> DailyJob:
             if await retention.ran_since(moment):
                 log.info("retention run of %s already made", moment)
                 return
-            await retention.run()
+            try:
+                await retention.run()
+            except Exception as exc:
+                log.exception("retention run failed")
+                await retention.report_failure(moment, exc)
 
         return moment, job
 

@@ -11,15 +11,18 @@ once (``cases.anonymised_at``), a second run changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, tzinfo
 
 from bot import texts
 from bot.domain import audit
+from bot.domain.notices import Notice, NoticeKind, Words
 from bot.domain.retention import Anonymised, cutoff
 from bot.domain.times import daily_moments
 from bot.runtime.clock import Clock
 from storage.db import Database
 from storage.events import EventRepository
+from storage.outbox import OutboxRepository
 from storage.retention import RUN_EVENT, RetentionRepository
 
 log = logging.getLogger(__name__)
@@ -31,10 +34,12 @@ BATCH = 100
 
 
 class RetentionService:
-    def __init__(self, db: Database, clock: Clock, tz: tzinfo, months: int, *, batch: int = BATCH) -> None:
+    def __init__(self, db: Database, clock: Clock, tz: tzinfo, months: int, *, batch: int = BATCH,
+                 on_queued: Callable[[], None] | None = None) -> None:
         self.db, self.clock, self.tz = db, clock, tz
         self.months = months
         self.batch = batch
+        self.on_queued = on_queued or (lambda: None)
         self.repo = RetentionRepository()
         self.events = EventRepository()
 
@@ -72,3 +77,18 @@ class RetentionService:
         log.info("retention: %s cases finished before %s anonymised (%s)", total.cases, limit.isoformat(),
                  total.as_payload())
         return total
+
+    async def report_failure(self, moment: datetime, error: BaseException) -> None:
+        """Tell the admins through the outbox, once per scheduled moment; if even that fails, only log."""
+        text = texts.RETENTION_FAILED_ALERT.format(
+            at=texts.when(moment.astimezone(self.tz)), cutoff=self.cutoff(moment).astimezone(self.tz).strftime("%d.%m.%Y"),
+            error=texts.esc(f"{type(error).__name__}: {error}"[:300]))
+        try:
+            async with self.db.transaction() as conn:
+                await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
+                                                          dedup_key=f"retention_failed:{moment.isoformat()}"),
+                                             self.clock.now())
+        except Exception:
+            log.exception("could not queue the retention failure alert")
+            return
+        self.on_queued()

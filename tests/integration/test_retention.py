@@ -414,3 +414,35 @@ async def test_a_database_of_the_previous_schema_upgrades_and_its_old_cases_are_
                                       "actor_name": "Оля"}
     finally:
         await db.close()
+
+
+async def test_a_failed_run_is_told_to_the_admins_once_and_made_the_next_day(
+        cases: CaseService, operator: Actor, clock: FakeClock, db: Database, retention: RetentionService,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    case = (await cases.register(NewPost(platform="vk", text="Иванов", operator_id=operator.user_id,
+                                         detected_at=clock.now()), operator)).case
+    await cases.dismiss(case.id, operator)  # type: ignore[arg-type]
+    clock.set(msk(2029, 12, 5, 12, 0))
+    real_due = retention.repo.due_cases
+
+    async def broken(*args: Any) -> list[int]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(retention.repo, "due_cases", broken)
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    try:
+        retention_job(retention).start(scheduler)
+        await scheduler.fire(RETENTION_JOB)
+        alerts = await db.fetchall("SELECT target_kind, payload FROM outbox WHERE kind = 'admin_alert'")
+        assert len(alerts) == 1 and alerts[0][0] == "admins"
+        text = json.loads(alerts[0][1])["text"]
+        assert "Обезличивание старых сообщений не выполнено" in text and "disk I/O error" in text
+        assert "05.12.2026" in text                             # what is still kept: closed before the cutoff
+        assert (await cases.get(case.id)).text == "Иванов"  # type: ignore[arg-type]
+        monkeypatch.setattr(retention.repo, "due_cases", real_due)
+        clock.advance(days=1)
+        await scheduler.fire(RETENTION_JOB)
+        assert (await cases.get(case.id)).text == texts.ANONYMISED  # type: ignore[arg-type]
+    finally:
+        await scheduler.stop()
