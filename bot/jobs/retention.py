@@ -8,13 +8,10 @@ run since that moment (a restart catches up, a day is never run twice). A failed
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
-from bot.jobs.daily import DailyJob, Job
+from bot.jobs.daily import DailyJob, Job, once
 from bot.services.retention import RetentionService
-
-log = logging.getLogger(__name__)
 
 RETENTION_JOB = "retention"
 #: A run missed while the bot was down is made at start if its moment is at most this old.
@@ -24,17 +21,6 @@ RETENTION_CATCH_UP = timedelta(hours=24)
 def retention_job(retention: RetentionService) -> DailyJob:
     def upcoming(after: datetime) -> tuple[datetime, Job]:
         moment = retention.next_moment(after)
-
-        async def job() -> None:
-            if await retention.ran_since(moment):
-                log.info("retention run of %s already made", moment)
-                return
-            try:
-                await retention.run()
-            except Exception as exc:
-                log.exception("retention run failed")
-                await retention.report_failure(moment, exc)
-
-        return moment, job
+        return moment, once(moment, retention.ran_since, retention.run, retention.report_failure, what="retention")
 
     return DailyJob(RETENTION_JOB, upcoming, catch_up=RETENTION_CATCH_UP, what="retention")
