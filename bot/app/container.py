@@ -26,6 +26,7 @@ from bot.app.web import SENDER_TASK, Health
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.jobs.daily import backup_job, digest_job
 from bot.jobs.reminders import ReminderScheduler, ReminderService
+from bot.jobs.retention import retention_job
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.locks import KeyedLocks
@@ -34,6 +35,7 @@ from bot.services.backups import BackupService
 from bot.services.cases import CaseService
 from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
+from bot.services.retention import RetentionService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
 from bot.settings import Settings
@@ -98,6 +100,7 @@ class App:
     health: Health
     tasks: list[asyncio.Task[Any]]
     closed: bool = False
+    retention: RetentionService | None = None
 
     async def start_background(self) -> None:
         await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
@@ -105,6 +108,8 @@ class App:
         digest_job(self.digests).start(self.scheduler)
         if self.backups.times:
             backup_job(self.backups).start(self.scheduler)
+        if self.retention is not None:
+            retention_job(self.retention).start(self.scheduler)
 
     async def close(self, within: float | None = None) -> None:
         """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: the scheduler (reminders,
@@ -195,7 +200,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,
                digests=digests, backups=backups,
                checks=StartupChecks(db, bot, clock, calendar, access, notifier.wake),
-               health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks)
+               health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks,
+               retention=RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake))
 
 
 async def set_commands(bot: Bot) -> None:

@@ -63,6 +63,24 @@ class DailyJob:
         self._set_next(moment + timedelta(seconds=1))
 
 
+def once(moment: datetime, done_since: Callable[[datetime], Awaitable[bool]], make: Callable[[], Awaitable[object]],
+         report_failure: Callable[[datetime, BaseException], Awaitable[None]], *, what: str) -> Job:
+    """The work of ``moment``, unless the database shows it done since (a restart does not repeat it); a
+    failure is logged and told (``report_failure``)."""
+
+    async def job() -> None:
+        if await done_since(moment):
+            log.info("%s of %s already made", what, moment)
+            return
+        try:
+            await make()
+        except Exception as exc:
+            log.exception("scheduled %s failed", what)
+            await report_failure(moment, exc)
+
+    return job
+
+
 def digest_job(digests: DigestService) -> DailyJob:
     """The head's digests on working days at DIGEST_TIMES; one missed by less than DIGEST_CATCH_UP goes out
     at start."""
@@ -87,16 +105,9 @@ def backup_job(backups: BackupService) -> DailyJob:
             return None
         moment = moments[0]
 
-        async def job() -> None:
-            if backups.made_since(moment):
-                log.info("backup of %s already made", moment)
-                return
-            try:
-                await backups.make()
-            except Exception as exc:
-                log.exception("scheduled backup failed")
-                await backups.report_failure(moment, exc)
+        async def made_since(at: datetime) -> bool:
+            return backups.made_since(at)
 
-        return moment, job
+        return moment, once(moment, made_since, backups.make, backups.report_failure, what="backup")
 
     return DailyJob(BACKUP_JOB, upcoming, catch_up=BACKUP_CATCH_UP, what="backup")

@@ -219,6 +219,8 @@ class PeopleSettings(Section):
 
 class StorageSettings(Section):
     database_path: Path = Path("./data/bot.sqlite3")
+    # Months after a case is finished until its personal data is anonymised (bot/services/retention.py).
+    retention_months: int = Field(36, ge=1, le=1200)
 
 
 class BackupSettings(Section):

@@ -309,3 +309,8 @@ BTN_END_OFF_HOURS = "☀️ Вернуть рабочее время"
 OFF_HOURS_ENDED = ("Работа в нерабочее время по сообщению {number} завершена: сроки снова идут по рабочему "
                    "времени, ответ — до {due}.")
 PROMPT_CANCELLED_BY_COMMAND = "Ввод отменён: вы отправили команду {command}."
+
+# ---- retention of personal data (docs/security.md) -----------------------------------------------
+#: What a citizen's text, a draft, a comment or a reason becomes when the case is anonymised after
+#: RETENTION_MONTHS.
+ANONYMISED = "[обезличено: истёк срок хранения]"

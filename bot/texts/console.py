@@ -174,3 +174,12 @@ def restore_grants(grants: Any, admin_ids: list[int], operator_ids: list[int], o
         f"  чат главы из файла: {head}" + (f"; HEAD_CHAT_ID в настройках: {head_chat_id}" if head_chat_id else ""),
         f"  неиспользованных действующих приглашений: {grants.open_invites}",
     ])
+
+
+# ---- retention of personal data (docs/security.md) -----------------------------------------------
+RETENTION_FAILED_ALERT = (
+    "⚠️ <b>Обезличивание старых сообщений не выполнено</b> (по расписанию на {at}).\n"
+    "Ошибка: {error}\n"
+    "Персональные данные сообщений, закрытых раньше {cutoff}, пока хранятся. Бот повторит завтра; "
+    "подробности — в журнале процесса."
+)

@@ -22,6 +22,7 @@ NAMES = {
     "REMIND_ROUTE_FRACTION", "RUN_MODE", "SHUTDOWN_TIMEOUT", "SURGE_MIN_POSTS", "SURGE_WINDOW_MINUTES",
     "BACKUP_PASSPHRASE", "TELEGRAM_API_URL", "TIMEZONE", "WEBHOOK_PATH", "WEBHOOK_SECRET", "WEBHOOK_URL", "WEB_HOST", "WEB_PORT",
     "WORK_DAYS", "WORK_HOURS",
+    "RETENTION_MONTHS",
 }
 
 
@@ -38,6 +39,7 @@ def test_the_environment_variable_names_did_not_change() -> None:
     ("WEB_PORT", "9090", "web", 9090),
     ("CLARIFICATION_WAIT_DAYS", "5", "reminders", 5),
     ("DEADLINE_ROUTE_MINUTES", "45", "deadlines", 45),
+    ("RETENTION_MONTHS", "60", "storage", 60),
 ])
 def test_each_variable_lands_in_its_section(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
                                             section: str, expected: object) -> None:
