@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot import texts
+from bot.domain import membership
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.services.access import AccessService
@@ -34,8 +35,7 @@ PRIVATE = F.chat.type == "private"
 
 @router.message(Command("bind"), IsAdmin())
 async def bind(message: Message, command: CommandObject, access: AccessService) -> None:
-    if message.chat.type not in ("group", "supergroup"):
-        await message.answer(texts.BIND_IN_GROUP)
+    if not await _bindable(message):
         return
     name = (command.args or "").strip()
     if not name:
@@ -48,12 +48,19 @@ async def bind(message: Message, command: CommandObject, access: AccessService) 
 
 @router.message(Command("bind_head"), IsAdmin())
 async def bind_head(message: Message, access: AccessService) -> None:
-    if message.chat.type not in ("group", "supergroup"):
-        await message.answer(texts.BIND_IN_GROUP)
+    if not await _bindable(message):
         return
     assert message.from_user is not None
     await access.bind_head(message.from_user.id, message.chat.id)
     await message.answer(texts.BOUND_HEAD)
+
+
+async def _bindable(message: Message) -> bool:
+    """Only a private group can be bound: a public one (it has a @username) anyone can read (issue 13 §2)."""
+    why = membership.why_not_bindable(message.chat.type, message.chat.username)
+    if why is not None:
+        await message.answer(texts.BIND_PUBLIC_GROUP if why == "public" else texts.BIND_IN_GROUP)
+    return why is None
 
 
 @router.message(Command("invite"), PRIVATE, HasRole(Role.ADMIN))
@@ -213,14 +220,13 @@ async def department_edit(message: Message, state: FSMContext, access: AccessSer
 
 # ---- anyone else: one answer, whatever they tried ---------------------------------------------------
 
-@router.message(Command("bind"))
+@router.message(Command("bind", "bind_head"))
 async def bind_not_admin(message: Message, access: AccessService) -> None:
     if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
-        return  # an unbound group: the fallback router explains once
+        return  # an unbound group: silent to strangers (the fallback explains once, to nobody's cost)
     await message.answer(texts.ADMIN_ONLY)
 
 
-@router.message(Command("bind_head"))
 @router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup"), PRIVATE)
 async def not_admin(message: Message) -> None:
     await message.answer(texts.ADMIN_ONLY)

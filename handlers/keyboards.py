@@ -11,7 +11,7 @@ from bot import texts
 from bot.domain.actions import available_actions
 from bot.domain.model import Actor, Case, Department, Role
 from bot.domain.transitions import Action
-from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
+from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, MemberCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
 class InlineKeyboardBuilder:
@@ -243,3 +243,9 @@ def off_hours_choices(case: Case) -> InlineKeyboardMarkup:
 def clarification_overdue(case: Case) -> InlineKeyboardMarkup:
     """The author did not answer the clarification: close the case, or answer without it."""
     return _case_keyboard(case, [(texts.BTN_CLOSE_NO_REPLY, Op.NO_REPLY, 0), (texts.BTN_ANSWER_ANYWAY, Op.ANYWAY, 0)], 1)
+
+
+def confirm_member(chat_id: int, user_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_CONFIRM_MEMBER, callback_data=MemberCb(chat_id=chat_id, user_id=user_id).pack())
+    return kb.as_markup()
