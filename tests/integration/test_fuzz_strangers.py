@@ -17,7 +17,16 @@ from bot.runtime.clock import FakeClock
 from handlers.callbacks import AdminOp, Op
 from tests.integration.test_handlers import draft_for_approval, forward_post, route_to
 from tests.support import updates
-from tests.support.harness import DEPT_A_CHAT, DEPT_B_CHAT, EXEC_A, EXEC_B, OPERATOR, STRANGER, Harness, bound_harness
+from tests.support.harness import (
+    DEPT_A_CHAT,
+    DEPT_B_CHAT,
+    EXEC_A,
+    EXEC_B,
+    OPERATOR,
+    STRANGER,
+    Harness,
+    bound_harness,
+)
 from tests.support.members import went
 
 #: Who sends, and where: a stranger in a private chat, a former member in the group they left, an executor

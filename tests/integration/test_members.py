@@ -4,12 +4,15 @@ STRICT_MEMBERS, confirmed by an admin), public groups are not bound, strangers c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot import texts
+from bot.app.runner import serve
 from bot.domain.model import Status
 from bot.runtime.clock import FakeClock
 from tests.integration.test_handlers import forward_post, route_to
@@ -235,3 +238,17 @@ async def test_staff_is_never_throttled(h: Harness) -> None:
 
 async def test_the_bot_asks_telegram_for_chat_member_updates(h: Harness) -> None:
     assert {"chat_member", "message", "callback_query"} <= set(h.app.dp.resolve_used_update_types())
+
+
+async def test_polling_asks_for_member_updates_and_limits_the_updates_handled_at_once(
+        tmp_path: Path, clock: FakeClock) -> None:
+    h = await make_harness(tmp_path, clock, web_port=0, updates_concurrency=7)
+    asked: dict[str, Any] = {}
+
+    async def polling(*args: Any, **kwargs: Any) -> None:
+        asked.update(kwargs)                        # ends at once: only how it was started matters
+
+    h.app.dp.start_polling = polling  # type: ignore[method-assign]
+    await serve(h.app, asyncio.Event())
+    assert asked["tasks_concurrency_limit"] == 7
+    assert "chat_member" in asked["allowed_updates"]
