@@ -35,15 +35,13 @@ NEWCOMER = 777
 
 
 @pytest.fixture
-async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    async with bound_harness(tmp_path, clock) as harness:
+async def h(tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """Both departments bound; ``STRICT`` (indirect parametrisation) turns STRICT_MEMBERS on."""
+    async with bound_harness(tmp_path, clock, strict_members=getattr(request, "param", False)) as harness:
         yield harness
 
 
-@pytest.fixture
-async def strict(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    async with bound_harness(tmp_path, clock, strict_members=True) as harness:
-        yield harness
+STRICT = pytest.mark.parametrize("h", [True], indirect=True, ids=["strict"])
 
 
 async def routed_case(h: Harness) -> int:
@@ -148,8 +146,8 @@ async def test_joins_of_an_unbound_group_are_not_recorded(h: Harness) -> None:
     assert h.session.sent_texts(ADMIN) == [t for t in h.session.sent_texts(ADMIN) if "новый участник" not in t]
 
 
-async def test_strict_members_a_new_member_acts_only_after_an_admin_confirms(strict: Harness) -> None:
-    h = strict
+@STRICT
+async def test_strict_members_a_new_member_acts_only_after_an_admin_confirms(h: Harness) -> None:
     await h.feed(came(DEPT_A_CHAT, NEWCOMER))
     case_id = await routed_case(h)
     notice = h.find(ADMIN, "новый участник")
@@ -175,8 +173,8 @@ async def test_strict_members_a_new_member_acts_only_after_an_admin_confirms(str
     assert len([t for t in h.session.sent_texts(ADMIN) if "новый участник" in t]) == 2
 
 
-async def test_strict_members_somebody_never_seen_joining_is_announced_at_their_first_press(strict: Harness) -> None:
-    h = strict
+@STRICT
+async def test_strict_members_somebody_never_seen_joining_is_announced_at_their_first_press(h: Harness) -> None:
     case_id = await routed_case(h)
     assert await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу") == texts.MEMBER_REFUSED["unconfirmed"]
     assert await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу") == texts.MEMBER_REFUSED["unconfirmed"]
@@ -186,8 +184,8 @@ async def test_strict_members_somebody_never_seen_joining_is_announced_at_their_
     assert await status(h, case_id) == Status.IN_WORK
 
 
-async def test_confirming_somebody_who_left_meanwhile_is_refused(strict: Harness) -> None:
-    h = strict
+@STRICT
+async def test_confirming_somebody_who_left_meanwhile_is_refused(h: Harness) -> None:
     await h.feed(came(DEPT_A_CHAT, NEWCOMER))
     await h.feed(went(DEPT_A_CHAT, NEWCOMER))
     assert await h.press(ADMIN, ADMIN, texts.BTN_CONFIRM_MEMBER) == texts.MEMBER_NOT_THERE
