@@ -122,14 +122,17 @@ class MemberService:
 
     async def _refused(self, actor: Actor, chat_id: int, found: Verdict, department: str | None,
                        record: Membership | None) -> None:
-        """Audits the refusal; an unconfirmed member (STRICT_MEMBERS) not yet announced is announced now
-        (somebody who was in the group before the bot watched it)."""
+        """Audits the refusal (the first of the day; the rest are counted in refused_counts, so that a former
+        member pressing on cannot grow the trail); an unconfirmed member (STRICT_MEMBERS) not yet announced is
+        announced now (somebody who was in the group before the bot watched it)."""
         now = self.clock.now()
         announce = False
+        kind = f"member_{found.value}"
         async with self.db.transaction() as conn:
-            await self.events.append(conn, audit.by_user(actor.user_id, actor.role, f"refused:member_{found.value}",
-                                                         {"chat_id": chat_id, "actor_name": actor.name},
-                                                         refused=True), now)
+            if await self.repo.count_refused(conn, now.date(), actor.user_id, f"{kind}:{chat_id}", now) == 1:
+                await self.events.append(conn, audit.by_user(actor.user_id, actor.role, f"refused:{kind}",
+                                                             {"chat_id": chat_id, "actor_name": actor.name},
+                                                             refused=True), now)
             if found == Verdict.UNCONFIRMED and department is not None and record is not None:
                 announce = await self.repo.announce(conn, chat_id, actor.user_id, now)
                 if announce:

@@ -69,6 +69,11 @@ async def test_a_member_seen_leaving_is_refused_at_the_press_and_nothing_changes
     assert alert == texts.MEMBER_REFUSED["gone"]
     assert await status(h, case_id) == Status.ROUTED
     assert await refused(h, "refused:member_gone") == [EXEC_A]
+    for _ in range(5):                                         # pressing on: answered, counted, not audited
+        assert await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу") == texts.MEMBER_REFUSED["gone"]
+    assert await refused(h, "refused:member_gone") == [EXEC_A]
+    counted = await h.app.db.fetchone("SELECT count FROM refused_counts WHERE user_id = ?", (EXEC_A,))
+    assert counted is not None and counted[0] == 6
     assert len(h.session.calls("getChatMember")) == asked      # the bot saw the leave: nothing to ask
     # a colleague still in the group takes the case
     await h.press(EXEC_A2, DEPT_A_CHAT, "Принять в работу")
