@@ -160,9 +160,6 @@ class MemberService:
                                                              {"chat_id": chat_id, "user_id": user_id}), now)
         return done
 
-    async def member(self, chat_id: int, user_id: int) -> Membership | None:
-        return await self.repo.get(self.db.conn, chat_id, user_id)
-
 
 def _already(record: Membership | None, now: datetime, *, present: bool) -> bool:
     """The bot has just seen this very join (leave): Telegram tells one change twice (a service message and

@@ -194,7 +194,7 @@ class PeopleSettings(Section):
     official_ids: IdList = Field(default_factory=list)
     head_chat_id: Annotated[int | None, BeforeValidator(_blank_is_none)] = None
     # Issue 13 §2: a new member of a department's group acts only after an admin confirms them.
-    strict_members: bool = False
+    strict_members: Annotated[bool, BeforeValidator(lambda v: False if _blank_is_none(v) is None else v)] = False
 
 
 class StorageSettings(Section):
@@ -292,7 +292,7 @@ class WebSettings(Section):
     flood_limit: int = Field(20, ge=0)
 
     @field_validator("run_mode", "webhook_path", "web_host", "web_port", "health_enabled", "shutdown_timeout",
-                     mode="before")
+                     "updates_concurrency", "flood_limit", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
         # `WEB_PORT=` (an env file, Docker's env_file) means "the default", as the Dockerfile's health check reads it.

@@ -18,6 +18,7 @@ from bot.domain.membership import (
     verdict,
     why_not_bindable,
 )
+from bot.settings import Settings
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -82,3 +83,27 @@ def test_flood_gate_off_and_bounded_memory() -> None:
 ])
 def test_only_a_private_group_can_be_bound(chat_type: str, username: str | None, expected: str | None) -> None:
     assert why_not_bindable(chat_type, username) == expected
+
+
+@pytest.mark.parametrize(("env", "strict", "concurrency", "flood"), [
+    ({}, False, 16, 20),
+    ({"STRICT_MEMBERS": "", "UPDATES_CONCURRENCY": "", "FLOOD_LIMIT": ""}, False, 16, 20),   # blank: the default
+    ({"STRICT_MEMBERS": "true", "UPDATES_CONCURRENCY": "4", "FLOOD_LIMIT": "0"}, True, 4, 0),
+])
+def test_member_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+                                                   strict: bool, concurrency: int, flood: int) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:" + "A" * 35)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.people.strict_members, settings.web.updates_concurrency, settings.web.flood_limit) == (
+        strict, concurrency, flood)
+
+
+@pytest.mark.parametrize(("name", "value"), [("STRICT_MEMBERS", "perhaps"), ("UPDATES_CONCURRENCY", "0"),
+                                             ("UPDATES_CONCURRENCY", "500"), ("FLOOD_LIMIT", "-1")])
+def test_wrong_member_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:" + "A" * 35)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name.lower()):
+        Settings(_env_file=None)  # type: ignore[call-arg]
