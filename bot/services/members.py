@@ -5,6 +5,7 @@ counted instead of filling the audit trail."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,6 +26,8 @@ from storage.outbox import OutboxRepository
 
 #: Asks Telegram whether the person is in the chat now: True / False, None when it could not say.
 Probe = Callable[[], Awaitable[bool | None]]
+#: At most this many getChatMember answers are remembered (the expired ones are dropped first).
+PROBES_KEPT = 10_000
 #: Two reports of one join or leave arrive within this.
 SAME_CHANGE = timedelta(minutes=1)
 #: The role recorded for a person joining or leaving a group (not yet anyone's executor).
@@ -47,6 +50,7 @@ class MemberService:
         self.repo = MemberRepository()
         self.events = EventRepository()
         self.outbox = OutboxRepository()
+        self._probes: dict[tuple[int, int], tuple[bool, datetime]] = {}   # (chat, user) -> (in it, asked at)
 
     async def bound(self, chat_id: int) -> tuple[Bound, str] | None:
         """What the chat is bound to (and the department's name), None for a chat the bot does not serve."""
@@ -70,6 +74,7 @@ class MemberService:
             if _already(await self.repo.get(conn, chat_id, user_id), now, present=True):
                 return True             # the service message and the chat_member update of one join
             await self.repo.record(conn, chat_id, user_id, name, True, Source.EVENT, now)
+            self._probes.pop((chat_id, user_id), None)
             await self.events.append(conn, audit.by_user(user_id, MEMBER, "member_joined",
                                                          {"chat_id": chat_id, "name": name}), now)
             announce = kind == Bound.DEPARTMENT and await self.repo.announce(conn, chat_id, user_id, now)
@@ -88,31 +93,48 @@ class MemberService:
             if _already(await self.repo.get(conn, chat_id, user_id), now, present=False):
                 return True
             await self.repo.record(conn, chat_id, user_id, name, False, Source.EVENT, now)
+            self._probes.pop((chat_id, user_id), None)
             await self.events.append(conn, audit.by_user(user_id, MEMBER, "member_left",
                                                          {"chat_id": chat_id, "name": name}), now)
         return True
 
     # ---- at the moment of a press or a command --------------------------------------------------
     async def check(self, actor: Actor, chat_id: int, probe: Probe) -> Verdict:
-        """May ``actor`` act in the bound group ``chat_id`` now? Asks Telegram (``probe``) when nothing
-        believable is known; a refusal is audited. Configured admins are always members."""
-        if self.access.is_admin(actor.user_id):
-            return Verdict.MEMBER
-        bound = await self.bound(chat_id)
-        if bound is None:
-            return Verdict.MEMBER           # not a bound group: the role filters decide
-        kind, department = bound
-        strict = self.strict and kind == Bound.DEPARTMENT
+        """May ``actor`` (an executor of the department bound to ``chat_id``, or the head chat's person) act
+        there now? Asks Telegram (``probe``) when nothing believable is known, and remembers its answer for
+        PROBE_TTL in memory; a refusal is audited. Configured admins are always members."""
+        if self.access.is_admin(actor.user_id) or actor.role not in (Role.EXECUTOR, Role.HEAD):
+            return Verdict.MEMBER           # not a group's role: the role filters decide
+        strict = self.strict and actor.role == Role.EXECUTOR
+        now = self.clock.now()
         record = await self.repo.get(self.db.conn, chat_id, actor.user_id)
-        found = membership.verdict(record, self.clock.now(), strict=strict)
+        found = membership.verdict(record, now, strict=strict)
         if found == Verdict.UNKNOWN:
-            present = await probe()
+            present = await self._ask(chat_id, actor.user_id, probe, now)
             if present is not None:
-                record = await self._probed(chat_id, actor, present)
-                found = membership.verdict(record, self.clock.now(), strict=strict)
+                if strict and (record is None or record.present != present):
+                    record = await self._probed(chat_id, actor, present)   # confirmations need the row
+                else:
+                    record = dataclasses.replace(
+                        record or Membership(chat_id, actor.user_id, present, Source.TELEGRAM, now, actor.name),
+                        present=present, source=Source.TELEGRAM, checked_at=now)
+                found = membership.verdict(record, now, strict=strict)
         if found != Verdict.MEMBER:
-            await self._refused(actor, chat_id, found, department if strict else None, record)
+            await self._refused(actor, chat_id, found, strict, record)
         return found
+
+    async def _ask(self, chat_id: int, user_id: int, probe: Probe, now: datetime) -> bool | None:
+        """What Telegram says (or said less than PROBE_TTL ago) of the person's membership."""
+        key = (chat_id, user_id)
+        cached = self._probes.get(key)
+        if cached is not None and now - cached[1] < membership.PROBE_TTL:
+            return cached[0]
+        present = await probe()
+        if present is not None:
+            if len(self._probes) >= PROBES_KEPT:
+                self._probes = {k: v for k, v in self._probes.items() if now - v[1] < membership.PROBE_TTL}
+            self._probes[key] = (present, now)
+        return present
 
     async def _probed(self, chat_id: int, actor: Actor, present: bool) -> Membership | None:
         async with self.db.transaction() as conn:
@@ -120,7 +142,7 @@ class MemberService:
                                    self.clock.now())
             return await self.repo.get(conn, chat_id, actor.user_id)
 
-    async def _refused(self, actor: Actor, chat_id: int, found: Verdict, department: str | None,
+    async def _refused(self, actor: Actor, chat_id: int, found: Verdict, strict: bool,
                        record: Membership | None) -> None:
         """Audits the refusal (the first of the day; the rest are counted in refused_counts, so that a former
         member pressing on cannot grow the trail); an unconfirmed member (STRICT_MEMBERS) not yet announced is
@@ -133,10 +155,11 @@ class MemberService:
                 await self.events.append(conn, audit.by_user(actor.user_id, actor.role, f"refused:{kind}",
                                                              {"chat_id": chat_id, "actor_name": actor.name},
                                                              refused=True), now)
-            if found == Verdict.UNCONFIRMED and department is not None and record is not None:
+            if found == Verdict.UNCONFIRMED and strict and record is not None:
                 announce = await self.repo.announce(conn, chat_id, actor.user_id, now)
                 if announce:
-                    await self._announce(conn, chat_id, actor.user_id, actor.name, department)
+                    dept = await self.access.department(actor.department_id or 0)
+                    await self._announce(conn, chat_id, actor.user_id, actor.name, dept.name if dept else "")
         if announce and self.on_queued is not None:
             self.on_queued()
 
