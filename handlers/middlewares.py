@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
@@ -95,7 +96,7 @@ class MemberGate(BaseMiddleware):
         async def probe() -> bool | None:
             try:
                 member = await bot.get_chat_member(chat.id, actor.user_id)
-            except Exception:   # Telegram could not say (network, a chat gone): refused below, nothing lost
+            except TelegramAPIError:    # Telegram could not say (network, a chat gone): refused, nothing lost
                 log.warning("getChatMember %s in %s failed", actor.user_id, chat.id, exc_info=True)
                 return None
             return membership.in_chat(member.status, getattr(member, "is_member", None))
