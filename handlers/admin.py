@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import Protocol
 
 from aiogram import F
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -225,6 +226,15 @@ async def bind_not_admin(message: Message, access: AccessService) -> None:
     if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
         return  # an unbound group: silent to strangers (the fallback explains once, to nobody's cost)
     await message.answer(texts.ADMIN_ONLY)
+
+
+@router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup", "dayoff",
+                        "workday_extra", "calendar"), ~PRIVATE)
+async def admin_command_in_group(message: Message, access: AccessService) -> None:
+    """An admin command typed in an unbound group gets no answer at all (not even the «group not bound» hint):
+    strangers do not spend the bot's send budget. In a bound group it goes on as before."""
+    if await access.is_bound_chat(message.chat.id):
+        raise SkipHandler
 
 
 @router.message(Command("invite", "invite_official", "operators", "officials", "departments", "backup"), PRIVATE)

@@ -216,6 +216,21 @@ async def test_admin_commands_stay_silent_for_strangers_in_unbound_groups(h: Har
     assert h.session.sent_texts(DEPT_A_CHAT)[-1] == texts.ADMIN_ONLY
 
 
+@pytest.mark.parametrize("command", ["/invite", "/backup@test_bot", "/operators", "/dayoff 05.12.2026",
+                                     "/calendar", "/departments"])
+async def test_other_admin_commands_get_no_answer_in_unbound_groups(h: Harness, command: str) -> None:
+    await h.say_in(UNBOUND_CHAT, STRANGER, command)
+    await h.say_in(UNBOUND_CHAT, ADMIN, command)
+    assert h.session.sent_texts(UNBOUND_CHAT) == []
+    await h.say_in(UNBOUND_CHAT, STRANGER, "/start@test_bot")     # the one hint of an unbound group still comes
+    assert h.session.sent_texts(UNBOUND_CHAT) == [texts.GROUP_UNBOUND]
+
+
+async def test_admin_commands_in_a_bound_group_are_answered_as_before(h: Harness) -> None:
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "/dayoff 05.12.2026")
+    assert h.session.sent_texts(DEPT_A_CHAT)[-1] == texts.ADMIN_ONLY
+
+
 async def test_a_strangers_start_flood_writes_bounded_rows_and_is_answered_once(h: Harness) -> None:
     events = (await h.app.db.fetchone("SELECT count(*) FROM events"))[0]  # type: ignore[index]
     for minute in range(3):
