@@ -16,6 +16,7 @@ def _specs() -> list[RouterSpec]:
         common,
         department,
         errors,
+        members,
         operator_case,
         operator_intake,
         operator_prompts,
@@ -25,7 +26,8 @@ def _specs() -> list[RouterSpec]:
         workday,
     )
 
-    return [errors.router, common.router, admin.router, places.router, operator_prompts.router, operator_intake.router,
+    return [errors.router, members.router, common.router, admin.router, places.router, operator_prompts.router,
+            operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]
 

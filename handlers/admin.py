@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import Protocol
 
 from aiogram import F
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -15,6 +16,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot import texts
+from bot.domain import membership
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.services.access import AccessService
@@ -34,8 +36,7 @@ PRIVATE = F.chat.type == "private"
 
 @router.message(Command("bind"), IsAdmin())
 async def bind(message: Message, command: CommandObject, access: AccessService) -> None:
-    if message.chat.type not in ("group", "supergroup"):
-        await message.answer(texts.BIND_IN_GROUP)
+    if not await _bindable(message):
         return
     name = (command.args or "").strip()
     if not name:
@@ -48,12 +49,19 @@ async def bind(message: Message, command: CommandObject, access: AccessService) 
 
 @router.message(Command("bind_head"), IsAdmin())
 async def bind_head(message: Message, access: AccessService) -> None:
-    if message.chat.type not in ("group", "supergroup"):
-        await message.answer(texts.BIND_IN_GROUP)
+    if not await _bindable(message):
         return
     assert message.from_user is not None
     await access.bind_head(message.from_user.id, message.chat.id)
     await message.answer(texts.BOUND_HEAD)
+
+
+async def _bindable(message: Message) -> bool:
+    """Only a private group can be bound: a public one (it has a @username) anyone can read (issue 13 §2)."""
+    why = membership.why_not_bindable(message.chat.type, message.chat.username)
+    if why is not None:
+        await message.answer(texts.BIND_PUBLIC_GROUP if why == "public" else texts.BIND_IN_GROUP)
+    return why is None
 
 
 @router.message(Command("invite"), PRIVATE, HasRole(Role.ADMIN))
@@ -239,16 +247,23 @@ async def department_edit(message: Message, state: FSMContext, access: AccessSer
 
 # ---- anyone else: one answer, whatever they tried ---------------------------------------------------
 
-@router.message(Command("bind"))
+@router.message(Command("bind", "bind_head"))
 async def bind_not_admin(message: Message, access: AccessService) -> None:
     if message.chat.type != "private" and not await access.is_bound_chat(message.chat.id):
-        return  # an unbound group: the fallback router explains once
+        return  # an unbound group: silent to strangers (the fallback explains once, to nobody's cost)
     await message.answer(texts.ADMIN_ONLY)
 
 
-@router.message(Command("bind_head"))
-@router.message(Command("invite", "invite_official", "invites", "operators", "officials", "departments", "backup"),
-                PRIVATE)
+@router.message(Command("invite", "invite_official", "invites", "operators", "officials", "departments", "backup", "dayoff",
+                        "workday_extra", "calendar"), ~PRIVATE)
+async def admin_command_in_group(message: Message, access: AccessService) -> None:
+    """An admin command typed in an unbound group gets no answer at all (not even the «group not bound» hint):
+    strangers do not spend the bot's send budget. In a bound group it goes on as before."""
+    if await access.is_bound_chat(message.chat.id):
+        raise SkipHandler
+
+
+@router.message(Command("invite", "invite_official", "invites", "operators", "officials", "departments", "backup"), PRIVATE)
 async def not_admin(message: Message) -> None:
     await message.answer(texts.ADMIN_ONLY)
 

@@ -94,3 +94,9 @@ class SurgeCb(CallbackData, prefix="s"):
 class StrayCb(CallbackData, prefix="p"):
     """«Зарегистрировать» under the question about a short text (the operator's message id)."""
     message_id: int
+
+
+class MemberCb(CallbackData, prefix="m"):
+    """«Допустить к работе» under the admins' notice of a new member of a department's group."""
+    chat_id: int
+    user_id: int

@@ -11,7 +11,7 @@ from bot import texts
 from bot.domain.actions import available_actions
 from bot.domain.model import Actor, Case, Department, Role
 from bot.domain.transitions import Action
-from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, Op, StrayCb, SurgeCb, SurgeOp
+from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, MemberCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
 class InlineKeyboardBuilder:
@@ -254,4 +254,10 @@ def invites(keys: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
         kb.button(text=f"{texts.BTN_REVOKE_INVITE}: {label}", callback_data=AdminCb(op=AdminOp.REVOKE_INVITE,
                                                                                    target=key).pack())
     kb.adjust(1)
+    return kb.as_markup()
+
+
+def confirm_member(chat_id: int, user_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.BTN_CONFIRM_MEMBER, callback_data=MemberCb(chat_id=chat_id, user_id=user_id).pack())
     return kb.as_markup()

@@ -34,6 +34,9 @@ class RouterSpec:
     def callback_query(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("callback_query", filters, kwargs)
 
+    def chat_member(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        return self._register("chat_member", filters, kwargs)
+
     def error(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("error", filters, kwargs)
 

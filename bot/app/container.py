@@ -33,6 +33,7 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
+from bot.services.members import MemberService
 from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
@@ -42,7 +43,7 @@ from bot.settings import Settings
 from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
-from handlers.middlewares import ActorMiddleware
+from handlers.middlewares import ActorMiddleware, FloodThrottle, MemberGate
 from handlers.notices import NoticeRenderer
 from storage.db import Database
 from storage.fsm import SQLiteStorage
@@ -69,13 +70,15 @@ class HandlerServices:
     tz: tzinfo
     locks: KeyedLocks
     places: PlacesService
+    members: MemberService
 
 
-def build_dispatcher(storage: BaseStorage, services: HandlerServices) -> Dispatcher:
+def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
     dp = Dispatcher(storage=storage, **vars(services))
-    actor_mw = ActorMiddleware()
-    dp.message.outer_middleware(actor_mw)
-    dp.callback_query.outer_middleware(actor_mw)
+    # Who acts, then (issue 13 §2) strangers' floods throttled, then a bound group's members checked.
+    for middleware in (ActorMiddleware(), FloodThrottle(flood_limit), MemberGate()):
+        dp.message.outer_middleware(middleware)
+        dp.callback_query.outer_middleware(middleware)
     dp.include_routers(*get_routers())
     return dp
 
@@ -194,7 +197,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
-        places=places))
+        places=places,
+        members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
+        flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,

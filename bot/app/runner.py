@@ -91,7 +91,7 @@ async def serve(app: App, stop: asyncio.Event) -> None:
             await app.bot.set_webhook(settings.webhook_full_url(),
                                       secret_token=settings.webhook_secret.get_secret_value(),
                                       allowed_updates=app.dp.resolve_used_update_types(),
-                                      drop_pending_updates=False)
+                                      max_connections=settings.updates_concurrency, drop_pending_updates=False)
             log.info("webhook mode: Telegram calls %s", settings.webhook_full_url())
             await stop.wait()
             budget = _Budget(settings.shutdown_timeout)
@@ -102,7 +102,10 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         else:
             await app.bot.delete_webhook(drop_pending_updates=False)
             polling = asyncio.create_task(
-                app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False), name="polling")
+                app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False,
+                                     # chat_member included: the handlers ask for it (issue 13 §2)
+                                     allowed_updates=app.dp.resolve_used_update_types(),
+                                     tasks_concurrency_limit=settings.updates_concurrency), name="polling")
             waiter = asyncio.create_task(stop.wait())
             await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()

@@ -40,6 +40,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     EXPIRED = "expired"
     ESCALATION = "escalation"
+    NEW_MEMBER = "new_member"
 
 
 # ---- payloads ------------------------------------------------------------------------------------
@@ -123,8 +124,19 @@ class Escalation:
     late: bool
 
 
+@dataclass(frozen=True)
+class NewMember:
+    """Issue 13 §2: somebody joined a department's group (or first acted there unconfirmed, STRICT_MEMBERS);
+    ``confirm``: the admins get the button that lets them act."""
+    chat_id: int
+    user_id: int
+    name: str
+    department: str
+    confirm: bool
+
+
 Payload = (Words | SurgeOperators | FromCase | Declined | DraftForApproval | OfDraft | Published | InfoReceived
-           | ClarificationOverdue | ClockDue | Escalation)
+           | ClarificationOverdue | ClockDue | Escalation | NewMember)
 
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.ADMIN_ALERT: Words, NoticeKind.CHAT_TEXT: Words, NoticeKind.SURGE_OPERATORS: SurgeOperators,
@@ -135,6 +147,7 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.ANSWER_ANYWAY: FromCase, NoticeKind.TERM_CHANGED: FromCase,
     NoticeKind.CLARIFICATION_OVERDUE: ClarificationOverdue, NoticeKind.SIGNIFICANT: FromCase,
     NoticeKind.REMINDER: ClockDue, NoticeKind.EXPIRED: ClockDue, NoticeKind.ESCALATION: Escalation,
+    NoticeKind.NEW_MEMBER: NewMember,
 }
 
 P = TypeVar("P", covariant=True)

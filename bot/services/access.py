@@ -17,6 +17,7 @@ from bot.runtime.clock import Clock
 from storage.db import Database
 from storage.directory import DirectoryRepository, InviteRecord, OperatorRecord
 from storage.events import EventRepository
+from storage.members import MemberRepository
 
 INVITE_TTL = timedelta(hours=24)
 #: 192 random bits: the link is the whole credential (only its sha256 is stored).
@@ -198,8 +199,11 @@ class AccessService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if not await self.directory.use_invite(conn, token, user_id, now):
-                await self.events.append(conn, audit.by_user(user_id, audit.STRANGER, "refused:invite",
-                                                             refused=True), now)
+                # A stranger's /start <anything>: the first of the day is audited, the rest only counted
+                # (refused_counts), so that a flood cannot grow the append-only trail (issue 13 §2).
+                if await MemberRepository().count_refused(conn, now.date(), user_id, "invite", now) == 1:
+                    await self.events.append(conn, audit.by_user(user_id, audit.STRANGER, "refused:invite",
+                                                                 refused=True), now)
                 return None
             role = Role(await self.directory.invite_role(conn, token) or Role.OPERATOR.value)
             if role == Role.OFFICIAL:

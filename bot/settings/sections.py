@@ -215,6 +215,8 @@ class PeopleSettings(Section):
     # The responsible officials (cl. 5): private chat, read-only views, the misses of operational steps.
     official_ids: IdList = Field(default_factory=list)
     head_chat_id: Annotated[int | None, BeforeValidator(_blank_is_none)] = None
+    # Issue 13 §2: a new member of a department's group acts only after an admin confirms them.
+    strict_members: Annotated[bool, BeforeValidator(lambda v: False if _blank_is_none(v) is None else v)] = False
 
 
 class StorageSettings(Section):
@@ -318,9 +320,14 @@ class WebSettings(Section):
     health_enabled: bool = True
     # Seconds the whole stop (SIGTERM) may take: updates in progress, the notice being sent.
     shutdown_timeout: float = Field(8.0, gt=0, le=300)
+    # Updates handled at once (polling's task limit, the webhook's max_connections).
+    updates_concurrency: int = Field(16, ge=1, le=100)
+    # Updates a person without a role (a stranger, an unbound group) may send per minute; over it the bot
+    # answers once and ignores the rest of the minute. 0: no limit.
+    flood_limit: int = Field(20, ge=0)
 
     @field_validator("run_mode", "webhook_path", "web_host", "web_port", "health_enabled", "shutdown_timeout",
-                     mode="before")
+                     "updates_concurrency", "flood_limit", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
         # `WEB_PORT=` (an env file, Docker's env_file) means "the default", as the Dockerfile's health check reads it.

@@ -314,3 +314,12 @@ PROMPT_CANCELLED_BY_COMMAND = "Ввод отменён: вы отправили 
 #: What a citizen's text, a draft, a comment or a reason becomes when the case is anonymised after
 #: RETENTION_MONTHS.
 ANONYMISED = "[обезличено: истёк срок хранения]"
+
+
+# ---- members of bound groups, floods (issue 13 §2) -----------------------------------------------
+MEMBER_REFUSED = {
+    "gone": "Вы вышли из этой группы (или вас исключили): действовать от её имени нельзя.",
+    "unconfirmed": "Вы новый участник группы отдела: действовать сможете, когда администратор вас допустит.",
+    "unknown": "Не удалось проверить у Telegram, что вы участник этой группы. Повторите чуть позже.",
+}
+FLOOD = "Слишком много запросов. Подождите минуту, остальные запросы этой минуты бот не обработает."

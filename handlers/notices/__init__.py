@@ -15,7 +15,7 @@ from bot.delivery.outgoing import Outgoing, Text
 from bot.domain.notices import Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
 from bot.runtime.logs import bind_case
 from handlers import keyboards
-from handlers.notices import cards, departments, escalations, operator
+from handlers.notices import cards, departments, escalations, members, operator
 from handlers.notices.base import CaseRenderer, Deps, Remember, target
 
 ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
@@ -59,6 +59,7 @@ OTHERS: dict[NoticeKind, Callable[[Deps, Notice[Any]], Awaitable[list[Outgoing]]
     NoticeKind.ADMIN_ALERT: admin_alert,
     NoticeKind.CHAT_TEXT: chat_text,
     NoticeKind.SURGE_OPERATORS: surge_operators,
+    NoticeKind.NEW_MEMBER: members.new_member,
 }
 
 

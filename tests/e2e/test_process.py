@@ -249,6 +249,9 @@ async def test_webhook_mode_process_takes_updates_only_with_the_secret(server: F
         assert server.core.webhook_secret == WEBHOOK_SECRET
         assert server.core.webhook_allowed_updates is not None
         assert {"message", "callback_query"} <= set(server.core.webhook_allowed_updates)
+        # issue 13 §2: member updates are asked for, and Telegram opens at most UPDATES_CONCURRENCY connections
+        assert "chat_member" in server.core.webhook_allowed_updates
+        assert int(call.params["max_connections"]) == 16
 
         async with aiohttp.ClientSession() as http:
             other_chat = -1002
