@@ -1,0 +1,17 @@
+"""Places named in posts: the parser (parser.py), the list it knows (gazetteer.py), the morphology it uses
+(morph.py) and the lemmas of a post's words for the surge rule (words.py)."""
+
+from bot.domain.places.gazetteer import (
+           BadPlaces,
+           Gazetteer,
+           KnownStreet,
+           Settlement,
+           load_places,
+           parse_places,
+)
+from bot.domain.places.morph import Morphology, default_morphology
+from bot.domain.places.parser import Place, find_places
+from bot.domain.places.words import lemmas, shared_label
+
+__all__ = ["BadPlaces", "Gazetteer", "KnownStreet", "Morphology", "Place", "Settlement", "default_morphology",
+           "find_places", "lemmas", "load_places", "parse_places", "shared_label"]

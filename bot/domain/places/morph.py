@@ -1,0 +1,89 @@
+"""Russian morphology for the place parser and the surge rule: pymorphy3, loaded once, cached by word.
+
+The analyser is built by :func:`default_morphology` (a cached factory: the first call loads the dictionary,
+every later call returns the same object) or injected by the caller; nothing is loaded at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+#: Parts of speech a place name is made of.
+NAME_POS = frozenset({"NOUN", "ADJF"})
+
+
+@dataclass(frozen=True)
+class Parse:
+    """One reading of a word: its dictionary form, part of speech and grammemes."""
+
+    lemma: str
+    pos: str
+    grammemes: frozenset[str]
+    score: float
+
+    @property
+    def gender(self) -> str | None:
+        for g in ("masc", "femn", "neut"):
+            if g in self.grammemes:
+                return g
+        return "plur" if "plur" in self.grammemes else None
+
+
+@dataclass
+class Morphology:
+    """Word -> readings, each word analysed once (the cache grows with the vocabulary of the posts)."""
+
+    analyzer: Any
+    _cache: dict[str, tuple[Parse, ...]] = field(default_factory=dict)
+
+    def parses(self, word: str) -> tuple[Parse, ...]:
+        word = word.lower().replace("ё", "е")
+        found = self._cache.get(word)
+        if found is None:
+            found = tuple(Parse(p.normal_form.replace("ё", "е"), str(p.tag.POS or ""),
+                                frozenset(p.tag.grammemes), float(p.score))
+                          for p in self.analyzer.parse(word))
+            if len(self._cache) > 200_000:          # a bound for a bot that runs for months
+                self._cache.clear()
+            self._cache[word] = found
+        return found
+
+    def lemma(self, word: str) -> str:
+        """The most likely dictionary form."""
+        parses = self.parses(word)
+        return parses[0].lemma if parses else word.lower().replace("ё", "е")
+
+    def name_lemma(self, word: str) -> str:
+        """The dictionary form of a word of a place name: an adjective's (Школьной -> школьный) if it can be
+        one, else a noun in the genitive (Ленина -> ленин, Карла -> карл, Мира -> мир), else the likeliest."""
+        parses = self.parses(word)
+        for p in parses:
+            if p.pos == "ADJF" and "Apro" not in p.grammemes:
+                return p.lemma
+        for p in parses:
+            if p.pos == "NOUN" and "gent" in p.grammemes:
+                return p.lemma
+        return self.lemma(word)
+
+    def has(self, word: str, pos: str, *grammemes: str) -> bool:
+        return any(p.pos == pos and all(g in p.grammemes for g in grammemes) for p in self.parses(word))
+
+
+@cache
+def default_morphology() -> Morphology:
+    """The one analyser of the process (pymorphy3 with its Russian dictionary), built on first use."""
+    import pymorphy3
+
+    return Morphology(pymorphy3.MorphAnalyzer())
+
+
+def inflect(morph: Morphology, word: str, grammemes: frozenset[str]) -> str:
+    """An adjective of a name put in the form a label needs («Школьной» -> «школьная»), or the word itself."""
+    for p in morph.analyzer.parse(word.lower()):
+        if p.tag.POS == "ADJF":
+            form = p.inflect(set(grammemes))
+            if form is not None:
+                return str(form.word)
+    return word.lower()

@@ -1,0 +1,285 @@
+"""Places in free text: streets with their houses and the district's settlements, however written.
+
+«у дома 3 на Школьной», «Школьная 3» and «ул. Школьная, д. 3» are one place, ``street:школьный:3``;
+«в Зеленчукской» and «ст. Зеленчукская» are ``settlement:зеленчукская``. The rules, in order:
+
+1. a street type word, full or abbreviated (data: places.json ``street_types``), and the name after it
+   («ул. Школьная», «по улице Карла Маркса») or a capitalised adjective before it («на Школьной улице»);
+2. a settlement of the gazetteer in any case, with or without its type word; lower case only after
+   the type word («ст. исправная»), so that ordinary adjectives («исправная техника») stay words;
+3. a street the admins added, by its name alone;
+4. a capitalised adjective or a noun in the genitive followed by a house number («Школьная 3», «Ленина, д. 12»),
+   unless the number counts something («Иванов 3 раза звонил»);
+5. «на/по» and a capitalised adjective that no noun follows («на Школьной»).
+
+A house number standing before the street («дом 3 на Школьной») belongs to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain.places.gazetteer import SETTLEMENT_TYPES, STREET_ABBR, Gazetteer, Settlement
+from bot.domain.places.morph import Morphology, default_morphology, inflect
+from bot.domain.places.tokens import Token, tokenize
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str                 # street | settlement
+    key: str                  # street:<name lemmas>:<house> | settlement:<name>
+    label: str                # as people write it: «ул. Школьная, 3», «ст. Зеленчукская»
+
+
+HOUSE_WORDS = frozenset({"д", "дом", "дома", "доме", "домом", "дому", "домик", "домика"})
+CORPUS_WORDS = frozenset({"к", "корп", "корпус", "корпуса", "корпусе", "стр", "строение"})
+#: Words a number counts, not a house: «3 раза», «5 дней», «2 часа».
+UNITS = frozenset("""
+раз час минута секунда день сутки неделя месяц год лето человек метр км километр рубль руб тысяча тыс
+процент штука шт этаж градус сантиметр см литр ребенок семья машина класс квартира кв подъезд дом
+января февраля марта апреля мая июня июля августа сентября октября ноября декабря число номер мм
+автобус вагон место остановка ночь утро вечер
+""".split())
+MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
+#: Words never part of a place name.
+NOT_NAMES = frozenset("""
+дом двор подъезд квартира район администрация глава город станица село поселок аул хутор республика край
+мой твой наш ваш свой весь этот тот который какой такой сам самый каждый любой другой новый старый
+сегодня вчера завтра уважаемый добрый спасибо пожалуйста здравствуйте опять снова очень вода свет газ
+""".split()) | MONTHS
+STREET_PREPOSITIONS = frozenset({"на", "по"})
+_NOT_ADJ = frozenset({"Apro", "Poss", "Infr"})
+
+
+@dataclass
+class _Parser:
+    toks: Sequence[Token]
+    gaz: Gazetteer
+    morph: Morphology
+
+    def __post_init__(self) -> None:
+        self.used = [False] * len(self.toks)
+        self.found: list[tuple[int, Place]] = []
+
+    # ---- tokens -----------------------------------------------------------------------------------
+    def tok(self, i: int) -> Token | None:
+        return self.toks[i] if 0 <= i < len(self.toks) else None
+
+    def word(self, i: int) -> Token | None:
+        t = self.tok(i)
+        return t if t is not None and t.kind == "word" and not self.used[i] else None
+
+    def skip_dot(self, i: int) -> int:
+        t = self.tok(i)
+        return i + 1 if t is not None and t.text == "." else i
+
+    def name_like(self, t: Token) -> bool:
+        """Could be a word of a street name: an adjective or a noun in the genitive, not a common word."""
+        if len(t.low) < 2 or self.morph.name_lemma(t.low) in NOT_NAMES or t.low in HOUSE_WORDS:
+            return False
+        return any(p.pos == "ADJF" and "Apro" not in p.grammemes for p in self.morph.parses(t.low)) or \
+            self.morph.has(t.low, "NOUN", "gent")
+
+    def adjective(self, t: Token) -> bool:
+        """A true adjective («Школьной»), not a possessive reading of a surname («Ленина»)."""
+        return any(p.pos == "ADJF" and not p.grammemes & _NOT_ADJ for p in self.morph.parses(t.low)) \
+            and self.morph.name_lemma(t.low) not in NOT_NAMES
+
+    # ---- houses -----------------------------------------------------------------------------------
+    def counted(self, i: int) -> bool:
+        """The number at ``i - 1`` counts the word at ``i`` («3 раза», «5-этажка»)."""
+        t = self.tok(i)
+        if t is None:
+            return False
+        if t.text in ("-", "%"):
+            return True
+        return t.kind == "word" and (t.low in UNITS or self.morph.lemma(t.low) in UNITS)
+
+    def house_after(self, i: int) -> tuple[str, int]:
+        """A house number at ``i`` («, д. 3», «дом 3а», «3/1», «3 корп. 2»): the number and the next index."""
+        j = i
+        t = self.tok(j)
+        if t is not None and t.text == ",":
+            j += 1
+        t = self.tok(j)
+        if t is not None and t.kind == "word" and t.low in HOUSE_WORDS:
+            j = self.skip_dot(j + 1)
+        t = self.tok(j)
+        if t is None or t.kind != "num" or self.counted(j + 1):
+            return "", i
+        house, j = t.house(), j + 1
+        c = self.tok(j)
+        if c is not None and c.kind == "word" and c.low in CORPUS_WORDS:
+            k = self.skip_dot(j + 1)
+            n = self.tok(k)
+            if n is not None and n.kind == "num":
+                house, j = f"{house}к{n.house()}", k + 1
+        return house, j
+
+    def house_before(self, i: int) -> str:
+        """«дом 3 на Школьной», «д. 5 по ул. Ленина»: a house number just before the street at ``i``."""
+        j = i - 1
+        t = self.tok(j)
+        if t is not None and t.kind == "word" and t.low in STREET_PREPOSITIONS | {"в"}:
+            j -= 1
+        t = self.tok(j)
+        if t is not None and t.text == ",":
+            j -= 1
+        num = self.tok(j)
+        if num is None or num.kind != "num":
+            return ""
+        k = j - 1
+        if (dot := self.tok(k)) is not None and dot.text == ".":
+            k -= 1
+        w = self.tok(k)
+        return num.house() if w is not None and w.kind == "word" and w.low in HOUSE_WORDS else ""
+
+    # ---- places -----------------------------------------------------------------------------------
+    def add_street(self, start: int, end: int, names: list[Token], kind: str, house: str) -> None:
+        lemmas = [self.morph.name_lemma(t.low) for t in names]
+        written = []
+        for t in names:
+            if self.adjective(t):
+                grammemes = frozenset({"nomn", "sing", _GENDER.get(kind, "femn")})
+                word = inflect(self.morph, t.low, grammemes)
+            else:
+                word = t.text if t.kind == "num" else t.low
+            written.append("-".join(p[:1].upper() + p[1:] for p in word.split("-")))
+        label = f"{STREET_ABBR.get(kind, kind)} {' '.join(written)}" + (f", {house}" if house else "")
+        for k in range(start, end):
+            self.used[k] = True
+        self.found.append((start, Place("street", f"street:{' '.join(lemmas)}:{house}", label)))
+
+    def typed_streets(self) -> None:
+        for i, t in enumerate(self.toks):
+            if self.used[i] or t.kind != "word":
+                continue
+            kind = self.gaz.street_type(t.low, self.morph)
+            if kind is None:
+                continue
+            abbreviated = t.low != kind and len(t.low) <= 4
+            j = self.skip_dot(i + 1)
+            names: list[Token] = []
+            first = self.tok(j)
+            if first is not None and first.kind == "num" and (m := self.word(j + 1)) is not None \
+                    and self.morph.lemma(m.low) in MONTHS:
+                names, j = [first, m], j + 2              # «ул. 8 Марта»
+            while len(names) < 3 and (w := self.word(j)) is not None and self.gaz.street_type(w.low, self.morph) is None:
+                if not (w.capital or (abbreviated and not names)) or not self.name_like(w):
+                    break
+                names.append(w)
+                j += 1
+            start = i
+            if not names:
+                prev = self.word(i - 1)
+                if prev is None or not prev.capital or not self.adjective(prev):
+                    continue
+                names, start = [prev], i - 1              # «на Школьной улице»
+            house, j = self.house_after(j)
+            self.add_street(start, j, names, kind, house or self.house_before(start))
+
+    def settlements(self) -> None:
+        for s in self.gaz.settlements:
+            patterns = [self.pattern(n) for n in (s.name, *s.aliases)]
+            for i in range(len(self.toks)):
+                for pat in patterns:
+                    if self.matches(i, pat, s):
+                        break
+
+    def pattern(self, name: str) -> list[tuple[frozenset[str], str | None, str]]:
+        out = []
+        for w in name.replace("ё", "е").split():
+            low = w.lower()
+            ps = [p for p in self.morph.parses(low) if "nomn" in p.grammemes] or list(self.morph.parses(low))
+            adj = next((p for p in ps if p.pos == "ADJF"), None)
+            lemmas = frozenset({adj.lemma} if adj else {p.lemma for p in ps})
+            out.append((lemmas, adj.gender if adj else None, low))
+        return out
+
+    def matches(self, i: int, pat: list[tuple[frozenset[str], str | None, str]], s: Settlement) -> bool:
+        words = [self.word(i + k) for k in range(len(pat))]
+        if any(w is None for w in words):
+            return False
+        for w, (lemmas, gender, form) in zip(words, pat, strict=True):
+            assert w is not None
+            if w.low == form:
+                continue
+            if not any(p.lemma in lemmas and (gender is None or p.gender in (gender, "plur"))
+                       for p in self.morph.parses(w.low)):
+                return False
+        start = i
+        typed = (prev := self.word(i - 1)) is not None and prev.low in SETTLEMENT_TYPES
+        if not typed and (dot := self.tok(i - 1)) is not None and dot.text == "." and \
+                (prev := self.word(i - 2)) is not None and prev.low in SETTLEMENT_TYPES:
+            typed, start = True, i - 2
+        elif typed:
+            start = i - 1
+        first = words[0]
+        assert first is not None
+        nxt = self.word(i + len(pat))
+        if not typed and (not first.capital or (nxt is not None and self.morph.lemma(nxt.low) == "район")):
+            return False
+        for k in range(start, i + len(pat)):
+            self.used[k] = True
+        self.found.append((start, Place("settlement", s.key, s.label)))
+        return True
+
+    def known_streets(self) -> None:
+        for street in self.gaz.streets:
+            lemmas = [self.morph.name_lemma(w) for w in street.name.lower().split()]
+            for i in range(len(self.toks)):
+                words = [self.word(i + k) for k in range(len(lemmas))]
+                if all(w is not None and w.capital and self.morph.name_lemma(w.low) == lemma
+                       for w, lemma in zip(words, lemmas, strict=True)):
+                    names = [w for w in words if w is not None]
+                    house, j = self.house_after(i + len(lemmas))
+                    self.add_street(i, j, names, street.type, house or self.house_before(i))
+
+    def untyped_streets(self) -> None:
+        for i, t in enumerate(self.toks):
+            if self.used[i] or t.kind != "word" or not t.capital or not self.name_like(t):
+                continue
+            names, j = [t], i + 1
+            nxt = self.word(j)
+            if nxt is not None and nxt.capital and self.morph.has(nxt.low, "NOUN", "gent") and self.name_like(nxt):
+                names, j = [t, nxt], j + 1                # «Карла Маркса 5»
+            house, end = self.house_after(j)
+            if house:
+                if self.morph.has(t.low, "NOUN", "Name") and len(names) == 1 and not self.adjective(t):
+                    continue                              # «Марина 12 …»: a first name, not a street
+                self.add_street(i, end, names, "улица", house)
+                continue
+            prev = self.word(i - 1)
+            if prev is None or prev.low not in STREET_PREPOSITIONS or not self.adjective(t) or len(names) > 1:
+                continue
+            if not (self.morph.has(t.low, "ADJF", "loct") or self.morph.has(t.low, "ADJF", "datv")):
+                continue
+            after = self.word(i + 1)
+            if after is not None and not after.capital and self.morph.has(after.low, "NOUN"):
+                continue                                  # «на Школьной линейке»: an adjective of a noun
+            self.add_street(i, i + 1, names, "улица", self.house_before(i - 1 + 1))
+
+    def result(self) -> list[Place]:
+        ordered = [p for _, p in sorted(self.found, key=lambda x: x[0])]
+        housed = {p.key.rsplit(":", 1)[0] for p in ordered if p.kind == "street" and not p.key.endswith(":")}
+        out: dict[str, Place] = {}
+        for p in ordered:
+            if p.kind == "street" and p.key.endswith(":") and p.key[:-1] in housed:
+                continue                                  # «Школьная 3 … на Школьной»: the house is the place
+            out.setdefault(p.key, p)
+        return list(out.values())
+
+
+_GENDER = {"улица": "femn", "площадь": "femn", "набережная": "femn", "проспект": "masc", "переулок": "masc",
+           "микрорайон": "masc", "проезд": "masc", "бульвар": "masc", "тупик": "masc", "шоссе": "neut"}
+
+
+def find_places(text: str, gazetteer: Gazetteer, morph: Morphology | None = None) -> list[Place]:
+    """The places a text names, in the order written, each once."""
+    parser = _Parser(tokenize(text), gazetteer, morph or default_morphology())
+    parser.typed_streets()
+    parser.settlements()
+    parser.known_streets()
+    parser.untyped_streets()
+    return parser.result()
