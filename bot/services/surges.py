@@ -28,6 +28,7 @@ from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.runtime.clock import Clock
+from bot.services.places import PlacesService
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
@@ -50,20 +51,23 @@ class SurgeAlert:
     case_ids: list[int]
 
 
-def _post(c: SurgeCandidate) -> rule.Post:
+async def _post(c: SurgeCandidate, places: PlacesService) -> rule.Post:
+    words = places.words_of(c.text)
     return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
-                     department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform)
+                     department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform,
+                     places=await places.places_of(c.text), lemmas=words)
 
 
 class SurgeService:
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
-                 min_posts: int = 3, window_minutes: int = 120) -> None:
+                 min_posts: int = 3, window_minutes: int = 120, places: PlacesService | None = None) -> None:
         if min_posts < 2:
             raise ValueError("surge_min_posts must be at least 2")
         self.db, self.calendar, self.clock = db, calendar, clock
         self.head_chat_id = head_chat_id
         self.min_posts, self.window_minutes = min_posts, window_minutes
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
+        self.places = places or PlacesService(db, clock)
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
@@ -78,7 +82,7 @@ class SurgeService:
         lo = max(lo, at - timedelta(days=7))
         hi = min(hi, at + timedelta(days=7))
         candidates = await self.repo.candidates(conn, lo, hi)
-        posts = {c.id: _post(c) for c in candidates}
+        posts = {c.id: await _post(c, self.places) for c in candidates}
         post = posts.get(case_id)
         if post is None:
             return None
@@ -124,9 +128,8 @@ class SurgeService:
         if found.department_id is not None:
             dept = await self.directory.department(conn, found.department_id)
             department = dept.name if dept else ""
-        topic = rule.address_title(found.topic) if found.reason == "address" else found.topic
-        reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(topic),
-                                                         department=texts.esc(department))
+        reason = (texts.SURGE_REASON_PLACE if found.reason == "place" else texts.SURGE_REASON[found.reason]).format(
+            topic=texts.esc(found.label or found.topic), department=texts.esc(department))
         lines: list[str] = []
         room = texts.MESSAGE_LIMIT - 400            # the frame, and the operators' hint around it
         for i, p in enumerate(found.posts):

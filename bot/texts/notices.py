@@ -129,3 +129,8 @@ INCIDENT_INTERMEDIATE_READY = (
     "Промежуточный ответ по инциденту {lead} согласован: опубликуйте его под каждым сообщением: {numbers}. "
     "Окончательный ответ готовится на сообщении {lead}."
 )
+
+
+# ---- places (issue 16) ----------------------------------------------------------------------------
+#: A surge about one settlement or one street and shared words: «ст. Зеленчукская: свет».
+SURGE_REASON_PLACE = "об одном месте: {topic}"

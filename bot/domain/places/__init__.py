@@ -11,7 +11,7 @@ from bot.domain.places.gazetteer import (
 )
 from bot.domain.places.morph import Morphology, default_morphology
 from bot.domain.places.parser import Place, find_places
-from bot.domain.places.words import lemmas, shared_label
+from bot.domain.places.words import lemmas, lemmas_in_order
 
 __all__ = ["BadPlaces", "Gazetteer", "KnownStreet", "Morphology", "Place", "Settlement", "default_morphology",
-           "find_places", "lemmas", "load_places", "parse_places", "shared_label"]
+           "find_places", "lemmas", "lemmas_in_order", "load_places", "parse_places"]

@@ -12,6 +12,7 @@ from typing import Any
 
 #: Parts of speech a place name is made of.
 NAME_POS = frozenset({"NOUN", "ADJF"})
+_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,20 @@ class Morphology:
         return parses[0].lemma if parses else word.lower().replace("ё", "е")
 
     def name_lemma(self, word: str) -> str:
-        """The dictionary form of a word of a place name: an adjective's (Школьной -> школьный) if it can be
-        one, else a noun in the genitive (Ленина -> ленин, Карла -> карл, Мира -> мир), else the likeliest."""
-        parses = self.parses(word)
-        for p in parses:
-            if p.pos == "ADJF" and "Apro" not in p.grammemes:
-                return p.lemma
-        for p in parses:
-            if p.pos == "NOUN" and "gent" in p.grammemes:
-                return p.lemma
+        """The dictionary form of a word of a place name: the likeliest reading's (Школьной -> школьный,
+        Ленина -> ленин, Мира -> мир, Карла -> карла)."""
         return self.lemma(word)
+
+    def agree(self, adjective: str, noun: str) -> bool:
+        """An adjective and a noun in one gender (or the plural), number and case: «Исправная работа»."""
+        for a in self.parses(adjective):
+            if a.pos != "ADJF":
+                continue
+            for n in self.parses(noun):
+                if n.pos == "NOUN" and a.gender == n.gender and \
+                        a.grammemes & _CASES & n.grammemes:
+                    return True
+        return False
 
     def has(self, word: str, pos: str, *grammemes: str) -> bool:
         return any(p.pos == pos and all(g in p.grammemes for g in grammemes) for p in self.parses(word))

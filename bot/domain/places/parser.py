@@ -37,7 +37,7 @@ CORPUS_WORDS = frozenset({"к", "корп", "корпус", "корпуса", "�
 #: Words a number counts, not a house: «3 раза», «5 дней», «2 часа».
 UNITS = frozenset("""
 раз час минута секунда день сутки неделя месяц год лето человек метр км километр рубль руб тысяча тыс
-процент штука шт этаж градус сантиметр см литр ребенок семья машина класс квартира кв подъезд дом
+процент штука шт этаж градус сантиметр см литр ребенок семья машина класс подъезд дом
 января февраля марта апреля мая июня июля августа сентября октября ноября декабря число номер мм
 автобус вагон место остановка ночь утро вечер
 """.split())
@@ -48,7 +48,8 @@ NOT_NAMES = frozenset("""
 мой твой наш ваш свой весь этот тот который какой такой сам самый каждый любой другой новый старый
 сегодня вчера завтра уважаемый добрый спасибо пожалуйста здравствуйте опять снова очень вода свет газ
 """.split()) | MONTHS
-STREET_PREPOSITIONS = frozenset({"на", "по"})
+_PREPOSITION_CASES = {"на": ("loct",), "по": ("datv", "loct"), "от": ("gent",), "до": ("gent",)}
+STREET_PREPOSITIONS = frozenset(_PREPOSITION_CASES)
 _NOT_ADJ = frozenset({"Apro", "Poss", "Infr"})
 
 
@@ -80,6 +81,17 @@ class _Parser:
             return False
         return any(p.pos == "ADJF" and "Apro" not in p.grammemes for p in self.morph.parses(t.low)) or \
             self.morph.has(t.low, "NOUN", "gent")
+
+    def described(self, adjective: Token, noun: Token | None) -> bool:
+        """A lower-case noun the adjective agrees with follows it: an ordinary phrase, not a name."""
+        return noun is not None and not noun.capital and self.morph.agree(adjective.low, noun.low)
+
+    def elsewhere(self, i: int) -> bool:
+        """«… в Москве»: the place at ``i`` is in a city the district does not have."""
+        t = self.word(i)
+        w = self.word(i + 1)
+        return t is not None and t.low in ("в", "во") and w is not None and w.capital and \
+            self.morph.has(w.low, "NOUN", "Geox")
 
     def adjective(self, t: Token) -> bool:
         """A true adjective («Школьной»), not a possessive reading of a surname («Ленина»)."""
@@ -177,10 +189,12 @@ class _Parser:
                     continue
                 names, start = [prev], i - 1              # «на Школьной улице»
             house, j = self.house_after(j)
+            if self.elsewhere(j):
+                continue
             self.add_street(start, j, names, kind, house or self.house_before(start))
 
     def settlements(self) -> None:
-        for s in self.gaz.settlements:
+        for s in sorted(self.gaz.settlements, key=lambda s: -len(s.name.split())):   # «Нижний Архыз» first
             patterns = [self.pattern(n) for n in (s.name, *s.aliases)]
             for i in range(len(self.toks)):
                 for pat in patterns:
@@ -203,7 +217,7 @@ class _Parser:
             return False
         for w, (lemmas, gender, form) in zip(words, pat, strict=True):
             assert w is not None
-            if w.low == form:
+            if w.low == form or (gender is not None and w.capital and _typo(w.low, form)):
                 continue
             if not any(p.lemma in lemmas and (gender is None or p.gender in (gender, "plur"))
                        for p in self.morph.parses(w.low)):
@@ -215,11 +229,12 @@ class _Parser:
             typed, start = True, i - 2
         elif typed:
             start = i - 1
-        first = words[0]
-        assert first is not None
+        first, last = words[0], words[-1]
+        assert first is not None and last is not None
         nxt = self.word(i + len(pat))
-        if not typed and (not first.capital or (nxt is not None and self.morph.lemma(nxt.low) == "район")):
-            return False
+        if not typed and (not first.capital or (nxt is not None and (
+                self.morph.lemma(nxt.low) == "район" or self.described(last, nxt)))):
+            return False                                  # «Зеленчукский район», «Исправная работа»
         for k in range(start, i + len(pat)):
             self.used[k] = True
         self.found.append((start, Place("settlement", s.key, s.label)))
@@ -238,8 +253,11 @@ class _Parser:
 
     def untyped_streets(self) -> None:
         for i, t in enumerate(self.toks):
-            if self.used[i] or t.kind != "word" or not t.capital or not self.name_like(t):
+            if self.used[i] or t.kind != "word" or not self.name_like(t):
                 continue
+            if not t.capital and not (self.adjective(t) and self.morph.has(t.low, "ADJF", "femn", "sing")
+                                      and self.house_after(i + 1)[0]):
+                continue                                  # «школьная 3»: a lower-case street needs its house
             names, j = [t], i + 1
             nxt = self.word(j)
             if nxt is not None and nxt.capital and self.morph.has(nxt.low, "NOUN", "gent") and self.name_like(nxt):
@@ -253,10 +271,9 @@ class _Parser:
             prev = self.word(i - 1)
             if prev is None or prev.low not in STREET_PREPOSITIONS or not self.adjective(t) or len(names) > 1:
                 continue
-            if not (self.morph.has(t.low, "ADJF", "loct") or self.morph.has(t.low, "ADJF", "datv")):
+            if not any(self.morph.has(t.low, "ADJF", case) for case in _PREPOSITION_CASES[prev.low]):
                 continue
-            after = self.word(i + 1)
-            if after is not None and not after.capital and self.morph.has(after.low, "NOUN"):
+            if self.described(t, self.word(i + 1)):
                 continue                                  # «на Школьной линейке»: an adjective of a noun
             self.add_street(i, i + 1, names, "улица", self.house_before(i - 1 + 1))
 
@@ -269,6 +286,20 @@ class _Parser:
                 continue                                  # «Школьная 3 … на Школьной»: the house is the place
             out.setdefault(p.key, p)
         return list(out.values())
+
+
+def _typo(word: str, name: str) -> bool:
+    """«Зеленчуской», «Зиленчукская»: an adjective name's stem written with one letter wrong, missing or extra."""
+    a, b = word[:-2], name[:-2]
+    if len(b) < 7 or abs(len(a) - len(b)) > 1:
+        return False
+    prev = list(range(len(b) + 1))
+    for x, ca in enumerate(a, 1):
+        cur = [x]
+        for y, cb in enumerate(b, 1):
+            cur.append(min(prev[y] + 1, cur[y - 1] + 1, prev[y - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] <= 1
 
 
 _GENDER = {"улица": "femn", "площадь": "femn", "набережная": "femn", "проспект": "masc", "переулок": "masc",

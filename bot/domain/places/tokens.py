@@ -13,7 +13,7 @@ _NOISE = re.compile(
     re.IGNORECASE)
 _TOKEN = re.compile(
     r"(?P<other>\d+(?:[.:]\d+)+|\+?\d{5,})"                  # times, dates, phones: never a house
-    r"|(?P<num>\d{1,4}(?:\s*/\s*\d{1,3})?(?:-?[а-яa-z](?![а-яёa-z]))?)"
+    r"|(?P<num>\d{1,4}(?:к\d{1,3}(?![а-яёa-z\d])|(?:\s*/\s*\d{1,3})?(?:-?[а-яa-z](?![а-яёa-z\d]))?))"
     r"|(?P<word>[а-яёa-z]+(?:-[а-яёa-z]+)*)"
     r"|(?P<punct>[.,;:!?()«»\"—–-]|\n)",
     re.IGNORECASE)

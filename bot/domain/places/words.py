@@ -6,8 +6,6 @@ appear (links are removed first), and words too common to mean a topic are left 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from bot.domain.places.morph import Morphology, default_morphology
 from bot.domain.places.tokens import tokenize
 
@@ -29,8 +27,13 @@ STOP_LEMMAS = frozenset("""
 
 def lemmas(text: str, morph: Morphology | None = None) -> frozenset[str]:
     """Lemmas of the significant words of a text (links, mentions, hashtags and e-mails removed)."""
+    return frozenset(lemmas_in_order(text, morph))
+
+
+def lemmas_in_order(text: str, morph: Morphology | None = None) -> list[str]:
+    """The same lemmas in the order the text writes them, each once."""
     m = morph or default_morphology()
-    out = set()
+    out: dict[str, None] = {}
     for t in tokenize(text):
         if t.kind != "word" or len(t.low) < MIN_LETTERS:
             continue
@@ -39,20 +42,5 @@ def lemmas(text: str, morph: Morphology | None = None) -> frozenset[str]:
             continue
         lemma = m.lemma(t.low)
         if lemma not in STOP_LEMMAS and len(lemma) >= MIN_LETTERS:
-            out.add(lemma)
-    return frozenset(out)
-
-
-def shared_label(texts: Sequence[str], shared: Iterable[str], morph: Morphology | None = None,
-                 limit: int = 3) -> str:
-    """Two or three of the shared lemmas, as people would name the topic: the ones written first in the
-    first post come first («горячий, вода»)."""
-    m = morph or default_morphology()
-    wanted = set(shared)
-    order: list[str] = []
-    for text in texts:
-        for t in tokenize(text):
-            if t.kind == "word" and (lemma := m.lemma(t.low)) in wanted and lemma not in order:
-                order.append(lemma)
-    order += sorted(wanted - set(order))
-    return ", ".join(order[:limit])
+            out[lemma] = None
+    return list(out)
