@@ -72,8 +72,17 @@ class Post:
 def read_post(case_id: int, detected_at: datetime, text: str, gazetteer: Gazetteer, morph: Morphology | None = None,
               **fields: Any) -> Post:
     """A post with its places and lemmas read from its text."""
-    return Post(case_id, detected_at, text, places=tuple(find_places(text, gazetteer, morph)),
-                lemmas=tuple(lemmas_in_order(text, morph)), **fields)
+    places = tuple(find_places(text, gazetteer, morph))
+    named = lemmas_in_order(" ".join(p.label for p in places), morph)
+    return Post(case_id, detected_at, text, places=places, lemmas=topic_lemmas(lemmas_in_order(text, morph), named),
+                **fields)
+
+
+def topic_lemmas(words: Sequence[str], place_words: Iterable[str]) -> tuple[str, ...]:
+    """A post's lemmas without the words of its places: «в Зеленчукской нет света» shares «свет», and the
+    settlement is already the place."""
+    named = set(place_words)
+    return tuple(w for w in words if w not in named)
 
 
 @dataclass(frozen=True)

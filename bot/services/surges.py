@@ -52,10 +52,11 @@ class SurgeAlert:
 
 
 async def _post(c: SurgeCandidate, places: PlacesService) -> rule.Post:
-    words = places.words_of(c.text)
+    found = await places.places_of(c.text)
+    words = rule.topic_lemmas(places.words_of(c.text), places.words_of(" ".join(p.label for p in found)))
     return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
                      department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform,
-                     places=await places.places_of(c.text), lemmas=words)
+                     places=found, lemmas=words)
 
 
 class SurgeService:
