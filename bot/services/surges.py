@@ -28,7 +28,7 @@ from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.runtime.clock import Clock
-from bot.services.places import PlacesService
+from bot.services.place_index import PlaceIndex
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
@@ -51,7 +51,7 @@ class SurgeAlert:
     case_ids: list[int]
 
 
-async def _post(c: SurgeCandidate, places: PlacesService) -> rule.Post:
+async def _post(c: SurgeCandidate, places: PlaceIndex) -> rule.Post:
     found = await places.places_of(c.text)
     words = rule.topic_lemmas(places.words_of(c.text), places.words_of(" ".join(p.label for p in found)))
     return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
@@ -61,14 +61,14 @@ async def _post(c: SurgeCandidate, places: PlacesService) -> rule.Post:
 
 class SurgeService:
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
-                 min_posts: int = 3, window_minutes: int = 120, places: PlacesService | None = None) -> None:
+                 min_posts: int = 3, window_minutes: int = 120, places: PlaceIndex | None = None) -> None:
         if min_posts < 2:
             raise ValueError("surge_min_posts must be at least 2")
         self.db, self.calendar, self.clock = db, calendar, clock
         self.head_chat_id = head_chat_id
         self.min_posts, self.window_minutes = min_posts, window_minutes
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
-        self.places = places or PlacesService(db, clock)
+        self.places = places or PlaceIndex(db, clock)
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)

@@ -12,7 +12,7 @@ from bot.domain.places import load_places
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
-from bot.services.places import PlacesService
+from bot.services.place_index import PlaceIndex
 from bot.services.surges import SurgeService
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
@@ -63,7 +63,7 @@ def test_cl21_shared_words_are_lemmas_never_link_pieces() -> None:
 async def test_cl21_three_ways_before_routing_reach_the_head_named_as_people_write(
         db: Database, deadlines: Deadlines, clock: FakeClock, calendar: WorkCalendar, access: AccessService,
         operator: Actor) -> None:
-    places = PlacesService(db, clock)
+    places = PlaceIndex(db, clock)
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=3, window_minutes=120, places=places)
     cases = CaseService(db, deadlines, clock, surges=surges)
     ids = []

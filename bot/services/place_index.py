@@ -29,7 +29,7 @@ from bot.runtime.clock import Clock
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
-from storage.places import AddedPlace, DepartmentPlace, PlaceRepository
+from storage.department_places import AddedPlace, DepartmentPlace, PlaceRepository
 
 MAX_PLACE_NAME = 64
 TEXT_CACHE = 4096
@@ -53,7 +53,7 @@ def is_address(place: Place) -> bool:
     return place.kind == "street" and not place.key.endswith(":")
 
 
-class PlacesService:
+class PlaceIndex:
     def __init__(self, db: Database, clock: Clock, *, admin_ids: Sequence[int] = (), seed: Gazetteer | None = None,
                  morph: Morphology | None = None) -> None:
         self.db, self.clock = db, clock
