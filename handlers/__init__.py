@@ -19,12 +19,13 @@ def _specs() -> list[RouterSpec]:
         operator_case,
         operator_intake,
         operator_prompts,
+        places,
         reports,
         terms,
         workday,
     )
 
-    return [errors.router, common.router, admin.router, operator_prompts.router, operator_intake.router,
+    return [errors.router, common.router, admin.router, places.router, operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]
 

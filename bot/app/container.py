@@ -32,6 +32,7 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
+from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
@@ -65,6 +66,7 @@ class HandlerServices:
     clock: Clock
     tz: tzinfo
     locks: KeyedLocks
+    places: PlacesService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices) -> Dispatcher:
@@ -150,6 +152,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     people = settings.people
     access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
                            head_chat_id=people.head_chat_id, official_ids=people.official_ids)
+    places = PlacesService(db, clock, access.is_admin)     # the seed file and the admins' list (/places)
     reports = settings.reports
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
                           window_minutes=reports.surge_window_minutes)
@@ -184,7 +187,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     dp = build_dispatcher(SQLiteStorage(db), HandlerServices(
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
-        workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks()))
+        workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
+        places=places))
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,

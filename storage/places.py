@@ -1,0 +1,38 @@
+"""The admins' list of places (migration 0016): settlements and streets added by ``/places``, and the seeded
+settlements they removed (``hidden``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.place_data import PlaceKind, PlaceRow, place_key
+from storage.codec import ts
+from storage.db import fetch_all
+
+
+def _row(r: aiosqlite.Row) -> PlaceRow:
+    return PlaceRow(kind=r["kind"], type=r["type"], name=r["name"], hidden=bool(r["hidden"]),
+                    aliases=tuple(json.loads(r["aliases"])))
+
+
+class PlacesRepository:
+    async def rows(self, conn: aiosqlite.Connection) -> list[PlaceRow]:
+        """Every row, in the order the admins added them."""
+        return [_row(r) for r in await fetch_all(conn, "SELECT * FROM places ORDER BY id")]
+
+    async def put(self, conn: aiosqlite.Connection, row: PlaceRow, added_by: int, now: datetime) -> None:
+        """Adds the row, or replaces the one with the same kind and key (a hidden seed place shown again…)."""
+        await conn.execute(
+            "INSERT INTO places (kind, type, name, place_key, aliases, hidden, added_by, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, place_key) DO UPDATE SET type = excluded.type, "
+            "name = excluded.name, aliases = excluded.aliases, hidden = excluded.hidden, "
+            "added_by = excluded.added_by, added_at = excluded.added_at",
+            (row.kind, row.type, row.name, place_key(row.kind, row.type, row.name),
+             json.dumps(list(row.aliases), ensure_ascii=False), int(row.hidden), added_by, ts(now)))
+
+    async def delete(self, conn: aiosqlite.Connection, kind: PlaceKind, key: str) -> bool:
+        cur = await conn.execute("DELETE FROM places WHERE kind = ? AND place_key = ?", (kind, key))
+        return cur.rowcount == 1
