@@ -1,59 +1,30 @@
-"""Places the admins added (/places) and the places of each department (/dept_places), kept as JSON in the
-key-value table: two small lists read whole, so they need no table of their own."""
+"""The places of each department (migration 0015, /dept_places): the card suggests departments by them."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiosqlite
 
-from storage.db import fetch_one
-
-ADDED_KEY = "places:added"
-DEPARTMENT_KEY = "places:departments"
-
-
-@dataclass(frozen=True)
-class AddedPlace:
-    kind: str                   # settlement | street
-    name: str                   # «Новая», «Школьная»
-    type: str                   # станица, улица…
+from storage.db import fetch_all
 
 
 @dataclass(frozen=True)
 class DepartmentPlace:
-    key: str                    # street:школьный: | settlement:исправная
+    key: str                    # street:школьный: | street:школьный:3 | settlement:исправная
     label: str                  # «ул. Школьная»
 
 
-async def _get(conn: aiosqlite.Connection, key: str) -> Any:
-    row = await fetch_one(conn, "SELECT value FROM kv WHERE key = ?", (key,))
-    return json.loads(row[0]) if row and row[0] else None
+class DepartmentPlaceRepository:
+    async def all(self, conn: aiosqlite.Connection) -> dict[int, list[DepartmentPlace]]:
+        out: dict[int, list[DepartmentPlace]] = {}
+        for r in await fetch_all(conn, "SELECT department_id, place_key, label FROM department_places "
+                                       "ORDER BY department_id, rowid"):
+            out.setdefault(int(r[0]), []).append(DepartmentPlace(r[1], r[2]))
+        return out
 
-
-async def _set(conn: aiosqlite.Connection, key: str, value: Any) -> None:
-    await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       (key, json.dumps(value, ensure_ascii=False)))
-
-
-class PlaceRepository:
-    async def added(self, conn: aiosqlite.Connection) -> list[AddedPlace]:
-        return [AddedPlace(p["kind"], p["name"], p.get("type", "")) for p in await _get(conn, ADDED_KEY) or []]
-
-    async def set_added(self, conn: aiosqlite.Connection, places: list[AddedPlace]) -> None:
-        await _set(conn, ADDED_KEY, [{"kind": p.kind, "name": p.name, "type": p.type} for p in places])
-
-    async def department_places(self, conn: aiosqlite.Connection) -> dict[int, list[DepartmentPlace]]:
-        raw: dict[str, list[dict[str, str]]] = await _get(conn, DEPARTMENT_KEY) or {}
-        return {int(k): [DepartmentPlace(p["key"], p["label"]) for p in v] for k, v in raw.items()}
-
-    async def set_department_places(self, conn: aiosqlite.Connection, department_id: int,
-                                    places: list[DepartmentPlace]) -> None:
-        raw: dict[str, list[dict[str, str]]] = await _get(conn, DEPARTMENT_KEY) or {}
-        if places:
-            raw[str(department_id)] = [{"key": p.key, "label": p.label} for p in places]
-        else:
-            raw.pop(str(department_id), None)
-        await _set(conn, DEPARTMENT_KEY, raw)
+    async def replace(self, conn: aiosqlite.Connection, department_id: int, places: Sequence[DepartmentPlace]) -> None:
+        await conn.execute("DELETE FROM department_places WHERE department_id = ?", (department_id,))
+        await conn.executemany("INSERT INTO department_places (department_id, place_key, label) VALUES (?, ?, ?)",
+                               [(department_id, p.key, p.label) for p in places])

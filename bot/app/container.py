@@ -32,6 +32,7 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
+from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
 from bot.services.surges import IncidentService, SurgeService
@@ -67,6 +68,7 @@ class HandlerServices:
     tz: tzinfo
     locks: KeyedLocks
     places: PlacesService
+    place_index: PlaceIndex
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices) -> Dispatcher:
@@ -153,9 +155,11 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
                            head_chat_id=people.head_chat_id, official_ids=people.official_ids)
     places = PlacesService(db, clock, access.is_admin)     # the seed file and the admins' list (/places)
+    place_index = PlaceIndex(db, clock, places=places.data, is_admin=access.is_admin)   # the places of posts
+    access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
-                          window_minutes=reports.surge_window_minutes)
+                          window_minutes=reports.surge_window_minutes, places=place_index)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
     notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
@@ -188,7 +192,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
-        places=places))
+        places=places, place_index=place_index))
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,

@@ -4,11 +4,11 @@ bot/data/places.json) plus the settlements and streets the admins added (/places
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from bot.domain.place_data import PlacesData, PlacesFileError, parse_seed
 from bot.domain.places.morph import Morphology
 
 PLACES_FILE = Path(__file__).parents[2] / "data" / "places.json"
@@ -26,10 +26,6 @@ SETTLEMENT_ABBR = {"станица": "ст.", "посёлок": "пос.", "ау
 #: How a street's type is written in a label: «ул. Школьная, 3».
 STREET_ABBR = {"улица": "ул.", "проспект": "пр.", "переулок": "пер.", "площадь": "пл.", "микрорайон": "мкр",
                "шоссе": "ш.", "проезд": "пр-д", "бульвар": "б-р", "набережная": "наб.", "тупик": "туп."}
-
-
-class BadPlaces(ValueError):
-    """The places data is malformed (what is wrong, in the message)."""
 
 
 @dataclass(frozen=True)
@@ -81,47 +77,18 @@ class Gazetteer:
                 return kind
         return None
 
-    def with_additions(self, settlements: Iterable[Settlement] = (), streets: Iterable[KnownStreet] = ()) -> Gazetteer:
-        known = {s.key for s in self.settlements}
-        added = tuple(s for s in settlements if s.key not in known)
-        return Gazetteer(self.settlements + added, self.street_types, self.streets + tuple(streets))
 
 
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise BadPlaces(f"{where}: ожидается список непустых строк")
-    return tuple(v.strip() for v in value)
-
-
-def parse_places(data: Any) -> Gazetteer:
-    """The gazetteer of a places.json document; BadPlaces says what is wrong with it."""
-    if not isinstance(data, dict):
-        raise BadPlaces("places.json: ожидается объект с settlements и street_types")
-    raw_settlements = data.get("settlements", [])
-    if not isinstance(raw_settlements, list):
-        raise BadPlaces("settlements: ожидается список")
-    settlements = []
-    for i, s in enumerate(raw_settlements):
-        if not isinstance(s, dict) or not isinstance(s.get("name"), str) or not s["name"].strip():
-            raise BadPlaces(f"settlements[{i}]: нужно поле name")
-        settlements.append(Settlement(s["name"].strip(), str(s.get("type") or ""),
-                                      _str_list(s.get("aliases", []), f"settlements[{i}].aliases")))
-    raw_types = data.get("street_types", {})
-    if not isinstance(raw_types, dict):
-        raise BadPlaces("street_types: ожидается объект «тип: [написания]»")
-    types = {str(k): _str_list(v, f"street_types.{k}") for k, v in raw_types.items()}
-    streets = []
-    for i, s in enumerate(data.get("streets", [])):
-        if not isinstance(s, dict) or not isinstance(s.get("name"), str) or not s["name"].strip():
-            raise BadPlaces(f"streets[{i}]: нужно поле name")
-        streets.append(KnownStreet(s["name"].strip(), str(s.get("type") or "улица")))
-    return Gazetteer(tuple(settlements), types, tuple(streets))
+def gazetteer_of(data: PlacesData) -> Gazetteer:
+    """The gazetteer of the district's places: the seed file merged with the admins' list (/places)."""
+    return Gazetteer(tuple(Settlement(s.name, s.type, tuple(s.aliases)) for s in data.settlements),
+                     dict(data.street_types), tuple(KnownStreet(s.name, s.type) for s in data.streets))
 
 
 def load_places(path: Path = PLACES_FILE) -> Gazetteer:
-    """The seeded gazetteer of the district (bot/data/places.json)."""
+    """The gazetteer of the seed file alone (bot/data/places.json); `PlacesFileError` names what is wrong."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise BadPlaces(f"{path.name}: {exc}") from exc
-    return parse_places(data)
+        raise PlacesFileError(f"{path.name}: {exc}") from exc
+    return gazetteer_of(parse_seed(data))
