@@ -38,6 +38,7 @@ class Morphology:
 
     analyzer: Any
     _cache: dict[str, tuple[Parse, ...]] = field(default_factory=dict)
+    _inflected: dict[tuple[str, frozenset[str]], str] = field(default_factory=dict)
 
     def parses(self, word: str) -> tuple[Parse, ...]:
         word = word.lower().replace("ё", "е")
@@ -72,6 +73,19 @@ class Morphology:
                     return True
         return False
 
+    def inflect(self, word: str, grammemes: frozenset[str]) -> str:
+        """An adjective of a name put in the form a label needs («Школьной» -> «школьная»), or the word itself."""
+        key = (word.lower(), grammemes)
+        found = self._inflected.get(key)
+        if found is None:
+            found = word.lower()
+            for p in self.analyzer.parse(word.lower()):
+                if p.tag.POS == "ADJF" and (form := p.inflect(set(grammemes))) is not None:
+                    found = str(form.word)
+                    break
+            self._inflected[key] = found
+        return found
+
     def has(self, word: str, pos: str, *grammemes: str) -> bool:
         return any(p.pos == pos and all(g in p.grammemes for g in grammemes) for p in self.parses(word))
 
@@ -83,12 +97,3 @@ def default_morphology() -> Morphology:
 
     return Morphology(pymorphy3.MorphAnalyzer())
 
-
-def inflect(morph: Morphology, word: str, grammemes: frozenset[str]) -> str:
-    """An adjective of a name put in the form a label needs («Школьной» -> «школьная»), or the word itself."""
-    for p in morph.analyzer.parse(word.lower()):
-        if p.tag.POS == "ADJF":
-            form = p.inflect(set(grammemes))
-            if form is not None:
-                return str(form.word)
-    return word.lower()

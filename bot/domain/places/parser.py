@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.places.gazetteer import SETTLEMENT_TYPES, STREET_ABBR, Gazetteer, Settlement
-from bot.domain.places.morph import Morphology, default_morphology, inflect
+from bot.domain.places.morph import Morphology, default_morphology
 from bot.domain.places.tokens import Token, tokenize
 
 
@@ -154,7 +154,7 @@ class _Parser:
         for t in names:
             if self.adjective(t):
                 grammemes = frozenset({"nomn", "sing", _GENDER.get(kind, "femn")})
-                word = inflect(self.morph, t.low, grammemes)
+                word = self.morph.inflect(t.low, grammemes)
             else:
                 word = t.text if t.kind == "num" else t.low
             written.append("-".join(p[:1].upper() + p[1:] for p in word.split("-")))
