@@ -58,15 +58,9 @@ class Post:
 
     @property
     def areas(self) -> dict[str, Place]:
-        """Settlements and streets (a house's street too): a place that is one topic with shared words."""
-        out: dict[str, Place] = {}
-        for p in self.places:
-            if p.kind == "settlement":
-                out.setdefault(p.key, p)
-            else:
-                street = p.key.rsplit(":", 1)[0] + ":"
-                out.setdefault(street, Place("street", street, p.label.rsplit(", ", 1)[0]))
-        return out
+        """Settlements, and streets named without a house: a place that is one topic with shared words (two
+        houses of one street are two addresses, «Школьная 3» and «Школьная 5» two topics)."""
+        return {p.key: p for p in self.places if p.kind == "settlement" or p.key.endswith(":")}
 
 
 def read_post(case_id: int, detected_at: datetime, text: str, gazetteer: Gazetteer, morph: Morphology | None = None,

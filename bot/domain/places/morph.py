@@ -39,12 +39,13 @@ class Morphology:
     analyzer: Any
     _cache: dict[str, tuple[Parse, ...]] = field(default_factory=dict)
     _inflected: dict[tuple[str, frozenset[str]], str] = field(default_factory=dict)
+    _known: dict[str, bool] = field(default_factory=dict)
 
     def parses(self, word: str) -> tuple[Parse, ...]:
         word = word.lower().replace("ё", "е")
         found = self._cache.get(word)
         if found is None:
-            found = tuple(Parse(p.normal_form.replace("ё", "е"), str(p.tag.POS or ""),
+            found = tuple(Parse(p.normal_form, str(p.tag.POS or ""),
                                 frozenset(p.tag.grammemes), float(p.score))
                           for p in self.analyzer.parse(word))
             if len(self._cache) > 200_000:          # a bound for a bot that runs for months
@@ -55,7 +56,7 @@ class Morphology:
     def lemma(self, word: str) -> str:
         """The most likely dictionary form."""
         parses = self.parses(word)
-        return parses[0].lemma if parses else word.lower().replace("ё", "е")
+        return parses[0].lemma if parses else word.lower()
 
     def name_lemma(self, word: str) -> str:
         """The dictionary form of a word of a place name: the likeliest reading's (Школьной -> школьный,
@@ -84,6 +85,14 @@ class Morphology:
                     found = str(form.word)
                     break
             self._inflected[key] = found
+        return found
+
+    def known(self, word: str) -> bool:
+        """The word is in the dictionary (not a guess from its ending, like «Кардоникская»)."""
+        low = word.lower()
+        found = self._known.get(low)
+        if found is None:
+            found = self._known[low] = bool(self.analyzer.word_is_known(low))
         return found
 
     def has(self, word: str, pos: str, *grammemes: str) -> bool:

@@ -43,12 +43,18 @@ UNITS = frozenset("""
 """.split())
 MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
 #: Words never part of a place name.
-NOT_NAMES = frozenset("""
-дом двор подъезд квартира район администрация глава город станица село поселок аул хутор республика край
-мой твой наш ваш свой весь этот тот который какой такой сам самый каждый любой другой новый старый
-сегодня вчера завтра уважаемый добрый спасибо пожалуйста здравствуйте опять снова очень вода свет газ
+NEVER_NAMES = frozenset("""
+дом двор подъезд квартира кв район администрация глава город станица село посёлок поселок аул хутор республика
+край мой твой наш ваш свой весь этот тот который какой такой сам самый каждый любой другой
 """.split()) | MONTHS
-_PREPOSITION_CASES = {"на": ("loct",), "по": ("datv", "loct"), "от": ("gent",), "до": ("gent",)}
+#: Words that name a street only after its type word («ул. Новая»), never alone («Новая 3-этажка»).
+NOT_NAMES = NEVER_NAMES | frozenset("""
+новый старый сегодня вчера завтра уважаемый добрый спасибо пожалуйста здравствуйте опять снова очень вода свет
+газ дтп
+""".split())
+_PREPOSITION_CASES = {"на": ("loct",), "по": ("datv", "loct"), "от": ("gent",), "до": ("gent",), "с": ("gent",),
+                      "угол": ("gent",), "углу": ("gent",), "перекресток": ("gent",), "перекрестке": ("gent",),
+                      "перекрёсток": ("gent",), "перекрёстке": ("gent",), "жителям": ("gent",), "жители": ("gent",)}
 STREET_PREPOSITIONS = frozenset(_PREPOSITION_CASES)
 _NOT_ADJ = frozenset({"Apro", "Poss", "Infr"})
 
@@ -61,6 +67,8 @@ class _Parser:
 
     def __post_init__(self) -> None:
         self.used = [False] * len(self.toks)
+        letters = [t for t in self.toks if t.kind == "word" and len(t.text) > 1]
+        self.shouting = bool(letters) and sum(t.text.isupper() for t in letters) > len(letters) / 2   # ВСЁ КАПСОМ
         self.found: list[tuple[int, Place]] = []
 
     # ---- tokens -----------------------------------------------------------------------------------
@@ -75,16 +83,27 @@ class _Parser:
         t = self.tok(i)
         return i + 1 if t is not None and t.text == "." else i
 
-    def name_like(self, t: Token) -> bool:
-        """Could be a word of a street name: an adjective or a noun in the genitive, not a common word."""
-        if len(t.low) < 2 or self.morph.name_lemma(t.low) in NOT_NAMES or t.low in HOUSE_WORDS:
+    def name_like(self, t: Token, typed: bool = False) -> bool:
+        """Could be a word of a street name: an adjective or a noun in the genitive, not a common word, not an
+        abbreviation in capitals («ДТП»)."""
+        if len(t.low) < (2 if typed else 3) or (t.text.isupper() and len(t.text) > 1 and not self.shouting) \
+                or t.low in HOUSE_WORDS \
+                or self.morph.name_lemma(t.low) in (NEVER_NAMES if typed else NOT_NAMES):
             return False
         return any(p.pos == "ADJF" and "Apro" not in p.grammemes for p in self.morph.parses(t.low)) or \
             self.morph.has(t.low, "NOUN", "gent")
 
     def described(self, adjective: Token, noun: Token | None) -> bool:
         """A lower-case noun the adjective agrees with follows it: an ordinary phrase, not a name."""
-        return noun is not None and not noun.capital and self.morph.agree(adjective.low, noun.low)
+        return noun is not None and not noun.capital and self.morph.known(adjective.low) \
+            and self.morph.agree(adjective.low, noun.low)
+
+    def person(self, t: Token) -> bool:
+        return self.morph.known(t.low) and any(p.pos == "NOUN" and p.grammemes & {"Name", "Patr", "Surn"} for p in self.morph.parses(t.low))
+
+    def after_place_preposition(self, i: int) -> bool:
+        prev = self.word(i - 1)
+        return prev is not None and prev.low in ("в", "во", "из", "до", "под", "около", "возле", "у")
 
     def elsewhere(self, i: int) -> bool:
         """«… в Москве»: the place at ``i`` is in a city the district does not have."""
@@ -121,9 +140,10 @@ class _Parser:
         if t is None or t.kind != "num" or self.counted(j + 1):
             return "", i
         house, j = t.house(), j + 1
-        c = self.tok(j)
+        k = j + 1 if (comma := self.tok(j)) is not None and comma.text == "," else j
+        c = self.tok(k)
         if c is not None and c.kind == "word" and c.low in CORPUS_WORDS:
-            k = self.skip_dot(j + 1)
+            k = self.skip_dot(k + 1)
             n = self.tok(k)
             if n is not None and n.kind == "num":
                 house, j = f"{house}к{n.house()}", k + 1
@@ -178,7 +198,7 @@ class _Parser:
                     and self.morph.lemma(m.low) in MONTHS:
                 names, j = [first, m], j + 2              # «ул. 8 Марта»
             while len(names) < 3 and (w := self.word(j)) is not None and self.gaz.street_type(w.low, self.morph) is None:
-                if not (w.capital or (abbreviated and not names)) or not self.name_like(w):
+                if not (w.capital or (abbreviated and not names)) or not self.name_like(w, typed=True):
                     break
                 names.append(w)
                 j += 1
@@ -232,9 +252,11 @@ class _Parser:
         first, last = words[0], words[-1]
         assert first is not None and last is not None
         nxt = self.word(i + len(pat))
-        if not typed and (not first.capital or (nxt is not None and (
-                self.morph.lemma(nxt.low) == "район" or self.described(last, nxt)))):
+        if not typed and (not first.capital or (nxt is not None and (self.morph.lemma(nxt.low) == "район" or (
+                self.described(last, nxt) and not self.after_place_preposition(i))))):
             return False                                  # «Зеленчукский район», «Исправная работа»
+        if not typed and len(pat) == 1 and self.person(first) and not self.after_place_preposition(i):
+            return False                                  # «Владимир Ильич», «Ильич смотрит с памятника»
         for k in range(start, i + len(pat)):
             self.used[k] = True
         self.found.append((start, Place("settlement", s.key, s.label)))
@@ -269,13 +291,29 @@ class _Parser:
                 self.add_street(i, end, names, "улица", house)
                 continue
             prev = self.word(i - 1)
-            if prev is None or prev.low not in STREET_PREPOSITIONS or not self.adjective(t) or len(names) > 1:
-                continue
-            if not any(self.morph.has(t.low, "ADJF", case) for case in _PREPOSITION_CASES[prev.low]):
-                continue
-            if self.described(t, self.word(i + 1)):
-                continue                                  # «на Школьной линейке»: an adjective of a noun
-            self.add_street(i, i + 1, names, "улица", self.house_before(i - 1 + 1))
+            if prev is not None and prev.low in STREET_PREPOSITIONS and len(names) == 1 and self.bare_name(t, prev.low):
+                self.add_street(i, i + 1, names, "улица", self.house_before(i))
+                self.chain(i + 1, prev.low)
+
+    def bare_name(self, t: Token, preposition: str) -> bool:
+        """«на Школьной», «по Гагарина», «углу Ленина»: a capitalised name in the case the word before governs,
+        an adjective no noun follows, or a surname or a noun in the genitive where no genitive is expected."""
+        if not t.capital:
+            return False
+        cases = _PREPOSITION_CASES[preposition]
+        if self.adjective(t):
+            return any(self.morph.has(t.low, "ADJF", case) for case in cases) and not self.described(t, self.word(self.toks.index(t) + 1))
+        top = next((p for p in self.morph.parses(t.low) if p.pos == "NOUN"), None)
+        if top is None or top.grammemes & {"Geox", "Name"}:
+            return False                                  # «до Москвы», «к Ивану»
+        return self.morph.has(t.low, "NOUN", "gent")      # a capital letter mid-sentence: a name
+
+    def chain(self, i: int, preposition: str) -> None:
+        """«на Школьной, Садовой и Лесной», «угол Мира и Октябрьской»: more names after the first."""
+        while (sep := self.tok(i)) is not None and sep.text in (",", "и") and (t := self.word(i + 1)) is not None \
+                and (self.bare_name(t, preposition) or self.bare_name(t, "угол")) and self.name_like(t):
+            self.add_street(i + 1, i + 2, [t], "улица", "")
+            i += 2
 
     def result(self) -> list[Place]:
         ordered = [p for _, p in sorted(self.found, key=lambda x: x[0])]
