@@ -162,7 +162,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                           window_minutes=reports.surge_window_minutes, places=place_index)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
-    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz, place_index), limiter)
     scheduler = Scheduler(clock)
     remind = settings.reminders
     reminders = ReminderScheduler(

@@ -8,7 +8,7 @@ The parser itself is pure (bot/domain/places); this use case feeds it the gazett
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain import audit
@@ -25,10 +25,10 @@ from bot.domain.places import (
     load_places,
 )
 from bot.runtime.clock import Clock
-from storage.cases import CaseRepository
 from storage.db import Database
 from storage.department_places import DepartmentPlace, DepartmentPlaceRepository
 from storage.events import EventRepository
+from storage.place_queries import open_case_texts
 
 TEXT_CACHE = 4096
 OPEN_CASES_SCANNED = 500
@@ -152,16 +152,20 @@ class PlaceIndex:
         return out
 
     # ---- duplicates: open cases at the same address ---------------------------------------------------
-    async def open_at_address(self, case: Case, exclude: Sequence[int] = ()) -> list[AddressMatch]:
+    async def open_at_address(self, case: Case) -> list[AddressMatch]:
         """Other open cases about an address (a street and a house) this case names, oldest first."""
         mine = {p.key: p for p in await self.places_of(case.text) if is_address(p)}
         if not mine:
             return []
         out: list[AddressMatch] = []
-        for other in await CaseRepository().list_open(self.db.conn, limit=OPEN_CASES_SCANNED):
-            if other.id is None or other.id == case.id or other.id in exclude:
+        for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED):
+            if case_id == case.id:
                 continue
-            shared = [mine[p.key] for p in await self.places_of(other.text) if p.key in mine]
+            shared = [mine[p.key] for p in await self.places_of(text) if p.key in mine]
             if shared:
-                out.append(AddressMatch(other.id, other.number, shared[0].label))
+                out.append(AddressMatch(case_id, number, shared[0].label))
         return out
+
+    async def same_address(self, a: Case, b: Case) -> bool:
+        mine = {p.key for p in await self.places_of(a.text) if is_address(p)}
+        return any(p.key in mine for p in await self.places_of(b.text))

@@ -194,6 +194,36 @@ class IncidentService:
         self._on_commit()               # the closed routing clocks leave the reminders' plan
         return record
 
+    async def join(self, actor: Actor, case_id: int, into_id: int,
+                   same_address: Callable[[Case, Case], Awaitable[bool]]) -> IncidentRecord:
+        """«Присоединить к …» on a card: a post about an address with an open case joins that case — into its
+        incident if it leads or belongs to one, else both become one incident (the earlier one leads)."""
+        case, into = await self.cases.get(self.db.conn, case_id), await self.cases.get(self.db.conn, into_id)
+        if not await same_address(case, into):
+            raise ValidationFailed("join_not_same_address")
+        incident_id = await self.repo.incident_of(self.db.conn, into_id)
+        if incident_id is None:
+            return await self.merge(actor, [into_id, case_id], title=texts.INCIDENT_ADDRESS_TITLE)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            record = await self.repo.get(conn, incident_id)
+            assert record is not None
+            lead = await self.cases.get(conn, record.lead_case_id)
+            case = await self.cases.get(conn, case_id)
+            rule.check_merge([lead, case], actor)
+            if await self.repo.incident_of(conn, case_id) is not None:
+                raise ValidationFailed("incident_exists", case=case.number)
+            await self.repo.add_case(conn, incident_id, case_id, now)
+            if rule.join_incident(case, lead, now):
+                await self.cases.save(conn, case, now)
+            await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, case_id, FromCase()), now)
+            await self.events.append(conn, audit.by(actor, "incident_merged", {
+                "incident_id": incident_id, "lead": lead.number, "cases": [case.number]}, case_id=case_id), now)
+            record = await self.repo.get(conn, incident_id)
+        assert record is not None
+        self._on_commit()
+        return record
+
     async def merge_surge(self, actor: Actor, surge_id: int) -> IncidentRecord:
         """The "Объединить в инцидент" button under a surge alert: its open posts not yet merged."""
         members = await SurgeRepository().members(self.db.conn, surge_id)

@@ -309,3 +309,11 @@ BTN_END_OFF_HOURS = "☀️ Вернуть рабочее время"
 OFF_HOURS_ENDED = ("Работа в нерабочее время по сообщению {number} завершена: сроки снова идут по рабочему "
                    "времени, ответ — до {due}.")
 PROMPT_CANCELLED_BY_COMMAND = "Ввод отменён: вы отправили команду {command}."
+
+
+# ---- places: a new post about an address with an open case (issue 16) ----------------------------
+SAME_ADDRESS_OPEN = "📍 По этому адресу ({address}) уже открыто сообщение {number}"
+BTN_JOIN_ADDRESS = "🔗 Присоединить к {number}"
+JOINED_ADDRESS = "Сообщение {number} присоединено к инциденту: {numbers}. Ответ готовится по сообщению {lead}."
+INCIDENT_ADDRESS_TITLE = "один адрес"
+ERRORS["join_not_same_address"] = "Сообщения больше не об одном адресе — кнопка устарела."

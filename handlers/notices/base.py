@@ -13,6 +13,7 @@ from bot.domain.notices import Notice
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
+from bot.services.place_index import AddressMatch, PlaceIndex
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class Deps:
     access: AccessService
     clock: Clock
     tz: tzinfo
+    place_index: PlaceIndex | None = None       # open cases at the same address, on the operator's card
+
+    async def same_address(self, case: Case) -> list[AddressMatch]:
+        """Other open cases about this case's address while it may still join one (not in an incident yet)."""
+        if self.place_index is None or not case.is_open or case.incident_lead is not None:
+            return []
+        return await self.place_index.open_at_address(case)
 
     async def department_chat(self, department_id: int | None) -> int:
         dept = await self.access.department(department_id) if department_id is not None else None
