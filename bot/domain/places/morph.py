@@ -63,14 +63,14 @@ class Morphology:
         Ленина -> ленин, Мира -> мир, Карла -> карла)."""
         return self.lemma(word)
 
-    def agree(self, adjective: str, noun: str) -> bool:
-        """An adjective and a noun in one gender (or the plural), number and case: «Исправная работа»."""
+    def agree(self, adjective: str, noun: str, cases: frozenset[str] = _CASES) -> bool:
+        """An adjective and a noun in one gender (or the plural), number and case (one of ``cases``):
+        «Исправная работа»."""
         for a in self.parses(adjective):
             if a.pos != "ADJF":
                 continue
             for n in self.parses(noun):
-                if n.pos == "NOUN" and a.gender == n.gender and \
-                        a.grammemes & _CASES & n.grammemes:
+                if n.pos == "NOUN" and a.gender == n.gender and a.grammemes & cases & n.grammemes:
                     return True
         return False
 

@@ -56,6 +56,7 @@ _PREPOSITION_CASES = {"на": ("loct",), "по": ("datv", "loct"), "от": ("gen
                       "угол": ("gent",), "углу": ("gent",), "перекресток": ("gent",), "перекрестке": ("gent",),
                       "перекрёсток": ("gent",), "перекрёстке": ("gent",), "жителям": ("gent",), "жители": ("gent",)}
 STREET_PREPOSITIONS = frozenset(_PREPOSITION_CASES)
+_ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
 _NOT_ADJ = frozenset({"Apro", "Poss", "Infr"})
 
 
@@ -93,10 +94,11 @@ class _Parser:
         return any(p.pos == "ADJF" and "Apro" not in p.grammemes for p in self.morph.parses(t.low)) or \
             self.morph.has(t.low, "NOUN", "gent")
 
-    def described(self, adjective: Token, noun: Token | None) -> bool:
-        """A lower-case noun the adjective agrees with follows it: an ordinary phrase, not a name."""
+    def described(self, adjective: Token, noun: Token | None, cases: Sequence[str] = ()) -> bool:
+        """A lower-case noun the adjective agrees with (in one of ``cases`` if given) follows it: an ordinary
+        phrase («на Школьной линейке»), not a name («на Школьной воды нет»)."""
         return noun is not None and not noun.capital and self.morph.known(adjective.low) \
-            and self.morph.agree(adjective.low, noun.low)
+            and self.morph.agree(adjective.low, noun.low, frozenset(cases) if cases else _ALL_CASES)
 
     def person(self, t: Token) -> bool:
         return self.morph.known(t.low) and any(p.pos == "NOUN" and p.grammemes & {"Name", "Patr", "Surn"} for p in self.morph.parses(t.low))
@@ -291,18 +293,20 @@ class _Parser:
                 self.add_street(i, end, names, "улица", house)
                 continue
             prev = self.word(i - 1)
-            if prev is not None and prev.low in STREET_PREPOSITIONS and len(names) == 1 and self.bare_name(t, prev.low):
+            if prev is not None and prev.low in STREET_PREPOSITIONS and len(names) == 1 and self.bare_name(i, prev.low):
                 self.add_street(i, i + 1, names, "улица", self.house_before(i))
                 self.chain(i + 1, prev.low)
 
-    def bare_name(self, t: Token, preposition: str) -> bool:
+    def bare_name(self, i: int, preposition: str) -> bool:
         """«на Школьной», «по Гагарина», «углу Ленина»: a capitalised name in the case the word before governs,
         an adjective no noun follows, or a surname or a noun in the genitive where no genitive is expected."""
+        t = self.toks[i]
         if not t.capital:
             return False
         cases = _PREPOSITION_CASES[preposition]
         if self.adjective(t):
-            return any(self.morph.has(t.low, "ADJF", case) for case in cases) and not self.described(t, self.word(self.toks.index(t) + 1))
+            return any(self.morph.has(t.low, "ADJF", case) for case in cases) and \
+                not self.described(t, self.word(i + 1), cases)
         top = next((p for p in self.morph.parses(t.low) if p.pos == "NOUN"), None)
         if top is None or top.grammemes & {"Geox", "Name"}:
             return False                                  # «до Москвы», «к Ивану»
@@ -311,7 +315,7 @@ class _Parser:
     def chain(self, i: int, preposition: str) -> None:
         """«на Школьной, Садовой и Лесной», «угол Мира и Октябрьской»: more names after the first."""
         while (sep := self.tok(i)) is not None and sep.text in (",", "и") and (t := self.word(i + 1)) is not None \
-                and (self.bare_name(t, preposition) or self.bare_name(t, "угол")) and self.name_like(t):
+                and (self.bare_name(i + 1, preposition) or self.bare_name(i + 1, "угол")) and self.name_like(t):
             self.add_street(i + 1, i + 2, [t], "улица", "")
             i += 2
 
