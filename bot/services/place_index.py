@@ -82,6 +82,7 @@ class PlaceIndex:
         self._gazetteer: Gazetteer | None = None
         self._data: PlacesData | None = None
         self._places, self._words = _Lru(), _Lru()
+        self._department_places: dict[int, list[DepartmentPlace]] | None = None
 
     # ---- the gazetteer and the places of a text -----------------------------------------------------
     async def gazetteer(self) -> Gazetteer:
@@ -115,7 +116,10 @@ class PlaceIndex:
 
     # ---- departments' places (routing suggestions) ------------------------------------------------------
     async def department_places(self) -> dict[int, list[DepartmentPlace]]:
-        return await self.repo.all(self.db.conn)
+        """Every department's places (read once, then kept current by ``set_department_places``)."""
+        if self._department_places is None:
+            self._department_places = await self.repo.all(self.db.conn)
+        return self._department_places
 
     async def set_department_places(self, user_id: int, department_id: int, text: str) -> list[DepartmentPlace]:
         """«ул. Школьная; ст. Исправная»: each part must name a place; «-» clears the list."""
@@ -137,15 +141,19 @@ class PlaceIndex:
             await self.repo.replace(conn, department_id, result)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "department_places", {
                 "id": department_id, "places": [p.key for p in result]}), now)
+        self._department_places = None
         return result
 
     async def scores(self, text: str) -> dict[int, int]:
         """How many of each department's places the text names (a street's place covers its houses)."""
+        departments = await self.department_places()
+        if not departments:
+            return {}
         keys: set[str] = set()
         for p in await self.places_of(text):
             keys.update({p.key, street_of(p.key)})
         out: dict[int, int] = {}
-        for dept_id, places in (await self.department_places()).items():
+        for dept_id, places in departments.items():
             hits = sum(1 for p in places if p.key in keys)
             if hits:
                 out[dept_id] = hits
