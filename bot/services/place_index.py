@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
@@ -22,7 +23,7 @@ from bot.domain.places import (
     find_places,
     gazetteer_of,
     lemmas_in_order,
-    load_places,
+    seed_gazetteer,
 )
 from bot.runtime.clock import Clock
 from storage.db import Database
@@ -31,6 +32,7 @@ from storage.events import EventRepository
 from storage.place_queries import open_case_texts
 
 TEXT_CACHE = 4096
+V = TypeVar("V")
 OPEN_CASES_SCANNED = 500
 
 PlacesSource = Callable[[], Awaitable[PlacesData]]
@@ -54,17 +56,19 @@ def is_address(place: Place) -> bool:
     return place.kind == "street" and not place.key.endswith(":")
 
 
-class _Lru:
-    def __init__(self) -> None:
-        self.items: OrderedDict[str, tuple[object, ...]] = OrderedDict()
+class _Lru(Generic[V]):
+    """The values of the most recent texts."""
 
-    def get(self, text: str) -> tuple[object, ...] | None:
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, V] = OrderedDict()
+
+    def get(self, text: str) -> V | None:
         found = self.items.get(text)
         if found is not None:
             self.items.move_to_end(text)
         return found
 
-    def put(self, text: str, value: tuple[object, ...]) -> None:
+    def put(self, text: str, value: V) -> None:
         self.items[text] = value
         if len(self.items) > TEXT_CACHE:
             self.items.popitem(last=False)
@@ -81,7 +85,8 @@ class PlaceIndex:
         self.events = EventRepository()
         self._gazetteer: Gazetteer | None = None
         self._data: PlacesData | None = None
-        self._places, self._words = _Lru(), _Lru()
+        self._places: _Lru[tuple[Place, ...]] = _Lru()
+        self._words: _Lru[tuple[str, ...]] = _Lru()
         self._department_places: dict[int, list[DepartmentPlace]] | None = None
 
     # ---- the gazetteer and the places of a text -----------------------------------------------------
@@ -89,7 +94,7 @@ class PlaceIndex:
         """The gazetteer of the current list of places (built again when /places changes it)."""
         if self._source is None:
             if self._gazetteer is None:
-                self._gazetteer = load_places()
+                self._gazetteer = seed_gazetteer()
             return self._gazetteer
         data = await self._source()
         if data is not self._data or self._gazetteer is None:
@@ -104,7 +109,7 @@ class PlaceIndex:
         if found is None:
             found = tuple(find_places(text, gazetteer, self.morph))
             self._places.put(text, found)
-        return found  # type: ignore[return-value]
+        return found
 
     def words_of(self, text: str) -> tuple[str, ...]:
         """The significant lemmas of a text in the order written (cached like its places)."""
@@ -112,7 +117,7 @@ class PlaceIndex:
         if found is None:
             found = tuple(lemmas_in_order(text, self.morph))
             self._words.put(text, found)
-        return found  # type: ignore[return-value]
+        return found
 
     # ---- departments' places (routing suggestions) ------------------------------------------------------
     async def department_places(self) -> dict[int, list[DepartmentPlace]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.places import Morphology, default_morphology, find_places, lemmas, load_places
+from bot.domain.places import Morphology, default_morphology, find_places, lemmas, seed_gazetteer
 from bot.domain.places.tokens import clean
 
-G = load_places()
+G = seed_gazetteer()
 
 
 def keys(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import surge as rule
-from bot.domain.places import find_places, load_places
+from bot.domain.places import find_places, seed_gazetteer
 from tests.conftest import msk
 
 DATA = Path(__file__).parents[1] / "data"
@@ -54,7 +54,7 @@ def test_the_labelled_set_is_large_and_varied_enough() -> None:
 
 
 def test_place_extraction_precision_and_recall_at_least_095() -> None:
-    gazetteer = load_places()
+    gazetteer = seed_gazetteer()
     results = [(expected, {p.key for p in find_places(text, gazetteer)}) for text, expected in _labelled()]
     precision, recall = precision_recall(results)
     misses = [(t, sorted(e), sorted(f)) for (t, _), (e, f) in zip(_labelled(), results, strict=True) if e != f]
@@ -62,7 +62,7 @@ def test_place_extraction_precision_and_recall_at_least_095() -> None:
 
 
 def test_pair_rule_at_least_095_both_ways() -> None:
-    gazetteer = load_places()
+    gazetteer = seed_gazetteer()
     rows = _rows("places_pairs.tsv")
     assert len(rows) >= 100
     judged: dict[str, list[bool]] = {"same": [], "different": []}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.domain import surge as rule
 from bot.domain.model import Actor
-from bot.domain.places import load_places
+from bot.domain.places import seed_gazetteer
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -20,7 +20,7 @@ from storage.db import Database
 from tests.conftest import msk
 
 T0 = msk(2026, 12, 1, 10, 0)
-GAZETTEER = load_places()
+GAZETTEER = seed_gazetteer()
 THREE_WAYS = ("у дома 3 на Школьной опять прорвало трубу https://vk.com/wall-123_456 #вода",
               "Школьная 3, опять без воды! @zelen_admin htt://bad.link",
               "ул. Школьная, д. 3 — воды нет, сообщите когда дадут")

@@ -10,7 +10,7 @@ import pytest
 from bot.domain import surge as rule
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, DraftKind, Role, Status
-from bot.domain.places import load_places
+from bot.domain.places import seed_gazetteer
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -28,7 +28,7 @@ def minutes(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 60
 
 
-GAZETTEER = load_places()
+GAZETTEER = seed_gazetteer()
 
 
 def post(case_id: int, at: datetime, text: str = "", link: str | None = None, depts: set[int] | None = None) -> rule.Post:

@@ -85,7 +85,7 @@ def gazetteer_of(data: PlacesData) -> Gazetteer:
                      dict(data.street_types), tuple(KnownStreet(s.name, s.type) for s in data.streets))
 
 
-def load_places(path: Path = PLACES_FILE) -> Gazetteer:
+def seed_gazetteer(path: Path = PLACES_FILE) -> Gazetteer:
     """The gazetteer of the seed file alone (bot/data/places.json); `PlacesFileError` names what is wrong."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

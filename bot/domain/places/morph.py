@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-#: Parts of speech a place name is made of.
-NAME_POS = frozenset({"NOUN", "ADJF"})
 _CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
 
 
