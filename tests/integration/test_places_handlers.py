@@ -73,3 +73,12 @@ async def test_department_places_bad_input_is_answered_and_changes_nothing(h: Ha
     assert "администратор" in h.last(OPERATOR).text.lower()
     rows = await h.app.db.fetchall("SELECT place_key FROM department_places")
     assert [r[0] for r in rows] == ["street:школьный:"]
+
+
+async def test_a_street_the_admins_add_is_recognised_at_once_by_its_name_alone(h: Harness) -> None:
+    index = h.app.dp["place_index"]
+    assert await index.places_of("Кооперативная без света с утра") == ()
+    await h.say(ADMIN, "/places add ул. Кооперативная")
+    assert [p.key for p in await index.places_of("Кооперативная без света с утра")] == ["street:кооперативный:"]
+    await h.say(ADMIN, "/places add хутор Весёлый")
+    assert [p.label for p in await index.places_of("на хуторе Весёлом опять нет света")] == ["х. Весёлый"]
