@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
+CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Morphology:
         Ленина -> ленин, Мира -> мир, Карла -> карла)."""
         return self.lemma(word)
 
-    def agree(self, adjective: str, noun: str, cases: frozenset[str] = _CASES) -> bool:
+    def agree(self, adjective: str, noun: str, cases: frozenset[str] = CASES) -> bool:
         """An adjective and a noun in one gender (or the plural), number and case (one of ``cases``):
         «Исправная работа»."""
         for a in self.parses(adjective):

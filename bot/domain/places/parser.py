@@ -10,7 +10,9 @@
 3. a street the admins added, by its name alone;
 4. a capitalised adjective or a noun in the genitive followed by a house number («Школьная 3», «Ленина, д. 12»),
    unless the number counts something («Иванов 3 раза звонил»);
-5. «на/по» and a capitalised adjective that no noun follows («на Школьной»).
+5. a capitalised name after a word that places it («на Школьной», «по Гагарина», «угол Мира и Октябрьской»),
+   an adjective in the case the word governs and no noun agreeing after it, and the names listed after it
+   («на Школьной, Садовой и Лесной»).
 
 A house number standing before the street («дом 3 на Школьной») belongs to it.
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.places.gazetteer import SETTLEMENT_TYPES, STREET_ABBR, Gazetteer, Settlement
-from bot.domain.places.morph import Morphology, default_morphology
+from bot.domain.places.morph import CASES, Morphology, default_morphology
 from bot.domain.places.tokens import Token, tokenize
 
 
@@ -56,7 +58,6 @@ _PREPOSITION_CASES = {"на": ("loct",), "по": ("datv", "loct"), "от": ("gen
                       "угол": ("gent",), "углу": ("gent",), "перекресток": ("gent",), "перекрестке": ("gent",),
                       "перекрёсток": ("gent",), "перекрёстке": ("gent",), "жителям": ("gent",), "жители": ("gent",)}
 STREET_PREPOSITIONS = frozenset(_PREPOSITION_CASES)
-_ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "loc2", "gen2"})
 _NOT_ADJ = frozenset({"Apro", "Poss", "Infr"})
 
 
@@ -98,7 +99,7 @@ class _Parser:
         """A lower-case noun the adjective agrees with (in one of ``cases`` if given) follows it: an ordinary
         phrase («на Школьной линейке»), not a name («на Школьной воды нет»)."""
         return noun is not None and not noun.capital and self.morph.known(adjective.low) \
-            and self.morph.agree(adjective.low, noun.low, frozenset(cases) if cases else _ALL_CASES)
+            and self.morph.agree(adjective.low, noun.low, frozenset(cases) if cases else CASES)
 
     def person(self, t: Token) -> bool:
         return self.morph.known(t.low) and any(p.pos == "NOUN" and p.grammemes & {"Name", "Patr", "Surn"} for p in self.morph.parses(t.low))
