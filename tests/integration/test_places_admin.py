@@ -3,14 +3,18 @@ nothing; the merged places survive a restart; strangers and operators are refuse
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot import texts
+from bot.domain.place_data import SETTLEMENT, STREET, PlaceRow
 from bot.runtime.clock import FakeClock
 from bot.services.places import load_places, read_seed
+from storage.db import Database
+from storage.places import PlacesRepository
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
 
 
@@ -122,3 +126,23 @@ async def test_the_admins_list_survives_a_restart(tmp_path: Path, clock: FakeClo
         assert data == await second.app.dp["places"].data()
     finally:
         await second.app.close()
+
+
+async def test_repository_keeps_one_row_per_kind_and_key_and_the_table_refuses_an_unknown_kind(
+        db: Database, clock: FakeClock) -> None:
+    repo = PlacesRepository()
+    async with db.transaction() as conn:
+        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "Даусуз", hidden=True), ADMIN, clock.now())
+        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "даусуз"), ADMIN, clock.now())     # same key: replaced
+        await repo.put(conn, PlaceRow(STREET, "улица", "Мира"), ADMIN, clock.now())
+        await repo.put(conn, PlaceRow(STREET, "переулок", "Мира"), ADMIN, clock.now())    # another street
+    assert await repo.rows(db.conn) == [PlaceRow(SETTLEMENT, "аул", "даусуз"), PlaceRow(STREET, "улица", "Мира"),
+                                        PlaceRow(STREET, "переулок", "Мира")]
+    async with db.transaction() as conn:
+        assert await repo.delete(conn, STREET, "переулок:мира")
+        assert not await repo.delete(conn, STREET, "переулок:мира")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO places (kind, type, name, place_key, added_at) "
+                               "VALUES ('river', 'река', 'Кяфар', 'кяфар', '2026-12-01')")
+    assert len(await repo.rows(db.conn)) == 2
