@@ -77,3 +77,10 @@ def test_morphology_is_loaded_once_and_caches_by_word() -> None:
         find_places("Школьная 3, опять без воды на Школьной", G, morph)
         lemmas("Школьная 3, опять без воды", morph)
     assert first and len(calls) == first                 # the words of the second post: all from the cache
+
+
+def test_streets_listed_after_one_type_word_and_people_after_a_street_are_not_streets() -> None:
+    assert keys("по ул. Школьная, Садовая, Красная не будет света") == [
+        "street:школьный:", "street:садовый:", "street:красный:"]
+    assert keys("ул. Ленина, Иванов сказал что починят") == ["street:ленин:"]
+    assert keys("ул. Мира 12, Петров обещал") == ["street:мир:12"]

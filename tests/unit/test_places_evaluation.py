@@ -22,7 +22,7 @@ T0 = msk(2026, 12, 1, 10, 0)
 def _rows(name: str) -> list[list[str]]:
     rows = []
     for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
+        if line.strip():
             rows.append(line.split("\t"))
     return rows
 

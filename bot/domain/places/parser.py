@@ -215,6 +215,21 @@ class _Parser:
             if self.elsewhere(j):
                 continue
             self.add_street(start, j, names, kind, house or self.house_before(start))
+            if abbreviated or t.capital or names[0].capital:
+                self.listed(j, kind)
+
+    def listed(self, i: int, kind: str) -> None:
+        """«по ул. Школьная, Садовая, Красная»: more streets of one type listed after the first."""
+        while (sep := self.tok(i)) is not None and sep.text in (",", "и") and (t := self.word(i + 1)) is not None \
+                and t.capital and self.name_like(t) and (self.adjective(t) or self.genitive_name(t)):
+            house, j = self.house_after(i + 2)
+            self.add_street(i + 1, j, [t], kind, house)
+            i = j
+
+    def genitive_name(self, t: Token) -> bool:
+        """«Ленина», «Мира»: most likely a noun in the genitive, not a first name or a city."""
+        top = next((p for p in self.morph.parses(t.low) if p.pos == "NOUN"), None)
+        return top is not None and "gent" in top.grammemes and not top.grammemes & {"Geox", "Name"}
 
     def settlements(self) -> None:
         for s in sorted(self.gaz.settlements, key=lambda s: -len(s.name.split())):   # «Нижний Архыз» first
