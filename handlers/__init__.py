@@ -15,6 +15,7 @@ def _specs() -> list[RouterSpec]:
         admin,
         common,
         department,
+        department_places,
         errors,
         members,
         operator_case,
@@ -26,8 +27,8 @@ def _specs() -> list[RouterSpec]:
         workday,
     )
 
-    return [errors.router, members.router, common.router, admin.router, places.router, operator_prompts.router,
-            operator_intake.router,
+    return [errors.router, members.router, common.router, admin.router, places.router, department_places.router,
+            operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]
 

@@ -44,6 +44,7 @@ class Op(StrEnum):
     WORKING_HOURS = "wh"  # ☀️ Вернуть рабочее время: the cl. 8 decision ends now
     NO_REPLY = "nr"      # Закрыть: автор не ответил
     ANYWAY = "aw"        # Ответить без уточнения
+    JOIN = "jn"          # Присоединить к открытому сообщению по этому адресу (arg = its case id)
 
 
 KINDS = tuple(k for k in DraftKind if k is not DraftKind.INFO)     # what a department or operator drafts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -11,6 +11,8 @@ from bot import texts
 from bot.domain.actions import available_actions
 from bot.domain.model import Actor, Case, Department, Role
 from bot.domain.transitions import Action
+from bot.services.place_index import AddressMatch
+from handlers import render
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, MemberCb, Op, StrayCb, SurgeCb, SurgeOp
 
 
@@ -78,8 +80,20 @@ _OPERATOR_BUTTONS = (
 )
 
 
-def operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
-    """What the case's operator may do now (bot.domain.actions); a new case also shows its routing."""
+def operator_card(case: Case, departments: list[Department], selected: set[int],
+                  same_address: Sequence[AddressMatch] = ()) -> InlineKeyboardMarkup | None:
+    """What the case's operator may do now (bot.domain.actions); a new case also shows its routing; a case
+    about an address with an open case offers to join it."""
+    kb = _operator_card(case, departments, selected)
+    joins = [[InlineKeyboardButton(text=texts.BTN_JOIN_ADDRESS.format(number=m.number),
+                                   callback_data=_cb(Op.JOIN, case, m.case_id))]
+             for m in same_address[:render.MAX_SAME_ADDRESS]]
+    if not joins:
+        return kb
+    return InlineKeyboardMarkup(inline_keyboard=[*joins, *(kb.inline_keyboard if kb is not None else [])])
+
+
+def _operator_card(case: Case, departments: list[Department], selected: set[int]) -> InlineKeyboardMarkup | None:
     actions = available_actions(case, Actor(case.operator_id, Role.OPERATOR))
     kb = InlineKeyboardBuilder()
     if Action.ROUTE in actions:

@@ -31,9 +31,11 @@ from bot.domain.sources import (
 from bot.runtime.clock import Clock
 from bot.runtime.locks import KeyedLocks
 from bot.services.cases import CaseService, NewPost
+from bot.services.place_index import PlaceIndex
+from bot.services.surges import IncidentService
 from handlers import keyboards
-from handlers.callbacks import StrayCb
-from handlers.filters import OPERATOR_ROLES, HasRole
+from handlers.callbacks import CaseCb, Op, StrayCb
+from handlers.filters import OPERATOR_ROLES, ButtonMessage, HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("operator_intake")
@@ -189,3 +191,16 @@ async def register_short_text(callback: CallbackQuery, callback_data: StrayCb, b
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(texts.STRAY_REGISTERED.format(number=case.number))
+
+
+# ---- a post about an address with an open case: «Присоединить к …» (issue 16) ----------------------
+
+@router.callback_query(CaseCb.on(Op.JOIN), ButtonMessage())
+async def join_same_address(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                            incidents: IncidentService, place_index: PlaceIndex) -> None:
+    """The new post joins the open case about its address: one incident, one answer under each post."""
+    record = await incidents.join(actor, callback_data.case_id, callback_data.arg, place_index.same_address)
+    numbers = await incidents.numbers(record.case_ids)
+    joined, lead = await incidents.numbers([callback_data.case_id, record.lead_case_id])
+    await message.answer(texts.JOINED_ADDRESS.format(number=joined, numbers=", ".join(numbers), lead=lead))
+    await callback.answer()

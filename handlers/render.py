@@ -11,9 +11,11 @@ from bot.domain.accountability import Party, Step, chain, owners
 from bot.domain.model import Case, Draft, Event, Outcome, Owner, Status
 from bot.domain.sources import check_length, platform_by_code
 from bot.domain.workflow import clarification_since
+from bot.services.place_index import AddressMatch
 from deadlines.rules import Deadlines
 
 CARD_EXCERPT = 700
+MAX_SAME_ADDRESS = 3             # open cases at the same address named under a card, each with its button
 
 
 def _local(dt: datetime | None, tz: tzinfo) -> str:
@@ -205,3 +207,9 @@ def chunk(lines: list[str], limit: int = texts.MESSAGE_LIMIT) -> list[str]:
     if buf:
         out.append(buf)
     return out
+
+
+def same_address(matches: Sequence[AddressMatch]) -> str:
+    """«📍 По этому адресу (ул. Школьная, 3) уже открыто сообщение 2026-0041» under the operator's card."""
+    return "".join("\n" + texts.SAME_ADDRESS_OPEN.format(address=texts.esc(m.label), number=m.number)
+                   for m in matches[:MAX_SAME_ADDRESS])

@@ -306,6 +306,10 @@ class IncidentRepository:
                                [(incident_id, cid, ts(now)) for cid in case_ids])
         return incident_id
 
+    async def add_case(self, conn: aiosqlite.Connection, incident_id: int, case_id: int, now: datetime) -> None:
+        await conn.execute("INSERT INTO incident_cases (incident_id, case_id, added_at) VALUES (?,?,?)",
+                           (incident_id, case_id, ts(now)))
+
     async def incident_of(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
         row = await fetch_one(conn, "SELECT incident_id FROM incident_cases WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else None

@@ -34,6 +34,7 @@ from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
 from bot.services.members import MemberService
+from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
@@ -71,6 +72,7 @@ class HandlerServices:
     locks: KeyedLocks
     places: PlacesService
     members: MemberService
+    place_index: PlaceIndex
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
@@ -161,12 +163,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
                            head_chat_id=people.head_chat_id, official_ids=people.official_ids)
     places = PlacesService(db, clock, access.is_admin)     # the seed file and the admins' list (/places)
+    place_index = PlaceIndex(db, clock, places=places.data, is_admin=access.is_admin)   # the places of posts
+    access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
-                          window_minutes=reports.surge_window_minutes)
+                          window_minutes=reports.surge_window_minutes, places=place_index)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
-    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz, place_index), limiter)
     scheduler = Scheduler(clock)
     remind = settings.reminders
     reminders = ReminderScheduler(
@@ -197,7 +201,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
-        places=places,
+        places=places, place_index=place_index,
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []

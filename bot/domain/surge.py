@@ -1,18 +1,18 @@
 """Surges of public activity (cl. 21, «повышенная социальная активность») and incident answers.
 
 The rule: at least ``min_posts`` posts about one topic within ``window_minutes`` of working time,
-where two posts are about one topic when they share the link, or the address, or a department and
-at least ``MIN_SHARED_WORDS`` significant words. Pure: no aiogram, no SQL; the working-time distance
+where two posts are about one topic when they share the link, or the address (a street and a house,
+however written: bot/domain/places), or a settlement or a street and a shared lemma, or a department and
+at least ``MIN_SHARED_WORDS`` shared lemmas (words too common to mean a topic left out, links removed). Pure: no aiogram, no SQL; the working-time distance
 is passed in as a function so that the rule is tested without a calendar.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from typing import Any
 
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
 from bot.domain.model import (
@@ -26,55 +26,16 @@ from bot.domain.model import (
     Owner,
     Status,
 )
+from bot.domain.places import Gazetteer, Morphology, Place, find_places
+from bot.domain.places.words import lemmas_in_order
 
-MIN_SHARED_WORDS = 2
-STEM = 6                 # a crude stem: the word without its last two letters, 3 to 6 letters long,
-                         # so that «дорога»/«дороги», «воды»/«воду», «горячей»/«горячую» agree
-MIN_WORD = 4
-
-_WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
-_ADDRESS_RE = re.compile(
-    r"\b(ул(?:иц[аеыу])?|пр(?:оспект[еау]?|-т)|пер(?:еул(?:ок|ке|ка))?|пл(?:ощад[ьи])?|мкр|мкрн|"
-    r"микрорайон[еау]?|б-р|бульвар[еау]?|ш|шоссе|наб(?:ережн(?:ая|ой|ую))?|проезд[еау]?|тупик[еау]?)"
-    r"(?![а-яё])\.?\s*"
-    r"([а-яё][а-яё\-]+(?:\s+[а-яё][а-яё\-]+)?)"
-    r"(?:[\s,]+(?:д(?:ом[еау]?)?\.?\s*)?(\d+[а-я]?))?",
-    re.IGNORECASE,
-)
-_STOP = frozenset("""
-это этот эта эти того тому таком такой также тоже только очень может можно нужно надо было были будет
-будут есть нету когда какой какая какие который которая которые почему потому чтобы если уже опять снова
-всех всем весь вся всё все они она оно него неё нему ними наши наша наше нашего вами ваша ваше здесь там
-где куда сколько сегодня вчера завтра день дней года году время просто вообще кто что чем как так
-администрация администрации района район районе глава главы добрый здравствуйте пожалуйста спасибо
-""".split())
-
-
-@lru_cache(maxsize=4096)
-def words(text: str) -> frozenset[str]:
-    """Significant words of a post, cut to a crude stem."""
-    out = set()
-    for w in _WORD_RE.findall(text.lower().replace("ё", "е")):
-        if len(w) >= MIN_WORD and w not in _STOP and not w.isdigit():
-            out.add(w[:max(3, min(STEM, len(w) - 2))])
-    return frozenset(out)
-
-
-@lru_cache(maxsize=4096)
-def addresses(text: str) -> frozenset[str]:
-    """Street addresses with a house number named in a post, normalised: «ул. Ленина, д. 5» -> «ленина 5»."""
-    found = set()
-    for m in _ADDRESS_RE.finditer(text.lower().replace("ё", "е")):
-        street = " ".join(m.group(2).split())
-        if street in _STOP or len(street) < 3 or not m.group(3):
-            continue                 # a street without a house number is too wide to call "one address"
-        found.add(f"{street} {m.group(3)}")
-    return frozenset(found)
+MIN_SHARED_WORDS = 2         # a department and at least two shared lemmas make one topic
+MIN_PLACE_WORDS = 1          # one place (a settlement, a street) and at least one shared lemma make one topic
 
 
 @dataclass(frozen=True)
 class Post:
-    """What the rule needs of a case."""
+    """What the rule needs of a case: its places and the lemmas of its words (``read_post`` fills them)."""
 
     case_id: int
     detected_at: datetime
@@ -83,45 +44,81 @@ class Post:
     department_ids: frozenset[int] = frozenset()
     number: str = ""
     platform: str = ""
+    places: tuple[Place, ...] = ()
+    lemmas: tuple[str, ...] = ()     # significant lemmas in the order written, each once
 
     @property
     def words(self) -> frozenset[str]:
-        return words(self.text)
+        return frozenset(self.lemmas)
 
     @property
-    def addresses(self) -> frozenset[str]:
-        return addresses(self.text)
+    def addresses(self) -> dict[str, Place]:
+        """Streets with a house number: one address however written."""
+        return {p.key: p for p in self.places if p.kind == "street" and not p.key.endswith(":")}
+
+    @property
+    def areas(self) -> dict[str, Place]:
+        """Settlements, and streets named without a house: a place that is one topic with shared words (two
+        houses of one street are two addresses, «Школьная 3» and «Школьная 5» two topics)."""
+        return {p.key: p for p in self.places if p.kind == "settlement" or p.key.endswith(":")}
 
 
-def address_title(address: str) -> str:
-    """A normalised address as people write it: «карла-маркса 12а» -> «Карла-Маркса, 12а»."""
-    street, _, house = address.rpartition(" ")
-    if not street:
-        return address
-    title = " ".join("-".join(part.capitalize() for part in w.split("-")) for w in street.split())
-    return f"{title}, {house}"
+def read_post(case_id: int, detected_at: datetime, text: str, gazetteer: Gazetteer, morph: Morphology | None = None,
+              **fields: Any) -> Post:
+    """A post with its places and lemmas read from its text."""
+    places = tuple(find_places(text, gazetteer, morph))
+    named = lemmas_in_order(" ".join(p.label for p in places), morph)
+    return Post(case_id, detected_at, text, places=places, lemmas=topic_lemmas(lemmas_in_order(text, morph), named),
+                **fields)
+
+
+def topic_lemmas(words: Sequence[str], place_words: Iterable[str]) -> tuple[str, ...]:
+    """A post's lemmas without the words of its places: «в Зеленчукской нет света» shares «свет», and the
+    settlement is already the place."""
+    named = set(place_words)
+    return tuple(w for w in words if w not in named)
 
 
 @dataclass(frozen=True)
 class Relation:
-    reason: str                      # link | address | topic
-    topic: str
+    reason: str                      # link | address | place | topic
+    topic: str                       # the link, the place's key, or the shared lemmas
     department_id: int | None = None
+    label: str = ""                  # the topic as people would name it
 
 
 def related(a: Post, b: Post) -> Relation | None:
     """Why two posts are about one topic, or None."""
     if a.link and a.link == b.link:
-        return Relation("link", a.link)
-    shared_addr = a.addresses & b.addresses
+        return Relation("link", a.link, label=a.link)
+    a_addr = a.addresses
+    shared_addr = sorted(a_addr.keys() & b.addresses.keys())
     if shared_addr:
-        return Relation("address", sorted(shared_addr)[0])
+        return Relation("address", shared_addr[0], label=a_addr[shared_addr[0]].label)
+    shared = a.words & b.words
+    a_areas = a.areas
+    shared_areas = sorted(a_areas.keys() & b.areas.keys())
+    if shared_areas and len(shared) >= MIN_PLACE_WORDS:
+        return Relation("place", shared_areas[0], label=a_areas[shared_areas[0]].label)
     shared_dept = a.department_ids & b.department_ids
-    if shared_dept:
-        shared = a.words & b.words
-        if len(shared) >= MIN_SHARED_WORDS:
-            return Relation("topic", ", ".join(sorted(shared)[:5]), min(shared_dept))
+    if shared_dept and len(shared) >= MIN_SHARED_WORDS:
+        return Relation("topic", ", ".join(sorted(shared)), min(shared_dept))
     return None
+
+
+def same_topic(a: Post, b: Post) -> bool:
+    """The pair rule: two posts are about one topic (before any routing, departments count too)."""
+    return related(a, b) is not None
+
+
+def topic_words(post: Post, others: Iterable[Post], limit: int = 3) -> list[str]:
+    """Two or three lemmas the posts share, the most shared first, then in the order ``post`` wrote them."""
+    counts: dict[str, int] = {}
+    for other in others:
+        for w in post.words & other.words:
+            counts[w] = counts.get(w, 0) + 1
+    order = {w: i for i, w in enumerate(post.lemmas)}
+    return sorted(counts, key=lambda w: (-counts[w], order.get(w, len(order)), w))[:limit]
 
 
 @dataclass
@@ -130,6 +127,7 @@ class SurgeFound:
     topic: str
     department_id: int | None
     posts: list[Post] = field(default_factory=list)
+    label: str = ""                  # the topic as people would name it: «ул. Школьная, 3», «горячий, вода»
 
     @property
     def case_ids(self) -> list[int]:
@@ -164,10 +162,13 @@ def detect(post: Post, others: Iterable[Post], *, min_posts: int, window_minutes
         return None
     posts = sorted([post, *(p for p, _ in best)], key=lambda p: (p.detected_at, p.case_id))
     rel = best[0][1]
-    topic = rel.topic
+    topic, label = rel.topic, rel.label
+    words = topic_words(post, (p for p, _ in best))
     if rel.reason == "topic":
-        topic = ", ".join(sorted(set().union(*(post.words & p.words for p, _ in best)))[:5]) or topic
-    return SurgeFound(rel.reason, topic, rel.department_id, posts)
+        topic = label = ", ".join(words) or topic
+    elif rel.reason == "place" and words:
+        label = f"{label}: {', '.join(words)}"
+    return SurgeFound(rel.reason, topic, rel.department_id, posts, label)
 
 
 # ---- incidents: one answer approved once, published under every post ----------------------------

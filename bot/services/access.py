@@ -47,6 +47,7 @@ class AccessService:
         self._head_chat_setting = head_chat_id
         self.directory = DirectoryRepository()
         self.events = EventRepository()
+        self._place_scores: Callable[[str], Awaitable[dict[int, int]]] | None = None
 
     # ---- roles --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
@@ -157,13 +158,19 @@ class AccessService:
                                  lambda conn: self.directory.set_keywords(conn, department_id, words))
         return words
 
+    def set_place_scores(self, scores: Callable[[str], Awaitable[dict[int, int]]]) -> None:
+        """How many of each department's places a text names (bot/services/place_index.py)."""
+        self._place_scores = scores
+
     async def suggest(self, text: str) -> list[Department]:
-        """Departments ordered for routing: those whose keywords occur in the text first."""
+        """Departments ordered for routing: those whose places (a street, a settlement: two points each) and
+        keywords occur in the text first."""
         lowered = text.lower()
         depts = [d for d in await self.departments() if d.chat_id is not None]
+        places = await self._place_scores(text) if self._place_scores is not None else {}
 
         def score(d: Department) -> int:
-            return sum(1 for k in d.keywords if k and k in lowered)
+            return 2 * places.get(d.id, 0) + sum(1 for k in d.keywords if k and k in lowered)
 
         return sorted(depts, key=lambda d: (-score(d), d.name.lower()))
 

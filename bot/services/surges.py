@@ -28,6 +28,7 @@ from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.runtime.clock import Clock
+from bot.services.place_index import PlaceIndex
 from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
@@ -50,20 +51,24 @@ class SurgeAlert:
     case_ids: list[int]
 
 
-def _post(c: SurgeCandidate) -> rule.Post:
+async def _post(c: SurgeCandidate, places: PlaceIndex) -> rule.Post:
+    found = await places.places_of(c.text)
+    words = rule.topic_lemmas(places.words_of(c.text), places.words_of(" ".join(p.label for p in found)))
     return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
-                     department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform)
+                     department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform,
+                     places=found, lemmas=words)
 
 
 class SurgeService:
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
-                 min_posts: int = 3, window_minutes: int = 120) -> None:
+                 min_posts: int = 3, window_minutes: int = 120, places: PlaceIndex | None = None) -> None:
         if min_posts < 2:
             raise ValueError("surge_min_posts must be at least 2")
         self.db, self.calendar, self.clock = db, calendar, clock
         self.head_chat_id = head_chat_id
         self.min_posts, self.window_minutes = min_posts, window_minutes
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
+        self.places = places or PlaceIndex(db, clock)
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
@@ -78,7 +83,7 @@ class SurgeService:
         lo = max(lo, at - timedelta(days=7))
         hi = min(hi, at + timedelta(days=7))
         candidates = await self.repo.candidates(conn, lo, hi)
-        posts = {c.id: _post(c) for c in candidates}
+        posts = {c.id: await _post(c, self.places) for c in candidates}
         post = posts.get(case_id)
         if post is None:
             return None
@@ -124,9 +129,8 @@ class SurgeService:
         if found.department_id is not None:
             dept = await self.directory.department(conn, found.department_id)
             department = dept.name if dept else ""
-        topic = rule.address_title(found.topic) if found.reason == "address" else found.topic
-        reason = texts.SURGE_REASON[found.reason].format(topic=texts.esc(topic),
-                                                         department=texts.esc(department))
+        reason = (texts.SURGE_REASON_PLACE if found.reason == "place" else texts.SURGE_REASON[found.reason]).format(
+            topic=texts.esc(found.label or found.topic), department=texts.esc(department))
         lines: list[str] = []
         room = texts.MESSAGE_LIMIT - 400            # the frame, and the operators' hint around it
         for i, p in enumerate(found.posts):
@@ -188,6 +192,36 @@ class IncidentService:
             record = await self.repo.get(conn, incident_id)
         assert record is not None
         self._on_commit()               # the closed routing clocks leave the reminders' plan
+        return record
+
+    async def join(self, actor: Actor, case_id: int, into_id: int,
+                   same_address: Callable[[Case, Case], Awaitable[bool]]) -> IncidentRecord:
+        """«Присоединить к …» on a card: a post about an address with an open case joins that case — into its
+        incident if it leads or belongs to one, else both become one incident (the earlier one leads)."""
+        case, into = await self.cases.get(self.db.conn, case_id), await self.cases.get(self.db.conn, into_id)
+        if not await same_address(case, into):
+            raise ValidationFailed("join_not_same_address")
+        incident_id = await self.repo.incident_of(self.db.conn, into_id)
+        if incident_id is None:
+            return await self.merge(actor, [into_id, case_id], title=texts.INCIDENT_ADDRESS_TITLE)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            record = await self.repo.get(conn, incident_id)
+            assert record is not None
+            lead = await self.cases.get(conn, record.lead_case_id)
+            case = await self.cases.get(conn, case_id)
+            rule.check_merge([lead, case], actor)
+            if await self.repo.incident_of(conn, case_id) is not None:
+                raise ValidationFailed("incident_exists", case=case.number)
+            await self.repo.add_case(conn, incident_id, case_id, now)
+            if rule.join_incident(case, lead, now):
+                await self.cases.save(conn, case, now)
+            await self.outbox.add(conn, Notice(NoticeKind.CARD_REFRESH, "case", None, case_id, FromCase()), now)
+            await self.events.append(conn, audit.by(actor, "incident_merged", {
+                "incident_id": incident_id, "lead": lead.number, "cases": [case.number]}, case_id=case_id), now)
+            record = await self.repo.get(conn, incident_id)
+        assert record is not None
+        self._on_commit()
         return record
 
     async def merge_surge(self, actor: Actor, surge_id: int) -> IncidentRecord:

@@ -170,3 +170,15 @@ BTN_CONFIRM_MEMBER = "✅ Допустить к работе"
 MEMBER_CONFIRMED = "Участник допущен к работе."
 MEMBER_NOT_THERE = "Этот участник уже вышел из группы или уже допущен."
 MEMBER_CONFIRMED_NOTE = "\n\n✅ Допущен к работе."
+
+
+# ---- departments' places: /dept_places (issue 16) --------------------------------------------------
+DEPT_PLACES_TITLE = "<b>Места отделов</b> — по ним отдел подсказывается первым на карточке:"
+DEPT_PLACES_LINE = "• {name}: {places}"
+DEPT_PLACES_USAGE = (
+    "Задать места отдела: <code>/dept_places Название отдела: ул. Школьная; ст. Исправная</code>\n"
+    "Улица без номера дома — вся улица, с номером — один дом; «-» после двоеточия очищает список.")
+DEPT_PLACES_NO_DEPARTMENT = "Нет отдела «{name}». Список отделов — /departments."
+DEPT_PLACES_NOT_RECOGNISED = ("Не узнал место «{place}». Напишите улицу с типом (ул. Школьная, пер. Мира 3) или "
+                              "населённый пункт из /places; ничего не изменено.")
+DEPT_PLACES_SAVED = "Места отдела «{name}»: {places}."

@@ -323,3 +323,12 @@ MEMBER_REFUSED = {
     "unknown": "Не удалось проверить у Telegram, что вы участник этой группы. Повторите чуть позже.",
 }
 FLOOD = "Слишком много запросов. Подождите минуту, остальные запросы этой минуты бот не обработает."
+
+
+
+# ---- places: a new post about an address with an open case (issue 16) ----------------------------
+SAME_ADDRESS_OPEN = "📍 По этому адресу ({address}) уже открыто сообщение {number}"
+BTN_JOIN_ADDRESS = "🔗 Присоединить к {number}"
+JOINED_ADDRESS = "Сообщение {number} присоединено к инциденту: {numbers}. Ответ готовится по сообщению {lead}."
+INCIDENT_ADDRESS_TITLE = "один адрес"
+ERRORS["join_not_same_address"] = "Сообщения больше не об одном адресе — кнопка устарела."

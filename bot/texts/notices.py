@@ -135,3 +135,9 @@ NEW_MEMBER = "👤 В группе отдела «{department}» новый уч
 NEW_MEMBER_CONFIRM = (
     "👤 В группе отдела «{department}» новый участник: {name} (id {user_id}).\n"
     "Включён строгий режим (STRICT_MEMBERS): он сможет действовать, когда вы его допустите.")
+
+
+
+# ---- places (issue 16) ----------------------------------------------------------------------------
+#: A surge about one settlement or one street and shared words: «ст. Зеленчукская: свет».
+SURGE_REASON_PLACE = "об одном месте: {topic}"

@@ -8,11 +8,12 @@ from datetime import tzinfo
 from typing import Any
 
 from bot.delivery.outgoing import Outgoing, PermanentFailure
-from bot.domain.model import Case
+from bot.domain.model import Case, Status
 from bot.domain.notices import Notice
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
+from bot.services.place_index import AddressMatch, PlaceIndex
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,14 @@ class Deps:
     access: AccessService
     clock: Clock
     tz: tzinfo
+    place_index: PlaceIndex | None = None       # open cases at the same address, on the operator's card
+
+    async def same_address(self, case: Case) -> list[AddressMatch]:
+        """Other open cases about this case's address while the new case waits for routing and may join one
+        (not in an incident yet)."""
+        if self.place_index is None or case.status != Status.NEW or case.incident_lead is not None:
+            return []
+        return await self.place_index.open_at_address(case)
 
     async def department_chat(self, department_id: int | None) -> int:
         dept = await self.access.department(department_id) if department_id is not None else None

@@ -13,10 +13,11 @@ from handlers.notices.base import Deps, Remember, target
 async def intake_card(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     """cl. 9: the card of a case just registered, in the chat the post came in."""
     depts = await d.access.suggest(case.text)
-    card = render.case_card(case, d.clock.now(), d.tz)
+    same = await d.same_address(case)
+    card = render.case_card(case, d.clock.now(), d.tz) + render.same_address(same)
     if not depts:
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
-    return [Text(target(n), card, keyboards.operator_card(case, depts, set()), Remember("card"))]
+    return [Text(target(n), card, keyboards.operator_card(case, depts, set(), same), Remember("card"))]
 
 
 async def case_routed(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
@@ -33,9 +34,10 @@ async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoin
     out: list[Outgoing] = []
     if case.operator_chat_id and case.operator_card_id:
         depts = await d.access.suggest(case.text) if case.is_open else []
-        card = render.case_card(case, now, d.tz, lead=lead)
+        same = await d.same_address(case)
+        card = render.case_card(case, now, d.tz, lead=lead) + render.same_address(same)
         out.append(Edit(case.operator_chat_id, case.operator_card_id, card,
-                        keyboards.operator_card(case, depts, await d.cases.selection(case.id or 0))))
+                        keyboards.operator_card(case, depts, await d.cases.selection(case.id or 0), same)))
     for a in case.assignments:
         if a.card_message_id is None:
             continue
