@@ -13,6 +13,7 @@ from handlers.spec import RouterSpec
 def _specs() -> list[RouterSpec]:
     from handlers import (
         admin,
+        chats,
         common,
         department,
         errors,
@@ -24,7 +25,7 @@ def _specs() -> list[RouterSpec]:
         workday,
     )
 
-    return [errors.router, common.router, admin.router, operator_prompts.router, operator_intake.router,
+    return [errors.router, chats.router, common.router, admin.router, operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]
 

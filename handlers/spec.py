@@ -34,6 +34,10 @@ class RouterSpec:
     def callback_query(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("callback_query", filters, kwargs)
 
+    def my_chat_member(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """The bot's own membership of a chat changed (added, removed, the group deleted)."""
+        return self._register("my_chat_member", filters, kwargs)
+
     def error(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("error", filters, kwargs)
 

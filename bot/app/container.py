@@ -32,6 +32,8 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
+from bot.services.chats import ChatsService
+from bot.services.handover import HandoverService
 from bot.services.reports import DigestService, ReportService
 from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
@@ -65,6 +67,8 @@ class HandlerServices:
     clock: Clock
     tz: tzinfo
     locks: KeyedLocks
+    handover: HandoverService
+    chats: ChatsService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices) -> Dispatcher:
@@ -155,7 +159,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                           window_minutes=reports.surge_window_minutes)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
-    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter)
+    handover = HandoverService(db, clock, access)
+    chats = ChatsService(db, clock, access, handover)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz), limiter, chats=chats)
     scheduler = Scheduler(clock)
     remind = settings.reminders
     reminders = ReminderScheduler(
@@ -170,6 +176,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
 
     cases.set_on_commit(on_commit)
     incidents.set_on_commit(on_commit)
+    handover.set_on_commit(on_commit)
+    chats.set_on_commit(on_commit)
 
     async def calendar_changed() -> None:
         await reminders.sync(full=True)
@@ -184,7 +192,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     dp = build_dispatcher(SQLiteStorage(db), HandlerServices(
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
-        workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks()))
+        workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
+        handover=handover, chats=chats))
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,
