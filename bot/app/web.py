@@ -20,6 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.app.reach import TelegramReach
 from bot.jobs.daily import DIGEST_JOB
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import Clock
@@ -46,6 +47,7 @@ class Health:
     tasks: list[asyncio.Task[Any]]
     mode: str
     started_at: float = field(default_factory=time.monotonic)
+    telegram: TelegramReach = field(default_factory=TelegramReach)
 
     def _task_alive(self, name: str) -> bool:
         return any(t.get_name() == name and not t.done() for t in self.tasks)
@@ -81,6 +83,9 @@ class Health:
         if not running:
             problems.append("scheduler")
 
+        if self.telegram.failing:
+            problems.append("telegram")
+
         report: dict[str, Any] = {
             "status": "ok" if not problems else "fail",
             "problems": problems,
@@ -92,6 +97,7 @@ class Health:
             "sender": {"alive": sender_alive, **outbox},
             "digests": {"alive": scheduler.running and scheduler.get_job(DIGEST_JOB) is not None},
             "chats": chats,
+            "telegram": self.telegram.report(),
         }
         return not problems, report
 
