@@ -81,6 +81,11 @@ async def waiting_chats(message: Message, chats: ChatsService, tz: tzinfo) -> No
     await message.answer("\n".join(lines))
 
 
+@router.message(Command("chats"), F.chat.type == "private")
+async def waiting_chats_not_admin(message: Message) -> None:
+    await message.answer(texts.ADMIN_ONLY)
+
+
 # ---- removing an operator who has open cases ---------------------------------------------------------------
 
 async def ask_handover(callback: CallbackQuery, operator_id: int, handover: HandoverService,

@@ -228,3 +228,10 @@ async def test_bot_removed_from_a_department_group_tells_admins_and_its_notices_
 async def test_bot_removed_from_an_unbound_group_is_not_an_alarm(h: Harness) -> None:
     await h.feed(updates.my_chat_member(-1077, EXEC_B, old_status="member", new_status="left"))
     assert not any("не может писать" in t for t in h.texts(ADMIN))
+
+
+async def test_chats_command_is_for_admins_only(h: Harness) -> None:
+    await h.say(OPERATOR, "/chats")
+    assert h.last(OPERATOR).text == texts.ADMIN_ONLY
+    await h.say(ADMIN, "/chats")
+    assert h.last(ADMIN).text == texts.CHATS_NONE
