@@ -120,8 +120,11 @@ class ChatsService:
         """The bot is back in a chat, or a chat was bound: every waiting notice is tried again (one whose
         chat is still gone waits again); how many."""
         now = self.clock.now()
+        unbound = [g.chat_id for g in await self.repo.gone(self.db.conn) if await self._where(g.chat_id) is None]
         async with self.db.transaction() as conn:
             back = await self.repo.clear_gone(conn, chat_id)
+            for old in unbound:                      # a group no role is bound to any more: nothing waits for it
+                await self.repo.clear_gone(conn, old)
             released = await self.outbox.release_waiting(conn, now)
             if back:
                 await self.events.append(conn, audit.by_system("chat_back", {"chat_id": chat_id}), now)
