@@ -235,3 +235,29 @@ async def test_chats_command_is_for_admins_only(h: Harness) -> None:
     assert h.last(OPERATOR).text == texts.ADMIN_ONLY
     await h.say(ADMIN, "/chats")
     assert h.last(ADMIN).text == texts.CHATS_NONE
+
+
+async def test_a_chat_that_keeps_answering_upgraded_fails_after_a_few_tries_instead_of_looping(h: Harness) -> None:
+    async with h.app.db.transaction() as conn:
+        item = await OutboxRepository().add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", -5555, None, Words("Текст")),
+                                            h.clock.now())
+    h.session.fail_next("sendMessage", status=400, description="Bad Request: group chat was upgraded to a supergroup chat",
+                        migrate_to_chat_id=-6666, times=10)
+    for _ in range(5):
+        await h.app.notifier.flush()
+    row = (await h.app.db.fetchall("SELECT * FROM outbox WHERE id = ?", (item,)))[0]
+    assert row["failed_at"] is not None and row["target_id"] == -6666 and row["attempts"] == 4
+
+
+async def test_waiting_notices_are_not_counted_as_pending_and_come_back_when_released(h: Harness) -> None:
+    repo = OutboxRepository()
+    async with h.app.db.transaction() as conn:
+        item = await repo.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", DEPT_B_CHAT, None, Words("Ждёт")), h.clock.now())
+        assert item is not None
+        before = await repo.pending_count(conn)
+        await repo.wait_for_chat(conn, item, DEPT_B_CHAT, "Forbidden: bot was kicked")
+        assert await repo.pending_count(conn) == before - 1
+        assert await repo.due(conn, h.clock.now()) == []
+        assert (await repo.waiting(conn))[0] == 1
+        assert await repo.release_waiting(conn, h.clock.now()) == 1
+        assert [i.id for i in await repo.due(conn, h.clock.now())] == [item]
