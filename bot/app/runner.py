@@ -82,10 +82,7 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
     budget: _Budget | None = None
     try:
         await run_startup_checks(app.checks)    # the database, the chats, the calendar (bot/app/startup.py)
-        try:
-            await set_commands(app.bot)
-        except Exception:
-            log.warning("could not set the command menu", exc_info=True)
+        menu_set = await _set_menu(app)
         await app.start_background()
         runner = await _start_web(app)
         if settings.run_mode == "webhook":
@@ -96,6 +93,8 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
                 drop_pending_updates=False), app.health.telegram, stop, sleep)
             if not reached:
                 return           # stopped before Telegram answered (finally: close)
+            if not menu_set:
+                await _set_menu(app)
             log.info("webhook mode: Telegram calls %s", settings.webhook_full_url())
             await stop.wait()
             budget = _Budget(settings.shutdown_timeout)
@@ -108,6 +107,8 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
                                                       app.health.telegram, stop, sleep)
             if not reached:
                 return
+            if not menu_set:
+                await _set_menu(app)
             polling = asyncio.create_task(
                 app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False), name="polling")
             waiter = asyncio.create_task(stop.wait())
@@ -129,6 +130,17 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
         budget = budget or _Budget(settings.shutdown_timeout)
         await app.close(within=budget.left())
         log.info("bot stopped")
+
+
+async def _set_menu(app: App) -> bool:
+    """The command menu; Telegram not answering is one log line (the start goes on, and tries again once
+    Telegram answers)."""
+    try:
+        await set_commands(app.bot)
+    except Exception as exc:
+        log.warning("could not set the command menu: %s", f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
+        return False
+    return True
 
 
 async def _start_web(app: App) -> web.AppRunner | None:

@@ -36,6 +36,7 @@ async def test_unreachable_telegram_at_start_is_retried_with_backoff_then_the_bo
                            backup_times="")
     for _ in range(3):
         h.session.fail_next("setWebhook", down())
+    h.session.fail_next("setMyCommands", down())            # the menu too: set once Telegram answers
     stop = asyncio.Event()
     waits: list[float] = []
     health: list[dict[str, Any]] = []
@@ -50,7 +51,7 @@ async def test_unreachable_telegram_at_start_is_retried_with_backoff_then_the_bo
         return True
 
     h.session.set_result("setWebhook", webhook_set)
-    caplog.set_level(logging.INFO, logger="bot.app.reach")
+    caplog.set_level(logging.INFO, logger="bot.app")
     await asyncio.wait_for(serve(h.app, stop, sleep=fake_sleep), timeout=30)
 
     assert waits == [1.0, 2.0, 4.0]
@@ -62,6 +63,8 @@ async def test_unreachable_telegram_at_start_is_retried_with_backoff_then_the_bo
     assert health[0]["telegram"]["reached"] is False and "telegram" in health[0]["problems"]
     assert health[-1]["telegram"]["attempts"] == 3 and "Cannot connect" in health[-1]["telegram"]["last_error"]
     assert h.app.health.telegram.reached and not h.app.health.telegram.failing
+    assert len(h.session.calls("setMyCommands")) == 3        # failed once at start, then both scopes
+    assert not [r for r in caplog.records if r.exc_info]     # readable lines, no traceback
 
 
 async def test_polling_start_retries_delete_webhook_the_same_way(tmp_path: Path, clock: FakeClock) -> None:
