@@ -60,6 +60,8 @@ async def migrated_from(message: Message, chats: ChatsService) -> None:
 async def bot_membership(update: ChatMemberUpdated, chats: ChatsService) -> None:
     status = update.new_chat_member.status
     if update.chat.type == "private":
+        if status == "kicked":                      # a person blocked the bot
+            await chats.operator_blocked(update.chat.id)
         return
     if status in GONE_STATUSES:
         await chats.bot_removed(update.chat.id, status)

@@ -148,6 +148,20 @@ class ChatsService:
                 log.warning("operator %s cannot be reached: %d open cases handed over", chat_id, len(done.moved))
         return False
 
+    async def operator_blocked(self, user_id: int) -> bool:
+        """An operator blocked the bot (Telegram's my_chat_member in their private chat): their open cases
+        go to the pool at once and the admins are told; False when they are no operator."""
+        if not await self.access.is_operator(user_id):
+            return False
+        done = await self.handover.unreachable(user_id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
+                texts.OPERATOR_BLOCKED.format(operator=user_id, numbers=", ".join(done.moved) or "—")),
+                dedup_key=f"blocked:{user_id}:{ts(now)}"), now)
+        self._on_commit()
+        return True
+
     async def waiting(self) -> Waiting:
         count, oldest = await self.outbox.waiting(self.db.conn)
         return Waiting(count, oldest, tuple(await self.repo.gone(self.db.conn)))

@@ -261,3 +261,10 @@ async def test_waiting_notices_are_not_counted_as_pending_and_come_back_when_rel
         assert (await repo.waiting(conn))[0] == 1
         assert await repo.release_waiting(conn, h.clock.now()) == 1
         assert [i.id for i in await repo.due(conn, h.clock.now())] == [item]
+
+
+async def test_an_operator_blocking_the_bot_hands_their_cases_over_at_once(h: Harness) -> None:
+    case_id = await new_case(h, OP3)
+    await h.feed(updates.my_chat_member(OP3, OP3, chat_type="private", old_status="member", new_status="kicked"))
+    assert (await h.app.cases.get(case_id)).operator_id in (OPERATOR, OPERATOR2)
+    assert any("заблокировал бота" in t and "2026-0001" in t for t in h.texts(ADMIN))
