@@ -13,6 +13,7 @@ from handlers.spec import RouterSpec
 def _specs() -> list[RouterSpec]:
     from handlers import (
         admin,
+        chats,
         common,
         department,
         department_places,
@@ -27,8 +28,8 @@ def _specs() -> list[RouterSpec]:
         workday,
     )
 
-    return [errors.router, members.router, common.router, admin.router, places.router, department_places.router,
-            operator_prompts.router, operator_intake.router,
+    return [errors.router, chats.router, members.router, common.router, admin.router, places.router,
+            department_places.router, operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]
 

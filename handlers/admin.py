@@ -21,8 +21,11 @@ from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, human_size
+from bot.services.chats import ChatsService
+from bot.services.handover import HandoverService
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
+from handlers.chats import ask_handover
 from handlers.filters import ButtonMessage, HasRole, IsAdmin
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
@@ -35,7 +38,7 @@ PRIVATE = F.chat.type == "private"
 
 
 @router.message(Command("bind"), IsAdmin())
-async def bind(message: Message, command: CommandObject, access: AccessService) -> None:
+async def bind(message: Message, command: CommandObject, access: AccessService, chats: ChatsService) -> None:
     if not await _bindable(message):
         return
     name = (command.args or "").strip()
@@ -45,15 +48,17 @@ async def bind(message: Message, command: CommandObject, access: AccessService) 
     assert message.from_user is not None
     dept = await access.bind_department(message.from_user.id, message.chat.id, name)
     await message.answer(texts.BOUND_DEPARTMENT.format(name=texts.esc(dept.name)))
+    await chats.chat_back(message.chat.id)          # notices waiting for a group gone go out now
 
 
 @router.message(Command("bind_head"), IsAdmin())
-async def bind_head(message: Message, access: AccessService) -> None:
+async def bind_head(message: Message, access: AccessService, chats: ChatsService) -> None:
     if not await _bindable(message):
         return
     assert message.from_user is not None
     await access.bind_head(message.from_user.id, message.chat.id)
     await message.answer(texts.BOUND_HEAD)
+    await chats.chat_back(message.chat.id)
 
 
 async def _bindable(message: Message) -> bool:
@@ -178,8 +183,10 @@ async def _show_departments(message: Message, access: AccessService) -> None:
 
 @router.callback_query(AdminCb.filter(F.op.in_({AdminOp.REMOVE_OPERATOR, AdminOp.REMOVE_OFFICIAL})),
                        HasRole(Role.ADMIN))
-async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService) -> None:
-    """An operator or an official stops being one; those configured in the settings stay."""
+async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: Actor, access: AccessService,
+                        handover: HandoverService) -> None:
+    """An operator or an official stops being one; those configured in the settings stay. An operator with
+    open cases goes once the admin chose who takes them (handlers/chats.py)."""
     configured, remove, from_settings, removed = {
         AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, texts.OPERATOR_FROM_SETTINGS,
                                   texts.OPERATOR_REMOVED),
@@ -188,6 +195,9 @@ async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: 
     }[callback_data.op]
     if callback_data.target in configured:
         await callback.answer(from_settings, show_alert=True)
+        return
+    if callback_data.op == AdminOp.REMOVE_OPERATOR and await ask_handover(callback, callback_data.target,
+                                                                          handover, access):
         return
     await remove(actor.user_id, callback_data.target)
     await callback.answer(removed)

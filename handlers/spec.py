@@ -37,6 +37,10 @@ class RouterSpec:
     def chat_member(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("chat_member", filters, kwargs)
 
+    def my_chat_member(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """The bot's own membership of a chat changed (added, removed, the group deleted)."""
+        return self._register("my_chat_member", filters, kwargs)
+
     def error(self, *filters: Any, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self._register("error", filters, kwargs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -12,6 +12,12 @@ import aiosqlite
 from bot.domain.notices import Json, Notice, NoticeKind, Payload, encode
 from storage.codec import dt_req, dumps, ts
 from storage.db import fetch_all, fetch_one
+
+#: The next attempt of a notice whose chat is gone (the bot removed, the group deleted): it waits, neither
+#: sent nor failed, until the chat is bound again (``release_waiting``).
+WAITING_AT = ts(datetime(9999, 12, 31, tzinfo=UTC))
+_PENDING = "sent_at IS NULL AND failed_at IS NULL"
+_OWED = f"{_PENDING} AND next_attempt_at < '{WAITING_AT}'"
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,7 @@ class OutboxRepository:
         ]
 
     async def next_attempt(self, conn: aiosqlite.Connection) -> datetime | None:
-        row = await fetch_one(
-            conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        )
+        row = await fetch_one(conn, f"SELECT MIN(next_attempt_at) FROM outbox WHERE {_OWED}")
         return dt_req(row[0]) if row and row[0] else None
 
     async def mark_sent(self, conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
@@ -75,13 +79,45 @@ class OutboxRepository:
                            (ts(now), error[:500], item_id))
 
     async def pending_count(self, conn: aiosqlite.Connection) -> int:
-        row = await fetch_one(conn, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+        """Notices owed and being delivered (those waiting for a chat not counted)."""
+        row = await fetch_one(conn, f"SELECT COUNT(*) FROM outbox WHERE {_OWED}")
         return int(row[0]) if row else 0
 
     async def oldest_pending(self, conn: aiosqlite.Connection) -> datetime | None:
         """When the oldest notice still owed (not sent, not given up) was queued."""
         async with conn.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+            f"SELECT MIN(created_at) FROM outbox WHERE {_OWED}"
         ) as cur:
             row = await cur.fetchone()
         return dt_req(row[0]) if row and row[0] else None
+
+    # ---- chats that changed --------------------------------------------------------------------------
+    async def wait_for_chat(self, conn: aiosqlite.Connection, item_id: int, chat_id: int, error: str) -> None:
+        """The notice's chat is gone: it waits (not an attempt, not a failure) until released."""
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, error = ? WHERE id = ?",
+                           (WAITING_AT, f"waiting for chat {chat_id}: {error}"[:500], item_id))
+
+    async def release_waiting(self, conn: aiosqlite.Connection, now: datetime) -> int:
+        """Every waiting notice is due again (a chat was bound again); how many."""
+        cur = await conn.execute(f"UPDATE outbox SET next_attempt_at = ? WHERE {_PENDING} AND next_attempt_at = ?",
+                                 (ts(now), WAITING_AT))
+        return max(cur.rowcount, 0)
+
+    async def waiting(self, conn: aiosqlite.Connection) -> tuple[int, datetime | None]:
+        """How many notices wait for a chat, and since when the oldest was queued."""
+        row = await fetch_one(conn, f"SELECT COUNT(*), MIN(created_at) FROM outbox WHERE {_PENDING} "
+                                    "AND next_attempt_at = ?", (WAITING_AT,))
+        if not row:
+            return 0, None
+        return int(row[0]), dt_req(row[1]) if row[1] else None
+
+    async def retarget(self, conn: aiosqlite.Connection, target_kinds: tuple[str, ...], old: int, new: int,
+                       *, case_id: int | None = None) -> int:
+        """Notices not sent yet to ``old`` (of these target kinds; about this case when given) go to
+        ``new``; how many."""
+        marks = ",".join("?" * len(target_kinds))
+        about = " AND case_id = ?" if case_id is not None else ""
+        cur = await conn.execute(f"UPDATE outbox SET target_id = ? WHERE {_PENDING} AND target_id = ? "
+                                 f"AND target_kind IN ({marks}){about}",
+                                 (new, old, *target_kinds, *((case_id,) if case_id is not None else ())))
+        return max(cur.rowcount, 0)

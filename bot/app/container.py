@@ -33,6 +33,8 @@ from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
+from bot.services.chats import ChatsService
+from bot.services.handover import HandoverService
 from bot.services.members import MemberService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
@@ -73,6 +75,8 @@ class HandlerServices:
     places: PlacesService
     members: MemberService
     place_index: PlaceIndex
+    handover: HandoverService
+    chats: ChatsService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
@@ -170,7 +174,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                           window_minutes=reports.surge_window_minutes, places=place_index)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
-    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz, place_index), limiter)
+    handover = HandoverService(db, clock, access)
+    chats = ChatsService(db, clock, access, handover)
+    notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz, place_index), limiter, chats=chats)
     scheduler = Scheduler(clock)
     remind = settings.reminders
     reminders = ReminderScheduler(
@@ -185,6 +191,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
 
     cases.set_on_commit(on_commit)
     incidents.set_on_commit(on_commit)
+    handover.set_on_commit(on_commit)
+    chats.set_on_commit(on_commit)
 
     async def calendar_changed() -> None:
         await reminders.sync(full=True)
@@ -201,7 +209,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
-        places=places, place_index=place_index,
+        places=places, place_index=place_index, handover=handover, chats=chats,
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []

@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from aiohttp import web
 
 from bot.app.container import App, build_app, set_commands
+from bot.app.reach import Sleep, until_telegram_answers
 from bot.app.startup import run_startup_checks
 from bot.app.web import build_web_app, serves_anything, start_server
 from bot.settings import Settings
@@ -72,26 +73,29 @@ class _Budget:
         return max(0.0, self.deadline - self.loop.time())
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run ``app`` in its RUN_MODE until ``stop`` is set; always closes ``app``."""
+async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) -> None:
+    """Run ``app`` in its RUN_MODE until ``stop`` is set; always closes ``app``. Telegram unreachable at
+    the start is tried again (bot/app/reach.py; ``sleep`` waits between tries)."""
     settings = app.settings.web
     runner: web.AppRunner | None = None
     polling: asyncio.Task[None] | None = None
     budget: _Budget | None = None
     try:
         await run_startup_checks(app.checks)    # the database, the chats, the calendar (bot/app/startup.py)
-        try:
-            await set_commands(app.bot)
-        except Exception:
-            log.warning("could not set the command menu", exc_info=True)
+        menu_set = await _set_menu(app)
         await app.start_background()
         runner = await _start_web(app)
         if settings.run_mode == "webhook":
             assert settings.webhook_secret is not None
-            await app.bot.set_webhook(settings.webhook_full_url(),
-                                      secret_token=settings.webhook_secret.get_secret_value(),
-                                      allowed_updates=app.dp.resolve_used_update_types(),
-                                      max_connections=settings.updates_concurrency, drop_pending_updates=False)
+            secret = settings.webhook_secret.get_secret_value()
+            reached, _ = await until_telegram_answers(lambda: app.bot.set_webhook(
+                settings.webhook_full_url(), secret_token=secret, allowed_updates=app.dp.resolve_used_update_types(),
+                max_connections=settings.updates_concurrency, drop_pending_updates=False),
+                app.health.telegram, stop, sleep)
+            if not reached:
+                return           # stopped before Telegram answered (finally: close)
+            if not menu_set:
+                await _set_menu(app)
             log.info("webhook mode: Telegram calls %s", settings.webhook_full_url())
             await stop.wait()
             budget = _Budget(settings.shutdown_timeout)
@@ -100,7 +104,12 @@ async def serve(app: App, stop: asyncio.Event) -> None:
                 await runner.cleanup()
                 runner = None
         else:
-            await app.bot.delete_webhook(drop_pending_updates=False)
+            reached, _ = await until_telegram_answers(lambda: app.bot.delete_webhook(drop_pending_updates=False),
+                                                      app.health.telegram, stop, sleep)
+            if not reached:
+                return
+            if not menu_set:
+                await _set_menu(app)
             polling = asyncio.create_task(
                 app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False,
                                      # chat_member included: the handlers ask for it (issue 13 §2)
@@ -125,6 +134,17 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         budget = budget or _Budget(settings.shutdown_timeout)
         await app.close(within=budget.left())
         log.info("bot stopped")
+
+
+async def _set_menu(app: App) -> bool:
+    """The command menu; Telegram not answering is one log line (the start goes on, and tries again once
+    Telegram answers)."""
+    try:
+        await set_commands(app.bot)
+    except Exception as exc:
+        log.warning("could not set the command menu: %s", f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
+        return False
+    return True
 
 
 async def _start_web(app: App) -> web.AppRunner | None:

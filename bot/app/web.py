@@ -20,10 +20,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.app.reach import TelegramReach
 from bot.jobs.daily import DIGEST_JOB
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import Clock
 from bot.settings.sections import WebSettings
+from storage.chats import ChatRepository
 from storage.db import Database
 from storage.health import migrations_status
 from storage.outbox import OutboxRepository
@@ -45,6 +47,7 @@ class Health:
     tasks: list[asyncio.Task[Any]]
     mode: str
     started_at: float = field(default_factory=time.monotonic)
+    telegram: TelegramReach = field(default_factory=TelegramReach)
 
     def _task_alive(self, name: str) -> bool:
         return any(t.get_name() == name and not t.done() for t in self.tasks)
@@ -54,6 +57,7 @@ class Health:
         problems: list[str] = []
         database: dict[str, Any] = {"ok": False}
         outbox: dict[str, Any] = {}
+        chats: dict[str, Any] = {}
         try:
             ok = await asyncio.wait_for(self.db.ping(), timeout=DB_CHECK_TIMEOUT)
             version, expected = await migrations_status(self.db)
@@ -63,6 +67,7 @@ class Health:
             outbox = {"pending": await repo.pending_count(self.db.conn),
                       "oldest_pending_age_seconds": (round((self.clock.now() - oldest).total_seconds(), 1)
                                                      if oldest is not None else None)}
+            chats = await self._chats()
         except Exception as exc:        # closed, locked for too long, disk error: all mean "not healthy"
             database = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
         if not database["ok"]:
@@ -78,6 +83,9 @@ class Health:
         if not running:
             problems.append("scheduler")
 
+        if self.telegram.failing:
+            problems.append("telegram")
+
         report: dict[str, Any] = {
             "status": "ok" if not problems else "fail",
             "problems": problems,
@@ -88,8 +96,20 @@ class Health:
                           "next_run": reminders.next_run.isoformat() if reminders.next_run is not None else None},
             "sender": {"alive": sender_alive, **outbox},
             "digests": {"alive": scheduler.running and scheduler.get_job(DIGEST_JOB) is not None},
+            "chats": chats,
+            "telegram": self.telegram.report(),
         }
         return not problems, report
+
+    async def _chats(self) -> dict[str, Any]:
+        """Bound chats the bot cannot write in, and the notices waiting for them (not a failure: they go
+        out once the chat is bound again)."""
+        waiting, since = await OutboxRepository().waiting(self.db.conn)
+        gone = await ChatRepository().gone(self.db.conn)
+        return {"unreachable": [{"chat_id": g.chat_id, "since": g.since.isoformat(), "reason": g.reason} for g in gone],
+                "waiting_notices": waiting,
+                "oldest_waiting_age_seconds": (round((self.clock.now() - since).total_seconds(), 1)
+                                               if since is not None else None)}
 
 
 HEALTH_KEY = web.AppKey("health", Health)

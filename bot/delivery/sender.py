@@ -8,7 +8,9 @@ go out twice is between Telegram accepting it and the `sent_at` commit (docs/del
 
 Limits: at most ~30 messages a second overall, 1 a second per chat, 20 a minute per group;
 `retry_after` on 429 is honoured; network errors and 5xx are retried with backoff; a chat that
-blocked or removed the bot is reported to the admins and not retried.
+blocked or removed the bot is reported to the admins and not retried. Chats that change (``ChatEvents``):
+a group upgraded to a supergroup is rebound and the notice sent again to the new id; a bound group the bot
+was removed from keeps its notices waiting (neither sent nor failed) until it is bound again.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import time
 from collections import deque
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -47,11 +50,30 @@ GIVE_UP_AFTER = timedelta(hours=24)
 #: A per-chat wait longer than this defers the notice instead of sleeping (others go first).
 DEFER_OVER = 1.5
 BACKOFF_CAP = 300.0
+#: A notice answered «upgraded to a supergroup» this many times (a chain of upgrades, a confused chat) fails.
+MAX_MIGRATIONS = 3
 
 
 def backoff(attempts: int) -> float:
     """Seconds before the next try after ``attempts`` failed ones: 2, 4, 8 … capped at 5 minutes."""
     return min(BACKOFF_CAP, 2.0 ** min(attempts + 1, 16))
+
+
+class ChatEvents(Protocol):
+    """What the sender reports about chats that changed (bot/services/chats.py)."""
+
+    async def migrated(self, old: int, new: int) -> bool:
+        """The group ``old`` is now the supergroup ``new``: move its bindings and queued notices."""
+        ...
+
+    async def unreachable(self, chat_id: int, error: str) -> bool:
+        """The chat refused the bot for good; True: its notices wait for it instead of failing."""
+        ...
+
+
+#: Telegram's words for a group the bot cannot write in any more (removed, deleted, deactivated).
+GONE_WORDS = ("chat not found", "bot was kicked", "group chat was deactivated", "not a member",
+              "bot is not a member", "chat was deleted")
 
 
 class Deferred(Exception):
@@ -111,8 +133,9 @@ class Notifier:
     """The outbox sender: due notices, rendered by the injected renderer, sent within Telegram's limits."""
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, renderer: Renderer,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, chats: ChatEvents | None = None) -> None:
         self.bot, self.db, self.clock = bot, db, clock
+        self.chats = chats
         self.renderer = renderer
         self.outbox = OutboxRepository()
         self.limiter = limiter or RateLimiter()
@@ -121,6 +144,7 @@ class Notifier:
         self._lock = asyncio.Lock()
         self._paused_until: datetime | None = None    # after a 429: nothing goes out before this
         self._parts_sent = 0                           # messages sent for the notice being delivered
+        self._chat: int | None = None                  # the chat of the part being sent
 
     def wake(self) -> None:
         self._wake.set()
@@ -187,6 +211,7 @@ class Notifier:
 
     async def _deliver_one_logged(self, item: OutboxItem) -> bool:
         self._parts_sent = 0
+        self._chat = None
         try:
             await self.deliver(item)
         except Deferred as exc:
@@ -202,12 +227,19 @@ class Notifier:
         except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
             await self._retry(item, backoff(item.attempts), f"{type(exc).__name__}: {exc}")
             return False
-        except (TelegramForbiddenError, TelegramNotFound, PermanentFailure) as exc:
+        except TelegramMigrateToChat as exc:
+            return await self._migrated(item, exc)
+        except (TelegramForbiddenError, TelegramNotFound) as exc:
+            if not await self._waits(item, str(exc)):
+                await self._fail(item, str(exc))
+            return False
+        except PermanentFailure as exc:
             await self._fail(item, str(exc))
             return False
         except TelegramBadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                await self._fail(item, str(exc))
+            if any(words in str(exc).lower() for words in GONE_WORDS):
+                if not await self._waits(item, str(exc)):
+                    await self._fail(item, str(exc))
                 return False
             log.warning("notice %s (%s) refused by Telegram: %s", item.id, item.notice.kind, exc)
             await self._fail(item, str(exc), report=False)
@@ -215,6 +247,29 @@ class Notifier:
         async with self.db.transaction() as conn:
             await self.outbox.mark_sent(conn, item.id, self.clock.now())
         log.info("notice %s (%s) delivered", item.id, item.notice.kind)
+        return True
+
+    async def _migrated(self, item: OutboxItem, exc: TelegramMigrateToChat) -> bool:
+        """The group became a supergroup: rebind it, and send the notice again at once (to the new id)."""
+        old, new = self._chat, exc.migrate_to_chat_id
+        if self.chats is None or old is None or item.attempts >= MAX_MIGRATIONS:
+            await self._fail(item, str(exc))
+            return False
+        log.warning("chat %s was upgraded to supergroup %s: rebinding, notice %s goes again", old, new, item.id)
+        await self.chats.migrated(old, new)
+        async with self.db.transaction() as conn:
+            await self.outbox.retry_later(conn, item.id, self.clock.now(), f"migrated to {new}")
+        self.wake()
+        return False
+
+    async def _waits(self, item: OutboxItem, error: str) -> bool:
+        """A bound group the bot cannot reach: the notice waits for it (the admins were told)."""
+        if self.chats is None or self._chat is None or not await self.chats.unreachable(self._chat, error):
+            return False
+        async with self.db.transaction() as conn:
+            await self.outbox.wait_for_chat(conn, item.id, self._chat, error)
+        log.warning("notice %s (%s) waits for chat %s: %s", item.id, item.notice.kind, self._chat, error)
+        self.wake()
         return True
 
     async def _retry(self, item: OutboxItem, seconds: float, error: str, *, count: bool = True) -> None:
@@ -261,6 +316,7 @@ class Notifier:
     async def _acquire(self, chat_id: int) -> None:
         """Wait for the rate limiter; a long per-chat wait before anything of this notice went out
         defers the notice instead of holding every other chat up."""
+        self._chat = chat_id
         wait = self.limiter.delay(chat_id)
         if wait > DEFER_OVER and self._parts_sent == 0:
             raise Deferred(wait)

@@ -188,6 +188,13 @@ class FakeBotAPI:
     def my_chat_member(self, chat_id: int, from_user_id: int, **options: Any) -> dict[str, Any]:
         return upd.my_chat_member_dict(chat_id, from_user_id, **options)
 
+    def migrate_group(self, old_chat_id: int, new_chat_id: int, from_user_id: int, **options: Any) -> None:
+        """Telegram upgrades a group to a supergroup: both service messages are queued as updates, and the
+        old id answers writes with 400 «group chat was upgraded» carrying ``migrate_to_chat_id``."""
+        self.core.migrate_chat(old_chat_id, new_chat_id)
+        for update in upd.migration_dicts(old_chat_id, new_chat_id, from_user_id, **options):
+            self.push_update(update)
+
     def _select_updates(self, offset: int | None, limit: int, allowed: Any) -> list[dict[str, Any]]:
         if offset is not None:
             if offset < 0:

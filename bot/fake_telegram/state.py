@@ -33,6 +33,10 @@ from bot.runtime.clock import Clock, SystemClock
 Watcher = Callable[[str, Mapping[str, Any], Mapping[str, Upload], Any], None]
 
 
+#: What a migrated group still answers (reading it is not refused).
+MIGRATION_ANSWERED = frozenset({"getChat", "getMe", "getUpdates", "answerCallbackQuery"})
+
+
 @dataclass
 class _Failure:
     method: str
@@ -66,6 +70,7 @@ class TelegramState:
         self.last_message_id: dict[int, int] = defaultdict(int)
         self.media_groups = itertools.count(1)
         self._failures: list[_Failure] = []
+        self.migrated: dict[int, int] = {}      # a group upgraded to a supergroup: old id -> new id
 
     def now(self) -> int:
         return int(self.clock.now().timestamp())
@@ -148,7 +153,17 @@ class TelegramState:
             if failure.times <= 0:
                 self._failures.remove(failure)
             return failure.error
+        new = self.migrated.get(maybe_int(params.get("chat_id")))
+        if new is not None and method not in MIGRATION_ANSWERED:
+            return ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=new)
         return None
+
+    def migrate_chat(self, old: int, new: int) -> None:
+        """Telegram upgrades the group ``old`` to the supergroup ``new``: the old id answers every write with
+        400 «group chat was upgraded to a supergroup chat» and ``migrate_to_chat_id``."""
+        title = self.chat(old).get("title", f"Chat {new}")
+        self.chats[new] = group_chat_dict(new, title, "supergroup")
+        self.migrated[old] = new
 
     # ---- messages
 

@@ -248,3 +248,15 @@ def my_chat_member_dict(
         "new_chat_member": chat_member_dict(bot, new_status),
     }
     return {"update_id": next_update_id(), "my_chat_member": event}
+
+
+def migration_dicts(old_chat_id: int, new_chat_id: int, from_user_id: int, *, chat_title: str = "Отдел ЖКХ",
+                    full_name: str = "Иван Петров") -> tuple[dict[str, Any], dict[str, Any]]:
+    """A group upgraded to a supergroup, as Telegram tells it: the old group's last service message
+    (``migrate_to_chat_id``) and the new supergroup's first one (``migrate_from_chat_id``)."""
+    user = user_dict(from_user_id, full_name)
+    old = message_dict(group_chat_dict(old_chat_id, chat_title, "group"), user, None)
+    old["migrate_to_chat_id"] = new_chat_id
+    new = message_dict(group_chat_dict(new_chat_id, chat_title, "supergroup"), user, None)
+    new["migrate_from_chat_id"] = old_chat_id
+    return ({"update_id": next_update_id(), "message": old}, {"update_id": next_update_id(), "message": new})

@@ -14,6 +14,7 @@ from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
 from bot.runtime.clock import Clock
+from storage.chats import ChatRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository, InviteRecord, OperatorRecord
 from storage.events import EventRepository
@@ -58,6 +59,13 @@ class AccessService:
 
     async def is_official(self, user_id: int) -> bool:
         return user_id in self.official_ids or await self.directory.is_official(self.db.conn, user_id)
+
+    async def removed_operator(self, user_id: int) -> bool:
+        """An operator once, removed since (and neither an admin nor an official): nothing about cases
+        may reach them."""
+        if user_id in self.operator_ids or self.is_admin(user_id) or await self.is_official(user_id):
+            return False
+        return await ChatRepository().was_operator(self.db.conn, user_id)
 
     async def actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
         """The role a person has in this chat, or None for a stranger / an unbound group."""

@@ -182,3 +182,24 @@ DEPT_PLACES_NO_DEPARTMENT = "Нет отдела «{name}». Список отд
 DEPT_PLACES_NOT_RECOGNISED = ("Не узнал место «{place}». Напишите улицу с типом (ул. Школьная, пер. Мира 3) или "
                               "населённый пункт из /places; ничего не изменено.")
 DEPT_PLACES_SAVED = "Места отдела «{name}»: {places}."
+
+
+# ---- removing an operator with open cases, chats that changed --------------------------------------------
+HANDOVER_ASK = (
+    "У оператора {name} открытых сообщений: {count} ({numbers}). Кому их передать? Оператор будет удалён, "
+    "когда вы выберете.")
+HANDOVER_SPREAD = "Распределить между операторами"
+HANDOVER_CANCEL = "Отмена"
+HANDOVER_CANCELLED = "Оператор не удалён."
+HANDOVER_DONE = "Оператор удалён. Переданы сообщения: {lines}"
+HANDOVER_LINE = "{number} → {operator}"
+HANDOVER_STRANDED = "Оператор удалён. Передать сообщения некому (нет активных операторов): {numbers}."
+HANDOVER_NO_TAKERS = (
+    "У оператора {name} открытых сообщений: {count} ({numbers}), а других активных операторов нет. "
+    "Пригласите оператора (/invite), затем удалите этого.")
+CHATS_TITLE = "Чаты, в которые бот не может писать:"
+CHATS_LINE = "• {chat_id}: с {since} — {reason}"
+CHATS_NONE = "Все привязанные чаты доступны."
+CHATS_WAITING = "Уведомлений ждут доставки: {count} (самое раннее — {since})."
+HANDOVER_TARGET_GONE = "Этот оператор уже не активен — выберите другого."
+HANDOVER_NOT_OPERATOR = "Этот оператор уже удалён."

@@ -7,6 +7,7 @@ the messages a reply may answer).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from bot.runtime.logs import bind_case
 from handlers import keyboards
 from handlers.notices import cards, departments, escalations, members, operator
 from handlers.notices.base import CaseRenderer, Deps, Remember, target
+
+log = logging.getLogger(__name__)
 
 ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
     NoticeKind.INTAKE_CARD: cards.intake_card,
@@ -67,6 +70,9 @@ class NoticeRenderer(Deps):
     """bot.delivery.outgoing.Renderer for Telegram."""
 
     async def render(self, stored: Notice[Json]) -> list[Outgoing]:
+        return await self._not_to_removed(stored, await self._render(stored))
+
+    async def _render(self, stored: Notice[Json]) -> list[Outgoing]:
         n = decode(stored)
         if n.kind in OTHERS:
             return await OTHERS[n.kind](self, n)
@@ -74,6 +80,15 @@ class NoticeRenderer(Deps):
         case = await self.cases.get(n.case_id)
         bind_case(case.number)
         return await ABOUT_A_CASE[n.kind](self, case, n)
+
+    async def _not_to_removed(self, stored: Notice[Json], parts: list[Outgoing]) -> list[Outgoing]:
+        """Nothing ever reaches a removed operator's private chat, whatever path queued it (a draft, a
+        reminder, a card's edit, a surge)."""
+        removed = {c for c in {p.chat_id for p in parts if p.chat_id > 0} if await self.access.removed_operator(c)}
+        if not removed:
+            return parts
+        log.warning("notice %s: not sent to removed operator(s) %s", stored.kind, sorted(removed))
+        return [p for p in parts if p.chat_id not in removed]
 
     async def sent(self, notice: Notice[Json], remember: object, chat_id: int, message_id: int) -> None:
         assert notice.case_id is not None and isinstance(remember, Remember)
