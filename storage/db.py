@@ -51,7 +51,7 @@ class MigrationError(RuntimeError):
 
 @functools.cache
 def sha256_hex(text: str | None) -> str | None:
-    """The SHA-256 of a text, in hex: how an invite's token is stored (storage/directory.py, migration 0013)."""
+    """The SHA-256 of a text, in hex: how an invite's token is stored (storage/directory.py, migration 0011)."""
     return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -86,7 +86,7 @@ class Database:
             Path(path_str).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path_str, isolation_level=None)
         conn.row_factory = aiosqlite.Row
-        await conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)   # migration 0013
+        await conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)   # migration 0011
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")

@@ -1,4 +1,4 @@
-"""The places of each department (migration 0015, /dept_places): the card suggests departments by them."""
+"""The places of each department (migration 0013, /dept_places): the card suggests departments by them."""
 
 from __future__ import annotations
 

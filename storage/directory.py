@@ -118,7 +118,7 @@ class DirectoryRepository:
     operators, is_operator, add_operator, remove_operator = _people("operators")
     officials, is_official, add_official, remove_official = _people("officials")
 
-    # ---- invites: only the sha256 of a token is stored (migration 0013) -------------------------------
+    # ---- invites: only the sha256 of a token is stored (migration 0011) -------------------------------
     async def add_invite(self, conn: aiosqlite.Connection, token: str, created_by: int, now: datetime,
                          expires_at: datetime, role: str = "operator") -> None:
         await conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at, role) VALUES (?, ?, ?, ?, ?)",

@@ -1,4 +1,4 @@
-"""The admins' list of places (migration 0016): settlements and streets added by ``/places``, and the seeded
+"""The admins' list of places (migration 0014): settlements and streets added by ``/places``, and the seeded
 settlements they removed (``hidden``)."""
 
 from __future__ import annotations

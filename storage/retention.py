@@ -1,7 +1,7 @@
 """Anonymisation of finished cases after the retention period (bot/services/retention.py, docs/security.md).
 
 Everything here runs inside the caller's one write transaction. The cases being anonymised are put in
-``retention_scope`` first: the audit trail's trigger (migration 0014) lets an event's payload change only
+``retention_scope`` first: the audit trail's trigger (migration 0012) lets an event's payload change only
 while its case is there, and only in its personal keys; the scope is emptied before the transaction ends.
 """
 

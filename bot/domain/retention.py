@@ -16,7 +16,7 @@ from typing import Any
 #: post's text and link, drafts' and replies' texts, return comments, decline reasons, a surge's topic, an
 #: incident's title, a screenshot's or a photo's file id, the words a profanity check found. Everything else
 #: (numbers, dates, departments, kinds, the employee's name the action was taken under) stays. The same list
-#: is in the audit trail's trigger (storage/migrations/0014_retention.sql): the anonymisation may change
+#: is in the audit trail's trigger (storage/migrations/0012_retention.sql): the anonymisation may change
 #: these keys alone.
 PERSONAL_KEYS = frozenset({"text", "link", "author", "comment", "reason", "topic", "title", "screenshot",
                            "words", "file_id"})

@@ -25,7 +25,7 @@ from bot.services.periods import parse_period
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from deadlines.calendar import WorkCalendar
-from storage.db import Database, _split_sql, load_migrations
+from storage.db import Database, _split_sql, load_migrations, sha256_hex
 from storage.retention import RUN_EVENT
 from tests.conftest import ADMIN_ID, MSK, msk
 from tests.support.harness import make_harness
@@ -390,7 +390,8 @@ async def test_a_database_of_the_previous_schema_upgrades_and_its_old_cases_are_
         tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
-    for number, _, sql in load_migrations()[:13]:           # the schema before 0014, with a closed case in it
+    conn.create_function("sha256_hex", 1, sha256_hex, deterministic=True)     # as Database.open registers it
+    for number, _, sql in load_migrations()[:11]:           # the schema before 0012, with a closed case in it
         for statement in _split_sql(sql):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number}")

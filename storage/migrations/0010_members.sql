@@ -1,4 +1,4 @@
--- 0011: who is in the bound groups (issue 13 §2) and strangers' refused attempts, counted.
+-- 0010: who is in the bound groups (issue 13 §2) and strangers' refused attempts, counted.
 -- chat_members: one row per person met in a bound group (a department's or the head's chat).
 --   present: 1 in the chat, 0 left / kicked / banned; source: 'event' (a service message or a
 --   chat_member update) or 'telegram' (getChatMember, believed for a few minutes); checked_at: when.

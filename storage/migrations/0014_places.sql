@@ -1,4 +1,4 @@
--- 0016: the admins' list of places (issue 16, /places), beside the seed file bot/data/places.json.
+-- 0014: the admins' list of places (issue 16, /places), beside the seed file bot/data/places.json.
 -- kind: 'settlement' | 'street'; type: the canonical type word (станица, посёлок, улица, переулок…);
 -- name: as the admin wrote it; place_key: how names compare (lower case, «ё» as «е», single spaces) —
 -- the name for a settlement, «type:name» for a street, so «ул. Мира» and «пер. Мира» are two streets.

@@ -1,4 +1,4 @@
--- 0014: retention of personal data (152-ФЗ; docs/security.md «Срок хранения»).
+-- 0012: retention of personal data (152-ФЗ; docs/security.md «Срок хранения»).
 -- After RETENTION_MONTHS a daily job (bot/jobs/retention.py) anonymises finished cases: the citizen's text,
 -- author, link and attachments, the drafts' texts and media, the personal fields of the audit events and of
 -- the outbox payloads, the remembered messages. Numbers, dates, departments, deadlines, blame and outcomes

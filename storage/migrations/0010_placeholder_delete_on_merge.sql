@@ -1,2 +1,0 @@
--- 0010: PLACEHOLDER on branch retention only, so that 0014 applies here (storage/db.py refuses a gap).
--- The real 0010 comes from another branch: DELETE THIS FILE when merging.
