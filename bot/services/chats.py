@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from bot.domain import audit
 from bot.domain.notices import FromCase, Notice, NoticeKind, Words
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
+from bot.services.commit import AfterCommit
 from bot.services.handover import HandoverService
 from storage.chats import ChatRepository, GoneChat
 from storage.codec import ts
@@ -42,17 +42,12 @@ class Waiting:
     gone: tuple[GoneChat, ...]
 
 
-class ChatsService:
-    def __init__(self, db: Database, clock: Clock, access: AccessService, handover: HandoverService,
-                 on_commit: Callable[[], None] | None = None) -> None:
+class ChatsService(AfterCommit):
+    def __init__(self, db: Database, clock: Clock, access: AccessService, handover: HandoverService) -> None:
         self.db, self.clock, self.access, self.handover = db, clock, access, handover
         self.repo = ChatRepository()
         self.outbox = OutboxRepository()
         self.events = EventRepository()
-        self._on_commit = on_commit or (lambda: None)
-
-    def set_on_commit(self, callback: Callable[[], None]) -> None:
-        self._on_commit = callback
 
     async def _where(self, chat_id: int) -> str | None:
         """How the admins know this chat: a department's name, the head's chat; None if not bound."""

@@ -8,7 +8,6 @@ for the old operator about those cases go to the new one; each new operator gets
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from bot.domain.model import Role
 from bot.domain.notices import FromCase, Notice, NoticeKind, Words
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
+from bot.services.commit import AfterCommit
 from storage.chats import ChatRepository
 from storage.codec import ts
 from storage.db import Database
@@ -38,18 +38,13 @@ class HandedOver:
     stranded: tuple[str, ...] = ()
 
 
-class HandoverService:
-    def __init__(self, db: Database, clock: Clock, access: AccessService,
-                 on_commit: Callable[[], None] | None = None) -> None:
+class HandoverService(AfterCommit):
+    def __init__(self, db: Database, clock: Clock, access: AccessService) -> None:
         self.db, self.clock, self.access = db, clock, access
         self.repo = ChatRepository()
         self.directory = DirectoryRepository()
         self.events = EventRepository()
         self.outbox = OutboxRepository()
-        self._on_commit = on_commit or (lambda: None)
-
-    def set_on_commit(self, callback: Callable[[], None]) -> None:
-        self._on_commit = callback
 
     async def open_cases(self, operator_id: int) -> list[tuple[int, str]]:
         """(id, number) of the operator's open cases."""
