@@ -96,7 +96,7 @@ CONFIG_WRONG_VALUE_SHOWN = " (сейчас: «{value}»)"
 CONFIG_ERROR = "Ошибка настроек: {message}"
 CONFIG_FIX_HINT = "\nИсправьте файл .env (образец — .env.example) или переменные окружения."
 NO_TOKEN = (
-    "Не задан BOT_TOKEN — токен бота.\n"
+    "Не задан BOT_TOKEN — токен бота.\n"  # noqa: S105  a message saying the token is missing, not a token
     "Получите его у @BotFather в Telegram (команда /newbot), затем скопируйте .env.example в .env "
     "и впишите токен в строку BOT_TOKEN=…, или задайте переменную окружения BOT_TOKEN."
 )
