@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from bot import texts
@@ -138,26 +138,29 @@ def draft_for_operator(case: Case, draft: Draft, tz: tzinfo, approve_by: datetim
     names = {a.department_id: a.department_name for a in case.assignments}
     media = texts.DRAFT_TO_OPERATOR_MEDIA.format(count=len(draft.media)) if draft.media else ""
     warning = length_warning(case, draft.text)
-    fixed = texts.DRAFT_TO_OPERATOR.format(
+    template = texts.DRAFT_TO_OPERATOR
+    if approve_by is not None:
+        template = template.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
+            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
+    return fit(lambda text: template.format(
         kind=texts.KIND[draft.kind.value], number=case.number,
         department=texts.esc(names.get(draft.department_id or 0, "")), author=texts.esc(draft.author_name),
-        version=draft.version, due=_local(due.due_at if due else None, tz), text="{text}", media=media,
-        warning=("\n\n" + warning) if warning else "")
-    if approve_by is not None:
-        fixed = fixed.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
-            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
-    return fit(fixed, draft.text, texts.MESSAGE_LIMIT)
+        version=draft.version, due=_local(due.due_at if due else None, tz), text=text, media=media,
+        warning=("\n\n" + warning) if warning else ""), draft.text, texts.MESSAGE_LIMIT)
 
 
-def fit(template: str, citizen_text: str, limit: int) -> str:
-    """Put escaped text into `template` ("{text}") trimmed so the message stays within `limit`."""
-    room = limit - len(template) + len("{text}")
+def fit(make: Callable[[str], str], citizen_text: str, limit: int) -> str:
+    """``make(escaped)``: the message with the escaped citizen text in its place, the text trimmed so the
+    message stays within `limit`. A function, not a template holding "{text}": a name formatted into such
+    a template before the text may itself hold "{text}" (a department called so took the draft's place)."""
+    room = limit - len(make(""))
     text = citizen_text
     while True:
         escaped = texts.esc(text)
         if len(escaped) <= room or len(text) < 10:
-            return template.replace("{text}", escaped)
-        text = texts.excerpt(text, max(10, len(text) - (len(escaped) - room) - 20))
+            return make(escaped)
+        # in proportion to what escaping made of it: `<` takes four characters, `&` five
+        text = texts.excerpt(text, max(10, min(len(text) - 1, len(text) * room // len(escaped))))
 
 
 def history(events: list[Event], tz: tzinfo) -> str:

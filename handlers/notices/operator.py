@@ -21,10 +21,10 @@ from handlers.notices.base import Deps, Remember, target
 
 async def declined(d: Deps, case: Case, n: Notice[Declined]) -> list[Outgoing]:
     p = n.payload
-    text = texts.DECLINED_TO_OPERATOR.format(department=texts.esc(p.department), number=case.number,
-                                             reason=texts.esc(p.reason))
-    if p.back_to_operator:
-        text += texts.DECLINED_BACK
+    back = texts.DECLINED_BACK if p.back_to_operator else ""
+    text = render.fit(lambda t: texts.DECLINED_TO_OPERATOR.format(department=texts.esc(p.department),
+                                                                  number=case.number, reason=t) + back,
+                      p.reason, texts.MESSAGE_LIMIT)
     return [Text(target(n), text)]
 
 
@@ -54,10 +54,11 @@ async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Ou
     names = {a.department_id: a.department_name for a in case.assignments}
     pending = n.payload.pending
     tail = texts.INFO_PENDING.format(departments=texts.esc(", ".join(pending))) if pending else texts.INFO_ALL_IN
-    template = texts.INFO_TO_OPERATOR.format(department=texts.esc(names.get(info.department_id or 0, "")),
-                                             number=case.number, text="{text}", pending=tail)
+    department = texts.esc(names.get(info.department_id or 0, ""))
+    text = render.fit(lambda t: texts.INFO_TO_OPERATOR.format(department=department, number=case.number, text=t,
+                                                              pending=tail), info.text, texts.MESSAGE_LIMIT)
     return [*([Album(target(n), tuple(info.media))] if info.media else []),
-            Text(target(n), render.fit(template, info.text, texts.MESSAGE_LIMIT), remember=Remember("info"))]
+            Text(target(n), text, remember=Remember("info"))]
 
 
 async def clarification_overdue(d: Deps, case: Case, n: Notice[ClarificationOverdue]) -> list[Outgoing]:
