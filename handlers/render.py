@@ -198,13 +198,36 @@ def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str,
 
 
 def chunk(lines: list[str], limit: int = texts.MESSAGE_LIMIT) -> list[str]:
+    """Lines joined into messages within `limit`; a line longer than a message goes out in pieces."""
     out: list[str] = []
     buf = ""
     for line in lines:
-        if buf and len(buf) + 1 + len(line) > limit:
-            out.append(buf)
-            buf = ""
-        buf = f"{buf}\n{line}" if buf else line[:limit]
+        for piece in pieces(line, limit):
+            if buf and len(buf) + 1 + len(piece) > limit:
+                out.append(buf)
+                buf = ""
+            buf = f"{buf}\n{piece}" if buf else piece
     if buf:
         out.append(buf)
     return out
+
+
+def pieces(line: str, limit: int) -> list[str]:
+    """An over-long line of escaped text (a post shown whole) in pieces of at most `limit`, cut at a line
+    break or a space where there is one, never inside an entity (`&amp;`) or a tag: once the line was cut
+    and the rest lost, and a cut entity made Telegram refuse the message."""
+    out: list[str] = []
+    while len(line) > limit:
+        cut = limit
+        if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):      # inside an entity: before it
+            cut = line.rfind("&", 0, cut)
+        if line.rfind("<", 0, cut) > line.rfind(">", 0, cut):      # inside a tag: before it
+            cut = line.rfind("<", 0, cut)
+        space = max(line.rfind("\n", 0, cut + 1), line.rfind(" ", 0, cut + 1))
+        if space > limit // 2:
+            out.append(line[:space])
+            line = line[space + 1:]
+        else:
+            out.append(line[:cut or limit])
+            line = line[cut or limit:]
+    return [*out, line]

@@ -41,10 +41,12 @@ async def draft_for_approval(d: Deps, case: Case, n: Notice[DraftForApproval]) -
 
 async def published(d: Deps, case: Case, n: Notice[Published]) -> list[Outgoing]:
     p = n.payload
-    caption = texts.PUBLISHED_TO_OPERATOR.format(
-        number=case.number, kind=texts.KIND.get(p.kind, ""),
-        link=texts.PUBLISHED_LINK.format(link=texts.esc(p.link)) if p.link else "")
-    return [Photo(target(n), p.file_id, caption[: texts.CAPTION_LIMIT])]
+    kind = texts.KIND.get(p.kind, "")
+    # fitted, not cut: a cut could fall inside an entity of the escaped link
+    caption = render.fit(lambda t: texts.PUBLISHED_TO_OPERATOR.format(
+        number=case.number, kind=kind, link=texts.PUBLISHED_LINK.format(link=t) if p.link else ""),
+        p.link or "", texts.CAPTION_LIMIT)
+    return [Photo(target(n), p.file_id, caption)]
 
 
 async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Outgoing]:
