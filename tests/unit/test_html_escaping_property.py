@@ -23,6 +23,7 @@ from bot.domain.model import Actor, DraftKind, Role
 from bot.domain.notices import (
     ClockDue,
     Escalation,
+    FromCase,
     Notice,
     NoticeKind,
     Payload,
@@ -36,6 +37,7 @@ from bot.services.cases import CaseService
 from bot.services.cases.intake import NewPost
 from bot.services.periods import parse_period
 from bot.services.reports import DigestService, ReportService
+from bot.services.surges import SurgeService
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from deadlines.schedule import DEFAULT_SCHEDULE
@@ -130,7 +132,8 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
     try:
         access = AccessService(db, clock, admin_ids=[ADMIN], operator_ids=[], head_chat_id=HEAD)
         # cl. 19's filter has its own tests; here every text must reach the renderers
-        cases = CaseService(db, Deadlines(calendar), clock, find_profanity=lambda text: [])
+        surges = SurgeService(db, calendar, clock, access.head_chat_id)
+        cases = CaseService(db, Deadlines(calendar), clock, find_profanity=lambda text: [], surges=surges)
         renderer = NoticeRenderer(cases, access, clock, MSK)
         await access.accept_invite(await access.create_invite(ADMIN), OPERATOR, framed(x.operator))
         operator = Actor(OPERATOR, Role.OPERATOR, framed(x.operator))
@@ -181,10 +184,18 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
         assert three.id is not None
         await cases.route(three.id, operator, [dept_b.id])
         await cases.mark_significant(three.id, operator)       # open and significant: in the digest
+        # Three posts about one address (cl. 21): the surge alert to the head and to the operators.
+        for i in range(3):
+            await cases.register(post(f"{i} {framed(x.post)}\nяма на улице Ленина, 5"), operator)
         await deliver()
         # The notices the clocks and the author send, for every deadline of both cases.
-        extra: list[Notice[Payload]] = [Notice(NoticeKind.AUTHOR_REPLIED, "department", dept_a.id, one.id,
-                                               Words(framed(x.reply)))]
+        extra: list[Notice[Payload]] = [
+            Notice(NoticeKind.AUTHOR_REPLIED, "department", dept_a.id, one.id, Words(framed(x.reply))),
+            Notice(NoticeKind.TERM_CHANGED, "department", dept_b.id, three.id, FromCase()),
+            Notice(NoticeKind.ANSWER_ANYWAY, "department", dept_b.id, three.id, FromCase()),
+            # a chat Telegram refused: the admins are told, with Telegram's words
+            renderer.unreachable(Notice(NoticeKind.CASE_ROUTED, "department", dept_b.id, three.id, {}),
+                                 framed(x.reply))]
         clock.advance(hours=26)                      # every clock ran out: the digest lists them
         for case in (await cases.get(one.id), await cases.get(two.id)):
             for d in case.deadlines:
@@ -247,6 +258,11 @@ def test_every_renderer_escapes_citizen_text_and_shows_it_literally(x: Inputs) -
     out.shows("declined", b, start(x.reason))
     out.shows("info_received", start(x.info), a)
     out.shows("author_replied", start(x.reply))
+    out.shows("admin_alert", start(x.reply))
+    out.shows("term_changed")
+    out.shows("answer_anyway")
+    out.shows("chat_text", start(x.post))           # the surge alert to the head
+    out.shows("surge_operators", start(x.post))
     out.shows("escalation", post, link, a, start(x.operator))
     out.shows("reminder")
     out.shows("expired")
