@@ -41,7 +41,7 @@ def _text_cell(ws: WriteOnlyWorksheet, value: object) -> object:
     return cell
 
 
-def _append(ws: WriteOnlyWorksheet, values: Iterable[object]) -> None:
+def append_row(ws: WriteOnlyWorksheet, values: Iterable[object]) -> None:
     """Every row of the workbook goes through here: no string cell is ever a formula."""
     ws.append([_text_cell(ws, v) for v in values])
 
@@ -92,12 +92,12 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
         ws.append(row)
 
     summary = wb.create_sheet(texts.XLSX_SHEET_SUMMARY)
-    _append(summary, [texts.XLSX_SUMMARY_PERIOD, report.period.label])
-    _append(summary, [texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
-    _append(summary, [])
+    append_row(summary, [texts.XLSX_SUMMARY_PERIOD, report.period.label])
+    append_row(summary, [texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
+    append_row(summary, [])
     kpi_headers = [*texts.XLSX_KPI_HEADERS, *texts.XLSX_KPI_EXTRA_HEADERS]
     header(summary, ["", *kpi_headers])
-    _append(summary, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    append_row(summary, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
 
     cases_ws = wb.create_sheet(texts.XLSX_SHEET_CASES)
     deadlines_ws = wb.create_sheet(texts.XLSX_SHEET_DEADLINES)
@@ -110,7 +110,7 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
         on_time = texts.NO_VALUE if c.status in ("excluded", "dismissed") else (
             texts.XLSX_NO if late else texts.XLSX_CLARIFICATION_ONLY if c.clarification_only else (
                 texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
-        _append(cases_ws, [c.number, platform_name(c.platform), _local(c.detected_at, tz),
+        append_row(cases_ws, [c.number, platform_name(c.platform), _local(c.detected_at, tz),
                            texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
                            texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
                            _local(c.closed_at, tz), on_time, c.link or "", c.text[:500]])
@@ -123,7 +123,7 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
             else:
                 owner = texts.XLSX_OWNER_OPERATOR
             outcome_key = "overdue" if d.closed_at is None and d.due_at < now else d.outcome
-            _append(deadlines_ws, [c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
+            append_row(deadlines_ws, [c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
                                    _local(d.due_at, tz), _local(d.closed_at, tz),
                                    texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
                                    # None, not "": a write-only sheet leaves an empty cell out of the file
@@ -137,20 +137,20 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
     header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS, texts.XLSX_DEPT_INHERITED])
     for s in report.departments:
         p = dept_misses.pop(s.kpi.key, None) if isinstance(s.kpi.key, int) else None
-        _append(ws, [s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
+        append_row(ws, [s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
     for p in dept_misses.values():          # a department blamed for cases it no longer holds
-        _append(ws, [p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
-    _append(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
+        append_row(ws, [p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
+    append_row(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
                  report.total.kpi.inherited])
     ws = wb.create_sheet(texts.XLSX_SHEET_OPERATORS)
     header(ws, [texts.XLSX_OPERATOR, *texts.XLSX_MISS_HEADERS])
     for p in report.operator_misses:
-        _append(ws, [p.name, *_miss_values(p.misses)])
+        append_row(ws, [p.name, *_miss_values(p.misses)])
     ws = wb.create_sheet(texts.XLSX_SHEET_PLATFORMS)
     header(ws, [texts.XLSX_PLATFORM, *kpi_headers])
     for s in report.platforms:
-        _append(ws, [s.name, *_kpi_values(s)])
-    _append(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
+        append_row(ws, [s.name, *_kpi_values(s)])
+    append_row(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib import cbook
 
 from bot.runtime.clock import FakeClock
 from bot.services.periods import parse_period
-from bot.services.report_files import chart_figure, chart_label
+from bot.services.report_files import append_row, chart_figure, chart_label
 from bot.services.reports import ReportService
 from deadlines.calendar import WorkCalendar
 from storage.codec import ts
@@ -124,3 +126,31 @@ async def test_chart_draws_department_names_with_dollars_literally(db: Database,
 def test_chart_label_escapes_every_dollar() -> None:
     assert chart_label("$a$ и $b$") == r"\$a\$ и \$b\$"
     assert chart_label("без знаков") == "без знаков"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_every_string_cell_reads_back_as_the_same_text_never_a_formula(value: str) -> None:
+    """Any text through the row writer every sheet uses comes back as text: equal to what was written
+    (less the control characters XML cannot hold, and a bare CR as a line feed), never a formula."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    append_row(ws, [value, "=" + value, "+" + value])
+    buf = io.BytesIO()
+    wb.save(buf)
+    cells = next(load_workbook(io.BytesIO(buf.getvalue())).worksheets[0].iter_rows())
+    for cell, written in zip(cells, [value, "=" + value, "+" + value], strict=True):
+        expected = ILLEGAL_CHARACTERS_RE.sub("\ufffd", written).replace("\r\n", "\n").replace("\r", "\n")
+        if expected:
+            assert cell.data_type == "s" and cell.value == expected
+        assert cell.data_type != "f"
+
+
+@given(st.text(max_size=40))
+def test_no_chart_label_is_math_text(name: str) -> None:
+    label = chart_label(name)
+    assert not cbook.is_math_text(label)
+    assert label.replace(r"\$", "$") == name
