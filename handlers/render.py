@@ -14,6 +14,13 @@ from bot.domain.workflow import clarification_since
 from deadlines.rules import Deadlines
 
 CARD_EXCERPT = 700
+LINK_SHOWN = 300        # the post's address as a message shows it (whole in the database and the XLSX)
+
+
+def link_text(link: str) -> str:
+    """A post's address, escaped and at most LINK_SHOWN characters: a link as long as a message made the
+    card longer than Telegram takes, and the card never came."""
+    return texts.esc(texts.excerpt(link, LINK_SHOWN))
 
 
 def _local(dt: datetime | None, tz: tzinfo) -> str:
@@ -92,7 +99,7 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: 
     media = texts.CARD_MEDIA.format(count=len(case.media)) if case.media else ""
     body = texts.CARD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title), flags=flags,
-        link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+        link=texts.CARD_LINK.format(link=link_text(case.link)) if case.link else "",
         author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,

@@ -238,7 +238,7 @@ SHORTER = '<&>"' * 12
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(Inputs(*[ALL_NASTY] * 5, ALL_NASTY[:DEPT], ALL_NASTY[-DEPT:], *[ALL_NASTY] * 5))
-@example(Inputs(post=LONG, author=SHORTER, link=SHORTER, operator=SHORTER, executor=SHORTER, dept_a=SHORTER,
+@example(Inputs(post=LONG, author=SHORTER, link=LONG, operator=SHORTER, executor=SHORTER, dept_a=SHORTER,
                 dept_b=SHORTER, reason=LONG, draft=LONG, comment=LONG, info=LONG, reply=LONG))
 @given(inputs)
 def test_every_renderer_escapes_citizen_text_and_shows_it_literally(x: Inputs) -> None:
