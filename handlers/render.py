@@ -222,7 +222,7 @@ def chunk(lines: list[str], limit: int = texts.MESSAGE_LIMIT) -> list[str]:
 def pieces(line: str, limit: int) -> list[str]:
     """An over-long line of escaped text (a post shown whole) in pieces of at most `limit`, cut at a line
     break or a space where there is one, never inside an entity (`&amp;`) or a tag: once the line was cut
-    and the rest lost, and a cut entity made Telegram refuse the message."""
+    at the limit and the rest lost, a cut entity shown as debris, a cut tag refused by Telegram."""
     out: list[str] = []
     while len(line) > limit:
         cut = limit

@@ -281,7 +281,7 @@ class DigestService:
 
 def _whole_lines(text: str, limit: int) -> str:
     """The digest within Telegram's limit, cut after a whole line: a cut inside a line could fall inside a
-    tag or an entity of escaped citizen text, and Telegram would refuse the whole digest."""
+    tag (Telegram refuses the whole digest) or an entity of escaped citizen text (shown as debris)."""
     if len(text) <= limit:
         return text
     cut = text.rfind("\n", 0, limit + 1)

@@ -61,7 +61,7 @@ def test_chunk_cuts_a_long_line_at_a_space() -> None:
 async def test_digest_of_many_escape_heavy_posts_ends_on_a_whole_line(db: Database, calendar: WorkCalendar,
                                                                         clock: FakeClock) -> None:
     """Fifteen significant posts of `<` and `&` made the digest longer than a message; it was cut at 4096
-    characters, inside an entity, and Telegram refused the whole digest."""
+    characters, wherever that fell: inside an entity or a tag (then Telegram refuses the whole digest)."""
     cases = CaseService(db, Deadlines(calendar), clock)
     operator = Actor(OPERATOR_ID, Role.OPERATOR, "Оператор")
     for i in range(16):
