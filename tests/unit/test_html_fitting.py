@@ -3,6 +3,9 @@ fixes the escaping property test (test_html_escaping_property.py) led to, each p
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot import texts
 from bot.domain.model import Actor, Role
 from bot.fake_telegram.markup import MAX_TEXT, check_html
@@ -77,3 +80,28 @@ async def test_digest_of_many_escape_heavy_posts_ends_on_a_whole_line(db: Databa
     plain = shown(digest)
     assert "0 " + HEAVY * 20 in plain
     assert plain.endswith(("…", HEAVY))     # the last line shown is whole
+
+
+text_of_anything = st.text(st.one_of(st.sampled_from("<>&\"' \n"), st.characters(blacklist_categories=("Cs",))),
+                           max_size=600)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_of_anything, st.integers(200, 4096))
+def test_fit_always_gives_valid_html_within_the_limit(text: str, limit: int) -> None:
+    fitted = render.fit(lambda t: "<b>Проект</b>:\n" + t, text, limit)
+    assert len(fitted) <= limit
+    assert shown(fitted).startswith("Проект:\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_of_anything, st.integers(20, 500))
+def test_chunk_gives_valid_pieces_within_the_limit_that_lose_nothing_but_the_breaks_cut_at(text: str,
+                                                                                          limit: int) -> None:
+    parts = render.chunk([texts.esc(text)], limit)
+    assert all(len(p) <= limit for p in parts)
+
+    def bare(s: str) -> str:
+        return s.replace(" ", "").replace("\n", "")
+
+    assert bare("".join(shown(p) for p in parts)) == bare(text)
