@@ -66,7 +66,7 @@ def _describe_settings_error(exc: ValueError) -> str:
 
             text = describe_validation_error(exc)  # type: ignore[arg-type]
             return "Ошибка настроек: " + "; ".join(line for line in text.splitlines()[:-1] if line)
-        except Exception:  # noqa: BLE001 - fall back to the plain message
+        except Exception:  # noqa: BLE001, S110  fall back to the plain message
             pass
     return f"Ошибка настроек: {exc}"
 

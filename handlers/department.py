@@ -195,11 +195,11 @@ async def draft_input(message: Message, state: FSMContext, actor: Actor, cases: 
 async def _preview(message: Message, actor: Actor, cases: CaseService, case_id: int, kind: str, text: str,
                    media_count: int) -> None:
     case = await cases.get(case_id)
-    template = texts.DRAFT_PREVIEW.format(
-        kind=texts.KIND[kind], number=case.number, text="{text}",
+    preview = render.fit(lambda escaped: texts.DRAFT_PREVIEW.format(
+        kind=texts.KIND[kind], number=case.number, text=escaped,
         media=texts.DRAFT_PREVIEW_MEDIA.format(count=media_count) if media_count else "",
-        warning=render.length_warning(case, text))
-    await message.answer(render.fit(template, text, texts.MESSAGE_LIMIT), reply_markup=keyboards.draft_preview(case))
+        warning=render.length_warning(case, text)), text, texts.MESSAGE_LIMIT)
+    await message.answer(preview, reply_markup=keyboards.draft_preview(case))
 
 
 @router.message(Prompt.draft_preview, F.photo | F.video)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from bot import texts
@@ -16,6 +16,15 @@ from deadlines.rules import Deadlines
 
 CARD_EXCERPT = 700
 MAX_SAME_ADDRESS = 3             # open cases at the same address named under a card, each with its button
+
+
+LINK_SHOWN = 300        # the post's address as a message shows it (whole in the database and the XLSX)
+
+
+def link_text(link: str) -> str:
+    """A post's address, escaped and at most LINK_SHOWN characters: a link as long as a message made the
+    card longer than Telegram takes, and the card never came."""
+    return texts.esc(texts.excerpt(link, LINK_SHOWN))
 
 
 def _local(dt: datetime | None, tz: tzinfo) -> str:
@@ -94,7 +103,7 @@ def case_card(case: Case, now: datetime, tz: tzinfo, *, header: str = "", lead: 
     media = texts.CARD_MEDIA.format(count=len(case.media)) if case.media else ""
     body = texts.CARD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title), flags=flags,
-        link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+        link=texts.CARD_LINK.format(link=link_text(case.link)) if case.link else "",
         author=texts.CARD_AUTHOR.format(author=texts.esc(case.author)) if case.author else "",
         detected=_local(case.detected_at, tz),
         excerpt=texts.esc(texts.excerpt(case.text, CARD_EXCERPT)) if case.text.strip() else texts.CARD_NO_TEXT,
@@ -140,26 +149,29 @@ def draft_for_operator(case: Case, draft: Draft, tz: tzinfo, approve_by: datetim
     names = {a.department_id: a.department_name for a in case.assignments}
     media = texts.DRAFT_TO_OPERATOR_MEDIA.format(count=len(draft.media)) if draft.media else ""
     warning = length_warning(case, draft.text)
-    fixed = texts.DRAFT_TO_OPERATOR.format(
+    template = texts.DRAFT_TO_OPERATOR
+    if approve_by is not None:
+        template = template.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
+            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
+    return fit(lambda text: template.format(
         kind=texts.KIND[draft.kind.value], number=case.number,
         department=texts.esc(names.get(draft.department_id or 0, "")), author=texts.esc(draft.author_name),
-        version=draft.version, due=_local(due.due_at if due else None, tz), text="{text}", media=media,
-        warning=("\n\n" + warning) if warning else "")
-    if approve_by is not None:
-        fixed = fixed.replace("\n\n{text}", "\n" + texts.APPROVE_BY.format(
-            at=approve_by.astimezone(tz).strftime("%H:%M")) + "\n\n{text}", 1)
-    return fit(fixed, draft.text, texts.MESSAGE_LIMIT)
+        version=draft.version, due=_local(due.due_at if due else None, tz), text=text, media=media,
+        warning=("\n\n" + warning) if warning else ""), draft.text, texts.MESSAGE_LIMIT)
 
 
-def fit(template: str, citizen_text: str, limit: int) -> str:
-    """Put escaped text into `template` ("{text}") trimmed so the message stays within `limit`."""
-    room = limit - len(template) + len("{text}")
+def fit(make: Callable[[str], str], citizen_text: str, limit: int) -> str:
+    """``make(escaped)``: the message with the escaped citizen text in its place, the text trimmed so the
+    message stays within `limit`. A function, not a template holding "{text}": a name formatted into such
+    a template before the text may itself hold "{text}" (a department called so took the draft's place)."""
+    room = limit - len(make(""))
     text = citizen_text
     while True:
         escaped = texts.esc(text)
         if len(escaped) <= room or len(text) < 10:
-            return template.replace("{text}", escaped)
-        text = texts.excerpt(text, max(10, len(text) - (len(escaped) - room) - 20))
+            return make(escaped)
+        # in proportion to what escaping made of it: `<` takes four characters, `&` five
+        text = texts.excerpt(text, max(10, min(len(text) - 1, len(text) * room // len(escaped))))
 
 
 def history(events: list[Event], tz: tzinfo) -> str:
@@ -197,13 +209,15 @@ def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str,
 
 
 def chunk(lines: list[str], limit: int = texts.MESSAGE_LIMIT) -> list[str]:
+    """Lines joined into messages within `limit`; a line longer than a message goes out in pieces."""
     out: list[str] = []
     buf = ""
     for line in lines:
-        if buf and len(buf) + 1 + len(line) > limit:
-            out.append(buf)
-            buf = ""
-        buf = f"{buf}\n{line}" if buf else line[:limit]
+        for piece in pieces(line, limit):
+            if buf and len(buf) + 1 + len(piece) > limit:
+                out.append(buf)
+                buf = ""
+            buf = f"{buf}\n{piece}" if buf else piece
     if buf:
         out.append(buf)
     return out
@@ -213,3 +227,24 @@ def same_address(matches: Sequence[AddressMatch]) -> str:
     """«📍 По этому адресу (ул. Школьная, 3) уже открыто сообщение 2026-0041» under the operator's card."""
     return "".join("\n" + texts.SAME_ADDRESS_OPEN.format(address=texts.esc(m.label), number=m.number)
                    for m in matches[:MAX_SAME_ADDRESS])
+
+
+def pieces(line: str, limit: int) -> list[str]:
+    """An over-long line of escaped text (a post shown whole) in pieces of at most `limit`, cut at a line
+    break or a space where there is one, never inside an entity (`&amp;`) or a tag: once the line was cut
+    at the limit and the rest lost, a cut entity shown as debris, a cut tag refused by Telegram."""
+    out: list[str] = []
+    while len(line) > limit:
+        cut = limit
+        if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):      # inside an entity: before it
+            cut = line.rfind("&", 0, cut)
+        if line.rfind("<", 0, cut) > line.rfind(">", 0, cut):      # inside a tag: before it
+            cut = line.rfind("<", 0, cut)
+        space = max(line.rfind("\n", 0, cut + 1), line.rfind(" ", 0, cut + 1))
+        if space > limit // 2:
+            out.append(line[:space])
+            line = line[space + 1:]
+        else:
+            out.append(line[:cut or limit])
+            line = line[cut or limit:]
+    return [*out, line]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -28,14 +28,14 @@ from storage.db import fetch_all, fetch_one
 
 def _json_rows(table: str, columns: str, where: str) -> str:
     pairs = ", ".join(f"'{c.split('.')[-1].split(' AS ')[-1]}', {c.split(' AS ')[0]}" for c in columns.split(", "))
-    return f"(SELECT json_group_array(json_object({pairs})) FROM {table} WHERE {where})"
+    return f"(SELECT json_group_array(json_object({pairs})) FROM {table} WHERE {where})"  # noqa: S608  table, columns and where are this module's constants; values are bound
 
 
 def case_columns(alias: str = "cases") -> str:
     """The case row and, as JSON arrays, its children: a case loads in one query (no N+1)."""
     a = alias
     return (
-        f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "
+        f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "  # noqa: S608  the alias is a constant of this module; no value is formatted in
         f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
         f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
         f"{a}.calendar_since, {a}.calendar_until, {a}.answer_minutes, {a}.closure, "
@@ -52,7 +52,7 @@ def case_columns(alias: str = "cases") -> str:
         + " AS j_drafts, "
         + _json_rows("publications p", "p.id, p.draft_id, p.kind, p.screenshot_file_id, p.screenshot_unique_id, "
                      "p.link, p.published_by, p.published_at", f"p.case_id = {a}.id")
-        + " AS j_publications, "
+        + " AS j_publications, "  # noqa: S608  constant fragments of this module; no value is formatted in
         # the number of the incident's lead post, when this post was merged into an incident (cl. 21)
         f"(SELECT lc.number FROM incident_cases ic JOIN incidents i ON i.id = ic.incident_id "
         f"JOIN cases lc ON lc.id = i.lead_case_id WHERE ic.case_id = {a}.id) AS incident_lead"
@@ -211,8 +211,8 @@ class CaseRepository:
     async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
         return await self._one(conn, "number", number, number=number)
 
-    async def _one(self, conn: aiosqlite.Connection, column: str, value: object, **key: object) -> Case:
-        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?", (value,))
+    async def _one(self, conn: aiosqlite.Connection, column: Literal["id", "number"], value: object, **key: object) -> Case:
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?", (value,))  # noqa: S608  column is a Literal (id, number); the value is bound
         if row is None:
             raise NotFound("case_not_found", **key)
         return await self._load(conn, row)
@@ -236,7 +236,7 @@ class CaseRepository:
 
     async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
         row = await fetch_one(
-            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "
+            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "  # noqa: S608  constant columns and status placeholders; values are bound
             "ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES),
         )
         return await self._load(conn, row) if row else None
@@ -244,10 +244,10 @@ class CaseRepository:
     async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
                         limit: int = 200) -> list[Case]:
         if department_id is None:
-            sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"
+            sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"  # noqa: S608  constant columns and status placeholders; values are bound
             params: tuple[object, ...] = (*OPEN_STATUSES, limit)
         else:
-            sql = (f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "
+            sql = (f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "  # noqa: S608  constant columns and status placeholders; values are bound
                    "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
                    "AND cd.state != 'declined') ORDER BY id LIMIT ?")
             params = (*OPEN_STATUSES, department_id, limit)

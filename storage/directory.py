@@ -50,23 +50,23 @@ def _people(table: Literal["operators", "officials"]) -> tuple[
     """List, check, add (or re-activate) and deactivate the people of one table."""
 
     async def listed(self: Any, conn: aiosqlite.Connection) -> list[OperatorRecord]:
-        async with conn.execute(f"SELECT * FROM {table} WHERE active = 1 ORDER BY full_name, user_id") as cur:
+        async with conn.execute(f"SELECT * FROM {table} WHERE active = 1 ORDER BY full_name, user_id") as cur:  # noqa: S608  table is a Literal (operators, officials)
             return [OperatorRecord(r["user_id"], r["full_name"], dt(r["added_at"]), bool(r["active"]))
                     for r in await cur.fetchall()]
 
     async def present(self: Any, conn: aiosqlite.Connection, user_id: int) -> bool:
-        return await fetch_one(conn, f"SELECT 1 FROM {table} WHERE user_id = ? AND active = 1", (user_id,)) is not None
+        return await fetch_one(conn, f"SELECT 1 FROM {table} WHERE user_id = ? AND active = 1", (user_id,)) is not None  # noqa: S608  table is a Literal (operators, officials); the id is bound
 
     async def add(self: Any, conn: aiosqlite.Connection, user_id: int, full_name: str, added_by: int | None,
                   now: datetime) -> None:
         await conn.execute(
-            f"INSERT INTO {table} (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "
+            f"INSERT INTO {table} (user_id, full_name, added_by, added_at, active) VALUES (?, ?, ?, ?, 1) "  # noqa: S608  table is a Literal (operators, officials); values are bound
             "ON CONFLICT(user_id) DO UPDATE SET active = 1, full_name = excluded.full_name",
             (user_id, full_name, added_by, ts(now)),
         )
 
     async def remove(self: Any, conn: aiosqlite.Connection, user_id: int) -> bool:
-        cur = await conn.execute(f"UPDATE {table} SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+        cur = await conn.execute(f"UPDATE {table} SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))  # noqa: S608  table is a Literal (operators, officials); the id is bound
         return cur.rowcount == 1
 
     return listed, present, add, remove
@@ -75,7 +75,7 @@ def _people(table: Literal["operators", "officials"]) -> tuple[
 class DirectoryRepository:
     # ---- departments ----------------------------------------------------------------------------
     async def departments(self, conn: aiosqlite.Connection, *, include_archived: bool = False) -> list[Department]:
-        sql = "SELECT * FROM departments" + ("" if include_archived else " WHERE archived = 0") + " ORDER BY name"
+        sql = "SELECT * FROM departments" + ("" if include_archived else " WHERE archived = 0") + " ORDER BY name"  # noqa: S608  two constant fragments, no value
         return [_department(r) for r in await fetch_all(conn, sql)]
 
     async def department(self, conn: aiosqlite.Connection, department_id: int) -> Department | None:

@@ -84,7 +84,7 @@ class SQLiteStorage(BaseStorage):
         async with self.db.serialised() as conn:
             if name is None:
                 await conn.execute(
-                    f"UPDATE fsm_state SET state = NULL, updated_at = {_NOW_SQL} WHERE key = ?", (row_key,)
+                    f"UPDATE fsm_state SET state = NULL, updated_at = {_NOW_SQL} WHERE key = ?", (row_key,)  # noqa: S608  _NOW_SQL is a constant SQL expression; values are bound
                 )
                 await conn.execute(
                     "DELETE FROM fsm_state WHERE key = ? AND state IS NULL AND data = ?",
@@ -92,7 +92,7 @@ class SQLiteStorage(BaseStorage):
                 )
             else:
                 await conn.execute(
-                    f"INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, ?, ?, {_NOW_SQL}) "
+                    f"INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, ?, ?, {_NOW_SQL}) "  # noqa: S608  _NOW_SQL is a constant SQL expression; values are bound
                     f"ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = {_NOW_SQL}",
                     (row_key, name, EMPTY_DATA),
                 )
@@ -110,12 +110,12 @@ class SQLiteStorage(BaseStorage):
     async def _write_data(self, conn: Any, row_key: str, raw: str) -> None:
         if raw == EMPTY_DATA:
             await conn.execute(
-                f"UPDATE fsm_state SET data = ?, updated_at = {_NOW_SQL} WHERE key = ?", (EMPTY_DATA, row_key)
+                f"UPDATE fsm_state SET data = ?, updated_at = {_NOW_SQL} WHERE key = ?", (EMPTY_DATA, row_key)  # noqa: S608  _NOW_SQL is a constant SQL expression; values are bound
             )
             await conn.execute("DELETE FROM fsm_state WHERE key = ? AND state IS NULL", (row_key,))
         else:
             await conn.execute(
-                f"INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, NULL, ?, {_NOW_SQL}) "
+                f"INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, NULL, ?, {_NOW_SQL}) "  # noqa: S608  _NOW_SQL is a constant SQL expression; values are bound
                 f"ON CONFLICT (key) DO UPDATE SET data = excluded.data, updated_at = {_NOW_SQL}",
                 (row_key, raw),
             )

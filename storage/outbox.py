@@ -55,7 +55,7 @@ class OutboxRepository:
         ]
 
     async def next_attempt(self, conn: aiosqlite.Connection) -> datetime | None:
-        row = await fetch_one(conn, f"SELECT MIN(next_attempt_at) FROM outbox WHERE {_OWED}")
+        row = await fetch_one(conn, f"SELECT MIN(next_attempt_at) FROM outbox WHERE {_OWED}")  # noqa: S608  composes only module constants and ? placeholders; every value is bound
         return dt_req(row[0]) if row and row[0] else None
 
     async def mark_sent(self, conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
@@ -80,13 +80,13 @@ class OutboxRepository:
 
     async def pending_count(self, conn: aiosqlite.Connection) -> int:
         """Notices owed and being delivered (those waiting for a chat not counted)."""
-        row = await fetch_one(conn, f"SELECT COUNT(*) FROM outbox WHERE {_OWED}")
+        row = await fetch_one(conn, f"SELECT COUNT(*) FROM outbox WHERE {_OWED}")  # noqa: S608  composes only module constants and ? placeholders; every value is bound
         return int(row[0]) if row else 0
 
     async def oldest_pending(self, conn: aiosqlite.Connection) -> datetime | None:
         """When the oldest notice still owed (not sent, not given up) was queued."""
         async with conn.execute(
-            f"SELECT MIN(created_at) FROM outbox WHERE {_OWED}"
+            f"SELECT MIN(created_at) FROM outbox WHERE {_OWED}"  # noqa: S608  composes only module constants and ? placeholders; every value is bound
         ) as cur:
             row = await cur.fetchone()
         return dt_req(row[0]) if row and row[0] else None
@@ -99,13 +99,13 @@ class OutboxRepository:
 
     async def release_waiting(self, conn: aiosqlite.Connection, now: datetime) -> int:
         """Every waiting notice is due again (a chat was bound again); how many."""
-        cur = await conn.execute(f"UPDATE outbox SET next_attempt_at = ? WHERE {_PENDING} AND next_attempt_at = ?",
+        cur = await conn.execute(f"UPDATE outbox SET next_attempt_at = ? WHERE {_PENDING} AND next_attempt_at = ?",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
                                  (ts(now), WAITING_AT))
         return max(cur.rowcount, 0)
 
     async def waiting(self, conn: aiosqlite.Connection) -> tuple[int, datetime | None]:
         """How many notices wait for a chat, and since when the oldest was queued."""
-        row = await fetch_one(conn, f"SELECT COUNT(*), MIN(created_at) FROM outbox WHERE {_PENDING} "
+        row = await fetch_one(conn, f"SELECT COUNT(*), MIN(created_at) FROM outbox WHERE {_PENDING} "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
                                     "AND next_attempt_at = ?", (WAITING_AT,))
         if not row:
             return 0, None
@@ -117,7 +117,7 @@ class OutboxRepository:
         ``new``; how many."""
         marks = ",".join("?" * len(target_kinds))
         about = " AND case_id = ?" if case_id is not None else ""
-        cur = await conn.execute(f"UPDATE outbox SET target_id = ? WHERE {_PENDING} AND target_id = ? "
+        cur = await conn.execute(f"UPDATE outbox SET target_id = ? WHERE {_PENDING} AND target_id = ? "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
                                  f"AND target_kind IN ({marks}){about}",
                                  (new, old, *target_kinds, *((case_id,) if case_id is not None else ())))
         return max(cur.rowcount, 0)

@@ -15,7 +15,7 @@ from storage.db import fetch_all, fetch_one
 _NIGHT = ("(c.calendar_since IS NOT NULL AND c.calendar_since <= :now AND (c.calendar_until IS NULL "
           "OR c.calendar_until > :now))")
 _DUE_SQL = (
-    "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "
+    "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "  # noqa: S608  constant SQL of this module; values are bound by name
     f"d.expired_notified_at, {_NIGHT} AS night FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id IN ("
     " SELECT id FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL AND remind_at IS NOT NULL"
     " AND remind_at <= :now"
@@ -25,7 +25,7 @@ _DUE_SQL = (
 #: An approval's case clock (the open answer or final deadline): its reminder is planned against it (cl. 13–16).
 _CASE_DUE = ("(SELECT MIN(a.due_at) FROM deadlines a WHERE a.case_id = d.case_id AND a.closed_at IS NULL"
              " AND a.rule IN ('answer', 'final')) AS case_due_at")
-_PLAN_COLUMNS = (f"SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until, {_CASE_DUE} "
+_PLAN_COLUMNS = (f"SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until, {_CASE_DUE} "  # noqa: S608  constant SQL of this module; values are bound
                  "FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL")
 _UNPLANNED_SQL = _PLAN_COLUMNS + " AND (d.plan_due_at IS NULL OR d.plan_due_at <> d.due_at)"
 _ALL_OPEN_SQL = _PLAN_COLUMNS
@@ -37,7 +37,7 @@ _NEXT_SQL = (
     " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)"
 )
 _NEXT_NIGHT_SQL = (
-    "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "
+    "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "  # noqa: S608  constant SQL of this module; values are bound by name
     "COALESCE(CASE WHEN d.expired_notified_at IS NULL THEN d.expire_at END, '9'))) "
     # from the few cases on calendar time (a partial index), not from every open deadline: CROSS JOIN keeps
     # SQLite's loop order (cases outside)
@@ -154,7 +154,7 @@ _WAITING_SQL = (
 #: outbox's dedup key of that question): cases by ix_cases_status, the request by ix_publications_case_kind,
 #: the question by the outbox's UNIQUE dedup_key — seeks, never a scan of the history.
 _NEXT_WAITING_SQL = (
-    "SELECT MIN(w.since) FROM (" + _WAITING_SQL + ") w WHERE w.since IS NOT NULL AND NOT EXISTS ("
+    "SELECT MIN(w.since) FROM (" + _WAITING_SQL + ") w WHERE w.since IS NOT NULL AND NOT EXISTS ("  # noqa: S608  constant SQL of this module; values are bound by name
     "SELECT 1 FROM outbox o WHERE o.dedup_key = 'clarification:' || w.id || ':' || w.since)"   # clarification_key
 )
 

@@ -135,7 +135,7 @@ async def run_startup_checks(checks: StartupChecks) -> list[str]:
     log.warning("start-up checks found %d problem(s): %s", len(problems), "; ".join(problems))
     text = texts.STARTUP_ALERT.format(problems="\n".join(texts.STARTUP_PROBLEM_LINE.format(text=p) for p in problems))
     now = checks.clock.now()
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]   # a dedup key
     async with checks.db.transaction() as conn:
         await OutboxRepository().add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text),
                                                   dedup_key=f"startup:{now.date().isoformat()}:{digest}"), now)

@@ -28,7 +28,7 @@ from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import ClockTime, FakeClock
 from bot.settings import Settings
 
-TOKEN = "42:DEMO"            # never sent anywhere: the session is in memory; aiogram takes the bot's id from it
+TOKEN = "42:DEMO"  # noqa: S105  never sent anywhere: the session is in memory; aiogram takes the bot's id from it
 BOT_USERNAME = "demo_municipal_bot"
 BOT_NAME = "Бот администрации"
 

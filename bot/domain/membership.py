@@ -69,7 +69,7 @@ def verdict(record: Membership | None, now: datetime, *, strict: bool, ttl: time
 
 
 class Flood(StrEnum):
-    PASS = "pass"       # handled as usual
+    PASS = "pass"       # handled as usual  # noqa: S105  a verdict's name (member passes), not a password
     TELL = "tell"       # the first update over the limit: answered once («слишком часто»)
     DROP = "drop"       # the rest of the flood: ignored
 

@@ -48,7 +48,7 @@ from bot.fake_telegram.protocol import ApiError, canonical_method, maybe_int
 
 M = TypeVar("M", bound=TelegramMethod[Any])
 
-TEST_TOKEN = "42:TEST"
+TEST_TOKEN = "42:TEST"  # noqa: S105  the fake Telegram's token: it opens nothing real
 
 _STATUS_BY_ERROR: dict[type[TelegramAPIError], int] = {
     TelegramBadRequest: HTTPStatus.BAD_REQUEST,

@@ -270,7 +270,7 @@ class ReminderScheduler:
             task.cancel()
             try:
                 await task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: S110  stopping: the loop logged its own failures
                 pass
         if self.scheduler.running:
             self.scheduler.cancel(self.JOB_ID)

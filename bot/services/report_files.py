@@ -6,11 +6,44 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.services.kpis import Report, Slice, platform_name
 from storage.kpi_queries import PartyMisses
 from storage.reports import CaseLine
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+
+# A string cell starting with one of these is read as a formula by a spreadsheet (CSV/formula injection,
+# OWASP): citizen text such as `=HYPERLINK(...)` or `=WEBSERVICE(...)` must stay text in the head's report.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(ws: WriteOnlyWorksheet, value: object) -> object:
+    """A value as the workbook stores it: a string without the control characters XML cannot hold (openpyxl
+    would refuse the whole workbook), and a string a spreadsheet could take for a formula as a text cell
+    with Excel's quote prefix (shown as typed, still text after an edit)."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
+    if not text.startswith(_FORMULA_START):
+        return text
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"            # openpyxl makes any "=…" a formula: this one is text
+    cell.quotePrefix = True
+    return cell
+
+
+def append_row(ws: WriteOnlyWorksheet, values: Iterable[object]) -> None:
+    """Every row of the workbook goes through here: no string cell is ever a formula."""
+    ws.append([_text_cell(ws, v) for v in values])
 
 
 def _miss_values(m: PartyMisses | None) -> list[object]:
@@ -59,12 +92,12 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
         ws.append(row)
 
     summary = wb.create_sheet(texts.XLSX_SHEET_SUMMARY)
-    summary.append([texts.XLSX_SUMMARY_PERIOD, report.period.label])
-    summary.append([texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
-    summary.append([])
+    append_row(summary, [texts.XLSX_SUMMARY_PERIOD, report.period.label])
+    append_row(summary, [texts.XLSX_SUMMARY_GENERATED, _local(report.generated_at, tz)])
+    append_row(summary, [])
     kpi_headers = [*texts.XLSX_KPI_HEADERS, *texts.XLSX_KPI_EXTRA_HEADERS]
     header(summary, ["", *kpi_headers])
-    summary.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+    append_row(summary, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
 
     cases_ws = wb.create_sheet(texts.XLSX_SHEET_CASES)
     deadlines_ws = wb.create_sheet(texts.XLSX_SHEET_DEADLINES)
@@ -77,10 +110,10 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
         on_time = texts.NO_VALUE if c.status in ("excluded", "dismissed") else (
             texts.XLSX_NO if late else texts.XLSX_CLARIFICATION_ONLY if c.clarification_only else (
                 texts.XLSX_YES if c.status == "closed" else texts.NO_VALUE))
-        cases_ws.append([c.number, platform_name(c.platform), _local(c.detected_at, tz),
-                         texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
-                         texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
-                         _local(c.closed_at, tz), on_time, c.link or "", c.text[:500]])
+        append_row(cases_ws, [c.number, platform_name(c.platform), _local(c.detected_at, tz),
+                           texts.STATUS.get(c.status, c.status), ", ".join(c.departments),
+                           texts.XLSX_YES if c.urgent else "", texts.XLSX_YES if c.significant else "",
+                           _local(c.closed_at, tz), on_time, c.link or "", c.text[:500]])
         for d in c.deadlines:
             blamed = ", ".join(report.names.get(k, k) for k in d.blame) if d.blame else None
             if d.rule in ("answer", "final"):   # owed by whoever holds the next step: named once it is missed
@@ -90,12 +123,12 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
             else:
                 owner = texts.XLSX_OWNER_OPERATOR
             outcome_key = "overdue" if d.closed_at is None and d.due_at < now else d.outcome
-            deadlines_ws.append([c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
-                                 _local(d.due_at, tz), _local(d.closed_at, tz),
-                                 texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
-                                 # None, not "": a write-only sheet leaves an empty cell out of the file
-                                 blamed,
-                                 texts.XLSX_YES if d.blame and d.blame_inherited else None])
+            append_row(deadlines_ws, [c.number, texts.RULE.get(d.rule, d.rule), owner, _local(d.started_at, tz),
+                                   _local(d.due_at, tz), _local(d.closed_at, tz),
+                                   texts.XLSX_OUTCOME.get(outcome_key, str(outcome_key)),
+                                   # None, not "": a write-only sheet leaves an empty cell out of the file
+                                   blamed,
+                                   texts.XLSX_YES if d.blame and d.blame_inherited else None])
 
     # Departments: KPIs of the cases they had, then the misses attributed to them (docs/kpi.md).
     dept_misses = {p.misses.id: p for p in report.department_misses}
@@ -104,27 +137,41 @@ def render_xlsx(report: Report, lines: Iterable[CaseLine], department_names: dic
     header(ws, [texts.XLSX_DEPARTMENT, *kpi_headers, *texts.XLSX_MISS_HEADERS, texts.XLSX_DEPT_INHERITED])
     for s in report.departments:
         p = dept_misses.pop(s.kpi.key, None) if isinstance(s.kpi.key, int) else None
-        ws.append([s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
+        append_row(ws, [s.name, *_kpi_values(s), *_miss_values(p.misses if p else None), s.kpi.inherited])
     for p in dept_misses.values():          # a department blamed for cases it no longer holds
-        ws.append([p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
-    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
-               report.total.kpi.inherited])
+        append_row(ws, [p.name, *([None] * len(kpi_headers)), *_miss_values(p.misses)])
+    append_row(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total), *([None] * len(texts.XLSX_MISS_HEADERS)),
+                 report.total.kpi.inherited])
     ws = wb.create_sheet(texts.XLSX_SHEET_OPERATORS)
     header(ws, [texts.XLSX_OPERATOR, *texts.XLSX_MISS_HEADERS])
     for p in report.operator_misses:
-        ws.append([p.name, *_miss_values(p.misses)])
+        append_row(ws, [p.name, *_miss_values(p.misses)])
     ws = wb.create_sheet(texts.XLSX_SHEET_PLATFORMS)
     header(ws, [texts.XLSX_PLATFORM, *kpi_headers])
     for s in report.platforms:
-        ws.append([s.name, *_kpi_values(s)])
-    ws.append([texts.XLSX_TOTAL, *_kpi_values(report.total)])
+        append_row(ws, [s.name, *_kpi_values(s)])
+    append_row(ws, [texts.XLSX_TOTAL, *_kpi_values(report.total)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+def chart_label(text: str) -> str:
+    """Text as matplotlib draws it literally: a `$` pair would start math text (a department called
+    `$\\frac$` made /report fail for everyone). Every `$` is escaped, so no label is math text."""
+    return text.replace("$", r"\$")
+
+
 def render_png(report: Report) -> bytes:
     """Two panels: posts per day (on time / late / open) and the on-time share per department."""
+    fig = chart_figure(report)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def chart_figure(report: Report) -> Figure:
+    """The chart's figure; every text it draws that is not ours passes through chart_label."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -146,15 +193,17 @@ def render_png(report: Report) -> bytes:
                 color="#64b5f6", label=texts.CHART_CLARIFIED)
     step = max(1, len(days) // 15)
     ax1.set_xticks(xs[::step], [f"{d.day:%d.%m}" for d in days[::step]])
-    ax1.set_title(f"{texts.CHART_DAILY_TITLE} · {report.period.label}")
+    ax1.set_title(chart_label(f"{texts.CHART_DAILY_TITLE} · {report.period.label}"))
     ax1.legend(loc="upper left")
     ax1.grid(axis="y", alpha=0.3)
     depts = [s for s in report.departments if s.kpi.on_time_share is not None][:20]
     if depts:
-        names = [s.name if len(s.name) <= 28 else s.name[:27] + "…" for s in depts]
+        names = [chart_label(s.name if len(s.name) <= 28 else s.name[:27] + "…") for s in depts]
         shares = [(s.kpi.on_time_share or 0.0) * 100 for s in depts]
         colors = ["#4caf50" if v >= 90 else "#ffa000" if v >= 70 else "#e53935" for v in shares]
-        ax2.barh(names, shares, color=colors)
+        ys = list(range(len(depts)))     # positions, not categories: two equal names stay two bars
+        ax2.barh(ys, shares, color=colors)
+        ax2.set_yticks(ys, names)
         ax2.set_xlim(0, 100)
         ax2.invert_yaxis()
         for i, v in enumerate(shares):
@@ -165,6 +214,4 @@ def render_png(report: Report) -> bytes:
         ax2.set_yticks([])
     ax2.set_title(texts.CHART_DEPT_TITLE)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return fig

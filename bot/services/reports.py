@@ -250,7 +250,7 @@ class DigestService:
                                                              excerpt=texts.esc(texts.excerpt(body, 120)))
             if len(significant) > max_lines:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=len(significant) - max_lines)
-        return text[: texts.MESSAGE_LIMIT]
+        return _whole_lines(text, texts.MESSAGE_LIMIT)
 
     async def _owner(self, line: OverdueLine, departments: dict[int, str]) -> str:
         """Who owes the overdue clock now (bot.domain.accountability.owners), by name."""
@@ -277,6 +277,15 @@ class DigestService:
             await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
                                                dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
         self._on_queued()
+
+
+def _whole_lines(text: str, limit: int) -> str:
+    """The digest within Telegram's limit, cut after a whole line: a cut inside a line could fall inside a
+    tag (Telegram refuses the whole digest) or an entity of escaped citizen text (shown as debris)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit + 1)
+    return text[:cut] if cut > 0 else text        # the title is a line of its own: never without a break
 
 
 def _one_per_case(lines: list[OverdueLine]) -> list[OverdueLine]:

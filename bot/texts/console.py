@@ -101,7 +101,7 @@ CONFIG_WRONG_VALUE_SHOWN = " (сейчас: «{value}»)"
 CONFIG_ERROR = "Ошибка настроек: {message}"
 CONFIG_FIX_HINT = "\nИсправьте файл .env (образец — .env.example) или переменные окружения."
 NO_TOKEN = (
-    "Не задан BOT_TOKEN — токен бота.\n"
+    "Не задан BOT_TOKEN — токен бота.\n"  # noqa: S105  a message saying the token is missing, not a token
     "Получите его у @BotFather в Telegram (команда /newbot), затем скопируйте .env.example в .env "
     "и впишите токен в строку BOT_TOKEN=…, или задайте переменную окружения BOT_TOKEN."
 )
@@ -119,7 +119,7 @@ CONFIG.update({
                           "копию не расшифровать"),
 })
 BACKUP_NEEDS_PASSPHRASE = (
-    "🔒 Копия не отправлена: в Telegram она уходит только зашифрованной, а пароль не задан.\n"
+    "🔒 Копия не отправлена: в Telegram она уходит только зашифрованной, а пароль не задан.\n"  # noqa: S105  a Russian message about the passphrase, not a secret
     "Задайте в .env бота BACKUP_PASSPHRASE — пароль не короче 12 символов (например, результат "
     "<code>openssl rand -base64 24</code>), сохраните его и вне сервера и перезапустите бота. "
     "Копии по расписанию на сервере делаются и без него."
@@ -139,7 +139,7 @@ def schema_differences(detail: str) -> str:
         type_, _, name = rest.partition(":")
         out.append(f"{SCHEMA_TYPE.get(type_, type_)} {name} — {SCHEMA_KIND.get(kind, kind)}")
     return "; ".join(out)
-RESTORE_ASK_PASSPHRASE = "Пароль резервных копий (BACKUP_PASSPHRASE): "
+RESTORE_ASK_PASSPHRASE = "Пароль резервных копий (BACKUP_PASSPHRASE): "  # noqa: S105  a Russian message about the passphrase, not a secret
 RESTORE_DECRYPT_FAILED = {
     "not_encrypted": "Это не зашифрованная копия бота (файлы /backup оканчиваются на .enc).",
     "damaged": "Зашифрованная копия повреждена или обрезана — расшифровать её нельзя.",

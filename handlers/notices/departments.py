@@ -15,8 +15,9 @@ async def draft_returned(d: Deps, case: Case, n: Notice[OfDraft]) -> list[Outgoi
     chat_id = await d.department_chat(dept)
     draft = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
     rework = case.open_deadline("rework", dept)
-    text = texts.RETURNED_TO_DEPT.format(number=case.number, comment=texts.esc(draft.comment if draft else ""),
-                                         due=texts.when(rework.due_at.astimezone(d.tz) if rework else None))
+    due = texts.when(rework.due_at.astimezone(d.tz) if rework else None)
+    text = render.fit(lambda t: texts.RETURNED_TO_DEPT.format(number=case.number, comment=t, due=due),
+                      draft.comment if draft and draft.comment else "", texts.MESSAGE_LIMIT)
     return [Text(chat_id, text, keyboards.department_card(case, dept), Remember("returned"))]
 
 
@@ -25,18 +26,18 @@ async def draft_approved(d: Deps, case: Case, n: Notice[OfDraft]) -> list[Outgoi
     chat_id = await d.department_chat(dept)
     publish = case.open_deadline("publish", dept)
     draft = next((x for x in case.drafts if x.id == n.payload.draft_id), None)
-    template = texts.APPROVED_TO_DEPT.format(
-        number=case.number, due=texts.when(publish.due_at.astimezone(d.tz) if publish else None), text="{text}")
-    return [Text(chat_id, render.fit(template, draft.text if draft else "", texts.MESSAGE_LIMIT),
-                 remember=Remember("approved"))]
+    due = texts.when(publish.due_at.astimezone(d.tz) if publish else None)
+    text = render.fit(lambda t: texts.APPROVED_TO_DEPT.format(number=case.number, due=due, text=t),
+                      draft.text if draft else "", texts.MESSAGE_LIMIT)
+    return [Text(chat_id, text, remember=Remember("approved"))]
 
 
 async def author_replied(d: Deps, case: Case, n: Notice[Words]) -> list[Outgoing]:
     dept = target(n)
     chat_id = await d.department_chat(dept)
-    template = texts.AUTHOR_REPLIED_TO_DEPT.format(number=case.number, text="{text}")
-    return [Text(chat_id, render.fit(template, n.payload.text, texts.MESSAGE_LIMIT),
-                 keyboards.department_card(case, dept), Remember("author_reply"))]
+    text = render.fit(lambda t: texts.AUTHOR_REPLIED_TO_DEPT.format(number=case.number, text=t), n.payload.text,
+                      texts.MESSAGE_LIMIT)
+    return [Text(chat_id, text, keyboards.department_card(case, dept), Remember("author_reply"))]
 
 
 async def answer_anyway(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:

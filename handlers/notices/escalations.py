@@ -18,7 +18,7 @@ from handlers.notices.base import Deps, Remember
 async def significant(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     text = texts.SIGNIFICANT_TO_HEAD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
-        link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+        link=texts.CARD_LINK.format(link=render.link_text(case.link)) if case.link else "",
         excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
     return [Text(await d.head_chat(), text, remember=Remember("head"))]
 
@@ -122,5 +122,5 @@ async def _escalation_text(d: Deps, case: Case, p: Escalation) -> str:
         owner=render.owners_text(case, parties, names),
         inherited=texts.ESCALATION_INHERITED if inherited else "",
         chain=texts.ESCALATION_CHAIN.format(chain=steps) if steps else "",
-        link=texts.CARD_LINK.format(link=texts.esc(case.link)) if case.link else "",
+        link=texts.CARD_LINK.format(link=render.link_text(case.link)) if case.link else "",
         excerpt=texts.esc(texts.excerpt(case.text, 800)) if case.text else texts.CARD_NO_TEXT)

@@ -21,10 +21,10 @@ from handlers.notices.base import Deps, Remember, target
 
 async def declined(d: Deps, case: Case, n: Notice[Declined]) -> list[Outgoing]:
     p = n.payload
-    text = texts.DECLINED_TO_OPERATOR.format(department=texts.esc(p.department), number=case.number,
-                                             reason=texts.esc(p.reason))
-    if p.back_to_operator:
-        text += texts.DECLINED_BACK
+    back = texts.DECLINED_BACK if p.back_to_operator else ""
+    text = render.fit(lambda t: texts.DECLINED_TO_OPERATOR.format(department=texts.esc(p.department),
+                                                                  number=case.number, reason=t) + back,
+                      p.reason, texts.MESSAGE_LIMIT)
     return [Text(target(n), text)]
 
 
@@ -41,10 +41,12 @@ async def draft_for_approval(d: Deps, case: Case, n: Notice[DraftForApproval]) -
 
 async def published(d: Deps, case: Case, n: Notice[Published]) -> list[Outgoing]:
     p = n.payload
-    caption = texts.PUBLISHED_TO_OPERATOR.format(
-        number=case.number, kind=texts.KIND.get(p.kind, ""),
-        link=texts.PUBLISHED_LINK.format(link=texts.esc(p.link)) if p.link else "")
-    return [Photo(target(n), p.file_id, caption[: texts.CAPTION_LIMIT])]
+    kind = texts.KIND.get(p.kind, "")
+    # fitted, not cut: a cut could fall inside an entity of the escaped link
+    caption = render.fit(lambda t: texts.PUBLISHED_TO_OPERATOR.format(
+        number=case.number, kind=kind, link=texts.PUBLISHED_LINK.format(link=t) if p.link else ""),
+        p.link or "", texts.CAPTION_LIMIT)
+    return [Photo(target(n), p.file_id, caption)]
 
 
 async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Outgoing]:
@@ -54,10 +56,11 @@ async def info_received(d: Deps, case: Case, n: Notice[InfoReceived]) -> list[Ou
     names = {a.department_id: a.department_name for a in case.assignments}
     pending = n.payload.pending
     tail = texts.INFO_PENDING.format(departments=texts.esc(", ".join(pending))) if pending else texts.INFO_ALL_IN
-    template = texts.INFO_TO_OPERATOR.format(department=texts.esc(names.get(info.department_id or 0, "")),
-                                             number=case.number, text="{text}", pending=tail)
+    department = texts.esc(names.get(info.department_id or 0, ""))
+    text = render.fit(lambda t: texts.INFO_TO_OPERATOR.format(department=department, number=case.number, text=t,
+                                                              pending=tail), info.text, texts.MESSAGE_LIMIT)
     return [*([Album(target(n), tuple(info.media))] if info.media else []),
-            Text(target(n), render.fit(template, info.text, texts.MESSAGE_LIMIT), remember=Remember("info"))]
+            Text(target(n), text, remember=Remember("info"))]
 
 
 async def clarification_overdue(d: Deps, case: Case, n: Notice[ClarificationOverdue]) -> list[Outgoing]:
