@@ -83,6 +83,11 @@ async def route(d: Demo, number: str, *departments: str) -> None:
     await d.press(OLGA, OPERATOR, "Направить", where=f"Сообщение {number}")
 
 
+async def accept(d: Demo, person: Person, chat: int, number: str) -> None:
+    """The department takes the case into work: «Принять в работу» under its card."""
+    await d.press(person, chat, "Принять в работу", where=f"Сообщение {number}")
+
+
 async def setup(d: Demo) -> None:
     async with d.step("08:50", "Администратор подключает группы отделов и группу главы (бот уже добавлен в них)") as s:
         await d.say(ADMIN, HOUSING, "/bind Отдел ЖКХ")
@@ -116,7 +121,7 @@ async def whole_case(d: Demo) -> None:
         s.expect(HOUSING, "Вам направлено сообщение", "Сообщение 2026-0001", "Принять в работу",
                  "Не наша компетенция")
     async with d.step("09:15", "Исполнитель отдела ЖКХ принимает сообщение в работу") as s:
-        await d.press(SERGEY, HOUSING, "Принять в работу", where="Сообщение 2026-0001")
+        await accept(d, SERGEY, HOUSING, "2026-0001")
         s.expect(HOUSING, "Принято в работу: Сергей Иванов", "в работе", "Подготовить ответ")
     async with d.step("09:50", "Исполнитель готовит проект ответа с фотографией и отправляет на согласование") as s:
         await draft(d, SERGEY, HOUSING, "2026-0001", "Ответ", DRAFT_1, photo=("demo-photo-yard-12", "чистая контейнерная площадка у дома 12"))
@@ -163,8 +168,8 @@ async def two_departments(d: Demo) -> None:
         s.expect(HOUSING, "Сообщение 2026-0002")
         s.expect(ROADS, "Сообщение 2026-0002", "Принять в работу")
     async with d.step("10:40", "Оба отдела принимают сообщение в работу") as s:
-        await d.press(SERGEY, HOUSING, "Принять в работу", where="Сообщение 2026-0002")
-        await d.press(ANNA, ROADS, "Принять в работу", where="Сообщение 2026-0002")
+        await accept(d, SERGEY, HOUSING, "2026-0002")
+        await accept(d, ANNA, ROADS, "2026-0002")
         s.expect(HOUSING, "Отправить информацию")
         s.expect(ROADS, "Отправить информацию")
     async with d.step("11:20", "Отдел ЖКХ отправляет оператору свою информацию") as s:
@@ -201,7 +206,7 @@ async def intermediate_answer(d: Demo) -> None:
         s.expect(OPERATOR, "Сообщение 2026-0003 · Одноклассники")
         s.expect(ROADS, "Сообщение 2026-0003")
     async with d.step("11:50", "Дорожный отдел принимает сообщение и готовит промежуточный ответ (п. 7)") as s:
-        await d.press(ANNA, ROADS, "Принять в работу", where="Сообщение 2026-0003")
+        await accept(d, ANNA, ROADS, "2026-0003")
         await draft(d, ANNA, ROADS, "2026-0003", "Промежуточный ответ", "Обращение принято. Специалисты осмотрят "
                     "ул. Полевую, окончательный ответ дадим до конца следующего рабочего дня.")
         s.expect(OPERATOR, "Промежуточный ответ по сообщению 2026-0003")
@@ -229,7 +234,7 @@ async def missed_deadline(d: Demo) -> None:
         s.expect(OPERATOR, "Ответ до 01.12 16:10")
         s.expect(HOUSING, "Сообщение 2026-0004")
     async with d.step("12:15", "Отдел ЖКХ принимает сообщение в работу — и откладывает его") as s:
-        await d.press(SERGEY, HOUSING, "Принять в работу", where="Сообщение 2026-0004")
+        await accept(d, SERGEY, HOUSING, "2026-0004")
         s.expect(HOUSING, "Принято в работу")
     reminded = await d.advance_to("14:35")
     if not any("Напоминание" in c.shown.text and "2026-0004" in c.shown.text for c in reminded
@@ -280,7 +285,7 @@ async def surge(d: Demo) -> None:
         s.expect(OPERATOR, "Объединено в инцидент: 2026-0005, 2026-0006, 2026-0007")
         s.expect(HOUSING, "Сообщение 2026-0005")
     async with d.step("16:45", "Отдел ЖКХ принимает инцидент в работу: ответ будет один на три поста") as s:
-        await d.press(SERGEY, HOUSING, "Принять в работу", where="Сообщение 2026-0005")
+        await accept(d, SERGEY, HOUSING, "2026-0005")
         s.expect(HOUSING, "Принято в работу: Сергей Иванов")
 
 
