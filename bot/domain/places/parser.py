@@ -232,9 +232,17 @@ class _Parser:
         return top is not None and "gent" in top.grammemes and not top.grammemes & {"Geox", "Name"}
 
     def settlements(self) -> None:
+        # A word can begin a settlement's name only by its form, a typo of it (capitalised) or a shared lemma:
+        # the lemmas of each word are read once, so most (settlement, word) pairs are rejected by a set test.
+        words = [(i, t.low, t.capital, frozenset(p.lemma for p in self.morph.parses(t.low)))
+                 for i, t in enumerate(self.toks) if t.kind == "word"]
         for s in sorted(self.gaz.settlements, key=lambda s: -len(s.name.split())):   # «Нижний Архыз» first
             patterns = [self.pattern(n) for n in (s.name, *s.aliases)]
-            for i in range(len(self.toks)):
+            starts = [(first, gender, form) for (first, gender, form), *_ in patterns]
+            for i, low, capital, lemmas in words:
+                if self.used[i] or not any(low == form or (capital and gender is not None) or lemmas & first
+                                           for first, gender, form in starts):
+                    continue
                 for pat in patterns:
                     if self.matches(i, pat, s):
                         break
