@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
@@ -47,16 +48,16 @@ class Post:
     places: tuple[Place, ...] = ()
     lemmas: tuple[str, ...] = ()     # significant lemmas in the order written, each once
 
-    @property
+    @cached_property
     def words(self) -> frozenset[str]:
         return frozenset(self.lemmas)
 
-    @property
+    @cached_property
     def addresses(self) -> dict[str, Place]:
         """Streets with a house number: one address however written."""
         return {p.key: p for p in self.places if p.kind == "street" and not p.key.endswith(":")}
 
-    @property
+    @cached_property
     def areas(self) -> dict[str, Place]:
         """Settlements, and streets named without a house: a place that is one topic with shared words (two
         houses of one street are two addresses, «Школьная 3» and «Школьная 5» two topics)."""

@@ -27,6 +27,7 @@ from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
+from bot.domain.places import Gazetteer, Place
 from bot.runtime.clock import Clock
 from bot.services.place_index import PlaceIndex
 from bot.services.reports import platform_name
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 HeadChat = Callable[[], Awaitable[int | None]]
 
 
+TERMS_CACHE = 4096
+
+
 @dataclass(frozen=True)
 class SurgeAlert:
     surge_id: int
@@ -51,9 +55,12 @@ class SurgeAlert:
     case_ids: list[int]
 
 
-async def _post(c: SurgeCandidate, places: PlaceIndex) -> rule.Post:
-    found = await places.places_of(c.text)
-    words = rule.topic_lemmas(places.words_of(c.text), places.words_of(" ".join(p.label for p in found)))
+async def _terms(text: str, places: PlaceIndex) -> tuple[tuple[Place, ...], tuple[str, ...]]:
+    found = await places.places_of(text)
+    return found, rule.topic_lemmas(places.words_of(text), places.words_of(" ".join(p.label for p in found)))
+
+
+def _post(c: SurgeCandidate, found: tuple[Place, ...], words: tuple[str, ...]) -> rule.Post:
     return rule.Post(case_id=c.id, detected_at=c.detected_at, text=c.text, link=c.link_norm,
                      department_ids=frozenset(c.department_ids), number=c.number, platform=c.platform,
                      places=found, lemmas=words)
@@ -69,6 +76,9 @@ class SurgeService:
         self.min_posts, self.window_minutes = min_posts, window_minutes
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
         self.places = places or PlaceIndex(db, clock)
+        # The places and lemmas of the texts around a new post: ~80 candidates per detection, read once each.
+        self._gazetteer: Gazetteer | None = None
+        self._terms: dict[str, tuple[tuple[Place, ...], tuple[str, ...]]] = {}
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
@@ -83,7 +93,17 @@ class SurgeService:
         lo = max(lo, at - timedelta(days=7))
         hi = min(hi, at + timedelta(days=7))
         candidates = await self.repo.candidates(conn, lo, hi)
-        posts = {c.id: await _post(c, self.places) for c in candidates}
+        gazetteer = await self.places.gazetteer()
+        if gazetteer is not self._gazetteer:            # /places changed what is recognised: read texts again
+            self._gazetteer, self._terms = gazetteer, {}
+        posts = {}
+        for c in candidates:
+            terms = self._terms.get(c.text)
+            if terms is None:
+                terms = self._terms[c.text] = await _terms(c.text, self.places)
+                if len(self._terms) > TERMS_CACHE:
+                    del self._terms[next(iter(self._terms))]
+            posts[c.id] = _post(c, *terms)
         post = posts.get(case_id)
         if post is None:
             return None
