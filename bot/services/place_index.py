@@ -104,7 +104,9 @@ class PlaceIndex:
 
     async def places_of(self, text: str) -> tuple[Place, ...]:
         """The places a text names (each text parsed once while it is among the recent ones)."""
-        gazetteer = await self.gazetteer()
+        return self._parsed(text, await self.gazetteer())
+
+    def _parsed(self, text: str, gazetteer: Gazetteer) -> tuple[Place, ...]:
         found = self._places.get(text)
         if found is None:
             found = tuple(find_places(text, gazetteer, self.morph))
@@ -171,10 +173,11 @@ class PlaceIndex:
         if not mine:
             return []
         out: list[AddressMatch] = []
+        gazetteer = await self.gazetteer()
         for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED):
             if case_id == case.id:
                 continue
-            shared = [mine[p.key] for p in await self.places_of(text) if p.key in mine]
+            shared = [mine[p.key] for p in self._parsed(text, gazetteer) if p.key in mine]
             if shared:
                 out.append(AddressMatch(case_id, number, shared[0].label))
         return out

@@ -79,6 +79,7 @@ class SurgeService:
         # The places and lemmas of the texts around a new post: ~80 candidates per detection, read once each.
         self._gazetteer: Gazetteer | None = None
         self._terms: dict[str, tuple[tuple[Place, ...], tuple[str, ...]]] = {}
+        self._posts: dict[int, rule.Post] = {}
 
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
@@ -95,7 +96,7 @@ class SurgeService:
         candidates = await self.repo.candidates(conn, lo, hi)
         gazetteer = await self.places.gazetteer()
         if gazetteer is not self._gazetteer:            # /places changed what is recognised: read texts again
-            self._gazetteer, self._terms = gazetteer, {}
+            self._gazetteer, self._terms, self._posts = gazetteer, {}, {}
         posts = {}
         for c in candidates:
             terms = self._terms.get(c.text)
@@ -103,7 +104,13 @@ class SurgeService:
                 terms = self._terms[c.text] = await _terms(c.text, self.places)
                 if len(self._terms) > TERMS_CACHE:
                     del self._terms[next(iter(self._terms))]
-            posts[c.id] = _post(c, *terms)
+            post = self._posts.get(c.id)
+            if post is None or post.text != c.text or post.department_ids != frozenset(c.department_ids) \
+                    or post.link != c.link_norm or post.detected_at != c.detected_at:
+                post = self._posts[c.id] = _post(c, *terms)     # kept: its words and places are computed once
+                if len(self._posts) > TERMS_CACHE:
+                    del self._posts[next(iter(self._posts))]
+            posts[c.id] = post
         post = posts.get(case_id)
         if post is None:
             return None
