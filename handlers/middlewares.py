@@ -94,6 +94,8 @@ class MemberGate(BaseMiddleware):
         bot: Bot = data["bot"]
 
         async def probe() -> bool | None:
+            if isinstance(event, Message):
+                return True             # Telegram delivered their message in this group: they are in it now
             try:
                 member = await bot.get_chat_member(chat.id, actor.user_id)
             except TelegramAPIError:    # Telegram could not say (network, a chat gone): refused, nothing lost
