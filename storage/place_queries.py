@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiosqlite
 
 from bot.domain.model import OPEN
@@ -10,9 +12,13 @@ from storage.db import fetch_all
 _OPEN = tuple(s.value for s in OPEN)
 
 
-async def open_case_texts(conn: aiosqlite.Connection, limit: int) -> list[tuple[int, str, str]]:
-    """(id, number, text) of the open cases, oldest first."""
+async def open_case_texts(conn: aiosqlite.Connection, limit: int,
+                          containing: Sequence[str] = ()) -> list[tuple[int, str, str]]:
+    """(id, number, text) of the open cases, oldest first; with ``containing``, only those whose text holds one
+    of these strings (a house number's digits: an address can only be in a text that writes them)."""
     marks = ", ".join("?" for _ in _OPEN)
-    rows = await fetch_all(conn, f"SELECT id, number, text FROM cases WHERE status IN ({marks}) ORDER BY id LIMIT ?",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
-                           (*_OPEN, limit))
+    having = f" AND ({' OR '.join('instr(text, ?) > 0' for _ in containing)})" if containing else ""
+    rows = await fetch_all(
+        conn, f"SELECT id, number, text FROM cases WHERE status IN ({marks}){having} ORDER BY id LIMIT ?",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
+        (*_OPEN, *containing, limit))
     return [(int(r[0]), str(r[1]), str(r[2] or "")) for r in rows]

@@ -7,6 +7,7 @@ The parser itself is pure (bot/domain/places); this use case feeds it the gazett
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from storage.events import EventRepository
 from storage.place_queries import open_case_texts
 
 TEXT_CACHE = 4096
+_HOUSE_DIGITS = re.compile(r"\d+")
 V = TypeVar("V")
 OPEN_CASES_SCANNED = 500
 
@@ -174,7 +176,8 @@ class PlaceIndex:
             return []
         out: list[AddressMatch] = []
         gazetteer = await self.gazetteer()
-        for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED):
+        digits = sorted({m.group() for key in mine if (m := _HOUSE_DIGITS.match(key.rsplit(":", 1)[1]))})
+        for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED, digits):
             if case_id == case.id:
                 continue
             shared = [mine[p.key] for p in self._parsed(text, gazetteer) if p.key in mine]
