@@ -20,6 +20,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
+from bot import texts
 from bot.app.responses import pin_response_types
 from bot.app.startup import StartupChecks
 from bot.app.web import SENDER_TASK, Health
@@ -53,9 +54,8 @@ from storage.fsm import SQLiteStorage
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
-                    ("cancel", "отменить ввод")]
-GROUP_COMMANDS = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
+PRIVATE_COMMANDS = texts.MENU_PRIVATE       # the command menus Telegram shows (set_commands)
+GROUP_COMMANDS = texts.MENU_GROUP
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ Run it after changing a root in bot/data/profanity_ru.json:
     .venv/bin/python -m bot.domain.profanity_whitelist --review   # also list every hit lemma and its verdict
     .venv/bin/python -m bot.domain.profanity_whitelist --check    # exit 1 when the committed file is stale
 
-It reads every word form of pymorphy3's Russian dictionary (OpenCorpora; the dev dependencies `pymorphy3` and
-`pymorphy3-dicts-ru`; the bot itself never imports them), normalises each form the way the checker normalises a
-token, and runs every obscene and insult root against it. A hit is whitelisted unless one of the lemmas of the
+It reads every word form of pymorphy3's Russian dictionary (OpenCorpora; `pymorphy3` and `pymorphy3-dicts-ru`,
+which the bot also uses at run time to read places), normalises each form the way the checker normalises a token,
+and runs every obscene and insult root against it. A hit is whitelisted unless one of the lemmas of the
 word forms behind it (or the token itself: "козлина" is in the dictionary only as a short form of
 "козлиный") is in OFFENSIVE_LEMMAS: the reviewed list of hits that really are obscene or insulting
 ("суки" stays flagged because one of its lemmas is "сука", though another is "сук"). A root that starts hitting
@@ -58,7 +58,7 @@ OFFENSIVE_LEMMAS = frozenset("""
 
 def dictionary_forms(prefixes: Iterable[str] = ("",)) -> Iterator[str]:
     """Every word form of the pymorphy3 dictionary starting with one of the prefixes (repeats included)."""
-    import pymorphy3  # a dev dependency: only the generator and its test need it
+    import pymorphy3  # loaded only here: checking a text reads the generated whitelist file
 
     words = pymorphy3.MorphAnalyzer().dictionary.words
     for prefix in prefixes:

@@ -332,3 +332,9 @@ BTN_JOIN_ADDRESS = "🔗 Присоединить к {number}"
 JOINED_ADDRESS = "Сообщение {number} присоединено к инциденту: {numbers}. Ответ готовится по сообщению {lead}."
 INCIDENT_ADDRESS_TITLE = "один адрес"
 ERRORS["join_not_same_address"] = "Сообщения больше не об одном адресе — кнопка устарела."
+
+
+# ---- the command menus Telegram shows beside the input field (bot/app/container.py set_commands) ----------
+MENU_PRIVATE = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
+                ("cancel", "отменить ввод")]
+MENU_GROUP = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
