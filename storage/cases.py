@@ -22,6 +22,7 @@ from bot.domain.model import (
     Publication,
     Status,
 )
+from bot.domain.orgs import DEFAULT_ORG, format_number
 from storage.codec import dt, dt_req, media_json, media_list, ts
 from storage.db import fetch_all, fetch_one
 
@@ -35,7 +36,7 @@ def case_columns(alias: str = "cases") -> str:
     """The case row and, as JSON arrays, its children: a case loads in one query (no N+1)."""
     a = alias
     return (
-        f"{a}.id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "  # noqa: S608  the alias is a constant of this module; no value is formatted in
+        f"{a}.id, {a}.org_id, {a}.number, {a}.status, {a}.platform, {a}.link, {a}.link_norm, {a}.author, {a}.text, "  # noqa: S608  the alias is a constant of this module; no value is formatted in
         f"{a}.media, {a}.detected_at, {a}.operator_id, {a}.urgent, {a}.significant, {a}.multi, "
         f"{a}.operator_chat_id, {a}.operator_card_id, {a}.created_at, {a}.version, "
         f"{a}.calendar_since, {a}.calendar_until, {a}.answer_minutes, {a}.closure, "
@@ -67,21 +68,25 @@ _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 class CaseRepository:
     """Parameterised SQL for cases; methods take the connection of the caller's transaction."""
 
-    async def next_number(self, conn: aiosqlite.Connection, year: int) -> tuple[int, str]:
-        row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?", (year,))
-        seq = int(row[0]) if row else 1
-        return seq, f"{year}-{seq:04d}"
+    async def next_number(self, conn: aiosqlite.Connection, year: int, org_id: int = DEFAULT_ORG) -> tuple[int, str]:
+        """The next number of the organisation's year: its own sequence, its prefix (issue 14)."""
+        row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1, (SELECT prefix FROM organisations WHERE id = ?) "
+                                    "FROM cases WHERE org_id = ? AND year = ?", (org_id, org_id, year))
+        if row is None or row[1] is None:
+            raise NotFound("org_not_found", org_id=org_id)
+        seq = int(row[0])
+        return seq, format_number(str(row[1]), year, seq)
 
     async def add(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> Case:
         year = case.detected_at.year
-        seq, number = await self.next_number(conn, year)
+        seq, number = await self.next_number(conn, year, case.org_id)
         case.number = number
         cur = await conn.execute(
-            "INSERT INTO cases (number, year, seq, status, platform, link, link_norm, author, text, media, "
+            "INSERT INTO cases (org_id, number, year, seq, status, platform, link, link_norm, author, text, media, "
             "detected_at, operator_id, urgent, significant, multi, operator_chat_id, operator_card_id, "
             "created_at, updated_at, calendar_since, calendar_until, answer_minutes, version) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
-            (number, year, seq, case.status.value, case.platform, case.link, case.link_norm, case.author,
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            (case.org_id, number, year, seq, case.status.value, case.platform, case.link, case.link_norm, case.author,
              case.text, media_json(case.media), ts(case.detected_at), case.operator_id, int(case.urgent),
              int(case.significant), int(case.multi), case.operator_chat_id, case.operator_card_id,
              ts(now), ts(now), ts(case.calendar_since), ts(case.calendar_until), case.answer_minutes),
@@ -268,6 +273,7 @@ class CaseRepository:
             operator_card_id=row["operator_card_id"], created_at=dt(row["created_at"]), version=row["version"],
             incident_lead=row["incident_lead"], calendar_since=dt(row["calendar_since"]),
             calendar_until=dt(row["calendar_until"]), answer_minutes=row["answer_minutes"], closure=row["closure"],
+            org_id=row["org_id"],
         )
         assignments = sorted(json.loads(row["j_assignments"]), key=lambda r: (r["routed_at"], r["department_id"]))
         case.assignments = [

@@ -13,7 +13,6 @@ from storage.cases import OPEN_STATUSES
 from storage.codec import dt_req, ts
 from storage.db import fetch_all, fetch_one
 
-HEAD_CHAT_KEY = "head_chat_id"       # the same key bot.services.access keeps the head's chat under
 GONE_PREFIX = "chat_gone:"
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
@@ -48,8 +47,9 @@ class ChatRepository:
             await conn.execute("UPDATE case_departments SET card_message_id = NULL WHERE department_id = ?",
                                (d["id"],))
         if head:
-            await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?) "
-                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (HEAD_CHAT_KEY, str(new)))
+            cur = await conn.execute("UPDATE organisations SET head_chat_id = ? WHERE head_chat_id = ?", (new, old))
+            if cur.rowcount == 0:       # HEAD_CHAT_ID of the settings: organisation no. 1's, bound from now on
+                await conn.execute("UPDATE organisations SET head_chat_id = ? WHERE id = 1", (new,))
         cases = await fetch_all(conn, f"SELECT id FROM cases WHERE operator_chat_id = ? AND status IN ({_OPEN_SQL}) "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
                                       "ORDER BY id", (old, *OPEN_STATUSES))
         await conn.execute("UPDATE cases SET operator_chat_id = ?, operator_card_id = NULL "

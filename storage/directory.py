@@ -39,7 +39,7 @@ class InviteRecord:
 
 def _department(r: aiosqlite.Row) -> Department:
     return Department(id=r["id"], name=r["name"], chat_id=r["chat_id"], keywords=json.loads(r["keywords"]),
-                      archived=bool(r["archived"]))
+                      archived=bool(r["archived"]), org_id=r["org_id"])
 
 
 def _people(table: Literal["operators", "officials"]) -> tuple[

@@ -27,7 +27,7 @@ class PlacesRepository:
         """Adds the row, or replaces the one with the same kind and key (a hidden seed place shown again…)."""
         await conn.execute(
             "INSERT INTO places (kind, type, name, place_key, aliases, hidden, added_by, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, place_key) DO UPDATE SET type = excluded.type, "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, kind, place_key) DO UPDATE SET type = excluded.type, "
             "name = excluded.name, aliases = excluded.aliases, hidden = excluded.hidden, "
             "added_by = excluded.added_by, added_at = excluded.added_at",
             (row.kind, row.type, row.name, place_key(row.kind, row.type, row.name),

@@ -90,7 +90,9 @@ def grants_of(conn: sqlite3.Connection, now_ts: str) -> Grants:
         return tuple((int(r[0]), str(r[1])) for r in rows)
 
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    head = conn.execute("SELECT value FROM kv WHERE key = 'head_chat_id'").fetchone()
+    head = (conn.execute("SELECT group_concat(head_chat_id, ', ') FROM organisations WHERE head_chat_id IS NOT NULL")
+            .fetchone() if "organisations" in tables else
+            conn.execute("SELECT value FROM kv WHERE key = 'head_chat_id'").fetchone())
     revocable = any(r[1] == "revoked_at" for r in conn.execute("PRAGMA table_info(invites)"))
     invites = conn.execute("SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ? AND revoked_at IS NULL"
                            if revocable else "SELECT COUNT(*) FROM invites WHERE used_by IS NULL AND expires_at > ?",
@@ -100,4 +102,4 @@ def grants_of(conn: sqlite3.Connection, now_ts: str) -> Grants:
     return Grants(operators=people("operators"),
                   officials=people("officials") if "officials" in tables else (),
                   departments=tuple((str(r[0]), int(r[1])) for r in departments),
-                  head_chat_id=str(head[0]) if head else None, open_invites=int(invites[0]))
+                  head_chat_id=str(head[0]) if head and head[0] is not None else None, open_invites=int(invites[0]))

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.orgs import DEFAULT_ORG, Scope
+
 
 class Status(StrEnum):
     NEW = "new"                        # registered, not (or no longer) with a department
@@ -36,6 +38,7 @@ class Role(StrEnum):
     EXECUTOR = "executor"
     HEAD = "head"
     OFFICIAL = "official"              # the responsible official (cl. 5): private chat, read-only views
+    COORDINATOR = "coordinator"        # the republic's directorate (cl. 2): every organisation, read-only
     ADMIN = "admin"
     SYSTEM = "system"
 
@@ -78,10 +81,17 @@ class Actor:
     role: Role
     name: str = ""
     department_id: int | None = None   # for executors: the department whose chat they act from
+    #: The organisation the actor acts for (issue 14); None for the coordinator (cl. 2), who sees all.
+    org_id: int | None = DEFAULT_ORG
 
     @property
     def is_operator_like(self) -> bool:
         return self.role in (Role.OPERATOR, Role.ADMIN)
+
+    @property
+    def scope(self) -> Scope:
+        """What the actor may see: their organisation; everything for the coordinator (org_id None)."""
+        return Scope.all() if self.org_id is None else Scope.one(self.org_id)
 
 
 @dataclass
@@ -91,6 +101,7 @@ class Department:
     chat_id: int | None = None
     keywords: list[str] = field(default_factory=list)
     archived: bool = False
+    org_id: int = DEFAULT_ORG
 
 
 @dataclass
@@ -211,6 +222,7 @@ class Case:
     #: cl. 9: the operator's own answer term in working minutes, shorter than the normal one (None: not set).
     answer_minutes: int | None = None
     closure: str | None = None              # how a CLOSED case was closed: CLOSURE_ANSWER | CLOSURE_CLARIFICATION
+    org_id: int = DEFAULT_ORG               # the organisation whose case it is (issue 14)
 
     # ---- reading helpers --------------------------------------------------------------------
     @property

@@ -13,17 +13,21 @@ import aiosqlite
 from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
+from bot.domain.orgs import DEFAULT_ORG
 from bot.runtime.clock import Clock
 from storage.chats import ChatRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository, InviteRecord, OperatorRecord
 from storage.events import EventRepository
 from storage.members import MemberRepository
+from storage.orgs import OrganisationRepository
 
 INVITE_TTL = timedelta(hours=24)
 #: 192 random bits: the link is the whole credential (only its sha256 is stored).
 INVITE_TOKEN_BYTES = 24
-HEAD_CHAT_KEY = "head_chat_id"
+#: kv keys: the directorate's group (cl. 2); the organisation a deployment admin last chose.
+COORDINATOR_CHAT_KEY = "coordinator_chat_id"
+ADMIN_ORG_PREFIX = "admin_org:"
 MAX_DEPARTMENT_NAME = 64
 #: Whom an admin's invite may make.
 INVITABLE = frozenset({Role.OPERATOR, Role.OFFICIAL})
@@ -39,14 +43,18 @@ class ChatInfo:
 
 class AccessService:
     def __init__(self, db: Database, clock: Clock, *, admin_ids: list[int], operator_ids: list[int],
-                 head_chat_id: int | None, official_ids: list[int] | None = None) -> None:
+                 head_chat_id: int | None, official_ids: list[int] | None = None,
+                 coordinator_ids: list[int] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.admin_ids = frozenset(admin_ids)
+        #: OPERATOR_IDS, OFFICIAL_IDS and HEAD_CHAT_ID are organisation no. 1's (bot.domain.orgs.DEFAULT_ORG).
         self.operator_ids = frozenset(operator_ids)
         self.official_ids = frozenset(official_ids or ())
+        self.coordinator_ids = frozenset(coordinator_ids or ())
         self._head_chat_setting = head_chat_id
         self.directory = DirectoryRepository()
+        self.orgs = OrganisationRepository()
         self.events = EventRepository()
         self._place_scores: Callable[[str], Awaitable[dict[int, int]]] | None = None
 
@@ -68,32 +76,71 @@ class AccessService:
         return await ChatRepository().was_operator(self.db.conn, user_id)
 
     async def actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
-        """The role a person has in this chat, or None for a stranger / an unbound group."""
+        """The role a person has in this chat and the organisation they act for (issue 14), or None for a
+        stranger / an unbound group."""
+        conn = self.db.conn
         if chat.chat_type == "private":
             if self.is_admin(user_id):
-                return Actor(user_id, Role.ADMIN, name)
-            if await self.is_operator(user_id):
-                return Actor(user_id, Role.OPERATOR, name)
+                return Actor(user_id, Role.ADMIN, name, org_id=await self.admin_org(user_id))
+            if user_id in self.operator_ids:
+                return Actor(user_id, Role.OPERATOR, name, org_id=DEFAULT_ORG)
+            org = await self.orgs.org_of_operator(conn, user_id)
+            if org is not None:
+                return Actor(user_id, Role.OPERATOR, name, org_id=org)
             # An operator who is also an official keeps the operator's work; the misses reach them either way.
-            if await self.is_official(user_id):
-                return Actor(user_id, Role.OFFICIAL, name)
+            if user_id in self.official_ids:
+                return Actor(user_id, Role.OFFICIAL, name, org_id=DEFAULT_ORG)
+            org = await self.orgs.org_of_official(conn, user_id)
+            if org is not None:
+                return Actor(user_id, Role.OFFICIAL, name, org_id=org)
+            if user_id in self.coordinator_ids:
+                return Actor(user_id, Role.COORDINATOR, name, org_id=None)
             return None
-        dept = await self.directory.department_by_chat(self.db.conn, chat.chat_id)
+        dept = await self.directory.department_by_chat(conn, chat.chat_id)
         if dept is not None:
-            return Actor(user_id, Role.EXECUTOR, name, department_id=dept.id)
-        if chat.chat_id == await self.head_chat_id():
-            return Actor(user_id, Role.HEAD, name)
+            return Actor(user_id, Role.EXECUTOR, name, department_id=dept.id, org_id=dept.org_id)
+        org = await self.head_org(chat.chat_id)
+        if org is not None:
+            return Actor(user_id, Role.HEAD, name, org_id=org)
+        if chat.chat_id == await self.coordinator_chat_id():
+            return Actor(user_id, Role.COORDINATOR, name, org_id=None)
         return None
 
-    async def head_chat_id(self) -> int | None:
-        value = await self.directory.get_value(self.db.conn, HEAD_CHAT_KEY)
-        return int(value) if value else self._head_chat_setting
+    async def admin_org(self, user_id: int) -> int:
+        """The organisation a deployment admin acts for in the private chat: the one they chose last
+        (``choose_org``), else no. 1."""
+        value = await self.directory.get_value(self.db.conn, f"{ADMIN_ORG_PREFIX}{user_id}")
+        return int(value) if value else DEFAULT_ORG
+
+    async def choose_org(self, user_id: int, org_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await self.directory.set_value(conn, f"{ADMIN_ORG_PREFIX}{user_id}", str(org_id))
+
+    async def head_chat_id(self, org_id: int = DEFAULT_ORG) -> int | None:
+        """The head's group of the organisation; HEAD_CHAT_ID is no. 1's until /bind_head binds one."""
+        bound = await self.orgs.head_chat(self.db.conn, org_id)
+        if bound is not None:
+            return bound
+        return self._head_chat_setting if org_id == DEFAULT_ORG else None
+
+    async def head_org(self, chat_id: int) -> int | None:
+        """The organisation whose head's group ``chat_id`` is, or None."""
+        org = await self.orgs.org_of_head_chat(self.db.conn, chat_id)
+        if org is None and chat_id == await self.head_chat_id(DEFAULT_ORG):
+            return DEFAULT_ORG
+        return org
+
+    async def coordinator_chat_id(self) -> int | None:
+        """The directorate's group (cl. 2), bound with /bind_coordinator."""
+        value = await self.directory.get_value(self.db.conn, COORDINATOR_CHAT_KEY)
+        return int(value) if value else None
 
     async def department_for_chat(self, chat_id: int) -> Department | None:
         return await self.directory.department_by_chat(self.db.conn, chat_id)
 
     async def is_bound_chat(self, chat_id: int) -> bool:
-        return (await self.department_for_chat(chat_id)) is not None or chat_id == await self.head_chat_id()
+        return ((await self.department_for_chat(chat_id)) is not None or await self.head_org(chat_id) is not None
+                or chat_id == await self.coordinator_chat_id())
 
     async def said_unbound(self, chat_id: int) -> bool:
         """True if the "group not bound" hint was already given in this chat; remembers it otherwise."""
@@ -116,7 +163,7 @@ class AccessService:
             raise ValidationFailed("department_name_required")
         if len(name) > MAX_DEPARTMENT_NAME:
             raise ValidationFailed("department_name_too_long", limit=MAX_DEPARTMENT_NAME)
-        if chat_id == await self.head_chat_id():
+        if await self.head_org(chat_id) is not None:
             raise ValidationFailed("chat_is_head")
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -125,15 +172,15 @@ class AccessService:
                                                          {"name": name, "chat_id": chat_id}), now)
         return dept
 
-    async def bind_head(self, user_id: int, chat_id: int) -> None:
+    async def bind_head(self, user_id: int, chat_id: int, org_id: int = DEFAULT_ORG) -> None:
         self._require_admin(user_id)
         if await self.department_for_chat(chat_id) is not None:
             raise ValidationFailed("chat_is_department")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            await self.directory.set_value(conn, HEAD_CHAT_KEY, str(chat_id))
+            await self.orgs.bind_head(conn, org_id, chat_id)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "head_chat_bound",
-                                                         {"chat_id": chat_id}), now)
+                                                         {"chat_id": chat_id, "org_id": org_id}), now)
 
     # ---- departments --------------------------------------------------------------------------
     async def departments(self, *, include_archived: bool = False) -> list[Department]:

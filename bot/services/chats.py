@@ -54,7 +54,7 @@ class ChatsService(AfterCommit):
         dept = await self.access.department_for_chat(chat_id)
         if dept is not None:
             return texts.CHAT_IS_DEPARTMENT.format(name=texts.esc(dept.name))
-        if chat_id == await self.access.head_chat_id():
+        if await self.access.head_org(chat_id) is not None:
             return texts.CHAT_IS_HEAD
         return None
 
@@ -64,7 +64,7 @@ class ChatsService(AfterCommit):
         or a chat the bot serves for nobody)."""
         if old == new:
             return False
-        head_is_old = old == await self.access.head_chat_id()
+        head_is_old = await self.access.head_org(old) is not None
         now = self.clock.now()
         async with self.db.transaction() as conn:
             moved = await self.repo.migrate(conn, old, new, head_is_old)

@@ -57,7 +57,7 @@ class MemberService:
         dept = await self.access.department_for_chat(chat_id)
         if dept is not None:
             return Bound.DEPARTMENT, dept.name
-        if chat_id == await self.access.head_chat_id():
+        if await self.access.head_org(chat_id) is not None:
             return Bound.HEAD, ""
         return None
 

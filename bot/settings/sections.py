@@ -215,6 +215,8 @@ class PeopleSettings(Section):
     # The responsible officials (cl. 5): private chat, read-only views, the misses of operational steps.
     official_ids: IdList = Field(default_factory=list)
     head_chat_id: Annotated[int | None, BeforeValidator(_blank_is_none)] = None
+    # The republic's directorate (cl. 2, issue 14): every organisation read-only, in private chats.
+    coordinator_ids: IdList = Field(default_factory=list)
     # Issue 13 §2: a new member of a department's group acts only after an admin confirms them.
     strict_members: Annotated[bool, BeforeValidator(lambda v: False if _blank_is_none(v) is None else v)] = False
 
