@@ -49,6 +49,7 @@ from aiogram.types import Message, Update
 from bench.reports_bench import DEPARTMENTS, generate
 from bot.app.container import App, build_app
 from bot.delivery.sender import RateLimiter
+from bot.domain.orgs import Scope
 from bot.fake_telegram import FakeSession
 from bot.fake_telegram.updates import callback_dict, group_message_dict, private_message_dict
 from bot.runtime.clock import FakeClock
@@ -197,8 +198,8 @@ class Run:
         await self.flush()
         card_of: dict[int, int] = {}
         for m in range(first + 1, self.session.core.last_message_id[OPERATOR] + 1):
-            c = await cases.case_for_message(OPERATOR, m)
-            if c is not None and (await cases.get(c)).operator_card_id == m:
+            c = await cases.case_for_message(OPERATOR, m, scope=Scope.all())
+            if c is not None and (await cases.get(c, scope=Scope.all())).operator_card_id == m:
                 card_of[c] = m
         case_ids, cards = list(card_of), list(card_of.values())
         assert len(case_ids) == BLOCK, "every post must open a case"
@@ -212,7 +213,7 @@ class Run:
         await self.flush()
         dept_cards: dict[int, int] = {}
         for c in case_ids:
-            assignment = (await cases.get(c)).assignment(dept[c])
+            assignment = (await cases.get(c, scope=Scope.all())).assignment(dept[c])
             assert assignment is not None and assignment.card_message_id is not None, "department card sent"
             dept_cards[c] = assignment.card_message_id
         chat = {c: -1000 - (dept[c] - 1) for c in case_ids}
@@ -229,7 +230,7 @@ class Run:
             for c, p in zip(case_ids, previews, strict=True)])
         await self.flush()
         for c in case_ids:
-            case = await cases.get(c)
+            case = await cases.get(c, scope=Scope.all())
             assert case.status.value == "on_approval", f"case {c} ended {case.status.value}"
 
 

@@ -109,7 +109,7 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
         await message.answer(texts.CASE_USAGE)
         return
     try:
-        case = await cases.get_by_number(arg)
+        case = await cases.get_by_number(arg, scope=actor.scope)
     except DomainError:
         await message.answer(texts.error_text("case_not_found"))
         return
@@ -125,8 +125,8 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
 
 
 @router.message(Command("open"), HasRole(Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL))
-async def open_command(message: Message, cases: CaseService, clock: Clock, tz: tzinfo) -> None:
-    items = await cases.open_cases()
+async def open_command(message: Message, cases: CaseService, clock: Clock, tz: tzinfo, actor: Actor) -> None:
+    items = await cases.open_cases(scope=actor.scope)
     if not items:
         await message.answer(texts.OPEN_EMPTY)
         return

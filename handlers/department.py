@@ -37,7 +37,7 @@ def _due(case: Case, rule: str, department_id: int | None, tz: tzinfo) -> str:
 
 @router.message(Command("my"))
 async def my_cases(message: Message, actor: Actor, cases: CaseService, clock: Clock, tz: tzinfo) -> None:
-    items = await cases.open_cases(actor.department_id)
+    items = await cases.open_cases(actor.department_id, scope=actor.scope)
     if not items:
         await message.answer(texts.MY_EMPTY)
         return
@@ -49,7 +49,7 @@ async def my_cases(message: Message, actor: Actor, cases: CaseService, clock: Cl
 
 async def _own(callback: CallbackQuery, data: CaseCb, actor: Actor, cases: CaseService) -> Case | None:
     """The case of the button if it was sent to this department; otherwise the press is refused (audited)."""
-    case = await cases.get(data.case_id)
+    case = await cases.get(data.case_id, scope=actor.scope)
     if case.assignment(actor.department_id) is None:
         await cases.refuse(actor, data.case_id, data.op.name.lower(), DomainError("not_your_department"))
         await callback.answer(texts.error_text("not_your_department"), show_alert=True)
@@ -194,7 +194,7 @@ async def draft_input(message: Message, state: FSMContext, actor: Actor, cases: 
 
 async def _preview(message: Message, actor: Actor, cases: CaseService, case_id: int, kind: str, text: str,
                    media_count: int) -> None:
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=actor.scope)
     preview = render.fit(lambda escaped: texts.DRAFT_PREVIEW.format(
         kind=texts.KIND[kind], number=case.number, text=escaped,
         media=texts.DRAFT_PREVIEW_MEDIA.format(count=media_count) if media_count else "",
@@ -227,7 +227,8 @@ async def prompt_needs_text(message: Message) -> None:
 @router.message(StateFilter(None), F.photo, F.reply_to_message)
 async def screenshot(message: Message, actor: Actor, cases: CaseService) -> None:
     assert message.reply_to_message is not None and message.photo is not None
-    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
+    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id,
+                                           scope=actor.scope)
     if case_id is None:
         return
     await publish_screenshot(message, actor, cases, case_id)
@@ -237,10 +238,11 @@ async def screenshot(message: Message, actor: Actor, cases: CaseService) -> None
 async def reply_with_text(message: Message, actor: Actor, cases: CaseService, state: FSMContext) -> None:
     """Replying to the card with text prepares an answer (the kind "Ответ"), previewed before sending."""
     assert message.reply_to_message is not None and message.text is not None
-    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
+    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id,
+                                           scope=actor.scope)
     if case_id is None:
         return
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=actor.scope)
     if case.status == Status.APPROVED:
         await message.answer(texts.PUBLISH_HINT)
         return

@@ -55,7 +55,10 @@ class ActorMiddleware(BaseMiddleware):
         except (TypeError, ValueError):
             return
         if cases is not None:
-            bind_case(await cases.number_of(case_id))
+            # for the log line only; a case of another organisation is not named (its id is logged as given)
+            actor: Actor | None = data.get("actor")
+            if actor is not None:
+                bind_case(await cases.number_of(case_id, scope=actor.scope))
 
 
 class FloodThrottle(BaseMiddleware):

@@ -42,7 +42,7 @@ async def _prompt(callback: CallbackQuery, message: Message, state: FSMContext, 
 async def _allowed(cases: CaseService, case_id: int, actor: Actor, action: Action) -> Case:
     """The case, if the transition table lets `actor` take `action` on it now: asked before a prompt or a choice,
     the use case checks again when the answer comes."""
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=actor.scope)
     if not allowed(action, case.status, actor.role):
         raise InvalidTransition()
     return case
@@ -54,7 +54,7 @@ async def _allowed(cases: CaseService, case_id: int, actor: Actor, action: Actio
 async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor, cases: CaseService,
                  access: AccessService) -> None:
     case_id = callback_data.case_id
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=actor.scope)
     chosen = await cases.toggle_selection(case_id, actor, callback_data.arg)
     depts = await access.suggest(case.text)
     await message.edit_reply_markup(reply_markup=keyboards.operator_card(case, depts, chosen))
@@ -64,7 +64,7 @@ async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Messag
 @router.callback_query(CaseCb.on(Op.ROUTE))
 async def route(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
     case_id = callback_data.case_id
-    await cases.get(case_id)
+    await cases.get(case_id, scope=actor.scope)
     chosen = await cases.selection(case_id)
     if not chosen:
         await callback.answer(texts.SELECT_DEPARTMENT_FIRST, show_alert=True)
@@ -77,7 +77,7 @@ async def route(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, ca
 @router.callback_query(CaseCb.on(Op.DETECTED), ButtonMessage())
 async def detected(callback: CallbackQuery, callback_data: CaseCb, message: Message, state: FSMContext,
                    actor: Actor, cases: CaseService) -> None:
-    check_detection(await cases.get(callback_data.case_id), actor)
+    check_detection(await cases.get(callback_data.case_id, scope=actor.scope), actor)
     await _prompt(callback, message, state, Prompt.detected, callback_data.case_id, texts.ASK_DETECTED)
 
 
@@ -85,15 +85,15 @@ async def detected(callback: CallbackQuery, callback_data: CaseCb, message: Mess
 
 @router.callback_query(CaseCb.on(Op.URGENT))
 async def urgent(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     case = await cases.set_urgent(callback_data.case_id, actor, not case.urgent)
     await callback.answer(texts.URGENT_ON if case.urgent else texts.URGENT_OFF)
 
 
 @router.callback_query(CaseCb.filter((F.op == Op.TERM) & (F.arg == 0)), ButtonMessage())
 async def answer_terms(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService,
-                       deadlines: Deadlines) -> None:
-    case = await cases.get(callback_data.case_id)
+                       deadlines: Deadlines, actor: Actor) -> None:
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     await message.answer(
         texts.ASK_ANSWER_TERM.format(
             number=case.number,
@@ -105,7 +105,7 @@ async def answer_terms(callback: CallbackQuery, callback_data: CaseCb, message: 
 @router.callback_query(CaseCb.filter((F.op == Op.TERM) & (F.arg != 0)))
 async def answer_term(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
                       tz: tzinfo) -> None:
-    await cases.get(callback_data.case_id)
+    await cases.get(callback_data.case_id, scope=actor.scope)
     case = await cases.set_answer_term(callback_data.case_id, actor, callback_data.arg)
     await callback.answer(term_set(case, tz))
 
@@ -126,7 +126,7 @@ def _change(op: Op, change: CaseChange, done: str, *, drop_buttons: bool = False
     message it was pressed under go (they offer a choice just made)."""
     async def on_press(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService,
                        message: Message | None = None) -> None:
-        await cases.get(callback_data.case_id)
+        await cases.get(callback_data.case_id, scope=actor.scope)
         await change(cases, callback_data.case_id, actor)
         if message is not None:
             await message.edit_reply_markup(reply_markup=None)
@@ -146,8 +146,8 @@ _change(Op.ANYWAY, CaseService.answer_anyway, texts.ANSWER_ANYWAY_DONE, drop_but
 
 @router.callback_query(CaseCb.on(Op.HISTORY), ButtonMessage())
 async def history(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService,
-                  tz: tzinfo) -> None:
-    await cases.get(callback_data.case_id)
+                  tz: tzinfo, actor: Actor) -> None:
+    await cases.get(callback_data.case_id, scope=actor.scope)
     events = await cases.history(callback_data.case_id)
     for part in render.chunk(render.history(events, tz).split("\n")):
         await message.answer(part)
@@ -171,7 +171,7 @@ async def choose_department(callback: CallbackQuery, callback_data: CaseCb, mess
 
 @router.callback_query(CaseCb.on(Op.ADD_DEPT))
 async def add_department(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
-    await cases.get(callback_data.case_id)
+    await cases.get(callback_data.case_id, scope=actor.scope)
     case = await cases.add_department(callback_data.case_id, actor, callback_data.arg)
     added = case.assignment(callback_data.arg)
     await callback.answer(texts.DEPARTMENT_ADDED.format(name=added.department_name if added else "")[:200])
@@ -179,7 +179,7 @@ async def add_department(callback: CallbackQuery, callback_data: CaseCb, actor: 
 
 @router.callback_query(CaseCb.on(Op.WITHDRAW))
 async def withdraw(callback: CallbackQuery, callback_data: CaseCb, actor: Actor, cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     gone = case.assignment(callback_data.arg)
     await cases.withdraw(callback_data.case_id, actor, callback_data.arg)
     await callback.answer(texts.DEPARTMENT_WITHDRAWN.format(name=gone.department_name if gone else "")[:200])
@@ -188,8 +188,9 @@ async def withdraw(callback: CallbackQuery, callback_data: CaseCb, actor: Actor,
 # ---- the answer: composed by the operator, the author's reply, a draft approved or returned (cl. 14, 17) --
 
 @router.callback_query(CaseCb.on(Op.COMPOSE), ButtonMessage())
-async def compose(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
+async def compose(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService,
+                  actor: Actor) -> None:
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     await message.answer(texts.ASK_COMPOSE_KIND.format(number=case.number),
                          reply_markup=keyboards.draft_kinds(case, final_only=case.status == Status.AWAITING_FINAL,
                                                             compose=True))
@@ -198,8 +199,8 @@ async def compose(callback: CallbackQuery, callback_data: CaseCb, message: Messa
 
 @router.callback_query(CaseCb.on(Op.COMPOSE_KIND), ButtonMessage())
 async def compose_kind(callback: CallbackQuery, callback_data: CaseCb, message: Message, state: FSMContext,
-                       cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
+                       cases: CaseService, actor: Actor) -> None:
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     kind = kind_at(callback_data.arg)
     await _prompt(callback, message, state, Prompt.compose, callback_data.case_id,
                   texts.ASK_COMPOSE_TEXT.format(kind=texts.KIND[kind], number=case.number), kind=kind)
@@ -217,7 +218,7 @@ async def _pending(callback: CallbackQuery, data: CaseCb, actor: Actor,
                    cases: CaseService) -> tuple[Case, Draft] | None:
     """The case and the draft the button decides on, if it still waits for the decision; a stale press is
     refused."""
-    case = await cases.get(data.case_id)
+    case = await cases.get(data.case_id, scope=actor.scope)
     pending = case.pending_draft
     if pending is None or pending.id != data.arg:
         await cases.refuse(actor, data.case_id, "decision", DomainError("stale"), {"draft_id": data.arg})

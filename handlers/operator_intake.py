@@ -100,7 +100,8 @@ def parse_post(message: Message, operator_id: int, now: datetime) -> NewPost:
 @router.message(StateFilter(None), F.photo, F.reply_to_message)
 async def operator_screenshot(message: Message, bot: Bot, actor: Actor, cases: CaseService, clock: Clock) -> None:
     assert message.reply_to_message is not None and message.photo is not None
-    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id)
+    case_id = await cases.case_for_message(message.chat.id, message.reply_to_message.message_id,
+                                           scope=actor.scope)
     if case_id is None:  # a reply to something else: an ordinary new post (a photo always is one)
         await open_case(bot, message.chat.id, parse_post(message, actor.user_id, clock.now()), actor, cases)
         return

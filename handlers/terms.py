@@ -32,7 +32,7 @@ UNTIL_CLOSED, UNTIL_OPENING = 1, 2
 @router.callback_query(CaseCb.filter((F.op == Op.OFF_HOURS) & (F.arg == 0)), ButtonMessage())
 async def off_hours_choices(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                             cases: CaseService) -> None:
-    case = await cases.get(callback_data.case_id)
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     if keyboards.off_hours(case, actor.role) is None:
         error = AccessDenied(action=Action.WORK_OFF_HOURS.value, role=actor.role.value)
         await cases.refuse(actor, case.id, "off_hours_declared", error)
@@ -44,7 +44,7 @@ async def off_hours_choices(callback: CallbackQuery, callback_data: CaseCb, mess
 @router.callback_query(CaseCb.filter((F.op == Op.OFF_HOURS) & (F.arg != 0)), ButtonMessage())
 async def off_hours(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
                     cases: CaseService, clock: Clock, tz: tzinfo, deadlines: Deadlines) -> None:
-    case = await cases.get(callback_data.case_id)
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
     choice = callback_data.arg
     if choice not in (UNTIL_CLOSED, UNTIL_OPENING):
         await cases.refuse(actor, case.id, "off_hours_declared", AccessDenied("stale"), {"arg": choice})

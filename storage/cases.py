@@ -22,9 +22,10 @@ from bot.domain.model import (
     Publication,
     Status,
 )
-from bot.domain.orgs import DEFAULT_ORG, format_number
+from bot.domain.orgs import DEFAULT_ORG, Scope, format_number
 from storage.codec import dt, dt_req, media_json, media_list, ts
 from storage.db import fetch_all, fetch_one
+from storage.scoping import org_clause
 
 
 def _json_rows(table: str, columns: str, where: str) -> str:
@@ -66,7 +67,8 @@ _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
 
 class CaseRepository:
-    """Parameterised SQL for cases; methods take the connection of the caller's transaction."""
+    """Parameterised SQL for cases; methods take the connection of the caller's transaction. Every read and
+    write names the organisation (issue 14): a case of another organisation reads exactly like a missing one."""
 
     async def next_number(self, conn: aiosqlite.Connection, year: int, org_id: int = DEFAULT_ORG) -> tuple[int, str]:
         """The next number of the organisation's year: its own sequence, its prefix (issue 14)."""
@@ -104,11 +106,12 @@ class CaseRepository:
             "UPDATE cases SET status=?, platform=?, link=?, link_norm=?, author=?, text=?, media=?, "
             "detected_at=?, urgent=?, significant=?, multi=?, operator_chat_id=?, operator_card_id=?, "
             "updated_at=?, closed_at=?, calendar_since=?, calendar_until=?, answer_minutes=?, closure=?, version=version+1 "
-            "WHERE id=? AND version=?",
+            "WHERE id=? AND version=? AND org_id=?",
             (case.status.value, case.platform, case.link, case.link_norm, case.author, case.text,
              media_json(case.media), ts(case.detected_at), int(case.urgent), int(case.significant),
              int(case.multi), case.operator_chat_id, case.operator_card_id, ts(now), closed_at,
-             ts(case.calendar_since), ts(case.calendar_until), case.answer_minutes, case.closure, case.id, case.version),
+             ts(case.calendar_since), ts(case.calendar_until), case.answer_minutes, case.closure, case.id, case.version,
+             case.org_id),
         )
         if cur.rowcount != 1:
             raise StaleState(case=case.number)
@@ -179,10 +182,12 @@ class CaseRepository:
                 )
                 pub.id = cur.lastrowid
 
-    async def set_card(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int) -> None:
+    async def set_card(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int, *,
+                       scope: Scope) -> None:
         """Remember the operator's card (not a state change: the version is not bumped)."""
-        await conn.execute("UPDATE cases SET operator_chat_id=?, operator_card_id=? WHERE id=?",
-                           (chat_id, message_id, case_id))
+        org_sql, org_params = org_clause(scope)
+        await conn.execute(f"UPDATE cases SET operator_chat_id=?, operator_card_id=? WHERE id=? AND {org_sql}",  # noqa: S608  org_clause renders a checked column name; values are bound
+                           (chat_id, message_id, case_id, *org_params))
 
     async def set_department_card(self, conn: aiosqlite.Connection, case_id: int, department_id: int,
                                   message_id: int) -> None:
@@ -197,34 +202,45 @@ class CaseRepository:
             (chat_id, message_id, case_id, purpose),
         )
 
-    async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
-        row = await fetch_one(conn, "SELECT case_id FROM case_messages WHERE chat_id = ? AND message_id = ?",
-                                (chat_id, message_id))
+    async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int, *,
+                               scope: Scope) -> int | None:
+        org_sql, org_params = org_clause(scope, "c.org_id")
+        row = await fetch_one(conn, "SELECT m.case_id FROM case_messages m JOIN cases c ON c.id = m.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
+                                    f"WHERE m.chat_id = ? AND m.message_id = ? AND {org_sql}",
+                                (chat_id, message_id, *org_params))
         return int(row[0]) if row else None
 
-    async def album_case(self, conn: aiosqlite.Connection, album_key: str) -> int | None:
-        row = await fetch_one(conn, "SELECT case_id FROM albums WHERE album_key = ?", (album_key,))
+    async def album_case(self, conn: aiosqlite.Connection, album_key: str, *, scope: Scope) -> int | None:
+        org_sql, org_params = org_clause(scope, "c.org_id")
+        row = await fetch_one(conn, "SELECT a.case_id FROM albums a JOIN cases c ON c.id = a.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
+                                    f"WHERE a.album_key = ? AND {org_sql}", (album_key, *org_params))
         return int(row[0]) if row else None
 
     async def set_album(self, conn: aiosqlite.Connection, album_key: str, case_id: int) -> None:
         await conn.execute("INSERT OR IGNORE INTO albums (album_key, case_id) VALUES (?, ?)", (album_key, case_id))
 
     # ---- reading --------------------------------------------------------------------------------
-    async def get(self, conn: aiosqlite.Connection, case_id: int) -> Case:
-        return await self._one(conn, "id", case_id, case_id=case_id)
+    async def get(self, conn: aiosqlite.Connection, case_id: int, *, scope: Scope) -> Case:
+        """The case within the scope; another organisation's case raises NotFound like a missing one."""
+        return await self._one(conn, "id", case_id, scope, case_id=case_id)
 
-    async def get_by_number(self, conn: aiosqlite.Connection, number: str) -> Case:
-        return await self._one(conn, "number", number, number=number)
+    async def get_by_number(self, conn: aiosqlite.Connection, number: str, *, scope: Scope) -> Case:
+        return await self._one(conn, "number", number, scope, number=number)
 
-    async def _one(self, conn: aiosqlite.Connection, column: Literal["id", "number"], value: object, **key: object) -> Case:
-        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?", (value,))  # noqa: S608  column is a Literal (id, number); the value is bound
+    async def _one(self, conn: aiosqlite.Connection, column: Literal["id", "number"], value: object, scope: Scope,
+                   **key: object) -> Case:
+        org_sql, org_params = org_clause(scope, "cases.org_id")
+        row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ? AND {org_sql}",  # noqa: S608  column is a Literal (id, number), org_clause a checked column; values are bound
+                              (value, *org_params))
         if row is None:
             raise NotFound("case_not_found", **key)
         return await self._load(conn, row)
 
-    async def number_of(self, conn: aiosqlite.Connection, case_id: int) -> str | None:
-        """The case's number alone (for log lines), None when there is no such case."""
-        async with conn.execute("SELECT number FROM cases WHERE id = ?", (case_id,)) as cur:
+    async def number_of(self, conn: aiosqlite.Connection, case_id: int, *, scope: Scope) -> str | None:
+        """The case's number alone (for log lines), None when there is no such case in the scope."""
+        org_sql, org_params = org_clause(scope)
+        async with conn.execute(f"SELECT number FROM cases WHERE id = ? AND {org_sql}",  # noqa: S608  org_clause renders a checked column name; values are bound
+                                (case_id, *org_params)) as cur:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
@@ -237,30 +253,36 @@ class CaseRepository:
         """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
         if case.incident_lead is None or case.incident_lead == case.number:
             return None
-        return await self.get_by_number(conn, case.incident_lead)
+        # an incident is one organisation's (cl. 21): its lead is in the member's organisation
+        return await self.get_by_number(conn, case.incident_lead, scope=Scope.one(case.org_id))
 
-    async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str) -> Case | None:
+    async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str, *, scope: Scope) -> Case | None:
+        """The open case of the same post within the scope: a post open in another organisation is not
+        revealed (issue 14 §2; the transfer joins such posts)."""
+        org_sql, org_params = org_clause(scope, "cases.org_id")
         row = await fetch_one(
-            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "  # noqa: S608  constant columns and status placeholders; values are bound
-            "ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES),
+            conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE link_norm = ? AND status IN ({_OPEN_SQL}) "  # noqa: S608  constant columns, status placeholders and a checked column; values are bound
+            f"AND {org_sql} ORDER BY id LIMIT 1", (link_norm, *OPEN_STATUSES, *org_params),
         )
         return await self._load(conn, row) if row else None
 
     async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
-                        limit: int = 200) -> list[Case]:
-        if department_id is None:
-            sql = f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({_OPEN_SQL}) ORDER BY id LIMIT ?"  # noqa: S608  constant columns and status placeholders; values are bound
-            params: tuple[object, ...] = (*OPEN_STATUSES, limit)
-        else:
-            sql = (f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND EXISTS "  # noqa: S608  constant columns and status placeholders; values are bound
-                   "(SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
-                   "AND cd.state != 'declined') ORDER BY id LIMIT ?")
-            params = (*OPEN_STATUSES, department_id, limit)
-        rows = await fetch_all(conn, sql, params)
+                        limit: int = 200, *, scope: Scope) -> list[Case]:
+        org_sql, org_params = org_clause(scope, "c.org_id")
+        sql = f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND {org_sql} "  # noqa: S608  constant columns, status placeholders and a checked column; values are bound
+        params: tuple[object, ...] = (*OPEN_STATUSES, *org_params)
+        if department_id is not None:
+            sql += ("AND EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = ? "
+                    "AND cd.state != 'declined') ")
+            params = (*params, department_id)
+        rows = await fetch_all(conn, sql + "ORDER BY id LIMIT ?", (*params, limit))
         return [await self._load(conn, r) for r in rows]
 
-    async def ids_with_open_deadlines(self, conn: aiosqlite.Connection) -> list[int]:
-        return [int(r[0]) for r in await fetch_all(conn, "SELECT DISTINCT case_id FROM deadlines WHERE closed_at IS NULL")]
+    async def ids_with_open_deadlines(self, conn: aiosqlite.Connection, *, scope: Scope) -> list[int]:
+        org_sql, org_params = org_clause(scope, "c.org_id")
+        return [int(r[0]) for r in await fetch_all(
+            conn, "SELECT DISTINCT dl.case_id FROM deadlines dl JOIN cases c ON c.id = dl.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
+                  f"WHERE dl.closed_at IS NULL AND {org_sql}", org_params)]
 
     async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
         """The case and its children from one row of ``CASE_COLUMNS`` (children as JSON arrays)."""

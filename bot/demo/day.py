@@ -22,6 +22,7 @@ from typing import TextIO
 
 from bot.demo.people import Person
 from bot.demo.runner import Demo
+from bot.domain.orgs import Scope
 
 DAY = date(2026, 12, 1)          # a Tuesday, an ordinary working day
 
@@ -148,7 +149,7 @@ async def whole_case(d: Demo) -> None:
         s.expect(HOUSING, "Скриншот принят, шаг закрыт")
         s.expect(OPERATOR, "[фото: скриншот ответа под постом]", "Скриншот публикации по сообщению 2026-0001",
                  "Закрыто: ответ опубликован")
-    case = (await d.app.cases.get(1))
+    case = (await d.app.cases.get(1, scope=Scope.all()))
     if case.status.value != "closed":
         d.failures.append(f"2026-0001 не закрыто: {case.status.value}")
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.domain import accountability, audit
 from bot.domain.notices import ClarificationOverdue, ClockDue, Escalation, Notice, NoticeKind
+from bot.domain.orgs import Scope
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
@@ -227,7 +228,7 @@ class ReminderService:
     async def _attribute(self, conn: Any, case_ids: Iterable[int], now: datetime) -> None:
         """Fix who owes each clock that has run out, as the case stands now — at its expiry."""
         for case_id in sorted(case_ids):
-            case = await self.cases.get(conn, case_id)
+            case = await self.cases.get(conn, case_id, scope=Scope.all())   # the system's job: every organisation
             fixed = accountability.attribute(case, now, await self.cases.lead_of(conn, case))
             if fixed:
                 await self.cases.save_blame(conn, fixed)

@@ -16,6 +16,7 @@ from bot import texts
 from bot.domain.accountability import owners
 from bot.domain.model import Owner
 from bot.domain.notices import Notice, NoticeKind, Words
+from bot.domain.orgs import Scope
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from bot.services.kpis import (
@@ -255,7 +256,7 @@ class DigestService:
     async def _owner(self, line: OverdueLine, departments: dict[int, str]) -> str:
         """Who owes the overdue clock now (bot.domain.accountability.owners), by name."""
         conn = self.db.conn
-        case = await self.cases.get(conn, line.case_id)
+        case = await self.cases.get(conn, line.case_id, scope=Scope.all())   # the line's own case, whoever reads
         deadline = next((d for d in case.deadlines if d.id == line.deadline_id), None)
         if deadline is None:
             return texts.NO_VALUE

@@ -27,6 +27,7 @@ from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
+from bot.domain.orgs import Scope
 from bot.domain.places import Gazetteer, Place
 from bot.runtime.clock import Clock
 from bot.services.place_index import PlaceIndex
@@ -199,7 +200,8 @@ class IncidentService:
         now = self.clock.now()
         ids = list(dict.fromkeys(case_ids))
         async with self.db.transaction() as conn:
-            loaded: list[Case] = [await self.cases.get(conn, cid) for cid in ids]
+            # an incident is one organisation's (cl. 21): the actor's own cases only
+            loaded: list[Case] = [await self.cases.get(conn, cid, scope=actor.scope) for cid in ids]
             rule.check_merge(loaded, actor)
             for c in loaded:
                 assert c.id is not None
@@ -225,7 +227,8 @@ class IncidentService:
                    same_address: Callable[[Case, Case], Awaitable[bool]]) -> IncidentRecord:
         """«Присоединить к …» on a card: a post about an address with an open case joins that case — into its
         incident if it leads or belongs to one, else both become one incident (the earlier one leads)."""
-        case, into = await self.cases.get(self.db.conn, case_id), await self.cases.get(self.db.conn, into_id)
+        case, into = (await self.cases.get(self.db.conn, case_id, scope=actor.scope),
+                      await self.cases.get(self.db.conn, into_id, scope=actor.scope))
         if not await same_address(case, into):
             raise ValidationFailed("join_not_same_address")
         incident_id = await self.repo.incident_of(self.db.conn, into_id)
@@ -235,8 +238,8 @@ class IncidentService:
         async with self.db.transaction() as conn:
             record = await self.repo.get(conn, incident_id)
             assert record is not None
-            lead = await self.cases.get(conn, record.lead_case_id)
-            case = await self.cases.get(conn, case_id)
+            lead = await self.cases.get(conn, record.lead_case_id, scope=actor.scope)
+            case = await self.cases.get(conn, case_id, scope=actor.scope)
             rule.check_merge([lead, case], actor)
             if await self.repo.incident_of(conn, case_id) is not None:
                 raise ValidationFailed("incident_exists", case=case.number)
@@ -258,7 +261,7 @@ class IncidentService:
             raise NotFound("surge_not_found", surge_id=surge_id)
         open_ids, merged = [], 0
         for cid in members:
-            case = await self.cases.get(self.db.conn, cid)
+            case = await self.cases.get(self.db.conn, cid, scope=actor.scope)
             if await self.repo.incident_of(self.db.conn, cid) is not None:
                 merged += 1
             elif case.is_open:
@@ -268,7 +271,8 @@ class IncidentService:
         return await self.merge(actor, open_ids, surge_id=surge_id)
 
     async def numbers(self, case_ids: Sequence[int]) -> list[str]:
-        return [(await self.cases.get(self.db.conn, cid)).number for cid in case_ids]
+        # for the renderers of surge notices, which name the surge's own posts (the system's view)
+        return [(await self.cases.get(self.db.conn, cid, scope=Scope.all())).number for cid in case_ids]
 
     async def get(self, incident_id: int) -> IncidentRecord:
         record = await self.repo.get(self.db.conn, incident_id)
@@ -288,7 +292,8 @@ class IncidentService:
         """The lead's approved answer for every other open member, in a transaction of its own (see
         ``propagate``)."""
         async with self.db.transaction() as conn:
-            changed = await self.propagate(conn, await self.cases.get(conn, case_id), actor, self.clock.now())
+            changed = await self.propagate(conn, await self.cases.get(conn, case_id, scope=actor.scope), actor,
+                                           self.clock.now())
         if changed:
             self._on_commit()
         return changed
@@ -312,7 +317,7 @@ class IncidentService:
         for member_id in record.case_ids:
             if member_id == lead.id:
                 continue
-            member = await self.cases.get(conn, member_id)
+            member = await self.cases.get(conn, member_id, scope=Scope.one(lead.org_id))
             if not member.is_open:
                 continue
             before = member.status

@@ -14,6 +14,7 @@ from typing import Any
 from bot import texts
 from bot.delivery.outgoing import Outgoing, Text
 from bot.domain.notices import Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
+from bot.domain.orgs import Scope
 from bot.runtime.logs import bind_case
 from handlers import keyboards
 from handlers.notices import cards, departments, escalations, members, operator
@@ -77,7 +78,7 @@ class NoticeRenderer(Deps):
         if n.kind in OTHERS:
             return await OTHERS[n.kind](self, n)
         assert n.case_id is not None
-        case = await self.cases.get(n.case_id)
+        case = await self.cases.get(n.case_id, scope=Scope.all())   # the outbox is the system's: any organisation
         bind_case(case.number)
         return await ABOUT_A_CASE[n.kind](self, case, n)
 
@@ -93,7 +94,7 @@ class NoticeRenderer(Deps):
     async def sent(self, notice: Notice[Json], remember: object, chat_id: int, message_id: int) -> None:
         assert notice.case_id is not None and isinstance(remember, Remember)
         if remember.purpose == "card":
-            await self.cases.set_card(notice.case_id, chat_id, message_id)
+            await self.cases.set_card(notice.case_id, chat_id, message_id, scope=Scope.all())
         elif remember.purpose == "department_card" and remember.department_id is not None:
             await self.cases.set_department_card(notice.case_id, remember.department_id, message_id)
         else:

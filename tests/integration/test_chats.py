@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramForbiddenError
 
 from bot import texts
 from bot.domain.notices import Notice, NoticeKind, Words
+from bot.domain.orgs import Scope
 from bot.fake_telegram.updates import migration_dicts
 from bot.runtime.clock import FakeClock
 from storage.outbox import OutboxRepository
@@ -45,7 +46,7 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 async def new_case(h: Harness, operator: int, text: str = POST, route: str | None = "Отдел ЖКХ") -> int:
     await h.say(operator, text, forward_from_chat=(-100555, "Подслушано Зеленчукская", "zelen_online"),
                 forward_message_id=len(h.session.requests))
-    case = (await h.app.cases.open_cases())[-1]
+    case = (await h.app.cases.open_cases(scope=Scope.all()))[-1]
     assert case.id is not None and case.operator_id == operator
     if route is not None:
         await h.press(operator, operator, route, h.find(operator, case.number).message_id)
@@ -79,7 +80,7 @@ async def test_removing_an_operator_with_open_cases_asks_whom_and_hands_them_to_
     await h.press(ADMIN, ADMIN, str(OPERATOR2), ask.message_id)
 
     assert not await h.app.access.is_operator(OP3)
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.operator_id == OPERATOR2
     assert "Переданы сообщения" in h.messages[(ADMIN, ask.message_id)].text
     assert h.find(OPERATOR2, "Вам переданы")
@@ -104,7 +105,7 @@ async def test_removed_operators_cases_spread_over_the_pool_evenly(h: Harness) -
     second = await new_case(h, OP3, "Яма на дороге, ул. Садовая, 3", route=None)
     await remove_op3(h)
     await h.press(ADMIN, ADMIN, "Распределить")
-    owners = {(await h.app.cases.get(c)).operator_id for c in (first, second)}
+    owners = {(await h.app.cases.get(c, scope=Scope.all())).operator_id for c in (first, second)}
     assert owners == {OPERATOR, OPERATOR2}                  # one each: both held none before
 
 
@@ -113,7 +114,7 @@ async def test_cancelling_the_handover_keeps_the_operator_and_the_cases(h: Harne
     await remove_op3(h)
     await h.press(ADMIN, ADMIN, "Отмена")
     assert await h.app.access.is_operator(OP3)
-    assert (await h.app.cases.get(case_id)).operator_id == OP3
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).operator_id == OP3
 
 
 async def test_a_forged_handover_button_from_a_stranger_changes_nothing(h: Harness) -> None:
@@ -123,7 +124,7 @@ async def test_a_forged_handover_button_from_a_stranger_changes_nothing(h: Harne
     await h.feed(updates.callback(EXEC_A, EXEC_A, data, 1))
     assert h.alerts()[-1] == texts.NO_ACCESS
     assert await h.app.access.is_operator(OP3)
-    assert (await h.app.cases.get(case_id)).operator_id == OP3
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).operator_id == OP3
 
 
 async def test_nothing_reaches_an_operator_removed_without_a_handover(h: Harness) -> None:
@@ -134,7 +135,7 @@ async def test_nothing_reaches_an_operator_removed_without_a_handover(h: Harness
     before = len(h.session.requests)
     await h.press(EXEC_A, DEPT_A_CHAT, "Не наша компетенция")
     await h.say_in(DEPT_A_CHAT, EXEC_A, "Это вопрос управляющей компании")
-    assert (await h.app.cases.get(case_id)).operator_id == OP3
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).operator_id == OP3
     assert sent_to(h, OP3, before) == []
     assert [r for r in h.session.requests[before:] if getattr(r, "chat_id", None) == DEPT_A_CHAT]
 
@@ -147,7 +148,7 @@ async def test_an_operator_who_blocked_the_bot_has_the_admins_told_and_the_cases
     await h.app.notifier.flush()
     h._scan()
     assert any("Не удаётся доставить" in t for t in h.texts(ADMIN))
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.operator_id in (OPERATOR, OPERATOR2)
     assert await h.app.access.is_operator(OP3)             # the role stays: only the cases move
     assert [e["actor_role"] for e in await events(h, "case_handed_over")] == ["system"]
@@ -172,7 +173,7 @@ async def test_department_group_upgraded_keeps_its_binding_and_the_cases_flow_to
     assert "Принять в работу" in h.labels(NEW_A_CHAT, card.message_id)
     assert any("супергруппу" in t for t in h.texts(ADMIN))
     await h.press(EXEC_A, NEW_A_CHAT, "Принять в работу", card.message_id)
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.assignments[0].card_message_id == card.message_id
     assert "в работе" in h.messages[(NEW_A_CHAT, card.message_id)].text     # edits go to the new chat
     assert [e["kind"] for e in await events(h, "chat_migrated")] == ["chat_migrated"]   # once for both messages
@@ -266,5 +267,5 @@ async def test_waiting_notices_are_not_counted_as_pending_and_come_back_when_rel
 async def test_an_operator_blocking_the_bot_hands_their_cases_over_at_once(h: Harness) -> None:
     case_id = await new_case(h, OP3)
     await h.feed(updates.my_chat_member(OP3, OP3, chat_type="private", old_status="member", new_status="kicked"))
-    assert (await h.app.cases.get(case_id)).operator_id in (OPERATOR, OPERATOR2)
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).operator_id in (OPERATOR, OPERATOR2)
     assert any("заблокировал бота" in t and "2026-0001" in t for t in h.texts(ADMIN))

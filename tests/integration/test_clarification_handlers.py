@@ -11,6 +11,7 @@ import pytest
 
 from bot import texts
 from bot.domain.model import CLOSURE_CLARIFICATION, Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from tests.conftest import msk
 from tests.integration.test_handlers import published
@@ -32,7 +33,7 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 async def _asked(h: Harness) -> int:
     """A published clarification nobody answers; the reminder run asks the operator a working day later."""
     case_id = await published(h, "Уточнение", "Уточните, пожалуйста, номер дома.")
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.AWAITING_AUTHOR
     assert h.app.reminders is not None
     h.clock.set(msk(2026, 12, 2, 11, 0))              # Wednesday: one working day after Tuesday's request
@@ -49,7 +50,7 @@ async def test_cl6_operator_presses_close_no_reply_and_the_case_closes_counted_a
     message_id, data = h.button(OPERATOR, texts.BTN_CLOSE_NO_REPLY)
 
     assert await h.press(OPERATOR, OPERATOR, texts.BTN_CLOSE_NO_REPLY) == texts.CLOSED_NO_REPLY_DONE
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.CLOSED and case.closure == CLOSURE_CLARIFICATION
     assert h.labels(OPERATOR, message_id) == []                  # the buttons are gone
 
@@ -58,7 +59,7 @@ async def test_cl6_operator_presses_close_no_reply_and_the_case_closes_counted_a
     events = len(await h.app.cases.history(case_id))
     await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))
     assert h.alerts()[-1] == texts.ERRORS["invalid_transition"]
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.CLOSED and case.closure == CLOSURE_CLARIFICATION
     history = await h.app.cases.history(case_id)
     assert len([e for e in history if not e.refused]) == len([e for e in history[:events] if not e.refused])
@@ -69,7 +70,7 @@ async def test_cl6_operator_presses_answer_anyway_and_the_department_prepares_th
     message_id, data = h.button(OPERATOR, texts.BTN_ANSWER_ANYWAY)
 
     assert await h.press(OPERATOR, OPERATOR, texts.BTN_ANSWER_ANYWAY) == texts.ANSWER_ANYWAY_DONE
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.IN_WORK and case.closure is None
     answer = case.open_deadline("answer")
     assert answer is not None and answer.started_at == h.clock.now()      # a new cl. 6 clock from the press
@@ -84,11 +85,11 @@ async def test_cl6_operator_presses_answer_anyway_and_the_department_prepares_th
     assert h.alerts()[-1] == texts.ERRORS["invalid_transition"]
     await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))
     assert h.alerts()[-1] == texts.ERRORS["invalid_transition"]
-    assert (await h.app.cases.get(case_id)).status == Status.IN_WORK
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).status == Status.IN_WORK
     # forged data and a stranger's press: refused, the case stays in work
     await h.feed(updates.callback(OPERATOR, OPERATOR, "c:zz:1:0", message_id))
     assert h.alerts()[-1] == texts.BUTTON_STALE
     await h.feed(updates.callback(STRANGER, STRANGER, close, message_id))
     assert h.alerts()[-1] == texts.ERRORS["access_denied"]
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.IN_WORK and case.closure is None

@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.errors import AccessDenied, InvalidTransition, ProfanityFound, ValidationFailed
 from bot.domain.model import Actor, Case, DraftKind, Outcome, Role, Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -222,7 +223,7 @@ async def test_cl19_profane_draft_is_refused_with_the_words(cases: CaseService, 
         await cases.submit_draft(case.id, executor(d1), DraftKind.ANSWER,  # type: ignore[arg-type]
                                  "Вы все д е б и л ы, ждите", [])
     assert err.value.words
-    case = await cases.get(case.id)  # type: ignore[arg-type]
+    case = await cases.get(case.id, scope=Scope.all())  # type: ignore[arg-type]
     assert case.status == Status.IN_WORK and not case.drafts
     history = await cases.history(case.id)  # type: ignore[arg-type]
     assert history[-1].refused and history[-1].payload["code"] == "profanity"
@@ -291,7 +292,7 @@ async def test_two_executors_accept_at_once_one_wins(tmp_path: Path, deadlines: 
                                        return_exceptions=True)
         errors = [r for r in results if isinstance(r, Exception)]
         assert len(errors) == 1 and isinstance(errors[0], InvalidTransition), results
-        final = await s1.get(case.id)  # type: ignore[arg-type]
+        final = await s1.get(case.id, scope=Scope.all())  # type: ignore[arg-type]
         assert final.assignment(d1).accepted_by in (301, 302)  # type: ignore[union-attr]
         kinds = [e.kind for e in await s1.history(case.id)]  # type: ignore[arg-type]
         assert kinds.count("accepted") == 1 and kinds.count("refused:accepted") == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from tests.support.harness import (
     ADMIN,
@@ -38,7 +39,7 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 async def forward_post(h: Harness, text: str = POST, **options: object) -> int:
     await h.say(OPERATOR, text, forward_from_chat=(-100555, "Подслушано Зеленчукская", "zelen_online"),
                 forward_message_id=77, **options)
-    case = (await h.app.cases.open_cases())[-1]
+    case = (await h.app.cases.open_cases(scope=Scope.all()))[-1]
     assert case.id is not None
     return case.id
 
@@ -116,7 +117,7 @@ async def test_cl16_one_department_from_forward_to_screenshot(h: Harness) -> Non
                    reply_to_message_id=approved.message_id)
     shots = [r for r in h.session.calls("sendPhoto") if r.chat_id == OPERATOR]
     assert shots and shots[-1].photo == "shot-1" and "vk.com" in (shots[-1].caption or "")
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.CLOSED
     assert "Закрыто" in h.find(OPERATOR, "Сообщение 2026-0001").text
 
@@ -178,7 +179,7 @@ async def test_cl17_several_departments_operator_composes_and_proves(h: Harness)
     await h.say(OPERATOR, "Контейнеры заменим, подъезд расчистим до пятницы.")
     card = h.find(OPERATOR, "Сообщение 2026-0001")
     await h.say(OPERATOR, None, photo_file_ids=["shot-op"], reply_to_message_id=card.message_id)
-    assert (await h.app.cases.get(case_id)).status == Status.CLOSED
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).status == Status.CLOSED
 
 
 async def published(h: Harness, kind: str, text: str) -> int:
@@ -194,7 +195,7 @@ async def published(h: Harness, kind: str, text: str) -> int:
 
 async def test_cl7_intermediate_then_final(h: Harness) -> None:
     case_id = await published(h, "Промежуточный ответ", "Проводим проверку, ответим завтра.")
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.AWAITING_FINAL
     assert "Окончательный ответ до 02.12 18:00" in h.find(OPERATOR, "Сообщение 2026-0001").text
     await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
@@ -206,14 +207,14 @@ async def test_clarification_and_authors_reply(h: Harness) -> None:
     await h.press(OPERATOR, OPERATOR, "Ответ автора")
     await h.say(OPERATOR, "Дом 5, корпус 2")
     assert "Дом 5, корпус 2" in h.find(DEPT_A_CHAT, "Автор ответил").text
-    assert (await h.app.cases.get(case_id)).status == Status.IN_WORK
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).status == Status.IN_WORK
 
 
 async def test_album_is_one_case(h: Harness) -> None:
     from tests.support import updates
 
     await h.feed(updates.album(OPERATOR, ["p1", "p2", "p3"], "Яма на дороге https://vk.com/wall-5_9"))
-    open_cases = await h.app.cases.open_cases()
+    open_cases = await h.app.cases.open_cases(scope=Scope.all())
     assert len(open_cases) == 1 and len(open_cases[0].media) == 3
     assert open_cases[0].platform == "vk"
     assert len([t for t in h.texts(OPERATOR) if "Сообщение 2026-" in t]) == 1
@@ -223,7 +224,7 @@ async def test_cl3_duplicate_joins_open_case(h: Harness) -> None:
     await h.say(OPERATOR, "Яма https://vk.com/wall-5_9")
     await h.say(OPERATOR, "Та же яма https://m.vk.com/wall-5_9?utm_source=share")
     assert "уже есть в открытом сообщении 2026-0001" in h.last(OPERATOR).text
-    assert len(await h.app.cases.open_cases()) == 1
+    assert len(await h.app.cases.open_cases(scope=Scope.all())) == 1
 
 
 async def test_cl21_significant_goes_to_head(h: Harness) -> None:
@@ -306,7 +307,7 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     assert "2026-0001, 2026-0002, 2026-0003" in merged.text and "по сообщению 2026-0001" in merged.text
     assert h.labels(OPERATOR, alert.message_id) == []                # the button is gone
     # The members are routed through the lead: their own "Направить" clocks close, their answer clocks stay.
-    for case in await h.app.cases.open_cases():
+    for case in await h.app.cases.open_cases(scope=Scope.all()):
         if case.number != "2026-0001":
             assert case.open_deadline("route") is None and case.open_deadline("answer") is not None
     # Every card says so, in place.
@@ -334,7 +335,7 @@ async def test_cl21_operator_merges_surge_into_incident_one_answer_under_every_p
     assert all("Контейнерную площадку" in m.text for m in approved)
     for n, m in enumerate(approved, start=1):
         await h.say_in(DEPT_A_CHAT, EXEC_A, None, photo_file_ids=[f"shot-{n}"], reply_to_message_id=m.message_id)
-    for case in await h.app.cases.open_cases():
+    for case in await h.app.cases.open_cases(scope=Scope.all()):
         raise AssertionError(f"{case.number} still open: {case.status}")
     shots = sorted(r.photo for r in h.session.calls("sendPhoto") if r.chat_id == OPERATOR)
     assert shots == ["shot-1", "shot-2", "shot-3"]
@@ -392,7 +393,7 @@ async def test_thumbs_up_or_spaces_get_a_hint_make_no_case_and_consume_no_number
         await h.say(OPERATOR, stray)
         assert "сообщение не заведено" in h.last(OPERATOR).text
         assert h.last(OPERATOR).markup is None                        # nothing to press either
-    assert await h.app.cases.open_cases() == []
+    assert await h.app.cases.open_cases(scope=Scope.all()) == []
     await forward_post(h)
     assert h.find(OPERATOR, "Сообщение 2026-0001")
 
@@ -404,12 +405,12 @@ async def test_short_text_is_a_case_only_after_the_button_and_only_once(h: Harne
     await h.say(OPERATOR, "Яма, Ленина")
     question = h.last(OPERATOR)
     assert "Зарегистрировать как сообщение?" in question.text and "Яма, Ленина" in question.text
-    assert await h.app.cases.open_cases() == []
+    assert await h.app.cases.open_cases(scope=Scope.all()) == []
     message_id, data = h.button(OPERATOR, "Зарегистрировать")
 
     h.clock.advance(minutes=5)
     await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))
-    [case] = await h.app.cases.open_cases()
+    [case] = await h.app.cases.open_cases(scope=Scope.all())
     assert case.number == "2026-0001" and case.text == "Яма, Ленина"
     assert case.detected_at == detected                                  # when it was sent, not pressed
     card = h.find(OPERATOR, "Сообщение 2026-0001")                      # the same card as a post's
@@ -419,7 +420,7 @@ async def test_short_text_is_a_case_only_after_the_button_and_only_once(h: Harne
 
     await h.feed(updates.callback(OPERATOR, OPERATOR, data, message_id))   # a second press, a double tap
     assert "Уже зарегистрировано: сообщение 2026-0001" in h.alerts()[-1]
-    assert len(await h.app.cases.open_cases()) == 1
+    assert len(await h.app.cases.open_cases(scope=Scope.all())) == 1
     assert len([m for m in h.chat(OPERATOR) if "Сообщение 2026-" in m.text and m.markup]) == 1
 
 
@@ -429,7 +430,7 @@ async def test_short_text_waits_for_its_button_through_a_prompt(h: Harness) -> N
     await h.press(OPERATOR, OPERATOR, "Время обнаружения")
     await h.say(OPERATOR, "09:40")                                      # the prompt clears its state
     await h.press(OPERATOR, OPERATOR, "Зарегистрировать")
-    assert sorted(c.text for c in await h.app.cases.open_cases()) == sorted([POST, "Ок"])
+    assert sorted(c.text for c in await h.app.cases.open_cases(scope=Scope.all())) == sorted([POST, "Ок"])
 
 
 async def test_stale_or_forged_register_button_makes_no_case(h: Harness) -> None:
@@ -442,7 +443,7 @@ async def test_stale_or_forged_register_button_makes_no_case(h: Harness) -> None
     message_id, data = h.button(OPERATOR, "Зарегистрировать")
     await h.feed(updates.callback(STRANGER, STRANGER, data, message_id))
     assert h.alerts()[-1] == "Нет доступа."
-    assert await h.app.cases.open_cases() == []
+    assert await h.app.cases.open_cases(scope=Scope.all()) == []
 
 
 async def test_link_forward_or_a_few_words_still_register_at_once(h: Harness) -> None:
@@ -451,7 +452,7 @@ async def test_link_forward_or_a_few_words_still_register_at_once(h: Harness) ->
                 forward_message_id=78)
     await h.say(OPERATOR, "Мусор не вывозят")
     await h.say(OPERATOR, None, photo_file_ids=["photo-only"])
-    assert [c.number for c in await h.app.cases.open_cases()] == ["2026-0001", "2026-0002", "2026-0003",
+    assert [c.number for c in await h.app.cases.open_cases(scope=Scope.all())] == ["2026-0001", "2026-0002", "2026-0003",
                                                                   "2026-0004"]
     assert not [t for t in h.texts(OPERATOR) if "Зарегистрировать как сообщение?" in t]
 
@@ -466,7 +467,7 @@ async def test_unknown_command_is_answered_as_one_with_a_pointer_to_help(h: Harn
     assert h.last(DEPT_A_CHAT).text == "Неизвестная команда /foo, список команд — /help."
     await h.say_in(HEAD_CHAT, EXEC_A, "/foo@test_bot")
     assert "Неизвестная команда /foo" in h.last(HEAD_CHAT).text
-    assert await h.app.cases.open_cases() == []
+    assert await h.app.cases.open_cases(scope=Scope.all()) == []
 
 
 async def test_group_command_for_another_bot_is_left_alone(h: Harness) -> None:
@@ -513,7 +514,7 @@ async def test_cl9_operator_sets_60_minutes_and_the_department_gets_a_new_messag
     before = len(h.session.calls("sendMessage"))
     await h.say(OPERATOR, "60")
     assert "ответ — до 01.12 11:00" in h.last(OPERATOR).text
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.answer_minutes == 60
     sent = [c for c in h.session.calls("sendMessage")[before:] if int(c.chat_id) == DEPT_A_CHAT]
     assert [c.text for c in sent] == ["⏱ Срок ответа по сообщению <b>2026-0001</b> сокращён: ответ — до 01.12 11:00, "
@@ -531,7 +532,7 @@ async def test_cl9_preset_of_one_hour_and_a_forged_term_is_refused(h: Harness) -
 
     await h.feed(updates.callback(OPERATOR, OPERATOR, CaseCb(op=Op.TERM, case_id=case_id, arg=999).pack(), 5))
     assert "короче обычного" in h.alerts()[-1]
-    assert (await h.app.cases.get(case_id)).answer_minutes == 60
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).answer_minutes == 60
 
 
 async def test_cl8_head_works_off_hours_from_the_escalation_and_others_are_refused(h: Harness) -> None:
@@ -557,7 +558,7 @@ async def test_cl8_head_works_off_hours_from_the_escalation_and_others_are_refus
     await h.press(HEAD_USER, HEAD_CHAT, "Работать в нерабочее время", escalation.message_id)
     answer = await h.press(HEAD_USER, HEAD_CHAT, "До начала рабочего дня")
     assert "календарному времени до 03.12 09:00" in answer
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.calendar_since == msk(2026, 12, 2, 11, 31) and case.calendar_until == msk(2026, 12, 3, 9, 0)
     history = await h.app.cases.history(case_id)
     assert [(e.kind, e.actor_role) for e in history if e.kind.endswith("off_hours_declared")] == [
@@ -572,7 +573,7 @@ async def test_cl8_case_command_offers_the_decision_to_head_and_admin_only(h: Ha
     await h.press(ADMIN, ADMIN, "Работать в нерабочее время")
     assert "До какого момента" in h.last(ADMIN).text
     assert "до закрытия" in await h.press(ADMIN, ADMIN, "До закрытия сообщения")
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.calendar_since is not None and case.calendar_until is None
     await h.say_in(HEAD_CHAT, HEAD_USER, "/case 1")           # decided already: no second button
     assert "🌙 Работать в нерабочее время" not in h.labels(HEAD_CHAT, h.last(HEAD_CHAT).message_id)
@@ -599,13 +600,13 @@ async def test_cl8_head_returns_working_time_from_case_command_and_a_forged_pres
     # an operator presses a forged copy of the head's button: refused, audited, nothing changes
     await h.feed(updates.callback(OPERATOR, OPERATOR, CaseCb(op=Op.WORKING_HOURS, case_id=case_id).pack(), 5))
     assert h.alerts()[-1] == "Нет доступа."
-    assert (await h.app.cases.get(case_id)).calendar_until is None
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).calendar_until is None
     answer = await h.press(HEAD_USER, HEAD_CHAT, "Вернуть рабочее время", shown.message_id)
     # 30 working minutes before 18:00, 60 on the plain clock 19:00–20:00, the other 90 from the next opening
     assert answer == ("Работа в нерабочее время по сообщению 2026-0001 завершена: сроки снова идут по рабочему "
                       "времени, ответ — до 02.12 10:30.")
     assert h.labels(HEAD_CHAT, shown.message_id) == []
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.calendar_until == msk(2026, 12, 1, 20, 0)
     assert case.open_deadline("answer").due_at == msk(2026, 12, 2, 10, 30)  # type: ignore[union-attr]
     assert "02.12 10:30" in h.find(OPERATOR, "Сообщение 2026-0001").text     # the operator's card refreshed
@@ -628,14 +629,14 @@ async def test_operator_command_inside_return_prompt_stays_a_command(h: Harness)
     await h.press(OPERATOR, OPERATOR, "На доработку")
     await h.say(OPERATOR, "/foo")                             # unknown: answered as such, the prompt still waits
     assert h.last(OPERATOR).text == "Неизвестная команда /foo, список команд — /help."
-    assert (await h.app.cases.get(case_id)).status == Status.ON_APPROVAL
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).status == Status.ON_APPROVAL
     await h.say(OPERATOR, "/open")                            # known: the prompt ends politely, the command runs
     shown = h.texts(OPERATOR)
     assert shown[-2] == "Ввод отменён: вы отправили команду /open."
     assert "2026-0001" in shown[-1]
     await h.say(OPERATOR, "/cancel")
     assert h.last(OPERATOR).text == "Нечего отменять."          # the prompt was really ended
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.ON_APPROVAL
     assert not [e for e in await h.app.cases.history(case_id) if e.kind == "returned"]
     await h.press(OPERATOR, OPERATOR, "На доработку")
@@ -653,11 +654,11 @@ async def test_executor_command_inside_decline_prompt_stays_a_command(h: Harness
     assert len(h.chat(DEPT_A_CHAT)) == before
     await h.say_in(DEPT_A_CHAT, EXEC_A, "/foo@test_bot")
     assert h.last(DEPT_A_CHAT).text == "Неизвестная команда /foo, список команд — /help."
-    assert (await h.app.cases.get(case_id)).status == Status.ROUTED
+    assert (await h.app.cases.get(case_id, scope=Scope.all())).status == Status.ROUTED
     await h.say_in(DEPT_A_CHAT, EXEC_A, "/help")
     shown = h.texts(DEPT_A_CHAT)
     assert shown[-2] == "Ввод отменён: вы отправили команду /help." and "Отдел ЖКХ" in shown[-1]
     await h.say_in(DEPT_A_CHAT, EXEC_A, "Не наш вопрос")      # the prompt is over: ordinary talk in the group
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.ROUTED
     assert not [e for e in await h.app.cases.history(case_id) if e.kind == "declined"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain import accountability
 from bot.domain.model import Actor, DraftKind, Role, Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
@@ -45,7 +46,7 @@ async def test_cl21_incident_intermediate_then_final_reach_every_member(
     assert [c.id for c in await incidents.propagate_approval(lead, operator)] == [m1, m2]
     assert await incidents.propagate_approval(lead, operator) == []          # the same text: given once
     for member in (m1, m2):
-        case = await cases.get(member)
+        case = await cases.get(member, scope=Scope.all())
         assert case.status == Status.APPROVED and case.approved_draft is not None
         assert case.approved_draft.kind == DraftKind.INTERMEDIATE
 
@@ -57,18 +58,18 @@ async def test_cl21_incident_intermediate_then_final_reach_every_member(
     lead_case, _ = await cases.publish(lead, ex, "shot-lead-i", "u-lead-i")
     lead_final = lead_case.open_deadline("final")
     assert lead_final is not None and lead_final.due_at == msk(2026, 12, 3, 18, 0)
-    case2 = await cases.get(m2)
+    case2 = await cases.get(m2, scope=Scope.all())
     assert case2.open_deadline("final").due_at == lead_final.due_at             # follows the lead's
     clock.set(msk(2026, 12, 3, 9, 10))                   # member 1 publishes on Thursday: own due would be Friday
     case1, _ = await cases.publish(m1, ex, "shot-m1-i", "u-m1-i")
     assert case1.status == Status.AWAITING_FINAL
     assert case1.open_deadline("final").due_at == lead_final.due_at
     # The final answer is prepared on the lead: whoever holds the lead's step owes every member's cl. 7.
-    lead_case = await cases.get(lead)
+    lead_case = await cases.get(lead, scope=Scope.all())
     d = case1.open_deadline("final")
     assert accountability.owners(case1, d, lead_case) == accountability.owners(lead_case, lead_final)
     await cases.submit_draft(lead, ex, DraftKind.ANSWER, "Горячая вода подана.", [])
-    lead_case = await cases.get(lead)
+    lead_case = await cases.get(lead, scope=Scope.all())
     assert accountability.owners(case1, d, lead_case) == (accountability.Party.operator(operator.user_id),)
 
     await cases.approve(lead, operator)
@@ -111,7 +112,7 @@ async def test_cl6_clarification_meets_the_answer_clock_and_after_wait_days_the_
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
     dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
     case_id = await _clarification_published(cases, operator, clock, dept, "Где-то яма")   # published 10:30 Tue
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=Scope.all())
     answer = [d for d in case.deadlines if d.rule == "answer"]
     assert [d.outcome for d in answer] == [Outcome.MET]                  # the request meets cl. 6
     assert "Ждёт ответа автора с 01.12 10:30" in case_card(case, clock.now(), MSK)

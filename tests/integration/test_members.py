@@ -14,6 +14,7 @@ import pytest
 from bot import texts
 from bot.app.runner import serve
 from bot.domain.model import Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from tests.integration.test_handlers import forward_post, route_to
 from tests.support import updates
@@ -51,7 +52,7 @@ async def routed_case(h: Harness) -> int:
 
 
 async def status(h: Harness, case_id: int) -> Status:
-    return (await h.app.cases.get(case_id)).status
+    return (await h.app.cases.get(case_id, scope=Scope.all())).status
 
 
 async def refused(h: Harness, kind: str) -> list[int]:

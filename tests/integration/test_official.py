@@ -11,6 +11,7 @@ import pytest
 
 from bot import texts
 from bot.domain.model import Status
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from tests.conftest import msk
 from tests.integration.test_handlers import POST, draft_for_approval, forward_post, route_to
@@ -116,14 +117,14 @@ async def test_cl5_official_cannot_press_operator_buttons_nor_register_posts(h: 
         before = len(h.session.calls("answerCallbackQuery"))
         await h.feed(updates.callback(OFFICIAL, OFFICIAL, data, message_id, chat_type="private"))
         assert h.session.calls("answerCallbackQuery")[before:][-1].text == texts.OFFICIAL_READ_ONLY
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.NEW and not case.assignments
     assert await h.app.cases.selection(case_id) == set()
     refused = await h.app.db.fetchall("SELECT * FROM events WHERE actor_id = ? AND refused = 1", (OFFICIAL,))
     assert len(refused) == 3
     await h.say(OFFICIAL, POST)                              # a post sent by the official: not a case
     assert h.last(OFFICIAL).text.startswith("Публикации заводят операторы")
-    assert len(await h.app.cases.open_cases()) == 1
+    assert len(await h.app.cases.open_cases(scope=Scope.all())) == 1
 
 
 async def test_cl5_admin_invites_an_official_and_removes_them(h_no_official: Harness) -> None:
@@ -157,7 +158,7 @@ async def test_cl8_official_decides_off_hours_work_from_the_escalation(h: Harnes
     assert "🌙 Работать в нерабочее время" in h.labels(OFFICIAL, missed.message_id)
     await h.press(OFFICIAL, OFFICIAL, "Работать в нерабочее время", missed.message_id)
     assert "до закрытия" in await h.press(OFFICIAL, OFFICIAL, "До закрытия сообщения")
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.calendar_since == msk(2026, 12, 1, 11, 5) and case.calendar_until is None
     events = await h.app.cases.history(case_id)
     assert [(e.kind, e.actor_role) for e in events if e.kind == "off_hours_declared"] == [

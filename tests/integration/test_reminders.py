@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import Actor, DraftKind, Role
+from bot.domain.orgs import Scope
 from bot.jobs.reminders import ReminderScheduler, ReminderService
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import FakeClock
@@ -287,7 +288,7 @@ async def test_cl8_per_case_decision_at_19_runs_the_answer_clock_on_calendar_tim
     case = await cases.work_off_hours(a, HEAD, None)          # the head: work on it tonight, until closed
     # 30 working minutes were used before 18:00; the other 150 run on the plain clock from 19:00.
     assert case.open_deadline("answer").due_at == msk(2026, 12, 1, 21, 30)  # type: ignore[union-attr]
-    assert (await cases.get(b)).open_deadline("answer").due_at == msk(2026, 12, 2, 11, 30)  # type: ignore[union-attr]
+    assert (await cases.get(b, scope=Scope.all())).open_deadline("answer").due_at == msk(2026, 12, 2, 11, 30)  # type: ignore[union-attr]
     await simulate(reminders, clock, msk(2026, 12, 2, 8, 59))
     night = [(t, k, r, c) for t, k, r, c in await queued(db) if t >= "01.12 19:00" or t.startswith("02.12")]
     assert night == [("01.12 20:10", "reminder", "answer", a), ("01.12 21:30", "expired", "answer", a),
@@ -335,7 +336,7 @@ async def test_cl8_only_head_or_admin_decides_per_case(db: Database, cases: Case
     a = await new_case(cases, operator, clock)
     with pytest.raises(AccessDenied):
         await cases.work_off_hours(a, operator, None)
-    assert (await cases.get(a)).calendar_since is None
+    assert (await cases.get(a, scope=Scope.all())).calendar_since is None
     refused = await db.fetchall("SELECT kind FROM events WHERE refused = 1")
     assert [r["kind"] for r in refused] == ["refused:off_hours_declared"]
 

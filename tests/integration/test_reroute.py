@@ -16,6 +16,7 @@ import pytest
 from bot.domain.accountability import Party, owners
 from bot.domain.errors import InvalidTransition, ValidationFailed
 from bot.domain.model import Actor, Case, DeptState, DraftKind, Outcome, Status
+from bot.domain.orgs import Scope
 from bot.jobs.reminders import ReminderService
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -61,7 +62,7 @@ async def test_cl12_late_decline_after_accept_is_a_missed_clock(cases: CaseServi
     (decline,) = clocks(case, "decline", a)
     assert decline.outcome == Outcome.MISSED and decline.closed_at == msk(2026, 12, 1, 10, 45)
     assert decline.blame == (f"department:{a}",) and not decline.blame_inherited
-    case = await cases.get(case_id)                         # as stored
+    case = await cases.get(case_id, scope=Scope.all())                         # as stored
     (decline,) = clocks(case, "decline", a)
     assert decline.outcome == Outcome.MISSED and decline.blame == (f"department:{a}",)
     assert case.status == Status.NEW
@@ -96,7 +97,7 @@ async def test_cl12_reroute_clock_from_the_decline_is_the_operators(db: Database
     reminded = [n for n in await outbox(db, "reminder") if n[3].get("rule") == "route"]
     expired = [n for n in await outbox(db, "expired") if n[3].get("rule") == "route"]
     assert reminded and expired                      # reminded, then told it ran out
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=Scope.all())
     (missed,) = [d for d in clocks(case, "route") if d.started_at == msk(2026, 12, 1, 10, 10)]
     assert missed.blame == (f"operator:{operator.user_id}",)
 
@@ -120,7 +121,7 @@ async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_r
     assert render.inherited_note(case, a, clock.now(), TZ, cases.deadlines) == ""
     await cases.accept(case_id, executor(b))
     await simulate(reminders, clock, msk(2026, 12, 1, 13, 5))
-    case = await cases.get(case_id)
+    case = await cases.get(case_id, scope=Scope.all())
     (draft,) = clocks(case, "draft", b)
     (answer,) = clocks(case, "answer")
     for missed in (draft, answer):
@@ -148,7 +149,7 @@ async def test_cl12_department_in_time_inherits_nothing(cases: CaseService, acce
     assert render.inherited_note(case, a, clock.now(), TZ, cases.deadlines) == ""
     await cases.accept(case_id, executor(a))
     await simulate(reminders, clock, msk(2026, 12, 1, 12, 5))
-    (draft,) = clocks(await cases.get(case_id), "draft", a)
+    (draft,) = clocks(await cases.get(case_id, scope=Scope.all()), "draft", a)
     assert draft.blame == (f"department:{a}",) and not draft.blame_inherited
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.model import Status
+from bot.domain.orgs import Scope
 from handlers.callbacks import CaseCb, Op
 from tests.conftest import msk
 from tests.integration.test_handlers import forward_post, h, route_to
@@ -24,14 +25,14 @@ async def test_cl17_operator_adds_a_department_from_the_card(h: Harness) -> None
     card_b = h.find(DEPT_B_CHAT, "Сообщение 2026-0001")
     assert "Вам направлено сообщение" in card_b.text
     assert "Принять в работу" in h.labels(DEPT_B_CHAT, card_b.message_id)
-    case = await h.app.cases.get(case_id)
+    case = await h.app.cases.get(case_id, scope=Scope.all())
     assert case.status == Status.COLLECTING and case.multi
     card_a = h.find(DEPT_A_CHAT, "Сообщение 2026-0001")
     assert "Отправить информацию" in " ".join(h.labels(DEPT_A_CHAT, card_a.message_id))  # no longer a draft
     # pressed again on the stale list: refused with a message, nothing lost
     await h.press(OPERATOR, OPERATOR, "Дорожный отдел", ask.message_id)
     assert "уже работает с сообщением" in h.alerts()[-1]
-    assert len((await h.app.cases.get(case_id)).assignments) == 2
+    assert len((await h.app.cases.get(case_id, scope=Scope.all())).assignments) == 2
 
 
 async def test_cl12_declined_department_is_withdrawn_from_the_card(h: Harness) -> None:
@@ -48,7 +49,7 @@ async def test_cl12_declined_department_is_withdrawn_from_the_card(h: Harness) -
     data = CaseCb(op=Op.WITHDRAW, case_id=case_id, arg=2).pack()
     await h.feed(updates.callback(OPERATOR, OPERATOR, data, card.message_id))
     assert "только отдел, который отказался" in h.alerts()[-1]
-    assert [a.department_name for a in (await h.app.cases.get(case_id)).assignments] == ["Дорожный отдел"]
+    assert [a.department_name for a in (await h.app.cases.get(case_id, scope=Scope.all())).assignments] == ["Дорожный отдел"]
 
 
 async def test_cl12_department_that_gets_the_case_too_late_is_told_on_its_card(h: Harness) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from bot import texts
 from bot.domain.model import Actor, DraftKind, Media, Role, Status
+from bot.domain.orgs import Scope
 from bot.domain.retention import PERSONAL_KEYS, REDACTED_FILE_ID
 from bot.jobs.retention import RETENTION_JOB, retention_job
 from bot.jobs.scheduler import Scheduler
@@ -154,14 +155,14 @@ async def test_closed_case_after_retention_months_loses_only_its_personal_fields
         assert personal not in everything.replace("Иванов, ул. Мира", ""), personal   # the open case's dialogue
     assert "Петров" in everything and "Иванов, ул. Мира" in everything      # the open case keeps its data
 
-    case = await cases.get(old)
+    case = await cases.get(old, scope=Scope.all())
     assert case.text == texts.ANONYMISED and case.author is None and case.link is None and case.media == []
     assert all(d.text == texts.ANONYMISED and not d.media for d in case.drafts)
     assert case.publications[0].screenshot_file_id == REDACTED_FILE_ID
     # numbers, dates, departments, deadlines, blame and outcomes as they were
     assert case.number == "2026-0001" and case.status == Status.CLOSED
-    assert await cases.case_for_message(operator.user_id, 77) is None
-    assert (await cases.get(open_case.id)).text.startswith("Открытое")  # type: ignore[arg-type]
+    assert await cases.case_for_message(operator.user_id, 77, scope=Scope.all()) is None
+    assert (await cases.get(open_case.id, scope=Scope.all())).text.startswith("Открытое")  # type: ignore[arg-type]
 
 
 async def test_second_run_changes_nothing(cases: CaseService, access: AccessService, operator: Actor,
@@ -280,7 +281,7 @@ async def test_the_daily_job_catches_up_at_start_and_never_runs_a_day_twice(
         retention_job(retention).start(scheduler)
         assert scheduler.moment_of(RETENTION_JOB) == msk(2029, 12, 5, 4, 30)
         await scheduler.fire(RETENTION_JOB)
-        assert (await cases.get(old)).text == texts.ANONYMISED
+        assert (await cases.get(old, scope=Scope.all())).text == texts.ANONYMISED
         assert scheduler.moment_of(RETENTION_JOB) == msk(2029, 12, 6, 4, 30)
         runs = await db.fetchall("SELECT at FROM events WHERE kind = ?", (RUN_EVENT,))
         assert len(runs) == 1
@@ -314,7 +315,7 @@ async def test_a_large_backlog_goes_in_batches_each_audited(cases: CaseService, 
     runs = [json.loads(r[0]) for r in await db.fetchall("SELECT payload FROM events WHERE kind = ? ORDER BY id",
                                                         (RUN_EVENT,))]
     assert [r["cases"] for r in runs] == [2, 2, 1] and {r["months"] for r in runs} == {36}
-    assert [(await cases.get(i)).author for i in ids] == [None] * 5  # type: ignore[arg-type]
+    assert [(await cases.get(i, scope=Scope.all())).author for i in ids] == [None] * 5  # type: ignore[arg-type]
 
 
 async def test_old_delivered_notices_of_no_case_are_anonymised_pending_and_recent_ones_kept(
@@ -440,10 +441,10 @@ async def test_a_failed_run_is_told_to_the_admins_once_and_made_the_next_day(
         text = json.loads(alerts[0][1])["text"]
         assert "Обезличивание старых сообщений не выполнено" in text and "disk I/O error" in text
         assert "05.12.2026" in text                             # what is still kept: closed before the cutoff
-        assert (await cases.get(case.id)).text == "Иванов"  # type: ignore[arg-type]
+        assert (await cases.get(case.id, scope=Scope.all())).text == "Иванов"  # type: ignore[arg-type]
         monkeypatch.setattr(retention.repo, "due_cases", real_due)
         clock.advance(days=1)
         await scheduler.fire(RETENTION_JOB)
-        assert (await cases.get(case.id)).text == texts.ANONYMISED  # type: ignore[arg-type]
+        assert (await cases.get(case.id, scope=Scope.all())).text == texts.ANONYMISED  # type: ignore[arg-type]
     finally:
         await scheduler.stop()

@@ -9,6 +9,7 @@ import pytest
 
 from bot import texts
 from bot.domain.model import Actor, Role
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from tests.support.harness import OPERATOR, Harness, bound_harness
 
@@ -24,7 +25,7 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 async def test_case_command_shows_an_anonymised_case_without_the_citizens_data(h: Harness) -> None:
     await h.say(OPERATOR, POST, forward_from_chat=(-100555, "Подслушано Зеленчукская", "zelen_online"),
                 forward_message_id=77)
-    case = (await h.app.cases.open_cases())[-1]
+    case = (await h.app.cases.open_cases(scope=Scope.all()))[-1]
     assert case.id is not None and case.author and case.link
     await h.app.cases.dismiss(case.id, Actor(OPERATOR, Role.OPERATOR, "Оператор"))
     await h.say(OPERATOR, f"/case {case.number}")

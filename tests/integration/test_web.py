@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app.web import build_web_app
 from bot.domain.notices import Notice, NoticeKind, Words
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from storage.db import load_migrations
 from storage.outbox import OutboxRepository
@@ -52,7 +53,7 @@ async def test_webhook_with_the_right_secret_processes_the_update(
     response = await client.post(HOOK, json=forwarded_post(), headers={SECRET_HEADER: SECRET})
     assert response.status == 200
     await h.app.notifier.flush()
-    cases = await h.app.cases.open_cases()
+    cases = await h.app.cases.open_cases(scope=Scope.all())
     assert [c.number for c in cases] == ["2026-0001"]
     assert any("Сообщение 2026-0001" in t for t in h.session.sent_texts(OPERATOR))
 
@@ -72,7 +73,7 @@ async def test_webhook_without_the_right_secret_is_refused_and_nothing_is_proces
     assert response.status == 401
     await h.app.notifier.flush()
     assert h.session.requests[before:] == []
-    assert await h.app.cases.open_cases() == []
+    assert await h.app.cases.open_cases(scope=Scope.all()) == []
 
 
 async def test_webhook_route_takes_only_post(web: tuple[Harness, TestClient[Any, Any]]) -> None:

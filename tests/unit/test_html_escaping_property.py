@@ -30,6 +30,7 @@ from bot.domain.notices import (
     Words,
     encode,
 )
+from bot.domain.orgs import Scope
 from bot.fake_telegram.markup import ALLOWED_TAGS, MAX_CAPTION, MAX_TEXT, check_html
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -160,7 +161,7 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
         # One department: routed, accepted, a draft returned with a comment, again, approved, published.
         one = (await cases.register(post(framed(x.post)), operator)).case
         assert one.id is not None
-        await cases.set_card(one.id, OPERATOR, 10)
+        await cases.set_card(one.id, OPERATOR, 10, scope=Scope.all())
         await cases.mark_significant(one.id, operator)
         await cases.route(one.id, operator, [dept_a.id])
         await cases.set_department_card(one.id, dept_a.id, 11)
@@ -197,7 +198,7 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
             renderer.unreachable(Notice(NoticeKind.CASE_ROUTED, "department", dept_b.id, three.id, {}),
                                  framed(x.reply))]
         clock.advance(hours=26)                      # every clock ran out: the digest lists them
-        for case in (await cases.get(one.id), await cases.get(two.id)):
+        for case in (await cases.get(one.id, scope=Scope.all()), await cases.get(two.id, scope=Scope.all())):
             for d in case.deadlines:
                 assert d.id is not None
                 due = d.due_at.isoformat()
@@ -213,12 +214,12 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
             out.add_outgoing(n.kind.value, await renderer.render(stored))
         # The renderers handlers call directly: history, lists, chains; the digest; the report's text.
         now = clock.now()
-        for case in (await cases.get(one.id), await cases.get(two.id)):
+        for case in (await cases.get(one.id, scope=Scope.all()), await cases.get(two.id, scope=Scope.all())):
             out.add("card", render.case_card(case, now, MSK, lead=await cases.lead(case)))
             for part in render.chunk(render.history(await cases.history(case.id or 0), MSK).split("\n")):
                 out.add("history", part)
             out.add("chain", render.chain_text(case, now, MSK, {f"operator:{OPERATOR}": framed(x.operator)}))
-        open_cases = await cases.open_cases()
+        open_cases = await cases.open_cases(scope=Scope.all())
         for part in render.open_list(open_cases, now, MSK, "Открытые", await cases.leads(open_cases)):
             out.add("open_list", part)
         digests = DigestService(db, calendar, clock, access.head_chat_id, person_name=access.person_name)

@@ -10,6 +10,7 @@ import pytest
 from bot.domain import surge as rule
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, DraftKind, Role, Status
+from bot.domain.orgs import Scope
 from bot.domain.places import seed_gazetteer
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
@@ -204,7 +205,7 @@ async def test_incident_one_answer_published_under_every_post(
     assert [c.id for c in changed] == ids[1:]
     assert await incidents.propagate_approval(lead, operator) == []       # approved once
     for member in ids[1:]:
-        case = await cases.get(member)
+        case = await cases.get(member, scope=Scope.all())
         assert case.status == Status.APPROVED
         assert case.approved_draft is not None and case.approved_draft.text == "Подача воды восстановлена."
         assert case.open_deadline("publish", zhkh) is not None

@@ -18,6 +18,7 @@ from bot.domain.notices import (
     Published,
     Words,
 )
+from bot.domain.orgs import Scope
 from bot.services.cases.unit import CaseServiceBase, CaseUnit, refresh
 from storage.reports import IncidentRepository
 
@@ -97,7 +98,7 @@ class Answers(CaseServiceBase):
         for member_id in record.case_ids if record else []:
             if member_id == case.id:
                 continue
-            member = await self.cases.get(conn, member_id)
+            member = await self.cases.get(conn, member_id, scope=Scope.one(case.org_id))
             if surge.follow_lead_final(member, case):
                 await self.cases.save(conn, member, now)
                 await self.outbox.add(conn, refresh(member), now)

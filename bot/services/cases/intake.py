@@ -10,6 +10,7 @@ from bot.domain import audit, workflow
 from bot.domain.errors import DomainError
 from bot.domain.model import Actor, Case, Media, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind
+from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.runtime.logs import bind_case
 from bot.services.cases.unit import CaseServiceBase, refresh
 
@@ -45,9 +46,9 @@ class Intake(CaseServiceBase):
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if post.album_key:
-                album_case = await self.cases.album_case(conn, post.album_key)
+                album_case = await self.cases.album_case(conn, post.album_key, scope=actor.scope)
                 if album_case is not None:
-                    case = await self.cases.get(conn, album_case)
+                    case = await self.cases.get(conn, album_case, scope=actor.scope)
                     case.media.extend(post.media)
                     if post.text and not case.text:
                         case.text = post.text
@@ -56,14 +57,16 @@ class Intake(CaseServiceBase):
                                                             case_id=case.id), now)
                     return Registered(case, duplicate=False, album_part=True)
             if post.link_norm:
-                existing = await self.cases.find_open_by_link(conn, post.link_norm)
+                # only within the operator's organisation: a post open in another one is not revealed
+                existing = await self.cases.find_open_by_link(conn, post.link_norm, scope=actor.scope)
                 if existing is not None:
                     await self.events.append(conn, audit.by(actor, "duplicate_reported", {
                         "link": post.link, "text": post.text[:500]}, case_id=existing.id), now)
                     return Registered(existing, duplicate=True)
             case = Case(number="", status=Status.NEW, platform=post.platform, text=post.text,
                         detected_at=post.detected_at, operator_id=post.operator_id, link=post.link,
-                        link_norm=post.link_norm, author=post.author, media=list(post.media))
+                        link_norm=post.link_norm, author=post.author, media=list(post.media),
+                        org_id=actor.org_id if actor.org_id is not None else DEFAULT_ORG)
             workflow.register(case, self.deadlines)
             await self.cases.add(conn, case, now)
             assert case.id is not None
@@ -81,17 +84,18 @@ class Intake(CaseServiceBase):
         self._on_commit()           # the new case's route/answer deadlines get their reminders at once
         return Registered(case, duplicate=False)
 
-    async def set_card(self, case_id: int, chat_id: int, message_id: int) -> None:
+    async def set_card(self, case_id: int, chat_id: int, message_id: int, *, scope: Scope) -> None:
         async with self.db.transaction() as conn:
-            await self.cases.set_card(conn, case_id, chat_id, message_id)
+            await self.cases.set_card(conn, case_id, chat_id, message_id, scope=scope)
             await self.cases.remember_message(conn, case_id, chat_id, message_id, "card")
 
     async def remember_message(self, case_id: int, chat_id: int, message_id: int, purpose: str = "") -> None:
         async with self.db.transaction() as conn:
             await self.cases.remember_message(conn, case_id, chat_id, message_id, purpose)
 
-    async def case_for_message(self, chat_id: int, message_id: int) -> int | None:
-        return await self.cases.case_for_message(self.db.conn, chat_id, message_id)
+    async def case_for_message(self, chat_id: int, message_id: int, *, scope: Scope) -> int | None:
+        """The case a message of the bot (a card, a prompt) belongs to, within the reader's scope."""
+        return await self.cases.case_for_message(self.db.conn, chat_id, message_id, scope=scope)
 
     async def set_department_card(self, case_id: int, department_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:

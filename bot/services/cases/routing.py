@@ -20,25 +20,26 @@ class Routing(CaseServiceBase):
         return {int(v) for v in value.split(",") if v} if value else set()
 
     async def toggle_selection(self, case_id: int, actor: Actor, department_id: int) -> set[int]:
-        check(await self.cases.get(self.db.conn, case_id), Action.ROUTE, actor)
-        await self._department(self.db.conn, department_id)
+        check(await self.cases.get(self.db.conn, case_id, scope=actor.scope), Action.ROUTE, actor)
+        await self._department(self.db.conn, department_id, actor)
         chosen = await self.selection(case_id)
         chosen ^= {department_id}
         async with self.db.transaction() as conn:
             await self.directory.set_value(conn, f"selection:{case_id}", ",".join(str(d) for d in sorted(chosen)))
         return chosen
 
-    async def _department(self, conn: aiosqlite.Connection, department_id: int) -> tuple[int, str]:
-        """A department a case may be sent to: (id, name)."""
+    async def _department(self, conn: aiosqlite.Connection, department_id: int, actor: Actor) -> tuple[int, str]:
+        """A department a case may be sent to: (id, name); only the actor's organisation's own (a forged id of
+        another organisation's department is refused like an unknown one)."""
         dept = await self.directory.department(conn, department_id)
-        if dept is None or dept.archived or dept.chat_id is None:
+        if dept is None or dept.archived or dept.chat_id is None or not actor.scope.allows(dept.org_id):
             raise ValidationFailed("unknown_department", department_id=department_id)
         return dept.id, dept.name
 
     async def route(self, case_id: int, actor: Actor, department_ids: list[int]) -> Case:
         """Направить (cl. 9, 10, 17); the case may make a surge (cl. 21), found in the same transaction."""
         async with self.unit(actor, "routed", case_id) as uow:
-            chosen = [await self._department(uow.conn, d) for d in dict.fromkeys(department_ids)]
+            chosen = [await self._department(uow.conn, d, actor) for d in dict.fromkeys(department_ids)]
             case = await uow.load()
             before = {a.department_id for a in case.assignments}
             workflow.route(case, actor, self.deadlines, uow.now, chosen)
@@ -73,7 +74,7 @@ class Routing(CaseServiceBase):
     async def add_department(self, case_id: int, actor: Actor, department_id: int) -> Case:
         """➕ Добавить отдел: one more department for a case already with departments (cl. 17)."""
         async with self.unit(actor, "department_added", case_id) as uow:
-            chosen = await self._department(uow.conn, department_id)
+            chosen = await self._department(uow.conn, department_id, actor)
             case = await uow.load()
             workflow.add_department(case, actor, self.deadlines, uow.now, chosen)
             await uow.record(case, {"department_id": department_id, "departments": [chosen[1]]},

@@ -8,26 +8,43 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.errors import NotFound
 from bot.domain.model import Case
+from bot.domain.orgs import DEFAULT_ORG, NUMBER_RE, Scope, format_number
 from bot.services.cases.answers import Answers
 from bot.services.cases.intake import Intake
 from bot.services.cases.routing import Routing
 from bot.services.cases.terms import Terms
 from storage.events import Event
+from storage.orgs import OrganisationRepository
 
 
 class CaseService(Intake, Routing, Answers, Terms):
-    async def get(self, case_id: int) -> Case:
-        return await self.cases.get(self.db.conn, case_id)
+    async def get(self, case_id: int, *, scope: Scope) -> Case:
+        """The case within the reader's scope: another organisation's case is NotFound, like a missing one."""
+        return await self.cases.get(self.db.conn, case_id, scope=scope)
 
-    async def number_of(self, case_id: int) -> str | None:
-        return await self.cases.number_of(self.db.conn, case_id)
+    async def number_of(self, case_id: int, *, scope: Scope) -> str | None:
+        return await self.cases.number_of(self.db.conn, case_id, scope=scope)
 
-    async def get_by_number(self, number: str) -> Case:
+    async def get_by_number(self, number: str, *, scope: Scope) -> Case:
+        """``/case N``: a bare number is the current year's of the reader's organisation (with its prefix);
+        ``2026-0042`` and ``ZEL-2026-0042`` are parsed; another organisation's number reads as not found."""
         number = number.strip()
         if number.isdigit():
-            number = f"{self.clock.now().year}-{int(number):04d}"
-        return await self.cases.get_by_number(self.db.conn, number)
+            number = f"{self.clock.now().year}-{int(number)}"
+        found = NUMBER_RE.match(number)
+        if found is None:
+            raise NotFound("case_not_found", number=number)
+        prefix = (found["prefix"] or "").upper() or await self._own_prefix(scope)
+        full = format_number(prefix, int(found["year"]), int(found["seq"]))
+        return await self.cases.get_by_number(self.db.conn, full, scope=scope)
+
+    async def _own_prefix(self, scope: Scope) -> str:
+        """The prefix a number typed without one means: the reader's organisation's (no. 1's for the
+        coordinator, whose view spans every organisation)."""
+        org = await OrganisationRepository().get(self.db.conn, scope.single or DEFAULT_ORG)
+        return org.prefix if org is not None else ""
 
     async def lead(self, case: Case, conn: aiosqlite.Connection | None = None) -> Case | None:
         """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
@@ -47,10 +64,10 @@ class CaseService(Intake, Routing, Answers, Terms):
     async def history(self, case_id: int) -> list[Event]:
         return await self.events.history(self.db.conn, case_id)
 
-    async def open_cases(self, department_id: int | None = None) -> list[Case]:
-        """Open cases, overdue first, then by the nearest deadline."""
+    async def open_cases(self, department_id: int | None = None, *, scope: Scope) -> list[Case]:
+        """Open cases of the scope, overdue first, then by the nearest deadline."""
         now = self.clock.now()
-        cases = await self.cases.list_open(self.db.conn, department_id)
+        cases = await self.cases.list_open(self.db.conn, department_id, scope=scope)
 
         def key(c: Case) -> tuple[int, datetime]:
             nxt = c.next_deadline()

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain import audit, workflow
 from bot.domain.model import Actor, Case
 from bot.domain.notices import FromCase, Notice, NoticeKind
+from bot.domain.orgs import Scope
 from bot.services.cases.unit import CaseServiceBase, refresh
 
 
@@ -66,8 +67,9 @@ class Terms(CaseServiceBase):
         now = self.clock.now()
         moved_cases: list[str] = []
         async with self.db.transaction() as conn:
-            for case_id in await self.cases.ids_with_open_deadlines(conn):
-                case = await self.cases.get(conn, case_id)
+            # the republic's calendar is every organisation's: all open cases are counted again
+            for case_id in await self.cases.ids_with_open_deadlines(conn, scope=Scope.all()):
+                case = await self.cases.get(conn, case_id, scope=Scope.all())
                 moved = workflow.recompute(case, self.deadlines, now)
                 if not moved:
                     continue

@@ -54,7 +54,8 @@ class CaseUnit:
         return self
 
     async def load(self) -> Case:
-        case = await self.service.cases.get(self.conn, self.case_id)
+        # the actor's organisation only: a forged id of another organisation's case is NotFound("case_not_found")
+        case = await self.service.cases.get(self.conn, self.case_id, scope=self.actor.scope)
         bind_case(case.number)
         self._before = case.status
         # A clock that ran out is owed by whoever held the step then: the state before this action.
