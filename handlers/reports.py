@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
 from bot import texts
-from bot.domain.model import Role
+from bot.domain.model import Actor, Role
 from bot.services.periods import PeriodError
 from bot.services.reports import ReportService
 from handlers.filters import HasRole
@@ -22,7 +22,7 @@ router = RouterSpec("reports")
 
 @router.message(Command("report"), F.chat.type == "private", HasRole(Role.OPERATOR, Role.ADMIN, Role.OFFICIAL))
 @router.message(Command("report"), HasRole(Role.HEAD))
-async def report_command(message: Message, command: CommandObject, reports: ReportService) -> None:
+async def report_command(message: Message, command: CommandObject, reports: ReportService, actor: Actor) -> None:
     arg = (command.args or "").strip()
     try:
         period = reports.parse(arg)
@@ -30,7 +30,7 @@ async def report_command(message: Message, command: CommandObject, reports: Repo
         await message.answer(texts.REPORT_USAGE.format(value=texts.esc(arg)))
         return
     try:
-        files = await reports.files(period)
+        files = await reports.files(period, scope=actor.scope)   # the actor's organisation's cases only
     except Exception:
         log.exception("report for %s failed", period.label)
         await message.answer(texts.REPORT_FAILED)

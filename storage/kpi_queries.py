@@ -1,5 +1,8 @@
 """What the KPIs count (docs/kpi.md): the SQL over the cases of a period and the rows it gives.
 
+Every query names the organisation (issue 14): its ``ORG_FILTER`` marker becomes the scope's filter on
+``c.org_id`` (``scoped``), so an organisation's /report counts only its own cases.
+
 A period is ``[start, end)`` in UTC ISO text (``storage.codec.ts``), compared as text: the stored
 format is sortable. ``now`` decides which open deadlines are already past due.
 """
@@ -7,6 +10,26 @@ format is sortable. ``now`` decides which open deadlines are already past due.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.orgs import Scope
+from storage.scoping import org_clause
+
+#: Where a query of this module filters the cases by organisation; ``scoped`` renders it.
+ORG_FILTER = "/*org*/ 1"
+
+
+def scoped(sql: str, scope: Scope, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``sql`` with its ``ORG_FILTER`` replaced by the scope's filter on ``c.org_id`` (storage.scoping.org_clause,
+    its values bound by name like the rest of these queries) and the parameters with the organisations'."""
+    if ORG_FILTER not in sql:
+        raise ValueError("the query has no organisation filter")
+    org_sql, org_params = org_clause(scope, "c.org_id")
+    named = {f"org{i}": value for i, value in enumerate(org_params)}
+    for name in named:
+        org_sql = org_sql.replace("?", f":{name}", 1)
+    return sql.replace(ORG_FILTER, org_sql), {**params, **named}
+
 
 # Rules whose miss makes the answer to the citizen late: cl. 6 (answer) and cl. 7 (final).
 ANSWER_RULES = ("answer", "final")
@@ -86,7 +109,7 @@ WITH c AS MATERIALIZED (
            (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
             WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns
     FROM cases c
-    WHERE c.detected_at >= :start AND c.detected_at < :end
+    WHERE c.detected_at >= :start AND c.detected_at < :end AND /*org*/ 1
 )
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
@@ -136,6 +159,7 @@ FROM cases c
 JOIN deadlines d ON d.case_id = c.id AND d.blame IS NOT NULL
 JOIN json_each(d.blame) j
 WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+  AND /*org*/ 1
 GROUP BY j.value, d.rule, d.blame_inherited
 """
 
@@ -148,6 +172,7 @@ SELECT * FROM (
             WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
     FROM cases c
     WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+      AND /*org*/ 1
 ) WHERE first_at IS NOT NULL
 """
 
@@ -159,7 +184,7 @@ SELECT substr(c.detected_at, 1, 10) AS day_utc, c.detected_at,
        c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
        """ + CLARIFICATION_ONLY_SQL + """ AS clar_only
 FROM cases c
-WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed') AND /*org*/ 1
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.orgs import Scope
 from storage.codec import dt, dt_req, ts
 from storage.db import fetch_all, fetch_one
 from storage.kpi_queries import (
@@ -19,10 +20,13 @@ from storage.kpi_queries import (
     CLARIFICATION_ONLY_SQL,
     DAILY_SQL,
     KPI_SQL,
+    ORG_FILTER,
     PARTY_SQL,
     KpiRow,
     PartyMisses,
+    scoped,
 )
+from storage.scoping import org_clause
 
 
 @dataclass
@@ -104,9 +108,9 @@ class ReportRepository:
     """Read-only KPI queries; take a connection (the shared one, or a transaction's)."""
 
     async def kpis(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
-                   now: datetime) -> list[KpiRow]:
+                   now: datetime, *, scope: Scope) -> list[KpiRow]:
         """The total, per platform, per department (None: not routed) and declines per department."""
-        rows = await fetch_all(conn, KPI_SQL, _period(start, end, now))
+        rows = await fetch_all(conn, *scoped(KPI_SQL, scope, _period(start, end, now)))
         out: list[KpiRow] = []
         declines: dict[int | None, int] = {}
         for r in rows:
@@ -130,10 +134,11 @@ class ReportRepository:
             row.declines = count
         return out
 
-    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[PartyMisses]:
+    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                           scope: Scope) -> list[PartyMisses]:
         """Attributed misses per party (operators and departments), by clock, inherited ones apart."""
         out: dict[str, PartyMisses] = {}
-        for r in await fetch_all(conn, PARTY_SQL, {"start": ts(start), "end": ts(end)}):
+        for r in await fetch_all(conn, *scoped(PARTY_SQL, scope, {"start": ts(start), "end": ts(end)})):
             row = out.setdefault(str(r["party"]), PartyMisses(str(r["party"])))
             n, inherited = int(r["n"]), bool(r["inherited"])
             if r["rule"] in ANSWER_RULES:
@@ -147,28 +152,30 @@ class ReportRepository:
                 row.steps[r["rule"]] = row.steps.get(r["rule"], 0) + n
         return sorted(out.values(), key=lambda p: p.party)
 
-    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
-        rows = await fetch_all(conn, ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)})
+    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                           scope: Scope) -> list[AnswerTime]:
+        rows = await fetch_all(conn, *scoped(ANSWER_TIMES_SQL, scope, {"start": ts(start), "end": ts(end)}))
         return [AnswerTime(r["id"], r["platform"], dt_req(r["detected_at"]), dt_req(r["first_at"]),
                            _ids(r["departments"])) for r in rows]
 
     async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
-                    now: datetime) -> list[tuple[datetime, bool, bool, bool, bool]]:
+                    now: datetime, *, scope: Scope) -> list[tuple[datetime, bool, bool, bool, bool]]:
         """(detected_at, closed, late, open, clarification only) of every case in scope: the chart groups them
         by local day; a case closed by a clarification alone and not late is not «on time» (``KpiRow.clarified``)."""
-        rows = await fetch_all(conn, DAILY_SQL, _period(start, end, now))
+        rows = await fetch_all(conn, *scoped(DAILY_SQL, scope, _period(start, end, now)))
         return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"]),
                  bool(r["clar_only"])) for r in rows]
 
-    async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[CaseLine]:
-        params = {"start": ts(start), "end": ts(end)}
-        async with conn.execute(
+    async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                         scope: Scope) -> list[CaseLine]:
+        async with conn.execute(*scoped(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "  # noqa: S608  CLARIFICATION_ONLY_SQL is a constant; values are bound by name
             "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
             "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments, "
             + CLARIFICATION_ONLY_SQL + " AS clar_only "
-            "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY c.detected_at, c.id",
-            params,
+            "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end AND " + ORG_FILTER
+            + " ORDER BY c.detected_at, c.id",
+            scope, {"start": ts(start), "end": ts(end)}),
         ) as cur:
             lines = {r["id"]: CaseLine(
                 id=r["id"], number=r["number"], platform=r["platform"], status=r["status"],
@@ -177,12 +184,12 @@ class ReportRepository:
                 departments=r["departments"].split(", ") if r["departments"] else [],
                 clarification_only=bool(r["clar_only"]))
                 for r in await cur.fetchall()}
-        async with conn.execute(
+        async with conn.execute(*scoped(
             "SELECT d.case_id, d.rule, d.owner, d.department_id, d.started_at, d.due_at, d.closed_at, d.outcome, "
             "d.blame, d.blame_inherited "
             "FROM cases c JOIN deadlines d ON d.case_id = c.id "
-            "WHERE c.detected_at >= :start AND c.detected_at < :end ORDER BY d.case_id, d.id",
-            params,
+            "WHERE c.detected_at >= :start AND c.detected_at < :end AND " + ORG_FILTER + " ORDER BY d.case_id, d.id",
+            scope, {"start": ts(start), "end": ts(end)}),
         ) as cur:
             for r in await cur.fetchall():
                 lines[r["case_id"]].deadlines.append(DeadlineLine(
@@ -192,40 +199,43 @@ class ReportRepository:
                     blame_inherited=bool(r["blame_inherited"])))
         return list(lines.values())
 
-    async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
-        return {int(r[0]): str(r[1]) for r in await fetch_all(conn, "SELECT id, name FROM departments")}
+    async def department_names(self, conn: aiosqlite.Connection, *, scope: Scope) -> dict[int, str]:
+        org_sql, org_params = org_clause(scope)
+        return {int(r[0]): str(r[1]) for r in await fetch_all(
+            conn, f"SELECT id, name FROM departments WHERE {org_sql}", org_params)}  # noqa: S608  org_clause renders a checked column name; values are bound
 
-    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
-        """Open deadlines past due of open cases, the oldest first (for the digest)."""
-        rows = await fetch_all(
-            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "
+    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50, *,
+                           scope: Scope) -> list[OverdueLine]:
+        """Open deadlines past due of open cases of the scope, the oldest first (for the digest)."""
+        rows = await fetch_all(conn, *scoped(
+            "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
             "d.department_id, "
             "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
             "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
             "AS active_departments "
             "FROM deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN departments dep ON dep.id = d.department_id "
-            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
-            "ORDER BY d.due_at, d.id LIMIT ?",
-            (ts(now), limit),
-        )
+            "WHERE d.closed_at IS NULL AND d.due_at < :now AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
+            "AND " + ORG_FILTER + " ORDER BY d.due_at, d.id LIMIT :limit",
+            scope, {"now": ts(now), "limit": limit}))
         return [OverdueLine(r["id"], r["deadline_id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
 
-    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime) -> int:
+    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime, *, scope: Scope) -> int:
         """How many open cases have a deadline past due now (the digest's «открыто и просрочено сейчас»)."""
-        row = await fetch_one(
-            conn, "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "
-            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed')",
-            (ts(now),))
+        row = await fetch_one(conn, *scoped(
+            "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
+            "WHERE d.closed_at IS NULL AND d.due_at < :now AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
+            "AND " + ORG_FILTER, scope, {"now": ts(now)}))
         return int(row[0]) if row else 0
 
-    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
-        """(id, number, platform, text) of open socially significant cases."""
-        return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(
-            conn, "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
-            "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (limit,),
-        )]
+    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50, *,
+                               scope: Scope) -> list[tuple[int, str, str, str]]:
+        """(id, number, platform, text) of open socially significant cases of the scope."""
+        return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(conn, *scoped(
+            "SELECT c.id, c.number, c.platform, c.text FROM cases c WHERE c.significant = 1 "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
+            "AND c.status NOT IN ('closed', 'excluded', 'dismissed') AND " + ORG_FILTER
+            + " ORDER BY c.detected_at LIMIT :limit", scope, {"limit": limit}))]
 
     async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:
         return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]

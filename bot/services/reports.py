@@ -56,12 +56,13 @@ class ReportService:
     def parse(self, value: str) -> Period:
         return parse_period(value, self.clock.now(), self.tz)
 
-    async def build(self, period: Period, *, daily: bool = True) -> Report:
+    async def build(self, period: Period, *, scope: Scope, daily: bool = True) -> Report:
+        """The KPIs of the scope's cases (issue 14: an organisation's people count only its own)."""
         now = self.clock.now()
         conn = self.db.conn
-        rows = await self.repo.kpis(conn, period.start, period.end, now)
-        times = await self.repo.answer_times(conn, period.start, period.end)
-        names = await self.repo.department_names(conn)
+        rows = await self.repo.kpis(conn, period.start, period.end, now, scope=scope)
+        times = await self.repo.answer_times(conn, period.start, period.end, scope=scope)
+        names = await self.repo.department_names(conn, scope=scope)
         minutes_total: list[float] = []
         by_dept: dict[int | None, list[float]] = {}
         by_platform: dict[str, list[float]] = {}
@@ -84,7 +85,7 @@ class ReportService:
         if daily:
             counts = {d: DayCounts(d) for d in period.days()}
             for detected, closed, late, open_, clar_only in await self.repo.daily(conn, period.start, period.end,
-                                                                                  now):
+                                                                                  now, scope=scope):
                 dc = counts.get(detected.astimezone(self.tz).date())
                 if dc is None:
                     continue
@@ -97,7 +98,7 @@ class ReportService:
                 elif open_:
                     dc.open += 1
             days = list(counts.values())
-        misses = await self.repo.party_misses(conn, period.start, period.end)
+        misses = await self.repo.party_misses(conn, period.start, period.end, scope=scope)
         party_names_ = await party_names((pm.party for pm in misses), names, self.person_name)
         by_kind: dict[str, list[PartySlice]] = {}
         for pm in misses:
@@ -142,11 +143,11 @@ class ReportService:
             text += texts.REPORT_MISSES_NONE
         return text
 
-    async def files(self, period: Period) -> ReportFiles:
-        """Summary text, XLSX and PNG for a period (rendering runs in a worker thread)."""
-        report = await self.build(period)
-        lines = await self.repo.case_lines(self.db.conn, period.start, period.end)
-        names = await self.repo.department_names(self.db.conn)
+    async def files(self, period: Period, *, scope: Scope) -> ReportFiles:
+        """Summary text, XLSX and PNG for a period of the scope's cases (rendering runs in a worker thread)."""
+        report = await self.build(period, scope=scope)
+        lines = await self.repo.case_lines(self.db.conn, period.start, period.end, scope=scope)
+        names = await self.repo.department_names(self.db.conn, scope=scope)
         blamed = {key for c in lines for d in c.deadlines for key in d.blame or ()}
         report.names.update(await party_names(blamed - report.names.keys(), names, self.person_name))
         xlsx = await asyncio.to_thread(render_xlsx, report, lines, names, self.tz)
@@ -219,10 +220,11 @@ class DigestService:
         now = now or self.clock.now()
         tz = self.calendar.tz
         period = self.period_for(kind, now)
-        report = await self.reports.build(period, daily=False)
+        scope = Scope.all()     # the digest's audience decides its scope (notify-org); every organisation until then
+        report = await self.reports.build(period, scope=scope, daily=False)
         k = report.total.kpi
         title = texts.DIGEST_MORNING_TITLE if kind == "morning" else texts.DIGEST_EVENING_TITLE
-        overdue_now = await self.repo.overdue_open_count(self.db.conn, now)
+        overdue_now = await self.repo.overdue_open_count(self.db.conn, now, scope=scope)
         # Two different figures, each saying what it counts: the period's cases answered late, and the
         # cases open with a clock past due at this moment (whenever they came).
         text = title.format(period=period.label) + texts.DIGEST_TOTALS_NOW.format(
@@ -231,9 +233,9 @@ class DigestService:
                 period=period.label),
             overdue_now=overdue_now)
         if overdue_now:
-            overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200))
+            overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200, scope=scope))
             text += texts.DIGEST_OVERDUE_NOW_TITLE
-            departments = await self.repo.department_names(self.db.conn)
+            departments = await self.repo.department_names(self.db.conn, scope=scope)
             for line in overdue[:max_lines]:
                 text += texts.DIGEST_OVERDUE_LINE.format(
                     number=texts.esc(line.number), platform=platform_name(line.platform),
@@ -243,7 +245,7 @@ class DigestService:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=overdue_now - min(max_lines, len(overdue)))
         else:
             text += texts.DIGEST_NO_OVERDUE
-        significant = await self.repo.significant_open(self.db.conn, limit=200)
+        significant = await self.repo.significant_open(self.db.conn, limit=200, scope=scope)
         if significant:
             text += texts.DIGEST_SIGNIFICANT_TITLE.format(count=len(significant))
             for _id, number, platform, body in significant[:max_lines]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.periods import parse_period
@@ -130,7 +131,7 @@ def _by(rows: list[KpiRow], dim: str, key: Any) -> KpiRow:
 
 async def test_totals_by_hand(db: Database) -> None:
     await seed(db)
-    rows = await ReportRepository().kpis(db.conn, *DEC, NOW)
+    rows = await ReportRepository().kpis(db.conn, *DEC, NOW, scope=Scope.all())
     t = _by(rows, "total", None)
     assert (t.received, t.out_of_scope, t.answered, t.on_time) == (7, 1, 3, 2)
     assert (t.closed_late, t.open_overdue, t.overdue, t.open) == (1, 1, 2, 3)
@@ -142,7 +143,7 @@ async def test_totals_by_hand(db: Database) -> None:
 
 async def test_departments_and_platforms(db: Database) -> None:
     await seed(db)
-    rows = await ReportRepository().kpis(db.conn, *DEC, NOW)
+    rows = await ReportRepository().kpis(db.conn, *DEC, NOW, scope=Scope.all())
     zhkh, roads, none = _by(rows, "department", ZHKH), _by(rows, "department", ROADS), _by(rows, "department", None)
     assert (zhkh.received, zhkh.answered, zhkh.on_time, zhkh.closed_late, zhkh.declines) == (3, 3, 2, 1, 0)
     assert zhkh.on_time_share == pytest.approx(2 / 3)
@@ -157,7 +158,7 @@ async def test_departments_and_platforms(db: Database) -> None:
 async def test_working_time_to_answer(db: Database, calendar: WorkCalendar) -> None:
     await seed(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    report = await service.build(parse_period("2026-12", NOW, MSK))
+    report = await service.build(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     assert sorted(report.total.answer_minutes) == [60, 60, 120, 300]
     assert report.total.mean_minutes == pytest.approx(135)
     assert report.total.median_minutes == pytest.approx(90)
@@ -171,13 +172,13 @@ async def test_working_time_to_answer(db: Database, calendar: WorkCalendar) -> N
 async def test_open_past_due_depends_on_now(db: Database) -> None:
     await seed(db)
     earlier = msk(2026, 12, 1, 13, 0)      # C is not yet due (14:00)
-    t = _by(await ReportRepository().kpis(db.conn, *DEC, earlier), "total", None)
+    t = _by(await ReportRepository().kpis(db.conn, *DEC, earlier, scope=Scope.all()), "total", None)
     assert t.open_overdue == 0 and t.on_time_share == pytest.approx(2 / 3)
 
 
 async def test_empty_period(db: Database) -> None:
     await seed(db)
-    rows = await ReportRepository().kpis(db.conn, msk(2025, 1, 1), msk(2025, 2, 1), NOW)
+    rows = await ReportRepository().kpis(db.conn, msk(2025, 1, 1), msk(2025, 2, 1), NOW, scope=Scope.all())
     t = _by(rows, "total", None)
     assert t.received == 0 and t.on_time_share is None and t.returns_per_draft is None
 
@@ -246,7 +247,7 @@ async def _person_name(user_id: int) -> str | None:
 
 async def test_cl6_cl7_misses_are_attributed_per_party_with_inherited_apart(db: Database) -> None:
     await seed_blame(db)
-    got = {m.party: m for m in await ReportRepository().party_misses(db.conn, *DEC)}
+    got = {m.party: m for m in await ReportRepository().party_misses(db.conn, *DEC, scope=Scope.all())}
     assert set(got) == {f"operator:{OP1}", f"operator:{OP2}", f"department:{ZHKH}", f"department:{ROADS}"}
     op1, op2 = got[f"operator:{OP1}"], got[f"operator:{OP2}"]
     zhkh, roads = got[f"department:{ZHKH}"], got[f"department:{ROADS}"]
@@ -259,12 +260,12 @@ async def test_cl6_cl7_misses_are_attributed_per_party_with_inherited_apart(db: 
 
 async def test_cl6_clarification_only_closures_are_counted_apart_and_not_on_time(db: Database) -> None:
     await seed_blame(db)
-    t = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "total", None)
+    t = _by(await ReportRepository().kpis(db.conn, *DEC, NOW, scope=Scope.all()), "total", None)
     assert (t.clarification_only, t.clarified) == (2, 1)          # cases 6 and 7; case 6 is closed
     assert (t.answered, t.on_time, t.closed_late) == (4, 2, 1)    # 1 late, 5 and 10 on time, 6 by clarification
     assert t.open_overdue == 4                                     # 2, 3, 4, 8
     assert t.on_time_share == pytest.approx(2 / (4 - 1 + 4))       # case 6 is neither on time nor counted
-    roads = _by(await ReportRepository().kpis(db.conn, *DEC, NOW), "department", ROADS)
+    roads = _by(await ReportRepository().kpis(db.conn, *DEC, NOW, scope=Scope.all()), "department", ROADS)
     assert (roads.clarification_only, roads.clarified, roads.on_time) == (2, 1, 1)
 
 
@@ -273,7 +274,7 @@ async def test_report_text_and_xlsx_have_the_operator_table(db: Database, calend
 
     await seed_blame(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK, person_name=_person_name)
-    files = await service.files(parse_period("2026-12", NOW, MSK))
+    files = await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     assert "Кто просрочил" in files.text
     assert "• Анна Смирнова: 1 · 0 · 1 (согласовать 1)" in files.text
     assert "• Дорожный отдел: 1 · 2 · 1" in files.text
@@ -316,7 +317,7 @@ async def test_cl14_xlsx_names_who_owed_the_answer_clock_not_the_department_that
 
     await seed_blame(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK, person_name=_person_name)
-    files = await service.files(parse_period("2026-12", NOW, MSK))
+    files = await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     rows = list(load_workbook(io.BytesIO(files.xlsx), read_only=True)["Сроки"].iter_rows(values_only=True))
     owner = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert owner[("2026-0001", "ответ")] == "Анна Смирнова"
@@ -328,13 +329,13 @@ async def test_cl6_the_chart_counts_a_clarification_only_closure_apart_as_the_kp
         db: Database, calendar: WorkCalendar) -> None:
     await seed_blame(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    report = await service.build(parse_period("2026-12", NOW, MSK))
+    report = await service.build(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     day = next(d for d in report.daily if d.day.day == 3)
     # on time: 5 and 10; late: 1, 2, 3, 4, 8; open: 7 (waits for the author); 6 closed by the request alone
     assert (day.on_time, day.late, day.open, day.clarified) == (2, 5, 1, 1)
     assert sum(d.on_time for d in report.daily) == report.total.kpi.on_time
     assert sum(d.clarified for d in report.daily) == report.total.kpi.clarified
-    files = await service.files(parse_period("2026-12", NOW, MSK))
+    files = await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     assert files.png.startswith(b"\x89PNG")
 
 
@@ -347,7 +348,7 @@ async def test_cl12_summary_and_xlsx_say_how_many_late_cases_a_department_inheri
 
     await seed_blame(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    files = await service.files(parse_period("2026-12", NOW, MSK))
+    files = await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     assert texts.REPORT_INHERITED.format(inherited=1) in files.text
     zhkh = texts.REPORT_LINE.format(name="Отдел ЖКХ", received=6, on_time=1, overdue=5, share="16,7%")
     roads = texts.REPORT_LINE.format(name="Дорожный отдел", received=4, on_time=1, overdue=1, share="50,0%")

@@ -10,6 +10,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
+from bot.domain.orgs import Scope
 from bot.domain.sources import all_platforms
 from bot.fake_telegram import FakeSession, make_bot
 from bot.jobs.daily import digest_job
@@ -65,7 +66,7 @@ async def test_xlsx_and_png(db: Database, calendar: WorkCalendar) -> None:
 
     await seed(db)
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    files = await service.files(parse_period("2026-12", NOW, MSK))
+    files = await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     assert files.xlsx_name == "report_2026-12-01_2026-12-31.xlsx" and files.png_name.endswith(".png")
 
     wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
@@ -100,7 +101,7 @@ async def test_empty_period_renders(db: Database, calendar: WorkCalendar) -> Non
     from PIL import Image
 
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    files = await service.files(parse_period("today", NOW, MSK))
+    files = await service.files(parse_period("today", NOW, MSK), scope=Scope.all())
     assert "Поступило: <b>0</b>" in files.text and "Доля в срок: <b>—</b>" in files.text
     assert Image.open(io.BytesIO(files.png)).format == "PNG"
 
@@ -114,7 +115,7 @@ async def test_reports_name_every_platform_from_the_data_file(db: Database, cale
     await d.departments()
     for code in ("2gis", "tiktok"):
         await d.case(status="new", detected=msk(2026, 12, 1, 9, 0), platform=code)
-    files = await ReportService(db, calendar, FakeClock(NOW), MSK).files(parse_period("2026-12", NOW, MSK))
+    files = await ReportService(db, calendar, FakeClock(NOW), MSK).files(parse_period("2026-12", NOW, MSK), scope=Scope.all())
     wb = load_workbook(io.BytesIO(files.xlsx), read_only=True)
     assert {r[1] for r in list(wb["Сообщения"].iter_rows(values_only=True))[1:]} == {"2ГИС", "TikTok"}
     assert {r[0] for r in wb["Площадки"].iter_rows(values_only=True)} >= {"2ГИС", "TikTok"}

@@ -131,7 +131,7 @@ async def test_cl12_inherited_draft_miss_goes_to_the_late_decline_and_the_slow_r
     escalation = [n for n in await outbox(db, "escalation") if n[3].get("rule") == "answer"]
     assert escalation
     await cases.withdraw(case_id, operator, a)              # the declined department leaves the card …
-    kpis = await ReportRepository().kpis(db.conn, msk(2026, 12, 1, 0, 0), msk(2026, 12, 2, 0, 0), clock.now())
+    kpis = await ReportRepository().kpis(db.conn, msk(2026, 12, 1, 0, 0), msk(2026, 12, 2, 0, 0), clock.now(), scope=Scope.all())
     total = next(k for k in kpis if k.dim == "total")
     by_dept = {k.key: k for k in kpis if k.dim == "department"}
     assert (total.open_overdue, total.inherited) == (1, 1)              # KPIs show the miss as inherited

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib import cbook
 
+from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.periods import parse_period
 from bot.services.report_files import append_row, chart_figure, chart_label
@@ -54,7 +55,7 @@ async def _files_with(db: Database, calendar: WorkCalendar, *, texts_: list[str]
         async with db.transaction() as conn:
             await conn.execute("UPDATE cases SET link = ? WHERE id = ?", (link, case_id))
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
-    return (await service.files(parse_period("2026-12", NOW, MSK))).xlsx
+    return (await service.files(parse_period("2026-12", NOW, MSK), scope=Scope.all())).xlsx
 
 
 async def test_xlsx_writes_formula_like_citizen_text_as_text(db: Database, calendar: WorkCalendar) -> None:
@@ -111,10 +112,10 @@ async def test_chart_draws_department_names_with_dollars_literally(db: Database,
                      publications=(("answer", msk(2026, 12, 1, 11)),))
     service = ReportService(db, calendar, FakeClock(NOW), MSK)
     period = parse_period("2026-12", NOW, MSK)
-    files = await service.files(period)
+    files = await service.files(period, scope=Scope.all())
     assert Image.open(io.BytesIO(files.png)).format == "PNG"
 
-    fig = chart_figure(await service.build(period))
+    fig = chart_figure(await service.build(period, scope=Scope.all()))
     fig.canvas.draw()
     ticks = fig.axes[1].get_yticklabels()
     labels = [t.get_text() for t in ticks]
