@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Case, Role
+from bot.domain.orgs import Scope
 from bot.domain.place_data import PlacesData
 from bot.domain.places import (
     Gazetteer,
@@ -177,7 +178,9 @@ class PlaceIndex:
         out: list[AddressMatch] = []
         gazetteer = await self.gazetteer()
         digits = sorted({m.group() for key in mine if (m := _HOUSE_DIGITS.match(key.rsplit(":", 1)[1]))})
-        for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED, digits):
+        # only the case's own organisation's: an open case of another one is not revealed (issue 14 §2)
+        for case_id, number, text in await open_case_texts(self.db.conn, OPEN_CASES_SCANNED, digits,
+                                                           scope=Scope.one(case.org_id)):
             if case_id == case.id:
                 continue
             shared = [mine[p.key] for p in self._parsed(text, gazetteer) if p.key in mine]
