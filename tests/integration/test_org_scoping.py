@@ -149,7 +149,7 @@ async def test_a_day_of_two_organisations_names_the_organisation_in_every_statem
     a_case = await _a_day(h)
     await b_day(h, b)
     await _b_publishes(h)
-    for who, chat in ((OPERATOR, OPERATOR), (OP_B, OP_B)):
+    for who in (OPERATOR, OP_B):
         for command in ("/open", "/case 1", "/case MSTR-2026-0002", "/case 2026-0001", "/report today"):
             await h.say(who, command)
     for chat in (HEAD_CHAT, HEAD_B_CHAT):
