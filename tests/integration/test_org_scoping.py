@@ -20,10 +20,18 @@ from bot.runtime.clock import FakeClock
 from handlers.callbacks import CaseCb, Op
 from storage.scoping import SCOPED_TABLES, org_clause
 from tests.conftest import msk
-from tests.integration.test_handlers import forward_post, route_to
 from tests.support import updates
 from tests.support.harness import ADMIN, DEPT_A_CHAT, EXEC_A, HEAD_CHAT, OPERATOR, Harness, bound_harness
-from tests.support.orgs import DEPT_B1_CHAT, EXEC_B1, HEAD_B_CHAT, OP_B, OrgB, add_org_b, b_day
+from tests.support.orgs import (
+    DEPT_B1_CHAT,
+    EXEC_B1,
+    HEAD_B_CHAT,
+    OP_B,
+    OrgB,
+    a_case_published,
+    add_org_b,
+    b_day,
+)
 
 NEW_A_CHAT = -100_1001
 _TABLE = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
@@ -120,22 +128,6 @@ async def traced(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Harnes
             await h.app.db.conn.set_trace_callback(None)
 
 
-async def _a_day(h: Harness) -> int:
-    case_id = await forward_post(h)
-    await route_to(h, "Отдел ЖКХ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Подготовить ответ")
-    await h.press(EXEC_A, DEPT_A_CHAT, "Ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "Мусор вывезен 1 декабря, график восстановлен.")
-    await h.press(EXEC_A, DEPT_A_CHAT, "На согласование")
-    h.clock.advance(minutes=20)
-    await h.press(OPERATOR, OPERATOR, "Согласовать")
-    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "https://vk.com/wall-1_2?reply=3", photo_file_ids=["shot-1"],
-                   reply_to_message_id=approved.message_id)
-    return case_id
-
-
 async def _b_publishes(h: Harness) -> None:
     await h.press(OP_B, OP_B, "Согласовать")
     approved = h.find(DEPT_B1_CHAT, "Опубликуйте ответ")
@@ -146,7 +138,7 @@ async def _b_publishes(h: Harness) -> None:
 async def test_a_day_of_two_organisations_names_the_organisation_in_every_statement_on_their_tables(
         traced: tuple[Harness, OrgB, list[str]]) -> None:
     h, b, statements = traced
-    a_case = await _a_day(h)
+    a_case = await a_case_published(h)
     await b_day(h, b)
     await _b_publishes(h)
     for who in (OPERATOR, OP_B):

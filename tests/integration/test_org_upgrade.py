@@ -24,7 +24,7 @@ from storage.db import Database, _split_sql, load_migrations, sha256_hex
 from storage.kpi_queries import ANSWER_TIMES_SQL, DAILY_SQL, KPI_SQL, ORG_FILTER, PARTY_SQL, scoped
 from storage.scoping import SCOPED_TABLES
 from tests.conftest import msk
-from tests.integration.test_handlers import draft_for_approval, forward_post, route_to
+from tests.integration.test_handlers import draft_for_approval, route_to
 from tests.support.harness import (
     ADMIN,
     DEPT_A_CHAT,
@@ -36,6 +36,7 @@ from tests.support.harness import (
     Harness,
     bound_harness,
 )
+from tests.support.orgs import a_case_published
 
 PREVIOUS = 14                       # the schema before organisations (0015)
 KPI_QUERIES = {"kpi": KPI_SQL, "party": PARTY_SQL, "answer_times": ANSWER_TIMES_SQL, "daily": DAILY_SQL}
@@ -44,15 +45,7 @@ PERIOD = {"start": "2026-11-01T00:00:00", "end": "2027-01-01T00:00:00", "now": "
 
 async def _history(h: Harness) -> None:
     """A working day of a district through the bot: every state a case of the past can be in."""
-    closed = await forward_post(h)                                       # 2026-0001: closed, answer published
-    await route_to(h, "Отдел ЖКХ")
-    await draft_for_approval(h, "Ответ", "Мусор вывезен 1 декабря.")
-    h.clock.advance(minutes=20)
-    await h.press(OPERATOR, OPERATOR, "Согласовать")
-    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
-    await h.say_in(DEPT_A_CHAT, EXEC_A, "https://vk.com/wall-1_2?reply=3", photo_file_ids=["shot-1"],
-                   reply_to_message_id=approved.message_id)
-    assert closed
+    await a_case_published(h)                                            # 2026-0001: closed, answer published
     await h.say(OPERATOR, "Яма на дороге у школы, ул. Мира, 3")           # 2026-0002: declined, re-routed
     await route_to(h, "Отдел ЖКХ")
     await h.press(EXEC_A, DEPT_A_CHAT, "Не наша компетенция")

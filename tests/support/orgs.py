@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from bot.domain.orgs import OrgKind
 from storage.orgs import OrganisationRepository
-from tests.support.harness import Harness
+from tests.integration.test_handlers import draft_for_approval, forward_post, route_to
+from tests.support.harness import DEPT_A_CHAT, EXEC_A, OPERATOR, Harness
 
 OP_B = 150              # organisation B's operator (private chat)
 OFFICIAL_B = 750        # B's responsible official (cl. 5)
@@ -90,3 +91,16 @@ async def rows_of(h: Harness, case_ids: list[int]) -> dict[str, list[tuple[objec
     cur = await h.app.db.conn.execute("SELECT key, value FROM kv WHERE key LIKE 'selection:%' ORDER BY key")
     out["selections"] = [tuple(r) for r in await cur.fetchall() if int(str(r[0]).split(":")[1]) in case_ids]
     return out
+
+
+async def a_case_published(h: Harness) -> int:
+    """Organisation no. 1's day: a forwarded post routed, accepted, answered, approved and published."""
+    case_id = await forward_post(h)
+    await route_to(h, "Отдел ЖКХ")
+    await draft_for_approval(h, "Ответ", "Мусор вывезен 1 декабря, график восстановлен.")
+    h.clock.advance(minutes=20)
+    await h.press(OPERATOR, OPERATOR, "Согласовать")
+    approved = h.find(DEPT_A_CHAT, "Опубликуйте ответ")
+    await h.say_in(DEPT_A_CHAT, EXEC_A, "https://vk.com/wall-1_2?reply=3", photo_file_ids=["shot-1"],
+                   reply_to_message_id=approved.message_id)
+    return case_id
