@@ -64,6 +64,7 @@ A_PEOPLE = (
 )
 B_PEOPLE = (
     Person("operator", OP_B, OP_B),
+    Person("admin for B", ADMIN, ADMIN),            # the deployment admin, having chosen to act for B
     Person("executor", EXEC_B1, DEPT_B1_CHAT),
     Person("head", HEAD_PERSON, HEAD_B_CHAT),
     Person("official", OFFICIAL_B, OFFICIAL_B),
@@ -108,7 +109,14 @@ def _leaks(calls: list[tuple[str, dict[str, Any]]], secrets: tuple[str, ...]) ->
     return [s for s in secrets if s in dumped]
 
 
+async def _acting_for(w: World, who: Person) -> None:
+    """A deployment admin acts for the organisation they chose last: B's row of the matrix chooses B."""
+    if who.user_id == ADMIN:
+        await w.h.app.access.choose_org(ADMIN, w.b.org_id if who.role == "admin for B" else 1)
+
+
 async def _command(w: World, who: Person, text: str) -> list[tuple[str, dict[str, Any]]]:
+    await _acting_for(w, who)
     start = len(w.h.session.requests)
     if who.chat_id > 0:
         await w.h.say(who.user_id, text)
@@ -118,6 +126,7 @@ async def _command(w: World, who: Person, text: str) -> list[tuple[str, dict[str
 
 
 async def _press(w: World, who: Person, op: Op, case_id: int, arg: int) -> list[tuple[str, dict[str, Any]]]:
+    await _acting_for(w, who)
     start = len(w.h.session.requests)
     data = CaseCb(op=op, case_id=case_id, arg=arg).pack()
     message_id = max((m for (c, m) in w.h.messages if c == who.chat_id), default=1)
@@ -176,7 +185,8 @@ async def test_lists_and_reports_show_nothing_of_the_other_organisation(world: W
     assert await rows_of(w.h, w.b.case_ids + [w.a_case]) == before
 
 
-@pytest.mark.parametrize("who", [A_PEOPLE[0], B_PEOPLE[0]], ids=["a", "b"])
+@pytest.mark.parametrize("who", [A_PEOPLE[0], A_PEOPLE[1], B_PEOPLE[0], B_PEOPLE[1]],
+                         ids=["a-operator", "a-admin", "b-operator", "admin-for-b"])
 async def test_open_lists_the_own_organisations_cases(world: World, who: Person) -> None:
     shown = json.dumps(await _command(world, who, "/open"), ensure_ascii=False)
     if who in A_PEOPLE:
