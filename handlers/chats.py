@@ -105,7 +105,7 @@ async def ask_handover(callback: CallbackQuery, operator_id: int, handover: Hand
         await callback.message.answer(texts.HANDOVER_NO_TAKERS.format(name=name, count=len(cases), numbers=numbers))
         await callback.answer()
         return True
-    names = {o.user_id: o.full_name for o in await access.operators()}
+    names = {o.user_id: o.full_name for o in await access.operators(org_id=await access.operator_org(operator_id) or 1)}
     rows = [[InlineKeyboardButton(text=names.get(t) or str(t),
                                   callback_data=HandoverCb(operator=operator_id, to=t).pack())] for t in takers]
     rows.append([InlineKeyboardButton(text=texts.HANDOVER_SPREAD,
@@ -125,7 +125,8 @@ async def hand_over(callback: CallbackQuery, callback_data: HandoverCb, message:
         await message.edit_reply_markup(reply_markup=None)
         await callback.answer(texts.HANDOVER_CANCELLED)
         return
-    if not any(o.user_id == callback_data.operator for o in await access.operators()):
+    org_id = await access.operator_org(callback_data.operator)     # another organisation's reads as no operator
+    if org_id is None or not await access.may_administer(actor.user_id, org_id):
         await callback.answer(texts.HANDOVER_NOT_OPERATOR, show_alert=True)
         return
     to = None if callback_data.to == SPREAD else callback_data.to
@@ -136,7 +137,7 @@ async def hand_over(callback: CallbackQuery, callback_data: HandoverCb, message:
                 "handover_target_inactive": texts.HANDOVER_TARGET_GONE}.get(exc.code, texts.error_text(exc.code))
         await callback.answer(text, show_alert=True)
         return
-    names = {o.user_id: o.full_name for o in await access.operators()}
+    names = {o.user_id: o.full_name for o in await access.operators(org_id=org_id)}
     if done.stranded:
         text = texts.HANDOVER_STRANDED.format(numbers=", ".join(done.stranded))
     else:

@@ -63,7 +63,8 @@ async def start_with_invite(message: Message, command: CommandObject, actor: Act
     if role is None:
         await message.answer(texts.INVITE_INVALID)
     else:
-        accepted = texts.INVITE_OFFICIAL_ACCEPTED if role == Role.OFFICIAL else texts.INVITE_ACCEPTED
+        accepted = {Role.OFFICIAL: texts.INVITE_OFFICIAL_ACCEPTED, Role.ADMIN: texts.ORG_ADMIN_ACCEPTED}.get(
+            role, texts.INVITE_ACCEPTED)
         await message.answer(accepted.format(name=texts.esc(message.from_user.full_name)))
 
 

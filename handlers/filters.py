@@ -47,4 +47,4 @@ class IsAdmin(Filter):
     where the person's role is the chat's)."""
 
     async def __call__(self, message: Message, access: AccessService) -> bool:
-        return message.from_user is not None and access.is_admin(message.from_user.id)
+        return message.from_user is not None and await access.is_any_admin(message.from_user.id)

@@ -19,6 +19,7 @@ from bot.domain.audit import AuditEvent
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Role
 from bot.domain.notices import FromCase, Notice, NoticeKind, Words
+from bot.domain.orgs import DEFAULT_ORG
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.commit import AfterCommit
@@ -51,22 +52,25 @@ class HandoverService(AfterCommit):
         return await self.repo.open_cases_of_operator(self.db.conn, operator_id)
 
     async def takers(self, leaving: int) -> list[int]:
-        """The active operators who may take ``leaving``'s cases."""
-        return [o.user_id for o in await self.access.operators() if o.active and o.user_id != leaving]
+        """The active operators of ``leaving``'s organisation who may take their cases (a handover stays
+        inside the organisation)."""
+        org_id = await self.access.operator_org(leaving) or DEFAULT_ORG
+        return [o.user_id for o in await self.access.operators(org_id=org_id) if o.active and o.user_id != leaving]
 
     async def remove(self, admin_id: int, operator_id: int, to: int | None) -> HandedOver:
         """The admin removes the operator; their open cases go to ``to`` (None: spread over the pool)."""
-        if not self.access.is_admin(admin_id):
+        org_id = await self.access.operator_org(operator_id)
+        if org_id is None or not await self.access.may_administer(admin_id, org_id):
             raise ValidationFailed("admin_only")
         if operator_id in self.access.operator_ids:
             raise ValidationFailed("operator_from_settings")
         takers = await self.takers(operator_id)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            removed = await self.directory.remove_operator(conn, operator_id)
+            removed = await self.directory.remove_operator(conn, operator_id, org_id=org_id)
             if removed:
                 await self.events.append(conn, AuditEvent("operator_removed", admin_id, Role.ADMIN.value, None,
-                                                          {"user_id": operator_id}), now)
+                                                          {"user_id": operator_id, "org_id": org_id}), now)
             done = await self._hand_over(conn, operator_id, takers, to, now, by=admin_id)
         self._on_commit()
         return done

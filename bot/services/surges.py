@@ -27,6 +27,7 @@ from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
+from bot.domain.orgs import Scope
 from bot.domain.places import Gazetteer, Place
 from bot.runtime.clock import Clock
 from bot.services.place_index import PlaceIndex
@@ -154,7 +155,7 @@ class SurgeService:
         tz: tzinfo = self.calendar.tz
         department = ""
         if found.department_id is not None:
-            dept = await self.directory.department(conn, found.department_id)
+            dept = await self.directory.department(conn, found.department_id, scope=Scope.all())
             department = dept.name if dept else ""
         reason = (texts.SURGE_REASON_PLACE if found.reason == "place" else texts.SURGE_REASON[found.reason]).format(
             topic=texts.esc(found.label or found.topic), department=texts.esc(department))

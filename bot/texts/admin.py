@@ -204,3 +204,57 @@ CHATS_NONE = "Все привязанные чаты доступны."
 CHATS_WAITING = "Уведомлений ждут доставки: {count} (самое раннее — {since})."
 HANDOVER_TARGET_GONE = "Этот оператор уже не активен — выберите другого."
 HANDOVER_NOT_OPERATOR = "Этот оператор уже удалён."
+
+
+# ---- organisations and their admins (issue 14 §1) ----------------------------------------------------------
+ORG_KIND_NAMES = {"municipality": "муниципалитет", "republic": "республиканский орган"}
+BTN_ORG_MUNICIPALITY = "Муниципалитет"
+BTN_ORG_REPUBLIC = "Республиканский орган"
+BTN_ORG_ARCHIVE = "🗄 В архив: {name}"
+BTN_ORG_RESTORE = "↩️ Восстановить: {name}"
+BTN_ORGS_ARCHIVED = "Архивные организации"
+ORG_ONLY_DEPLOYMENT = "Организациями управляют только администраторы развёртывания (ADMIN_IDS)."
+ORGS_TITLE = "<b>Организации</b>:"
+ORGS_ARCHIVED_TITLE = "<b>Архивные организации</b>:"
+ORGS_ARCHIVED_EMPTY = "Архивных организаций нет."
+ORG_LINE = ("{id}. <b>{name}</b> — префикс {prefix}, {kind}; чат главы: {head}; отделов: {departments}, "
+            "операторов: {operators}, администраторов: {admins}")
+ORG_NO_PREFIX = "нет (номера без префикса)"
+ORG_HEAD_BOUND = "привязан"
+ORG_HEAD_UNBOUND = "не привязан"
+ORGS_HINT = ("Создать: <code>/org_add Название</code>; переименовать: <code>/org_rename N Название</code>; "
+             "префикс (до первого сообщения): <code>/org_prefix N ABC</code>; администратор организации: "
+             "/invite_org_admin.")
+ORG_ADD_USAGE = "Создать организацию: <code>/org_add Название</code>, например <code>/org_add Зеленчукский район</code>."
+ORG_ASK_KIND = "Организация «{name}» — это муниципалитет или республиканский орган?"
+ORG_ADDED = ("Организация «{name}» создана (№ {id}), префикс номеров — <b>{prefix}</b> ({example}). "
+             "Изменить до первого сообщения: <code>/org_prefix {id} ABC</code>. "
+             "Пригласить её администратора: /invite_org_admin.")
+ORG_RENAME_USAGE = "Переименовать: <code>/org_rename N Новое название</code> (N — номер из /orgs)."
+ORG_RENAMED = "Организация № {id} теперь называется «{name}»."
+ORG_PREFIX_USAGE = "Префикс: <code>/org_prefix N ABC</code> — 2–6 латинских заглавных букв (N — номер из /orgs)."
+ORG_PREFIX_SET = "Префикс организации «{name}»: <b>{prefix}</b> ({example})."
+ORG_ARCHIVED = "Организация «{name}» в архиве: её люди и чаты больше не действуют."
+ORG_RESTORED = "Организация «{name}» восстановлена."
+ORG_ERRORS = {
+    "org_name_required": "Укажите название организации.",
+    "org_name_too_long": "Название длиннее 96 знаков — сократите.",
+    "org_name_taken": "Организация с таким названием уже есть.",
+    "org_unknown": "Нет такой организации — номера в /orgs.",
+    "org_prefix_invalid": "Префикс — от 2 до 6 латинских заглавных букв, например ZEL.",
+    "org_prefix_taken": "Этот префикс уже у другой организации.",
+    "org_prefix_used": "У организации уже есть сообщения: их номера не меняются, префикс тоже.",
+    "org_prefix_default": "У организации № 1 префикса нет: её номера остаются прежними.",
+    "org_default_archive": "Организацию № 1 нельзя отправить в архив: к ней относятся люди из настроек.",
+}
+ORG_WHICH = "Для какой организации?"
+ORG_CHOSEN = "Организация: <b>{name}</b>."
+ORG_CURRENT = "Вы действуете за организацию <b>{name}</b>. Сменить:"
+ORG_CURRENT_ONLY = "Вы администрируете организацию <b>{name}</b>."
+ORG_PICK_STALE = "Команда устарела — отправьте её ещё раз."
+ORG_ADMIN_INVITE_CREATED = ("Ссылка-приглашение для администратора организации «{org}» (действует 24 часа, "
+                            "один раз):\n{link}")
+ORG_ADMIN_ACCEPTED = ("Приглашение принято. Теперь вы — <b>администратор организации</b>: подключите группы "
+                      "отделов (/bind Название отдела в группе), чат главы (/bind_head), пригласите операторов "
+                      "(/invite) и ответственных лиц (/invite_official).")
+INVITE_ROLE_NAMES["org_admin"] = "администратор организации"

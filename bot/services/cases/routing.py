@@ -9,6 +9,7 @@ from bot.domain.actions import check
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import Declined, FromCase, Notice, NoticeKind
+from bot.domain.orgs import Scope
 from bot.domain.transitions import Action
 from bot.services.cases.unit import CaseServiceBase, refresh
 
@@ -30,7 +31,7 @@ class Routing(CaseServiceBase):
 
     async def _department(self, conn: aiosqlite.Connection, department_id: int) -> tuple[int, str]:
         """A department a case may be sent to: (id, name)."""
-        dept = await self.directory.department(conn, department_id)
+        dept = await self.directory.department(conn, department_id, scope=Scope.all())
         if dept is None or dept.archived or dept.chat_id is None:
             raise ValidationFailed("unknown_department", department_id=department_id)
         return dept.id, dept.name
