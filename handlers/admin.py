@@ -242,6 +242,7 @@ async def _department(callback: CallbackQuery, data: AdminCb, access: AccessServ
     dept = await access.department(data.target)
     if dept is None or not await access.may_administer(callback.from_user.id, dept.org_id):
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return None
     return dept
 
 

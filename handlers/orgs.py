@@ -105,7 +105,7 @@ async def _show(message: Message, items: list[OrgSummary], *, archived: bool) ->
         lines.append(texts.ORG_LINE.format(
             id=s.org.id, name=texts.esc(s.org.name), prefix=s.org.prefix or texts.ORG_NO_PREFIX,
             kind=texts.ORG_KIND_NAMES[s.org.kind.value],
-            head=texts.ORG_HEAD_BOUND if s.org.head_chat_id is not None else texts.ORG_HEAD_UNBOUND,
+            head=texts.ORG_HEAD_BOUND if s.head_bound else texts.ORG_HEAD_UNBOUND,
             departments=s.departments, operators=s.operators, admins=s.admins))
         if s.org.id != 1:
             op, label = (OrgOp.RESTORE, texts.BTN_ORG_RESTORE) if archived else (OrgOp.ARCHIVE, texts.BTN_ORG_ARCHIVE)

@@ -185,6 +185,11 @@ class AccessService(InviteMixin):
         return False
 
     # ---- binding chats (admins) ---------------------------------------------------------------
+    async def _not_foreign(self, user_id: int, dept: Department | None) -> None:
+        """A group serving another organisation's department is not taken away by this one's admin."""
+        if dept is not None and not await self.may_administer(user_id, dept.org_id):
+            raise AccessDenied("admin_only")
+
     async def _require_admin(self, user_id: int, org_id: int) -> None:
         """Only a person who may administer ``org_id`` (bot.domain.org_admin) goes on."""
         if not await self.may_administer(user_id, org_id):
@@ -200,6 +205,7 @@ class AccessService(InviteMixin):
             raise ValidationFailed("department_name_too_long", limit=MAX_DEPARTMENT_NAME)
         if await self.head_org(chat_id) is not None:
             raise ValidationFailed("chat_is_head")
+        await self._not_foreign(user_id, (await self.department_for_chat(chat_id)))
         now = self.clock.now()
         async with self.db.transaction() as conn:
             dept = await self.directory.bind_department(conn, name, chat_id, now, org_id=org_id)
@@ -211,6 +217,9 @@ class AccessService(InviteMixin):
         await self._require_admin(user_id, org_id)
         if await self.department_for_chat(chat_id) is not None:
             raise ValidationFailed("chat_is_department")
+        other = await self.head_org(chat_id)
+        if other is not None and not await self.may_administer(user_id, other):
+            raise AccessDenied("admin_only")         # another organisation's head's chat is not taken away
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.orgs.bind_head(conn, org_id, chat_id)

@@ -20,6 +20,7 @@ from storage.orgs import OrganisationRepository
 class OrgSummary:
     """One line of /orgs."""
     org: Organisation
+    head_bound: bool
     departments: int
     operators: int
     admins: int
@@ -54,7 +55,8 @@ class OrgService:
         conn = self.db.conn
         counts = await self.repo.people_counts(conn)
         listed = [o for o in await self.repo.all(conn, include_archived=True) if o.archived == archived]
-        return [OrgSummary(o, *counts.get(o.id, (0, 0)), len(await self.repo.admins(conn, o.id))) for o in listed]
+        return [OrgSummary(o, await self.access.head_chat_id(o.id) is not None, *counts.get(o.id, (0, 0)),
+                           len(await self.repo.admins(conn, o.id))) for o in listed]
 
     async def add(self, user_id: int, name: str, kind: OrgKind) -> Organisation:
         """A new organisation, its prefix suggested from its name (free among all prefixes)."""
@@ -62,8 +64,7 @@ class OrgService:
         name = _clean_name(name)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if await self.repo.by_name(conn, name) is not None:
-                raise ValidationFailed("org_name_taken")
+            await self._name_free(name, None)
             prefix = suggest_prefix(name, await self.repo.prefixes(conn))
             org = await self.repo.add(conn, name, prefix, kind, now)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "org_added",
@@ -77,9 +78,7 @@ class OrgService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             org = await self._existing(org_id)
-            other = await self.repo.by_name(conn, name)
-            if other is not None and other.id != org.id:
-                raise ValidationFailed("org_name_taken")
+            await self._name_free(name, org.id)
             await self.repo.rename(conn, org.id, name)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "org_renamed",
                                                          {"org_id": org.id, "name": name}), now)
@@ -120,6 +119,13 @@ class OrgService:
                                                          "org_archived" if archived else "org_restored",
                                                          {"org_id": org.id}), now)
         return await self._existing(org_id)
+
+    async def _name_free(self, name: str, own: int | None) -> None:
+        """No other organisation (archived ones included) has this name, whatever its letters' case (SQLite's
+        NOCASE folds only latin letters)."""
+        for other in await self.repo.all(self.db.conn, include_archived=True):
+            if other.id != own and other.name.casefold() == name.casefold():
+                raise ValidationFailed("org_name_taken")
 
     async def _existing(self, org_id: int) -> Organisation:
         org = await self.repo.get(self.db.conn, org_id)
