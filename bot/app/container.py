@@ -169,8 +169,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
                            head_chat_id=people.head_chat_id, official_ids=people.official_ids,
                            coordinator_ids=people.coordinator_ids)
-    places = PlacesService(db, clock, access.is_admin)     # the seed file and the admins' list (/places)
-    place_index = PlaceIndex(db, clock, places=places.data, is_admin=access.is_admin)   # the places of posts
+    places = PlacesService(db, clock, access.may_administer)     # the seed file and the admins' list (/places)
+    place_index = PlaceIndex(db, clock, places=places.data, may_administer=access.may_administer)   # the places of posts
     access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,

@@ -51,7 +51,7 @@ class AccessService(InviteMixin):
         self.directory = DirectoryRepository()
         self.orgs = OrganisationRepository()
         self.events = EventRepository()
-        self._place_scores: Callable[[str], Awaitable[dict[int, int]]] | None = None
+        self._place_scores: Callable[[str, int], Awaitable[dict[int, int]]] | None = None
 
     # ---- roles --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
@@ -270,7 +270,7 @@ class AccessService(InviteMixin):
                                                                           org_id=dept.org_id))
         return words
 
-    def set_place_scores(self, scores: Callable[[str], Awaitable[dict[int, int]]]) -> None:
+    def set_place_scores(self, scores: Callable[[str, int], Awaitable[dict[int, int]]]) -> None:
         """How many of each department's places a text names (bot/services/place_index.py)."""
         self._place_scores = scores
 
@@ -279,7 +279,7 @@ class AccessService(InviteMixin):
         points each) and keywords occur in the text first."""
         lowered = text.lower()
         depts = [d for d in await self.departments(org_id=org_id) if d.chat_id is not None]
-        places = await self._place_scores(text) if self._place_scores is not None else {}
+        places = await self._place_scores(text, org_id) if self._place_scores is not None else {}
 
         def score(d: Department) -> int:
             return 2 * places.get(d.id, 0) + sum(1 for k in d.keywords if k and k in lowered)
