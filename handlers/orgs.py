@@ -182,30 +182,20 @@ def _numbered(args: str | None) -> tuple[int, str] | None:
     return (int(head), rest.strip()) if head.isdigit() and rest.strip() else None
 
 
-@router.message(Command("org_rename"), PRIVATE, HasRole(Role.ADMIN))
-async def org_rename(message: Message, command: CommandObject, actor: Actor, orgs: OrgService) -> None:
+@router.message(Command("org_rename", "org_prefix"), PRIVATE, HasRole(Role.ADMIN))
+async def org_change(message: Message, command: CommandObject, actor: Actor, orgs: OrgService) -> None:
+    """``/org_rename N Название`` and ``/org_prefix N ABC``."""
+    rename = command.command == "org_rename"
     if (parsed := _numbered(command.args)) is None:
-        await message.answer(texts.ORG_RENAME_USAGE)
+        await message.answer(texts.ORG_RENAME_USAGE if rename else texts.ORG_PREFIX_USAGE)
         return
     try:
-        org = await orgs.rename(actor.user_id, *parsed)
+        org = await (orgs.rename if rename else orgs.set_prefix)(actor.user_id, *parsed)
     except DomainError as exc:
         await message.answer(_error(exc))
         return
-    await message.answer(texts.ORG_RENAMED.format(id=org.id, name=texts.esc(org.name)))
-
-
-@router.message(Command("org_prefix"), PRIVATE, HasRole(Role.ADMIN))
-async def org_prefix(message: Message, command: CommandObject, actor: Actor, orgs: OrgService) -> None:
-    if (parsed := _numbered(command.args)) is None:
-        await message.answer(texts.ORG_PREFIX_USAGE)
-        return
-    try:
-        org = await orgs.set_prefix(actor.user_id, *parsed)
-    except DomainError as exc:
-        await message.answer(_error(exc))
-        return
-    await message.answer(texts.ORG_PREFIX_SET.format(name=texts.esc(org.name), prefix=org.prefix,
+    await message.answer(texts.ORG_RENAMED.format(id=org.id, name=texts.esc(org.name)) if rename else
+                         texts.ORG_PREFIX_SET.format(name=texts.esc(org.name), prefix=org.prefix,
                                                      example=_example(org)))
 
 

@@ -13,7 +13,7 @@ from bot import texts
 from bot.domain.errors import AccessDenied
 from bot.runtime.clock import FakeClock
 from tests.integration.test_orgs import ORG_ADMIN, ZEL_CHAT, link_token, org_admin_of_zel, pick
-from tests.support.harness import ADMIN, OPERATOR, OPERATOR2, Harness, bind_departments, make_harness
+from tests.support.harness import ADMIN, OPERATOR, OPERATOR2, Harness, bound_harness
 
 ZEL_OP1 = 711
 ZEL_OP2 = 712
@@ -22,10 +22,8 @@ STREET_POST = "Кооперативная без света с утра"
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock)
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock) as harness:
+        yield harness
 
 
 async def zel_operators(h: Harness) -> int:

@@ -23,9 +23,8 @@ from tests.support.harness import (
     OPERATOR,
     STRANGER,
     Harness,
-    bind_departments,
-    make_harness,
-)
+    bound_harness,
+    )
 
 ORG_ADMIN = 700          # an admin of organisation no. 2 only
 ZEL_OPERATOR = 701
@@ -37,10 +36,8 @@ ZEL_HEAD = -2002
 
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await make_harness(tmp_path, clock)
-    await bind_departments(harness)
-    yield harness
-    await harness.app.close()
+    async with bound_harness(tmp_path, clock) as harness:
+        yield harness
 
 
 def plain(html: str) -> str:
