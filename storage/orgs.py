@@ -80,6 +80,12 @@ class OrganisationRepository:
                                (user_id,))
         return [int(r[0]) for r in rows]
 
+    async def admin_user_ids(self, conn: aiosqlite.Connection) -> frozenset[int]:
+        """Everybody who is an active admin of some organisation."""
+        where, params = org_clause(Scope.all())
+        rows = await fetch_all(conn, f"SELECT DISTINCT user_id FROM org_admins WHERE active = 1 AND {where}", params)  # noqa: S608  the clause binds its values
+        return frozenset(int(r[0]) for r in rows)
+
     async def admins(self, conn: aiosqlite.Connection, org_id: int) -> list[tuple[int, str]]:
         rows = await fetch_all(conn, "SELECT user_id, full_name FROM org_admins WHERE org_id = ? AND active = 1 "
                                      "ORDER BY full_name, user_id", (org_id,))

@@ -52,6 +52,7 @@ class AccessService(InviteMixin):
         self.orgs = OrganisationRepository()
         self.events = EventRepository()
         self._place_scores: Callable[[str, int], Awaitable[dict[int, int]]] | None = None
+        self._org_admin_ids: frozenset[int] | None = None
 
     # ---- roles --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
@@ -63,7 +64,7 @@ class AccessService(InviteMixin):
         deployment admin, their own for an organisation's admin, none for anybody else."""
         conn = self.db.conn
         deployment = self.is_admin(user_id)
-        admin_of = [] if deployment else await self.orgs.admin_orgs(conn, user_id)
+        admin_of = [] if deployment else await self._org_admin_of(user_id)
         if not deployment and not admin_of:
             return []
         active = [o.id for o in await self.orgs.all(conn)]
@@ -75,13 +76,26 @@ class AccessService(InviteMixin):
 
     async def is_any_admin(self, user_id: int) -> bool:
         """A deployment admin or an organisation's admin."""
-        return self.is_admin(user_id) or bool(await self.orgs.admin_orgs(self.db.conn, user_id))
+        return self.is_admin(user_id) or bool(await self._org_admin_of(user_id))
+
+    async def _org_admin_of(self, user_id: int) -> list[int]:
+        """The active organisations the person is an admin of (org_admins); the few admins' ids are kept in
+        memory, so that an update of anybody else costs no query."""
+        if self._org_admin_ids is None:
+            self._org_admin_ids = await self.orgs.admin_user_ids(self.db.conn)
+        if user_id not in self._org_admin_ids:
+            return []
+        return await self.orgs.admin_orgs(self.db.conn, user_id)
+
+    def org_admins_changed(self) -> None:
+        """An organisation's admin joined or left: read their ids again."""
+        self._org_admin_ids = None
 
     async def may_administer(self, user_id: int, org_id: int) -> bool:
         conn = self.db.conn
         active = [o.id for o in await self.orgs.all(conn)]
         deployment = self.is_admin(user_id)
-        admin_of = [] if deployment else await self.orgs.admin_orgs(conn, user_id)
+        admin_of = [] if deployment else await self._org_admin_of(user_id)
         return org_admin.may_administer(org_id, deployment_admin=deployment, admin_of=admin_of, active=active)
 
     async def is_operator(self, user_id: int) -> bool:
@@ -110,7 +124,7 @@ class AccessService(InviteMixin):
     async def _actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
         conn = self.db.conn
         if chat.chat_type == "private":
-            if self.is_admin(user_id) or await self.orgs.admin_orgs(conn, user_id):
+            if self.is_admin(user_id) or await self._org_admin_of(user_id):
                 return Actor(user_id, Role.ADMIN, name, org_id=await self.admin_org(user_id))
             if user_id in self.operator_ids:
                 return Actor(user_id, Role.OPERATOR, name, org_id=DEFAULT_ORG)

@@ -39,6 +39,7 @@ class InviteMixin:
     is_admin: Callable[[int], bool]
     may_administer: Callable[[int, int], Awaitable[bool]]
     _require_admin: Callable[[int, int], Awaitable[None]]
+    org_admins_changed: Callable[[], None]
 
     async def create_invite(self, user_id: int, role: Role = Role.OPERATOR, *, org_id: int = DEFAULT_ORG) -> str:
         """A one-time link that makes its user an operator or (``Role.OFFICIAL``) a responsible official of
@@ -81,6 +82,7 @@ class InviteMixin:
                 await self.orgs.add_admin(conn, org_id, user_id, full_name, None, now)
                 await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "org_admin_joined",
                                                              {"name": full_name, "org_id": org_id}), now)
+                self.org_admins_changed()
                 return Role.ADMIN
             role = Role(kind)
             if role == Role.OFFICIAL:
