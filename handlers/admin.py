@@ -26,7 +26,7 @@ from bot.services.handover import HandoverService
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
 from handlers.chats import ask_handover
-from handlers.filters import ButtonMessage, HasRole, IsAdmin
+from handlers.filters import ButtonMessage, DeploymentAdmin, HasRole, IsAdmin
 from handlers.org_choice import org_command, run_for_org
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
@@ -169,7 +169,7 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
         [(o.user_id, o.full_name) for o in items], remove))
 
 
-@router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN))
+@router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN), DeploymentAdmin())
 async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     """A fresh backup, encrypted with BACKUP_PASSPHRASE and sent here as a document (or where it lies on the
     server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set."""

@@ -22,7 +22,7 @@ from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.chats import ChatsService
 from bot.services.handover import HandoverService
-from handlers.filters import ButtonMessage, HasRole
+from handlers.filters import ButtonMessage, DeploymentAdmin, HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("chats")
@@ -71,7 +71,7 @@ async def bot_membership(update: ChatMemberUpdated, chats: ChatsService) -> None
 
 # ---- /chats: what waits for a chat ----------------------------------------------------------------------
 
-@router.message(Command("chats"), F.chat.type == "private", HasRole(Role.ADMIN))
+@router.message(Command("chats"), F.chat.type == "private", HasRole(Role.ADMIN), DeploymentAdmin())
 async def waiting_chats(message: Message, chats: ChatsService, tz: tzinfo) -> None:
     waiting = await chats.waiting()
     lines = [texts.CHATS_TITLE if waiting.gone else texts.CHATS_NONE]
@@ -84,8 +84,9 @@ async def waiting_chats(message: Message, chats: ChatsService, tz: tzinfo) -> No
 
 
 @router.message(Command("chats"), F.chat.type == "private")
-async def waiting_chats_not_admin(message: Message) -> None:
-    await message.answer(texts.ADMIN_ONLY)
+async def waiting_chats_not_admin(message: Message, actor: Actor | None) -> None:
+    """An organisation's admin: the chats of every organisation are the deployment admins' (issue 14)."""
+    await message.answer(texts.DEPLOYMENT_ONLY if actor is not None and actor.role == Role.ADMIN else texts.ADMIN_ONLY)
 
 
 # ---- removing an operator who has open cases ---------------------------------------------------------------

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import F
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -21,7 +21,7 @@ from bot.domain.model import Actor, Role
 from bot.domain.orgs import Organisation, OrgKind
 from bot.services.access import AccessService
 from bot.services.orgs import OrgService, OrgSummary
-from handlers.filters import ButtonMessage, HasRole
+from handlers.filters import ButtonMessage, DeploymentAdmin, HasRole
 from handlers.org_choice import (
     ARGS_KEY,
     RUNNERS,
@@ -68,11 +68,14 @@ def _example(org: Organisation) -> str:
 MANAGING = ("orgs", "org_add", "org_rename", "org_prefix", "invite_org_admin")
 
 
-class DeploymentAdmin(Filter):
-    """A deployment admin (ADMIN_IDS): the only one who manages organisations."""
+#: What the whole deployment shares: an organisation's admin does not back up everybody's database, change the
+#: republic's calendar or read every organisation's chats.
+SHARED = ("backup", "chats", "dayoff", "workday_extra", "calendar")
 
-    async def __call__(self, event: Message | CallbackQuery, access: AccessService) -> bool:
-        return event.from_user is not None and access.is_admin(event.from_user.id)
+
+@router.message(Command(*SHARED), HasRole(Role.ADMIN), ~DeploymentAdmin())
+async def shared_not_for_org_admin(message: Message) -> None:
+    await message.answer(texts.DEPLOYMENT_ONLY)
 
 
 @router.message(Command(*MANAGING), PRIVATE, ~DeploymentAdmin())

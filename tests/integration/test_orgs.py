@@ -12,6 +12,7 @@ import pytest
 
 from bot import texts
 from bot.runtime.clock import FakeClock
+from bot.services.access import ChatInfo
 from handlers.callbacks import AdminCb, AdminOp
 from handlers.org_choice import OrgPickCb
 from handlers.orgs import OrgCb, OrgOp
@@ -127,6 +128,10 @@ async def test_the_prefix_changes_only_valid_unique_and_before_the_first_case(h:
 
 async def test_rename_and_archive_and_restore_by_buttons(h: Harness) -> None:
     zel = await org_admin_of_zel(h)
+    await h.say(ORG_ADMIN, "/invite")
+    await h.say(ZEL_OPERATOR, f"/start inv_{link_token(h.last(ORG_ADMIN).text)}")
+    await h.say_in(ZEL_CHAT, ORG_ADMIN, "/bind Отдел ЖКХ")
+    await h.say_in(ZEL_HEAD, ORG_ADMIN, "/bind_head")
     await h.say(ADMIN, f"/org_rename {zel} Зеленчукский муниципальный район")
     assert h.last(ADMIN).text == texts.ORG_RENAMED.format(id=zel, name="Зеленчукский муниципальный район")
     await h.say(ADMIN, "/orgs")
@@ -135,6 +140,12 @@ async def test_rename_and_archive_and_restore_by_buttons(h: Harness) -> None:
     assert [o.id for o in await h.app.access.organisations()] == [1]
     await h.say(ORG_ADMIN, "/invite")                                  # its admin stops acting
     assert h.last(ORG_ADMIN).text == texts.ADMIN_ONLY
+    chat = ChatInfo(ZEL_CHAT, "supergroup")
+    for user_id, where in ((ZEL_OPERATOR, ChatInfo(ZEL_OPERATOR, "private")), (ORG_ADMIN, chat),
+                           (ORG_ADMIN, ChatInfo(ZEL_HEAD, "supergroup"))):
+        assert await h.app.access.actor_for(user_id, "", where) is None, (user_id, where)
+    await h.say(ZEL_OPERATOR, "/open")
+    assert h.last(ZEL_OPERATOR).text == texts.START_STRANGER
     await h.say(ADMIN, "/orgs")
     assert "В архив: Администрация" not in " ".join(h.labels(ADMIN, h.last(ADMIN).message_id))  # no. 1 stays
     await h.press(ADMIN, ADMIN, texts.BTN_ORGS_ARCHIVED)
@@ -143,6 +154,10 @@ async def test_rename_and_archive_and_restore_by_buttons(h: Harness) -> None:
         name="Зеленчукский муниципальный район")
     await h.say(ORG_ADMIN, "/invite")
     assert "Ссылка-приглашение для оператора" in h.last(ORG_ADMIN).text
+    operator = await h.app.access.actor_for(ZEL_OPERATOR, "", ChatInfo(ZEL_OPERATOR, "private"))
+    assert operator is not None and operator.org_id == zel
+    executor = await h.app.access.actor_for(555, "", ChatInfo(ZEL_CHAT, "supergroup"))
+    assert executor is not None and executor.org_id == zel
     forged = OrgCb(op=OrgOp.ARCHIVE, target=1).pack()                 # organisation no. 1 is never archived
     await h.feed(updates.callback(ADMIN, ADMIN, forged, h.last(ADMIN).message_id, chat_type="private"))
     assert h.alerts()[-1] == texts.ORG_ERRORS["org_default_archive"]
@@ -208,6 +223,9 @@ async def test_an_org_admin_touches_nothing_of_another_organisation(h: Harness) 
                     "/invite_org_admin"):
         await h.say(ORG_ADMIN, command)
         assert h.last(ORG_ADMIN).text == texts.ORG_ONLY_DEPLOYMENT, command
+    for command in ("/backup", "/chats", "/calendar", "/dayoff 09.01.2026", "/workday_extra 10.01.2026"):
+        await h.say(ORG_ADMIN, command)                               # the deployment's shared things
+        assert h.last(ORG_ADMIN).text == texts.DEPLOYMENT_ONLY, command
     for command, foreign in (("/operators", str(ONE_OPERATOR)), ("/officials", str(ZEL_OFFICIAL)),
                              ("/departments", dept.name), ("/invites", "оператор")):
         await h.say(ORG_ADMIN, command)
