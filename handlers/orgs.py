@@ -45,6 +45,13 @@ class OrgOp(StrEnum):
     ARCHIVE = "arc"
     RESTORE = "res"
     ARCHIVED = "lsa"
+    ADMINS = "adm"
+
+
+class OrgAdminCb(CallbackData, prefix="oa"):
+    """Removes an organisation's admin (under the list of «Администраторы»)."""
+    org: int
+    user: int
 
 
 class OrgCb(CallbackData, prefix="or"):
@@ -110,6 +117,9 @@ async def _show(message: Message, items: list[OrgSummary], *, archived: bool) ->
             kind=texts.ORG_KIND_NAMES[s.org.kind.value],
             head=texts.ORG_HEAD_BOUND if s.head_bound else texts.ORG_HEAD_UNBOUND,
             departments=s.departments, operators=s.operators, admins=s.admins))
+        if not archived:
+            kb.button(text=texts.BTN_ORG_ADMINS.format(name=s.org.name),
+                      callback_data=OrgCb(op=OrgOp.ADMINS, target=s.org.id).pack())
         if s.org.id != 1:
             op, label = (OrgOp.RESTORE, texts.BTN_ORG_RESTORE) if archived else (OrgOp.ARCHIVE, texts.BTN_ORG_ARCHIVE)
             kb.button(text=label.format(name=s.org.name), callback_data=OrgCb(op=op, target=s.org.id).pack())
@@ -140,6 +150,41 @@ async def archive(callback: CallbackQuery, callback_data: OrgCb, actor: Actor, o
         return
     await callback.answer((texts.ORG_ARCHIVED if org.archived else texts.ORG_RESTORED).format(name=org.name),
                           show_alert=True)
+
+
+@router.callback_query(OrgCb.filter(F.op == OrgOp.ADMINS), HasRole(Role.ADMIN), ButtonMessage())
+async def org_admins(callback: CallbackQuery, callback_data: OrgCb, message: Message, actor: Actor,
+                     orgs: OrgService) -> None:
+    """The organisation's own admins, each with a button that removes them."""
+    if not await _deployment(callback, orgs):
+        return
+    org = await orgs.get(callback_data.target)
+    if org is None:
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
+    people = await orgs.admins(actor.user_id, org.id)
+    name = texts.esc(org.name)
+    if not people:
+        await message.answer(texts.ORG_ADMINS_EMPTY.format(name=name))
+    else:
+        kb = InlineKeyboardBuilder()
+        for user_id, full_name in people:
+            kb.button(text=f"{texts.BTN_REMOVE}: {full_name or user_id}",
+                      callback_data=OrgAdminCb(org=org.id, user=user_id).pack())
+        kb.adjust(1)
+        await message.answer("\n".join([texts.ORG_ADMINS_TITLE.format(name=name)] + [
+            texts.OPERATOR_LINE.format(name=texts.esc(n or "—"), user_id=u) for u, n in people]),
+            reply_markup=kb.as_markup())
+    await callback.answer()
+
+
+@router.callback_query(OrgAdminCb.filter(), HasRole(Role.ADMIN))
+async def remove_org_admin(callback: CallbackQuery, callback_data: OrgAdminCb, actor: Actor,
+                           orgs: OrgService) -> None:
+    if not await _deployment(callback, orgs):
+        return
+    removed = await orgs.remove_admin(actor.user_id, callback_data.org, callback_data.user)
+    await callback.answer(texts.ORG_ADMIN_REMOVED if removed else texts.ORG_ADMIN_GONE, show_alert=not removed)
 
 
 # ---- /org_add, /org_rename, /org_prefix ---------------------------------------------------------------------

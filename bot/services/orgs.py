@@ -120,6 +120,23 @@ class OrgService:
                                                          {"org_id": org.id}), now)
         return await self._existing(org_id)
 
+    async def admins(self, user_id: int, org_id: int) -> list[tuple[int, str]]:
+        """(user id, name) of the organisation's own admins."""
+        self._require_manager(user_id)
+        return await self.repo.admins(self.db.conn, (await self._existing(org_id)).id)
+
+    async def remove_admin(self, user_id: int, org_id: int, admin_id: int) -> bool:
+        """The person stops being the organisation's admin (audited); False when they were not one."""
+        self._require_manager(user_id)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            removed = await self.repo.remove_admin(conn, org_id, admin_id)
+            if removed:
+                await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "org_admin_removed",
+                                                             {"org_id": org_id, "user_id": admin_id}), now)
+        self.access.org_admins_changed()
+        return removed
+
     async def _name_free(self, name: str, own: int | None) -> None:
         """No other organisation (archived ones included) has this name, whatever its letters' case (SQLite's
         NOCASE folds only latin letters)."""

@@ -300,3 +300,23 @@ async def test_one_organisation_asks_nothing_and_names_no_organisation(h: Harnes
         assert h.last(ADMIN).text != texts.ORG_WHICH and "Администрация" not in h.last(ADMIN).text, command
     await h.say_in(-3001, ADMIN, "/bind Новый отдел")
     assert h.last(-3001).text == plain(texts.BOUND_DEPARTMENT.format(name="Новый отдел"))
+
+
+async def test_a_deployment_admin_lists_and_removes_an_organisations_admin(h: Harness) -> None:
+    zel = await org_admin_of_zel(h)
+    await h.say(ADMIN, "/orgs")
+    await h.press(ADMIN, ADMIN, "Администраторы: Администрация")
+    assert h.last(ADMIN).text == plain(texts.ORG_ADMINS_EMPTY.format(name="Администрация"))
+    await h.say(ADMIN, "/orgs")
+    await h.press(ADMIN, ADMIN, "Администраторы: Зеленчукский район")
+    assert f"(id {ORG_ADMIN})" in h.last(ADMIN).text
+    message_id, data = h.button(ADMIN, texts.BTN_REMOVE)
+    await h.feed(updates.callback(ORG_ADMIN, ORG_ADMIN, data, message_id, chat_type="private"))  # not theirs to press
+    assert h.alerts()[-1] == texts.ORG_ONLY_DEPLOYMENT
+    assert await h.press(ADMIN, ADMIN, texts.BTN_REMOVE) == texts.ORG_ADMIN_REMOVED
+    assert await h.app.access.admin_orgs(ORG_ADMIN) == []
+    await h.say(ORG_ADMIN, "/invite")
+    assert h.last(ORG_ADMIN).text == texts.ADMIN_ONLY
+    assert await h.press(ADMIN, ADMIN, texts.BTN_REMOVE) == texts.ORG_ADMIN_GONE
+    events = await h.app.db.fetchall("SELECT payload FROM events WHERE kind = 'org_admin_removed'")
+    assert len(events) == 1 and f'"org_id": {zel}' in events[0][0]
