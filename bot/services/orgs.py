@@ -39,13 +39,6 @@ class OrgService:
         if not self.may_manage(user_id):
             raise AccessDenied("admin_only")
 
-    async def active(self) -> list[Organisation]:
-        return await self.repo.all(self.db.conn)
-
-    async def several(self) -> bool:
-        """More than one active organisation: only then are organisations named anywhere."""
-        return await self.repo.count(self.db.conn) > 1
-
     async def get(self, org_id: int) -> Organisation | None:
         return await self.repo.get(self.db.conn, org_id)
 
