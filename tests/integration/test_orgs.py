@@ -320,3 +320,16 @@ async def test_a_deployment_admin_lists_and_removes_an_organisations_admin(h: Ha
     assert await h.press(ADMIN, ADMIN, texts.BTN_REMOVE) == texts.ORG_ADMIN_GONE
     events = await h.app.db.fetchall("SELECT payload FROM events WHERE kind = 'org_admin_removed'")
     assert len(events) == 1 and f'"org_id": {zel}' in events[0][0]
+
+
+async def test_start_names_the_organisations_only_when_there_are_several(h: Harness) -> None:
+    await h.say(ADMIN, "/start")
+    alone = h.last(ADMIN).text
+    assert "/orgs" not in alone and "Вы — администратор." in alone                 # as before issue 14
+    await org_admin_of_zel(h)
+    await h.say(ADMIN, "/start")
+    assert h.last(ADMIN).text == alone + plain(texts.START_ADMIN_ORGS)
+    await h.say(ORG_ADMIN, "/start")
+    shown = h.last(ORG_ADMIN).text
+    assert "администратор организации «Зеленчукский район»" in shown
+    assert "/backup" not in shown and "/chats" not in shown and "/orgs" not in shown
