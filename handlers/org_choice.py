@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import texts
@@ -54,7 +54,8 @@ async def run_for_org(message: Message, user_id: int, cmd: str, args: str, data:
     await message.answer(texts.ORG_WHICH, reply_markup=await org_buttons(access, cmd, orgs))
 
 
-async def org_buttons(access: AccessService, cmd: str, orgs: list[int]) -> Any:
+async def org_buttons(access: AccessService, cmd: str, orgs: list[int]) -> InlineKeyboardMarkup:
+    """One button per organisation, in the order given."""
     names = {o.id: o.name for o in await access.organisations()}
     kb = InlineKeyboardBuilder()
     for org_id in orgs:
