@@ -9,9 +9,11 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.orgs import Scope
 from storage.cases import OPEN_STATUSES
 from storage.codec import dt_req, ts
 from storage.db import fetch_all, fetch_one
+from storage.scoping import org_clause
 
 GONE_PREFIX = "chat_gone:"
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
@@ -109,5 +111,6 @@ class ChatRepository:
 
     async def was_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
         """Listed as an operator once and removed since."""
-        row = await fetch_one(conn, "SELECT active FROM operators WHERE user_id = ?", (user_id,))
+        where, params = org_clause(Scope.all())           # of whichever organisation: a person is one person
+        row = await fetch_one(conn, f"SELECT active FROM operators WHERE user_id = ? AND {where}", (user_id, *params))  # noqa: S608  the clause binds its values
         return row is not None and not row[0]
