@@ -189,13 +189,13 @@ class DirectoryRepository:
                            (ts(now), by, rows[0]["token"], rows[0]["org_id"]))
         return str(rows[0]["role"])
 
-    async def invite_org(self, conn: aiosqlite.Connection, key: int, now: datetime) -> int | None:
-        """The organisation of the open invite ``key`` (to check who may revoke it), or None."""
+    async def invite_org(self, conn: aiosqlite.Connection, key: int, now: datetime) -> tuple[int, str] | None:
+        """The organisation and the role of the open invite ``key`` (to check who may revoke it), or None."""
         prefix = f"{key:0{INVITE_KEY_HEX}x}"
         where, params = org_clause(Scope.all())
-        sql = f"SELECT org_id FROM invites WHERE substr(token, 1, {INVITE_KEY_HEX}) = ? AND {_OPEN} AND {where}"  # noqa: S608 - constants; the clause binds its values
+        sql = f"SELECT org_id, role FROM invites WHERE substr(token, 1, {INVITE_KEY_HEX}) = ? AND {_OPEN} AND {where}"  # noqa: S608 - constants; the clause binds its values
         rows = await fetch_all(conn, sql, (prefix, ts(now), *params))
-        return int(rows[0][0]) if len(rows) == 1 else None
+        return (int(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
 
     # ---- key-value ------------------------------------------------------------------------------
     async def get_value(self, conn: aiosqlite.Connection, key: str) -> str | None:

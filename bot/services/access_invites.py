@@ -96,15 +96,20 @@ class InviteMixin:
     async def open_invites(self, user_id: int, *, org_id: int = DEFAULT_ORG) -> list[InviteRecord]:
         """The organisation's invites nobody used yet that have not expired or been revoked (an admin's list)."""
         await self._require_admin(user_id, org_id)
-        return await self.directory.open_invites(self.db.conn, self.clock.now(), scope=Scope.one(org_id))
+        items = await self.directory.open_invites(self.db.conn, self.clock.now(), scope=Scope.one(org_id))
+        # an invite of the organisation's admin is the deployment admins' to see and revoke
+        return [i for i in items if self.is_admin(user_id) or i.role != ORG_ADMIN_INVITE]
 
     async def revoke_invite(self, user_id: int, key: int) -> str | None:
         """An admin revokes an unused invite of an organisation they administer (audited); the role it would
         have given ("operator", "official", "org_admin"), or None when it is used, expired, revoked already,
         unknown or another organisation's."""
         now = self.clock.now()
-        org_id = await self.directory.invite_org(self.db.conn, key, now)
-        if org_id is None or not await self.may_administer(user_id, org_id):
+        found = await self.directory.invite_org(self.db.conn, key, now)
+        if found is None or not await self.may_administer(user_id, found[0]):
+            return None
+        org_id, kind = found
+        if kind == ORG_ADMIN_INVITE and not self.is_admin(user_id):
             return None
         async with self.db.transaction() as conn:
             role = await self.directory.revoke_invite(conn, key, user_id, now, scope=Scope.one(org_id))

@@ -13,6 +13,7 @@ from bot import texts
 from bot.domain.errors import AccessDenied
 from bot.runtime.clock import FakeClock
 from tests.integration.test_orgs import ORG_ADMIN, ZEL_CHAT, link_token, org_admin_of_zel, pick
+from tests.support import updates
 from tests.support.harness import ADMIN, OPERATOR, OPERATOR2, Harness, bound_harness
 
 ZEL_OP1 = 711
@@ -108,3 +109,18 @@ async def test_departments_places_and_suggestions_are_the_organisations_own(h: H
     with pytest.raises(AccessDenied):
         await index.set_department_places(ORG_ADMIN, dept.id, "ул. Кооперативная", org_id=1)
     assert await index.department_places() == {}
+
+
+async def test_an_open_invite_of_an_organisations_admin_is_the_deployment_admins_alone(h: Harness) -> None:
+    await org_admin_of_zel(h)
+    await h.say(ADMIN, "/invite_org_admin")
+    await pick(h, ADMIN, ADMIN, "Зеленчукский район")
+    await h.say(ADMIN, "/invites")
+    await pick(h, ADMIN, ADMIN, "Зеленчукский район")
+    message_id, data = h.button(ADMIN, f"{texts.BTN_REVOKE_INVITE}: администратор организации")
+    await h.say(ORG_ADMIN, "/invites")
+    assert h.last(ORG_ADMIN).text == texts.INVITES_EMPTY
+    await h.feed(updates.callback(ORG_ADMIN, ORG_ADMIN, data, message_id, chat_type="private"))   # forged
+    assert h.alerts()[-1] == texts.INVITE_NOT_REVOCABLE
+    assert await h.app.db.fetchall("SELECT 1 FROM invites WHERE revoked_at IS NOT NULL") == []
+    assert await h.press(ADMIN, ADMIN, f"{texts.BTN_REVOKE_INVITE}: администратор организации") == texts.INVITE_REVOKED
