@@ -22,13 +22,14 @@ def _specs() -> list[RouterSpec]:
         operator_case,
         operator_intake,
         operator_prompts,
+        orgs,
         places,
         reports,
         terms,
         workday,
     )
 
-    return [errors.router, chats.router, members.router, common.router, admin.router, places.router,
+    return [errors.router, chats.router, members.router, common.router, orgs.router, admin.router, places.router,
             department_places.router, operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             common.fallback]

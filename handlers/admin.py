@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -19,14 +19,15 @@ from bot import texts
 from bot.domain import membership
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Actor, Department, Role
+from bot.domain.orgs import DEFAULT_ORG
 from bot.services.access import AccessService
 from bot.services.backups import BackupService, human_size
-from bot.services.chats import ChatsService
 from bot.services.handover import HandoverService
 from handlers import keyboards
 from handlers.callbacks import AdminCb, AdminOp
 from handlers.chats import ask_handover
-from handlers.filters import ButtonMessage, HasRole, IsAdmin
+from handlers.filters import ButtonMessage, DeploymentAdmin, HasRole, IsAdmin
+from handlers.org_choice import org_command, run_for_org
 from handlers.spec import RouterSpec
 from handlers.states import Prompt
 
@@ -38,7 +39,8 @@ PRIVATE = F.chat.type == "private"
 
 
 @router.message(Command("bind"), IsAdmin())
-async def bind(message: Message, command: CommandObject, access: AccessService, chats: ChatsService) -> None:
+async def bind(message: Message, command: CommandObject, **data: Any) -> None:
+    """The group serves a department of the admin's organisation (asked which one by an admin of several)."""
     if not await _bindable(message):
         return
     name = (command.args or "").strip()
@@ -46,19 +48,31 @@ async def bind(message: Message, command: CommandObject, access: AccessService, 
         await message.answer(texts.BIND_USAGE)
         return
     assert message.from_user is not None
-    dept = await access.bind_department(message.from_user.id, message.chat.id, name)
+    await run_for_org(message, message.from_user.id, "bind", name, data)
+
+
+@org_command("bind")
+async def _bind_for(message: Message, user_id: int, org_id: int, name: str, data: dict[str, Any]) -> None:
+    access: AccessService = data["access"]
+    dept = await access.bind_department(user_id, message.chat.id, name, org_id=org_id)
     await message.answer(texts.BOUND_DEPARTMENT.format(name=texts.esc(dept.name)))
-    await chats.chat_back(message.chat.id)          # notices waiting for a group gone go out now
+    await data["chats"].chat_back(message.chat.id)          # notices waiting for a group gone go out now
 
 
 @router.message(Command("bind_head"), IsAdmin())
-async def bind_head(message: Message, access: AccessService, chats: ChatsService) -> None:
+async def bind_head(message: Message, **data: Any) -> None:
     if not await _bindable(message):
         return
     assert message.from_user is not None
-    await access.bind_head(message.from_user.id, message.chat.id)
+    await run_for_org(message, message.from_user.id, "bind_head", "", data)
+
+
+@org_command("bind_head")
+async def _bind_head_for(message: Message, user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    access: AccessService = data["access"]
+    await access.bind_head(user_id, message.chat.id, org_id)
     await message.answer(texts.BOUND_HEAD)
-    await chats.chat_back(message.chat.id)
+    await data["chats"].chat_back(message.chat.id)
 
 
 async def _bindable(message: Message) -> bool:
@@ -69,28 +83,40 @@ async def _bindable(message: Message) -> bool:
     return why is None
 
 
-@router.message(Command("invite"), PRIVATE, HasRole(Role.ADMIN))
-async def invite(message: Message, actor: Actor, access: AccessService) -> None:
-    await _invite(message, actor, access, Role.OPERATOR, texts.INVITE_CREATED)
+#: The admin's commands of one organisation, typed in the private chat: asked which one by an admin of several.
+ORG_COMMANDS = ("invite", "invite_official", "invites", "operators", "officials", "departments")
 
 
-@router.message(Command("invite_official"), PRIVATE, HasRole(Role.ADMIN))
-async def invite_official(message: Message, actor: Actor, access: AccessService) -> None:
+@router.message(Command(*ORG_COMMANDS), PRIVATE, HasRole(Role.ADMIN))
+async def org_specific(message: Message, command: CommandObject, actor: Actor, **data: Any) -> None:
+    await run_for_org(message, actor.user_id, command.command, command.args or "", data)
+
+
+@org_command("invite")
+async def _invite_operator(message: Message, user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    await _invite(message, user_id, org_id, data["access"], Role.OPERATOR, texts.INVITE_CREATED)
+
+
+@org_command("invite_official")
+async def _invite_official(message: Message, user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
     """cl. 5: a one-time link that makes its user a responsible official."""
-    await _invite(message, actor, access, Role.OFFICIAL, texts.INVITE_OFFICIAL_CREATED)
+    await _invite(message, user_id, org_id, data["access"], Role.OFFICIAL, texts.INVITE_OFFICIAL_CREATED)
 
 
-async def _invite(message: Message, actor: Actor, access: AccessService, role: Role, created: str) -> None:
+async def _invite(message: Message, user_id: int, org_id: int, access: AccessService, role: Role,
+                  created: str) -> None:
     assert message.bot is not None
-    token = await access.create_invite(actor.user_id, role)
+    token = await access.create_invite(user_id, role, org_id=org_id)
     link = await create_start_link(message.bot, f"inv_{token}")
     await message.answer(created.format(link=texts.esc(link)) + texts.INVITE_REVOKE_HINT)
 
 
-@router.message(Command("invites"), PRIVATE, HasRole(Role.ADMIN))
-async def invites(message: Message, actor: Actor, tz: tzinfo, access: AccessService) -> None:
-    """Unused invites, each with a button that revokes it."""
-    items = await access.open_invites(actor.user_id)
+@org_command("invites")
+async def _invites(message: Message, user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    """Unused invites of the organisation, each with a button that revokes it."""
+    access: AccessService = data["access"]
+    tz: tzinfo = data["tz"]
+    items = await access.open_invites(user_id, org_id=org_id)
     if not items:
         await message.answer(texts.INVITES_EMPTY)
         return
@@ -108,21 +134,23 @@ async def revoke_invite(callback: CallbackQuery, callback_data: AdminCb, actor: 
                           show_alert=role is None)
 
 
-@router.message(Command("operators"), PRIVATE, HasRole(Role.ADMIN))
-async def operators(message: Message, access: AccessService) -> None:
-    await _people(message, await access.operators(), texts.OPERATORS_TITLE, texts.OPERATORS_EMPTY,
+@org_command("operators")
+async def _operators(message: Message, _user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    access: AccessService = data["access"]
+    await _people(message, await access.operators(org_id=org_id), texts.OPERATORS_TITLE, texts.OPERATORS_EMPTY,
                   AdminOp.REMOVE_OPERATOR)
 
 
-@router.message(Command("officials"), PRIVATE, HasRole(Role.ADMIN))
-async def officials(message: Message, access: AccessService) -> None:
-    await _people(message, await access.officials(), texts.OFFICIALS_TITLE, texts.OFFICIALS_EMPTY,
+@org_command("officials")
+async def _officials(message: Message, _user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    access: AccessService = data["access"]
+    await _people(message, await access.officials(org_id=org_id), texts.OFFICIALS_TITLE, texts.OFFICIALS_EMPTY,
                   AdminOp.REMOVE_OFFICIAL)
 
 
-@router.message(Command("departments"), PRIVATE, HasRole(Role.ADMIN))
-async def departments(message: Message, access: AccessService) -> None:
-    await _show_departments(message, access)
+@org_command("departments")
+async def _departments(message: Message, _user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
+    await _show_departments(message, data["access"], org_id)
 
 
 class _Person(Protocol):
@@ -141,7 +169,7 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
         [(o.user_id, o.full_name) for o in items], remove))
 
 
-@router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN))
+@router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN), DeploymentAdmin())
 async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     """A fresh backup, encrypted with BACKUP_PASSPHRASE and sent here as a document (or where it lies on the
     server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set."""
@@ -168,8 +196,8 @@ async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
         await message.answer(texts.BACKUP_TOO_BIG.format(**fields))
 
 
-async def _show_departments(message: Message, access: AccessService) -> None:
-    items = await access.departments(include_archived=True)
+async def _show_departments(message: Message, access: AccessService, org_id: int) -> None:
+    items = await access.departments(include_archived=True, org_id=org_id)
     if not items:
         await message.answer(texts.DEPARTMENTS_EMPTY)
         return
@@ -187,27 +215,34 @@ async def remove_person(callback: CallbackQuery, callback_data: AdminCb, actor: 
                         handover: HandoverService) -> None:
     """An operator or an official stops being one; those configured in the settings stay. An operator with
     open cases goes once the admin chose who takes them (handlers/chats.py)."""
-    configured, remove, from_settings, removed = {
-        AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, texts.OPERATOR_FROM_SETTINGS,
-                                  texts.OPERATOR_REMOVED),
-        AdminOp.REMOVE_OFFICIAL: (access.official_ids, access.remove_official, texts.OFFICIAL_FROM_SETTINGS,
-                                  texts.OFFICIAL_REMOVED),
+    configured, remove, org_of, from_settings, removed = {
+        AdminOp.REMOVE_OPERATOR: (access.operator_ids, access.remove_operator, access.operator_org,
+                                  texts.OPERATOR_FROM_SETTINGS, texts.OPERATOR_REMOVED),
+        AdminOp.REMOVE_OFFICIAL: (access.official_ids, access.remove_official, access.official_org,
+                                  texts.OFFICIAL_FROM_SETTINGS, texts.OFFICIAL_REMOVED),
     }[callback_data.op]
     if callback_data.target in configured:
         await callback.answer(from_settings, show_alert=True)
         return
+    org_id = await org_of(callback_data.target)      # another organisation's person reads as a stale button
+    if org_id is None or not await access.may_administer(actor.user_id, org_id):
+        await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return
     if callback_data.op == AdminOp.REMOVE_OPERATOR and await ask_handover(callback, callback_data.target,
                                                                           handover, access):
         return
-    await remove(actor.user_id, callback_data.target)
+    await remove(actor.user_id, callback_data.target, org_id=org_id)
     await callback.answer(removed)
 
 
 async def _department(callback: CallbackQuery, data: AdminCb, access: AccessService) -> Department | None:
-    """The department of the button; a department that is gone makes the button stale."""
+    """The department of the button; a department that is gone (or another organisation's: the same) makes the
+    button stale."""
+    assert callback.from_user is not None
     dept = await access.department(data.target)
-    if dept is None:
+    if dept is None or not await access.may_administer(callback.from_user.id, dept.org_id):
         await callback.answer(texts.BUTTON_STALE, show_alert=True)
+        return None
     return dept
 
 
@@ -252,7 +287,8 @@ async def department_edit(message: Message, state: FSMContext, access: AccessSer
         return
     await state.clear()
     await message.answer(texts.DEPARTMENT_SAVED)
-    await _show_departments(message, access)
+    dept = await access.department(department_id)
+    await _show_departments(message, access, dept.org_id if dept else DEFAULT_ORG)
 
 
 # ---- anyone else: one answer, whatever they tried ---------------------------------------------------

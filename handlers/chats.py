@@ -22,7 +22,7 @@ from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.chats import ChatsService
 from bot.services.handover import HandoverService
-from handlers.filters import ButtonMessage, HasRole
+from handlers.filters import ButtonMessage, DeploymentAdmin, HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("chats")
@@ -71,7 +71,7 @@ async def bot_membership(update: ChatMemberUpdated, chats: ChatsService) -> None
 
 # ---- /chats: what waits for a chat ----------------------------------------------------------------------
 
-@router.message(Command("chats"), F.chat.type == "private", HasRole(Role.ADMIN))
+@router.message(Command("chats"), F.chat.type == "private", HasRole(Role.ADMIN), DeploymentAdmin())
 async def waiting_chats(message: Message, chats: ChatsService, tz: tzinfo) -> None:
     waiting = await chats.waiting()
     lines = [texts.CHATS_TITLE if waiting.gone else texts.CHATS_NONE]
@@ -84,8 +84,9 @@ async def waiting_chats(message: Message, chats: ChatsService, tz: tzinfo) -> No
 
 
 @router.message(Command("chats"), F.chat.type == "private")
-async def waiting_chats_not_admin(message: Message) -> None:
-    await message.answer(texts.ADMIN_ONLY)
+async def waiting_chats_not_admin(message: Message, actor: Actor | None) -> None:
+    """An organisation's admin: the chats of every organisation are the deployment admins' (issue 14)."""
+    await message.answer(texts.DEPLOYMENT_ONLY if actor is not None and actor.role == Role.ADMIN else texts.ADMIN_ONLY)
 
 
 # ---- removing an operator who has open cases ---------------------------------------------------------------
@@ -105,7 +106,7 @@ async def ask_handover(callback: CallbackQuery, operator_id: int, handover: Hand
         await callback.message.answer(texts.HANDOVER_NO_TAKERS.format(name=name, count=len(cases), numbers=numbers))
         await callback.answer()
         return True
-    names = {o.user_id: o.full_name for o in await access.operators()}
+    names = {o.user_id: o.full_name for o in await access.operators(org_id=await access.operator_org(operator_id) or 1)}
     rows = [[InlineKeyboardButton(text=names.get(t) or str(t),
                                   callback_data=HandoverCb(operator=operator_id, to=t).pack())] for t in takers]
     rows.append([InlineKeyboardButton(text=texts.HANDOVER_SPREAD,
@@ -125,7 +126,8 @@ async def hand_over(callback: CallbackQuery, callback_data: HandoverCb, message:
         await message.edit_reply_markup(reply_markup=None)
         await callback.answer(texts.HANDOVER_CANCELLED)
         return
-    if not any(o.user_id == callback_data.operator for o in await access.operators()):
+    org_id = await access.operator_org(callback_data.operator)     # another organisation's reads as no operator
+    if org_id is None or not await access.may_administer(actor.user_id, org_id):
         await callback.answer(texts.HANDOVER_NOT_OPERATOR, show_alert=True)
         return
     to = None if callback_data.to == SPREAD else callback_data.to
@@ -136,7 +138,7 @@ async def hand_over(callback: CallbackQuery, callback_data: HandoverCb, message:
                 "handover_target_inactive": texts.HANDOVER_TARGET_GONE}.get(exc.code, texts.error_text(exc.code))
         await callback.answer(text, show_alert=True)
         return
-    names = {o.user_id: o.full_name for o in await access.operators()}
+    names = {o.user_id: o.full_name for o in await access.operators(org_id=org_id)}
     if done.stranded:
         text = texts.HANDOVER_STRANDED.format(numbers=", ".join(done.stranded))
     else:

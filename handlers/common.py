@@ -57,28 +57,38 @@ async def start_with_invite(message: Message, command: CommandObject, actor: Act
     assert message.from_user is not None
     token = (command.args or "").removeprefix("inv_")
     if actor is not None:
-        await start(message, actor)
+        await start(message, actor, access)
         return
     role = await access.accept_invite(token, message.from_user.id, message.from_user.full_name)
     if role is None:
         await message.answer(texts.INVITE_INVALID)
     else:
-        accepted = texts.INVITE_OFFICIAL_ACCEPTED if role == Role.OFFICIAL else texts.INVITE_ACCEPTED
+        accepted = {Role.OFFICIAL: texts.INVITE_OFFICIAL_ACCEPTED, Role.ADMIN: texts.ORG_ADMIN_ACCEPTED}.get(
+            role, texts.INVITE_ACCEPTED)
         await message.answer(accepted.format(name=texts.esc(message.from_user.full_name)))
 
 
 @router.message(CommandStart(), F.chat.type == "private")
 @router.message(Command("help"), F.chat.type == "private")
-async def start(message: Message, actor: Actor | None) -> None:
+async def start(message: Message, actor: Actor | None, access: AccessService) -> None:
     name = texts.esc(message.from_user.full_name if message.from_user else "")
     if actor is None:
         await message.answer(texts.START_STRANGER)
     elif actor.role == Role.ADMIN:
-        await message.answer(texts.START_ADMIN.format(name=name))
+        await message.answer(await _admin_start(actor, access, name))
     elif actor.role == Role.OFFICIAL:
         await message.answer(texts.START_OFFICIAL.format(name=name))
     else:
         await message.answer(texts.START_OPERATOR.format(name=name))
+
+
+async def _admin_start(actor: Actor, access: AccessService, name: str) -> str:
+    """A deployment admin's help names the organisations' commands only when there are several (issue 14); an
+    organisation's admin gets the help of their organisation."""
+    orgs = {o.id: o.name for o in await access.organisations()}
+    if not access.is_admin(actor.user_id):
+        return texts.START_ORG_ADMIN.format(name=name, org=texts.esc(orgs.get(actor.org_id or 0, "")))
+    return texts.START_ADMIN.format(name=name) + (texts.START_ADMIN_ORGS if len(orgs) > 1 else "")
 
 
 @router.message(Command("start", "help"), HasRole(Role.EXECUTOR))

@@ -3,6 +3,8 @@ own administration); the operator's card then suggests those departments first f
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -13,6 +15,7 @@ from bot.domain.model import Actor, Role
 from bot.services.access import AccessService
 from bot.services.place_index import PlaceIndex
 from handlers.filters import HasRole
+from handlers.org_choice import org_command, run_for_org
 from handlers.render import chunk
 from handlers.spec import RouterSpec
 
@@ -20,13 +23,21 @@ router = RouterSpec("department_places")
 
 
 @router.message(Command("dept_places"), F.chat.type == "private", HasRole(Role.ADMIN))
-async def department_places(message: Message, command: CommandObject, actor: Actor, access: AccessService,
-                            place_index: PlaceIndex) -> None:
+async def department_places(message: Message, command: CommandObject, actor: Actor, **data: Any) -> None:
+    """The places of the departments of the admin's organisation (asked which one by an admin of several)."""
+    await run_for_org(message, actor.user_id, "dept_places", command.args or "", data)
+
+
+@org_command("dept_places")
+async def _department_places_for(message: Message, user_id: int, org_id: int, args: str,
+                                 data: dict[str, Any]) -> None:
     """Without arguments: each department's places and how to set them; «Отдел: места» sets them."""
-    args = (command.args or "").strip()
-    departments = await access.departments()
+    access: AccessService = data["access"]
+    place_index: PlaceIndex = data["place_index"]
+    args = args.strip()
+    departments = await access.departments(org_id=org_id)
     if not args:
-        places = await place_index.department_places()
+        places = await place_index.department_places(org_id)
         lines = [texts.DEPT_PLACES_TITLE] + [
             texts.DEPT_PLACES_LINE.format(name=texts.esc(d.name), places=texts.esc(
                 "; ".join(p.label for p in places.get(d.id, [])) or "—")) for d in departments]
@@ -42,7 +53,7 @@ async def department_places(message: Message, command: CommandObject, actor: Act
         await message.answer(texts.DEPT_PLACES_NO_DEPARTMENT.format(name=texts.esc(name.strip()[:64])))
         return
     try:
-        saved = await place_index.set_department_places(actor.user_id, dept.id, spec)
+        saved = await place_index.set_department_places(user_id, dept.id, spec, org_id=org_id)
     except ValidationFailed as exc:
         await message.answer(texts.DEPT_PLACES_NOT_RECOGNISED.format(place=texts.esc(str(exc.details.get("place", "")))))
         return

@@ -42,9 +42,17 @@ class ButtonMessage(Filter):
         return {"message": message} if message is not None else False
 
 
+class DeploymentAdmin(Filter):
+    """A deployment admin (ADMIN_IDS): the only one who manages organisations and what the whole deployment
+    shares (backups, the calendar, the chats' delivery) — not an organisation's own admin (issue 14)."""
+
+    async def __call__(self, event: Message | CallbackQuery, access: AccessService) -> bool:
+        return event.from_user is not None and access.is_admin(event.from_user.id)
+
+
 class IsAdmin(Filter):
     """Passes one of the configured administrators, in any chat (``/bind`` is typed in the group itself,
     where the person's role is the chat's)."""
 
     async def __call__(self, message: Message, access: AccessService) -> bool:
-        return message.from_user is not None and access.is_admin(message.from_user.id)
+        return message.from_user is not None and await access.is_any_admin(message.from_user.id)

@@ -56,7 +56,7 @@ async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Messag
     case_id = callback_data.case_id
     case = await cases.get(case_id, scope=actor.scope)
     chosen = await cases.toggle_selection(case_id, actor, callback_data.arg)
-    depts = await access.suggest(case.text)
+    depts = await access.suggest(case.text, org_id=case.org_id)
     await message.edit_reply_markup(reply_markup=keyboards.operator_card(case, depts, chosen))
     await callback.answer()
 
@@ -161,7 +161,7 @@ async def choose_department(callback: CallbackQuery, callback_data: CaseCb, mess
                             cases: CaseService, access: AccessService) -> None:
     """➕ Добавить отдел: the departments not yet working on the case, as buttons (cl. 17)."""
     case = await _allowed(cases, callback_data.case_id, actor, Action.ADD_DEPARTMENT)
-    markup = keyboards.add_department(case, await access.departments())
+    markup = keyboards.add_department(case, await access.departments(org_id=case.org_id))
     if not markup.inline_keyboard:
         await callback.answer(texts.NO_DEPARTMENTS_TO_ADD, show_alert=True)
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -12,6 +14,7 @@ from bot.domain.model import Actor, Role
 from bot.domain.place_data import PlacesData
 from bot.services.places import PlacesService
 from handlers.filters import HasRole
+from handlers.org_choice import org_command, run_for_org
 from handlers.render import chunk
 from handlers.spec import RouterSpec
 
@@ -22,10 +25,17 @@ REMOVE = frozenset({"remove", "del", "delete", "убрать", "удалить",
 
 
 @router.message(Command("places"), F.chat.type == "private", HasRole(Role.ADMIN))
-async def places(message: Message, command: CommandObject, actor: Actor, places: PlacesService) -> None:
-    action, _, rest = (command.args or "").strip().partition(" ")
+async def places(message: Message, command: CommandObject, actor: Actor, **data: Any) -> None:
+    """The places of the admin's organisation (asked which one by an admin of several)."""
+    await run_for_org(message, actor.user_id, "places", command.args or "", data)
+
+
+@org_command("places")
+async def _places_for(message: Message, user_id: int, org_id: int, args: str, data: dict[str, Any]) -> None:
+    places: PlacesService = data["places"]
+    action, _, rest = args.strip().partition(" ")
     if not action:
-        for part in chunk(_listing(await places.data())):
+        for part in chunk(_listing(await places.data(org_id))):
             await message.answer(part)
         return
     if action.lower() not in ADD | REMOVE:
@@ -33,9 +43,9 @@ async def places(message: Message, command: CommandObject, actor: Actor, places:
         return
     try:
         if action.lower() in ADD:
-            change, done = await places.add(actor.user_id, rest), texts.PLACE_ADDED
+            change, done = await places.add(user_id, rest, org_id=org_id), texts.PLACE_ADDED
         else:
-            change, done = await places.remove(actor.user_id, rest), texts.PLACE_REMOVED
+            change, done = await places.remove(user_id, rest, org_id=org_id), texts.PLACE_REMOVED
     except ValidationFailed as exc:
         await message.answer(texts.PLACES_ERRORS[exc.code].format(
             **{k: texts.esc(str(v)) for k, v in exc.details.items()}))

@@ -11,7 +11,7 @@ from bot import texts
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
 from bot.services.workdays import DAY_OFF, DECLARED, EXTRA_WORKING, FIELDS, WorkdayService, parse_day
-from handlers.filters import HasRole
+from handlers.filters import DeploymentAdmin, HasRole
 from handlers.spec import RouterSpec
 
 router = RouterSpec("workday")
@@ -64,7 +64,7 @@ async def workday(message: Message, command: CommandObject, actor: Actor, workda
         await message.answer(texts.WORKDAY_DECLARED.format(day=_day_text(day)))
 
 
-@router.message(Command("dayoff", "workday_extra", "calendar"), HasRole(Role.ADMIN))
+@router.message(Command("dayoff", "workday_extra", "calendar"), HasRole(Role.ADMIN), DeploymentAdmin())
 async def calendar_edit(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
     arg = (command.args or "").strip()
     if command.command == "calendar" or not arg:

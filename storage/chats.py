@@ -9,9 +9,11 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.orgs import Scope
 from storage.cases import OPEN_STATUSES
 from storage.codec import dt_req, ts
 from storage.db import fetch_all, fetch_one
+from storage.scoping import org_clause
 
 GONE_PREFIX = "chat_gone:"
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
@@ -85,29 +87,34 @@ class ChatRepository:
         return out
 
     # ---- an operator's cases ----------------------------------------------------------------------
-    async def open_cases_of_operator(self, conn: aiosqlite.Connection, operator_id: int) -> list[tuple[int, str]]:
-        """(id, number) of the operator's open cases."""
+    async def open_cases_of_operator(self, conn: aiosqlite.Connection, operator_id: int, *,
+                                     scope: Scope) -> list[tuple[int, str]]:
+        """(id, number) of the operator's open cases of the scope's organisations."""
+        where, params = org_clause(scope)
         rows = await fetch_all(
-            conn, f"SELECT id, number FROM cases WHERE operator_id = ? AND status IN ({_OPEN_SQL}) ORDER BY id",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
-            (operator_id, *OPEN_STATUSES))
+            conn, f"SELECT id, number FROM cases WHERE {where} AND operator_id = ? AND status IN ({_OPEN_SQL}) ORDER BY id",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
+            (*params, operator_id, *OPEN_STATUSES))
         return [(r["id"], r["number"]) for r in rows]
 
-    async def open_load(self, conn: aiosqlite.Connection, operator_ids: list[int]) -> dict[int, int]:
-        """How many open cases each of these operators holds."""
+    async def open_load(self, conn: aiosqlite.Connection, operator_ids: list[int], *, scope: Scope) -> dict[int, int]:
+        """How many open cases (of the scope's organisations) each of these operators holds."""
         load = dict.fromkeys(operator_ids, 0)
-        rows = await fetch_all(conn, f"SELECT operator_id, COUNT(*) FROM cases WHERE status IN ({_OPEN_SQL}) "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
-                                     "GROUP BY operator_id", OPEN_STATUSES)
+        where, params = org_clause(scope)
+        rows = await fetch_all(conn, f"SELECT operator_id, COUNT(*) FROM cases WHERE {where} AND status IN ({_OPEN_SQL}) "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
+                                     "GROUP BY operator_id", (*params, *OPEN_STATUSES))
         for r in rows:
             if r[0] in load:
                 load[r[0]] = r[1]
         return load
 
-    async def reassign(self, conn: aiosqlite.Connection, case_id: int, operator_id: int) -> None:
-        """The case is now this operator's; the card moves to their private chat (sent anew)."""
+    async def reassign(self, conn: aiosqlite.Connection, case_id: int, operator_id: int, *, org_id: int) -> None:
+        """The case (of the organisation) is now this operator's; the card moves to their private chat (sent
+        anew)."""
         await conn.execute("UPDATE cases SET operator_id = ?, operator_chat_id = ?, operator_card_id = NULL, "
-                           "version = version + 1 WHERE id = ?", (operator_id, operator_id, case_id))
+                           "version = version + 1 WHERE id = ? AND org_id = ?", (operator_id, operator_id, case_id, org_id))
 
     async def was_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
         """Listed as an operator once and removed since."""
-        row = await fetch_one(conn, "SELECT active FROM operators WHERE user_id = ?", (user_id,))
+        where, params = org_clause(Scope.all())           # of whichever organisation: a person is one person
+        row = await fetch_one(conn, f"SELECT active FROM operators WHERE user_id = ? AND {where}", (user_id, *params))  # noqa: S608  the clause binds its values
         return row is not None and not row[0]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain.orgs import Scope
 from storage.db import fetch_all
+from storage.scoping import org_clause
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,13 @@ class DepartmentPlace:
 
 
 class DepartmentPlaceRepository:
-    async def all(self, conn: aiosqlite.Connection) -> dict[int, list[DepartmentPlace]]:
+    async def all(self, conn: aiosqlite.Connection, *, scope: Scope) -> dict[int, list[DepartmentPlace]]:
+        """The places of the departments of the scope's organisations."""
+        where, params = org_clause(scope, "d.org_id")
         out: dict[int, list[DepartmentPlace]] = {}
-        for r in await fetch_all(conn, "SELECT department_id, place_key, label FROM department_places "
-                                       "ORDER BY department_id, rowid"):
+        for r in await fetch_all(conn, "SELECT p.department_id, p.place_key, p.label FROM department_places p "  # noqa: S608  the clause binds its values
+                                       f"JOIN departments d ON d.id = p.department_id WHERE {where} "
+                                       "ORDER BY p.department_id, p.rowid", params):
             out.setdefault(int(r[0]), []).append(DepartmentPlace(r[1], r[2]))
         return out
 

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.orgs import Organisation, OrgKind
+from bot.domain.orgs import Organisation, OrgKind, Scope
 from storage.codec import ts
 from storage.db import fetch_all, fetch_one
+from storage.scoping import org_clause
 
 
 def _org(r: aiosqlite.Row) -> Organisation:
@@ -79,6 +80,12 @@ class OrganisationRepository:
                                (user_id,))
         return [int(r[0]) for r in rows]
 
+    async def admin_user_ids(self, conn: aiosqlite.Connection) -> frozenset[int]:
+        """Everybody who is an active admin of some organisation."""
+        where, params = org_clause(Scope.all())
+        rows = await fetch_all(conn, f"SELECT DISTINCT user_id FROM org_admins WHERE active = 1 AND {where}", params)  # noqa: S608  the clause binds its values
+        return frozenset(int(r[0]) for r in rows)
+
     async def admins(self, conn: aiosqlite.Connection, org_id: int) -> list[tuple[int, str]]:
         rows = await fetch_all(conn, "SELECT user_id, full_name FROM org_admins WHERE org_id = ? AND active = 1 "
                                      "ORDER BY full_name, user_id", (org_id,))
@@ -103,3 +110,21 @@ class OrganisationRepository:
     async def org_of_official(self, conn: aiosqlite.Connection, user_id: int) -> int | None:
         row = await fetch_one(conn, "SELECT org_id FROM officials WHERE user_id = ? AND active = 1", (user_id,))
         return int(row[0]) if row else None
+
+    # ---- what /orgs shows and what a prefix change needs ----------------------------------------------
+    async def set_prefix(self, conn: aiosqlite.Connection, org_id: int, prefix: str) -> None:
+        await conn.execute("UPDATE organisations SET prefix = ? WHERE id = ?", (prefix, org_id))
+
+    async def has_cases(self, conn: aiosqlite.Connection, org_id: int) -> bool:
+        return await fetch_one(conn, "SELECT 1 FROM cases WHERE org_id = ? LIMIT 1", (org_id,)) is not None
+
+    async def people_counts(self, conn: aiosqlite.Connection) -> dict[int, tuple[int, int]]:
+        """Organisation -> (active departments, active invited operators)."""
+        where, params = org_clause(Scope.all())
+        counts: dict[int, list[int]] = {}
+        for index, table in enumerate(("departments", "operators")):
+            flag = "archived = 0" if table == "departments" else "active = 1"
+            sql = f"SELECT org_id, COUNT(*) FROM {table} WHERE {flag} AND {where} GROUP BY org_id"  # noqa: S608  constant names; the clause binds its values
+            for row in await fetch_all(conn, sql, params):
+                counts.setdefault(int(row[0]), [0, 0])[index] = int(row[1])
+        return {org: (c[0], c[1]) for org, c in counts.items()}

@@ -19,20 +19,24 @@ def _row(r: aiosqlite.Row) -> PlaceRow:
 
 
 class PlacesRepository:
-    async def rows(self, conn: aiosqlite.Connection) -> list[PlaceRow]:
-        """Every row, in the order the admins added them."""
-        return [_row(r) for r in await fetch_all(conn, "SELECT * FROM places ORDER BY id")]
+    """Each organisation's own list (issue 14): the seed file is organisation no. 1's."""
 
-    async def put(self, conn: aiosqlite.Connection, row: PlaceRow, added_by: int, now: datetime) -> None:
+    async def rows(self, conn: aiosqlite.Connection, *, org_id: int) -> list[PlaceRow]:
+        """Every row of the organisation, in the order its admins added them."""
+        return [_row(r) for r in await fetch_all(conn, "SELECT * FROM places WHERE org_id = ? ORDER BY id", (org_id,))]
+
+    async def put(self, conn: aiosqlite.Connection, row: PlaceRow, added_by: int, now: datetime, *,
+                  org_id: int) -> None:
         """Adds the row, or replaces the one with the same kind and key (a hidden seed place shown again…)."""
         await conn.execute(
-            "INSERT INTO places (kind, type, name, place_key, aliases, hidden, added_by, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, kind, place_key) DO UPDATE SET type = excluded.type, "
+            "INSERT INTO places (org_id, kind, type, name, place_key, aliases, hidden, added_by, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, kind, place_key) DO UPDATE SET type = excluded.type, "
             "name = excluded.name, aliases = excluded.aliases, hidden = excluded.hidden, "
             "added_by = excluded.added_by, added_at = excluded.added_at",
-            (row.kind, row.type, row.name, place_key(row.kind, row.type, row.name),
+            (org_id, row.kind, row.type, row.name, place_key(row.kind, row.type, row.name),
              json.dumps(list(row.aliases), ensure_ascii=False), int(row.hidden), added_by, ts(now)))
 
-    async def delete(self, conn: aiosqlite.Connection, kind: PlaceKind, key: str) -> bool:
-        cur = await conn.execute("DELETE FROM places WHERE kind = ? AND place_key = ?", (kind, key))
+    async def delete(self, conn: aiosqlite.Connection, kind: PlaceKind, key: str, *, org_id: int) -> bool:
+        cur = await conn.execute("DELETE FROM places WHERE kind = ? AND place_key = ? AND org_id = ?",
+                                 (kind, key, org_id))
         return cur.rowcount == 1

@@ -37,6 +37,7 @@ from bot.services.cases import CaseService
 from bot.services.chats import ChatsService
 from bot.services.handover import HandoverService
 from bot.services.members import MemberService
+from bot.services.orgs import OrgService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
 from bot.services.reports import DigestService, ReportService
@@ -77,6 +78,7 @@ class HandlerServices:
     place_index: PlaceIndex
     handover: HandoverService
     chats: ChatsService
+    orgs: OrgService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
@@ -167,8 +169,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     access = AccessService(db, clock, admin_ids=people.admin_ids, operator_ids=people.operator_ids,
                            head_chat_id=people.head_chat_id, official_ids=people.official_ids,
                            coordinator_ids=people.coordinator_ids)
-    places = PlacesService(db, clock, access.is_admin)     # the seed file and the admins' list (/places)
-    place_index = PlaceIndex(db, clock, places=places.data, is_admin=access.is_admin)   # the places of posts
+    places = PlacesService(db, clock, access.may_administer)     # the seed file and the admins' list (/places)
+    place_index = PlaceIndex(db, clock, places=places.data, may_administer=access.may_administer)   # the places of posts
     access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
@@ -210,7 +212,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         cases=cases, access=access, incidents=incidents,
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
-        places=places, place_index=place_index, handover=handover, chats=chats,
+        places=places, place_index=place_index, handover=handover, chats=chats, orgs=OrgService(db, clock, access),
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []

@@ -110,7 +110,9 @@ async def find_problems(checks: StartupChecks) -> list[str]:
             problems.append(texts.STARTUP_NO_HEAD)
         elif (error := await _chat_problem(checks.bot, head)) is not None:
             problems.append(texts.STARTUP_HEAD_CHAT.format(chat_id=head, error=texts.esc(error)))
-        for dept in await checks.access.departments():
+        departments = [d for org in await checks.access.organisations()           # every organisation's groups
+                       for d in await checks.access.departments(org_id=org.id)]
+        for dept in departments:
             if dept.chat_id is None:
                 continue
             if (error := await _chat_problem(checks.bot, dept.chat_id)) is not None:

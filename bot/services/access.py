@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TypeVar
 
 import aiosqlite
 
-from bot.domain import audit
+from bot.domain import audit, org_admin
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
-from bot.domain.orgs import DEFAULT_ORG
+from bot.domain.orgs import DEFAULT_ORG, Organisation, Scope
 from bot.runtime.clock import Clock
+from bot.services.access_invites import (
+    InviteMixin,
+)
 from storage.chats import ChatRepository
 from storage.db import Database
-from storage.directory import DirectoryRepository, InviteRecord, OperatorRecord
+from storage.directory import DirectoryRepository, OperatorRecord
 from storage.events import EventRepository
-from storage.members import MemberRepository
 from storage.orgs import OrganisationRepository
 
-INVITE_TTL = timedelta(hours=24)
-#: 192 random bits: the link is the whole credential (only its sha256 is stored).
-INVITE_TOKEN_BYTES = 24
 #: kv keys: the directorate's group (cl. 2); the organisation a deployment admin last chose.
 COORDINATOR_CHAT_KEY = "coordinator_chat_id"
 ADMIN_ORG_PREFIX = "admin_org:"
 MAX_DEPARTMENT_NAME = 64
-#: Whom an admin's invite may make.
-INVITABLE = frozenset({Role.OPERATOR, Role.OFFICIAL})
 
 T = TypeVar("T")
 
@@ -41,7 +36,7 @@ class ChatInfo:
     chat_type: str                  # private | group | supergroup | channel
 
 
-class AccessService:
+class AccessService(InviteMixin):
     def __init__(self, db: Database, clock: Clock, *, admin_ids: list[int], operator_ids: list[int],
                  head_chat_id: int | None, official_ids: list[int] | None = None,
                  coordinator_ids: list[int] | None = None) -> None:
@@ -56,11 +51,52 @@ class AccessService:
         self.directory = DirectoryRepository()
         self.orgs = OrganisationRepository()
         self.events = EventRepository()
-        self._place_scores: Callable[[str], Awaitable[dict[int, int]]] | None = None
+        self._place_scores: Callable[[str, int], Awaitable[dict[int, int]]] | None = None
+        self._org_admin_ids: frozenset[int] | None = None
 
     # ---- roles --------------------------------------------------------------------------------
     def is_admin(self, user_id: int) -> bool:
+        """A deployment admin (ADMIN_IDS): every organisation's, and the only one who manages organisations."""
         return user_id in self.admin_ids
+
+    async def admin_orgs(self, user_id: int) -> list[int]:
+        """The active organisations the person may administer (bot.domain.org_admin): every one for a
+        deployment admin, their own for an organisation's admin, none for anybody else."""
+        conn = self.db.conn
+        deployment = self.is_admin(user_id)
+        admin_of = [] if deployment else await self._org_admin_of(user_id)
+        if not deployment and not admin_of:
+            return []
+        active = [o.id for o in await self.orgs.all(conn)]
+        return org_admin.administered(deployment_admin=deployment, admin_of=admin_of, active=active)
+
+    async def organisations(self) -> list[Organisation]:
+        """The active organisations."""
+        return await self.orgs.all(self.db.conn)
+
+    async def is_any_admin(self, user_id: int) -> bool:
+        """A deployment admin or an organisation's admin."""
+        return self.is_admin(user_id) or bool(await self._org_admin_of(user_id))
+
+    async def _org_admin_of(self, user_id: int) -> list[int]:
+        """The active organisations the person is an admin of (org_admins); the few admins' ids are kept in
+        memory, so that an update of anybody else costs no query."""
+        if self._org_admin_ids is None:
+            self._org_admin_ids = await self.orgs.admin_user_ids(self.db.conn)
+        if user_id not in self._org_admin_ids:
+            return []
+        return await self.orgs.admin_orgs(self.db.conn, user_id)
+
+    def org_admins_changed(self) -> None:
+        """An organisation's admin joined or left: read their ids again."""
+        self._org_admin_ids = None
+
+    async def may_administer(self, user_id: int, org_id: int) -> bool:
+        conn = self.db.conn
+        active = [o.id for o in await self.orgs.all(conn)]
+        deployment = self.is_admin(user_id)
+        admin_of = [] if deployment else await self._org_admin_of(user_id)
+        return org_admin.may_administer(org_id, deployment_admin=deployment, admin_of=admin_of, active=active)
 
     async def is_operator(self, user_id: int) -> bool:
         return user_id in self.operator_ids or await self.directory.is_operator(self.db.conn, user_id)
@@ -77,10 +113,18 @@ class AccessService:
 
     async def actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
         """The role a person has in this chat and the organisation they act for (issue 14), or None for a
-        stranger / an unbound group."""
+        stranger / an unbound group. The people and chats of an archived organisation stop acting."""
+        actor = await self._actor_for(user_id, name, chat)
+        if actor is not None and actor.org_id is not None and actor.org_id != DEFAULT_ORG:
+            found = await self.orgs.get(self.db.conn, actor.org_id)
+            if found is None or found.archived:
+                return None
+        return actor
+
+    async def _actor_for(self, user_id: int, name: str, chat: ChatInfo) -> Actor | None:
         conn = self.db.conn
         if chat.chat_type == "private":
-            if self.is_admin(user_id):
+            if self.is_admin(user_id) or await self._org_admin_of(user_id):
                 return Actor(user_id, Role.ADMIN, name, org_id=await self.admin_org(user_id))
             if user_id in self.operator_ids:
                 return Actor(user_id, Role.OPERATOR, name, org_id=DEFAULT_ORG)
@@ -107,12 +151,15 @@ class AccessService:
         return None
 
     async def admin_org(self, user_id: int) -> int:
-        """The organisation a deployment admin acts for in the private chat: the one they chose last
-        (``choose_org``), else no. 1."""
+        """The organisation an admin acts for in the private chat: the one they chose last (``choose_org``)
+        if they still administer it, else no. 1 (a deployment admin), else their first."""
         value = await self.directory.get_value(self.db.conn, f"{ADMIN_ORG_PREFIX}{user_id}")
-        return int(value) if value else DEFAULT_ORG
+        chosen = int(value) if value and value.isdigit() else None
+        return org_admin.current_org(chosen, await self.admin_orgs(user_id), DEFAULT_ORG)
 
     async def choose_org(self, user_id: int, org_id: int) -> None:
+        """The admin acts for ``org_id`` from now on (one they may administer)."""
+        await self._require_admin(user_id, org_id)
         async with self.db.transaction() as conn:
             await self.directory.set_value(conn, f"{ADMIN_ORG_PREFIX}{user_id}", str(org_id))
 
@@ -152,12 +199,19 @@ class AccessService:
         return False
 
     # ---- binding chats (admins) ---------------------------------------------------------------
-    def _require_admin(self, user_id: int) -> None:
-        if not self.is_admin(user_id):
+    async def _not_foreign(self, user_id: int, dept: Department | None) -> None:
+        """A group serving another organisation's department is not taken away by this one's admin."""
+        if dept is not None and not await self.may_administer(user_id, dept.org_id):
             raise AccessDenied("admin_only")
 
-    async def bind_department(self, user_id: int, chat_id: int, name: str) -> Department:
-        self._require_admin(user_id)
+    async def _require_admin(self, user_id: int, org_id: int) -> None:
+        """Only a person who may administer ``org_id`` (bot.domain.org_admin) goes on."""
+        if not await self.may_administer(user_id, org_id):
+            raise AccessDenied("admin_only")
+
+    async def bind_department(self, user_id: int, chat_id: int, name: str, *, org_id: int = DEFAULT_ORG) -> Department:
+        """The group serves the organisation's department ``name`` (created if new)."""
+        await self._require_admin(user_id, org_id)
         name = " ".join(name.split())
         if not name:
             raise ValidationFailed("department_name_required")
@@ -165,151 +219,133 @@ class AccessService:
             raise ValidationFailed("department_name_too_long", limit=MAX_DEPARTMENT_NAME)
         if await self.head_org(chat_id) is not None:
             raise ValidationFailed("chat_is_head")
+        await self._not_foreign(user_id, (await self.department_for_chat(chat_id)))
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            dept = await self.directory.bind_department(conn, name, chat_id, now)
+            dept = await self.directory.bind_department(conn, name, chat_id, now, org_id=org_id)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "department_bound",
-                                                         {"name": name, "chat_id": chat_id}), now)
+                                                         {"name": name, "chat_id": chat_id, "org_id": org_id}), now)
         return dept
 
     async def bind_head(self, user_id: int, chat_id: int, org_id: int = DEFAULT_ORG) -> None:
-        self._require_admin(user_id)
+        await self._require_admin(user_id, org_id)
         if await self.department_for_chat(chat_id) is not None:
             raise ValidationFailed("chat_is_department")
+        other = await self.head_org(chat_id)
+        if other is not None and not await self.may_administer(user_id, other):
+            raise AccessDenied("admin_only")         # another organisation's head's chat is not taken away
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.orgs.bind_head(conn, org_id, chat_id)
             await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "head_chat_bound",
                                                          {"chat_id": chat_id, "org_id": org_id}), now)
 
-    # ---- departments --------------------------------------------------------------------------
-    async def departments(self, *, include_archived: bool = False) -> list[Department]:
-        return await self.directory.departments(self.db.conn, include_archived=include_archived)
+    # ---- departments (of one organisation; ``org_id`` no. 1 when omitted) ------------------------------
+    async def departments(self, *, include_archived: bool = False, org_id: int = DEFAULT_ORG) -> list[Department]:
+        return await self.directory.departments(self.db.conn, scope=Scope.one(org_id),
+                                                include_archived=include_archived)
 
-    async def department(self, department_id: int) -> Department | None:
-        return await self.directory.department(self.db.conn, department_id)
+    async def department(self, department_id: int, *, scope: Scope | None = None) -> Department | None:
+        """The department ``department_id`` of the scope's organisations (of any when no scope is given: a
+        case's department, whichever organisation's the case is)."""
+        return await self.directory.department(self.db.conn, department_id, scope=scope or Scope.all())
+
+    async def _own_department(self, user_id: int, department_id: int) -> Department:
+        """A department the admin may administer; another organisation's reads as a missing one."""
+        dept = await self.department(department_id)
+        if dept is None or not await self.may_administer(user_id, dept.org_id):
+            raise AccessDenied("admin_only")
+        return dept
 
     async def rename_department(self, user_id: int, department_id: int, name: str) -> None:
-        self._require_admin(user_id)
+        dept = await self._own_department(user_id, department_id)
         name = " ".join(name.split())
         if not name or len(name) > MAX_DEPARTMENT_NAME:
             raise ValidationFailed("department_name_required")
-        other = await self.directory.department_by_name(self.db.conn, name)
+        other = await self.directory.department_by_name(self.db.conn, name, org_id=dept.org_id)
         if other is not None and other.id != department_id:
             raise ValidationFailed("department_name_taken")
         await self._admin_change(user_id, "department_renamed", {"id": department_id, "name": name},
-                                 lambda conn: self.directory.rename_department(conn, department_id, name))
+                                 lambda conn: self.directory.rename_department(conn, department_id, name,
+                                                                               org_id=dept.org_id))
 
     async def archive_department(self, user_id: int, department_id: int, archived: bool) -> None:
-        self._require_admin(user_id)
+        dept = await self._own_department(user_id, department_id)
         await self._admin_change(user_id, "department_archived" if archived else "department_restored",
                                  {"id": department_id},
-                                 lambda conn: self.directory.archive_department(conn, department_id, archived))
+                                 lambda conn: self.directory.archive_department(conn, department_id, archived,
+                                                                                org_id=dept.org_id))
 
     async def set_keywords(self, user_id: int, department_id: int, text: str) -> list[str]:
-        self._require_admin(user_id)
+        dept = await self._own_department(user_id, department_id)
         words = sorted({w.strip().lower() for w in text.replace(";", ",").split(",") if w.strip()})
         await self._admin_change(user_id, "department_keywords", {"id": department_id, "keywords": words},
-                                 lambda conn: self.directory.set_keywords(conn, department_id, words))
+                                 lambda conn: self.directory.set_keywords(conn, department_id, words,
+                                                                          org_id=dept.org_id))
         return words
 
-    def set_place_scores(self, scores: Callable[[str], Awaitable[dict[int, int]]]) -> None:
+    def set_place_scores(self, scores: Callable[[str, int], Awaitable[dict[int, int]]]) -> None:
         """How many of each department's places a text names (bot/services/place_index.py)."""
         self._place_scores = scores
 
-    async def suggest(self, text: str) -> list[Department]:
-        """Departments ordered for routing: those whose places (a street, a settlement: two points each) and
-        keywords occur in the text first."""
+    async def suggest(self, text: str, *, org_id: int = DEFAULT_ORG) -> list[Department]:
+        """The organisation's departments ordered for routing: those whose places (a street, a settlement: two
+        points each) and keywords occur in the text first."""
         lowered = text.lower()
-        depts = [d for d in await self.departments() if d.chat_id is not None]
-        places = await self._place_scores(text) if self._place_scores is not None else {}
+        depts = [d for d in await self.departments(org_id=org_id) if d.chat_id is not None]
+        places = await self._place_scores(text, org_id) if self._place_scores is not None else {}
 
         def score(d: Department) -> int:
             return 2 * places.get(d.id, 0) + sum(1 for k in d.keywords if k and k in lowered)
 
         return sorted(depts, key=lambda d: (-score(d), d.name.lower()))
 
-    # ---- operators and invites ----------------------------------------------------------------
-    async def operators(self) -> list[OperatorRecord]:
-        listed = await self.directory.operators(self.db.conn)
+    # ---- operators and invites (of one organisation; OPERATOR_IDS and OFFICIAL_IDS are no. 1's) -------
+    async def operators(self, *, org_id: int = DEFAULT_ORG) -> list[OperatorRecord]:
+        listed = await self.directory.operators(self.db.conn, scope=Scope.one(org_id))
         known = {o.user_id for o in listed}
-        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(self.operator_ids - known)]
+        configured = self.operator_ids if org_id == DEFAULT_ORG else frozenset[int]()
+        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(configured - known)]
         return listed + extra
+
+    async def operator_org(self, user_id: int) -> int | None:
+        """The organisation an operator works for (OPERATOR_IDS: no. 1), or None."""
+        if user_id in self.operator_ids:
+            return DEFAULT_ORG
+        return await self.orgs.org_of_operator(self.db.conn, user_id)
+
+    async def official_org(self, user_id: int) -> int | None:
+        """The organisation a responsible official serves (OFFICIAL_IDS: no. 1), or None."""
+        if user_id in self.official_ids:
+            return DEFAULT_ORG
+        return await self.orgs.org_of_official(self.db.conn, user_id)
 
     async def person_name(self, user_id: int) -> str | None:
         """An operator's name as Telegram gives it: from the invite, else from what they last did."""
-        for o in await self.directory.operators(self.db.conn):
+        for o in await self.directory.operators(self.db.conn, scope=Scope.all()):
             if o.user_id == user_id and o.full_name:
                 return o.full_name
         return await self.events.last_name(self.db.conn, user_id)
 
-    async def create_invite(self, user_id: int, role: Role = Role.OPERATOR) -> str:
-        """A one-time link that makes its user an operator or (``Role.OFFICIAL``) a responsible official."""
-        self._require_admin(user_id)
-        if role not in INVITABLE:
-            raise ValidationFailed("bad_invite_role")
-        token = secrets.token_urlsafe(INVITE_TOKEN_BYTES)
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            await self.directory.add_invite(conn, token, user_id, now, now + INVITE_TTL, role.value)
-            await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "invite_created",
-                                                         {"role": role.value}), now)
-        return token
-
-    async def accept_invite(self, token: str, user_id: int, full_name: str) -> Role | None:
-        """The role the invite gave, or None when it is used, expired or unknown."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            if not await self.directory.use_invite(conn, token, user_id, now):
-                # A stranger's /start <anything>: the first of the day is audited, the rest only counted
-                # (refused_counts), so that a flood cannot grow the append-only trail (issue 13 §2).
-                if await MemberRepository().count_refused(conn, now.date(), user_id, "invite", now) == 1:
-                    await self.events.append(conn, audit.by_user(user_id, audit.STRANGER, "refused:invite",
-                                                                 refused=True), now)
-                return None
-            role = Role(await self.directory.invite_role(conn, token) or Role.OPERATOR.value)
-            if role == Role.OFFICIAL:
-                await self.directory.add_official(conn, user_id, full_name, None, now)
-            else:
-                await self.directory.add_operator(conn, user_id, full_name, None, now)
-            await self.events.append(conn, audit.by_user(user_id, role, f"{role.value}_joined",
-                                                         {"name": full_name}), now)
-        return role
-
-    async def open_invites(self, user_id: int) -> list[InviteRecord]:
-        """Invites nobody used yet that have not expired or been revoked (an admin's list)."""
-        self._require_admin(user_id)
-        return await self.directory.open_invites(self.db.conn, self.clock.now())
-
-    async def revoke_invite(self, user_id: int, key: int) -> Role | None:
-        """An admin revokes an unused invite (audited); the role it would have given, or None when it is used,
-        expired, revoked already or unknown."""
-        self._require_admin(user_id)
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            role = await self.directory.revoke_invite(conn, key, user_id, now)
-            if role is not None:
-                await self.events.append(conn, audit.by_user(user_id, Role.ADMIN, "invite_revoked",
-                                                             {"role": role}), now)
-        return Role(role) if role is not None else None
-
     # ---- responsible officials (cl. 5) --------------------------------------------------------
-    async def officials(self) -> list[OperatorRecord]:
-        """Invited officials and those of OFFICIAL_IDS: who receives the misses of operational steps."""
-        listed = await self.directory.officials(self.db.conn)
+    async def officials(self, *, org_id: int = DEFAULT_ORG) -> list[OperatorRecord]:
+        """The organisation's invited officials and (no. 1's) those of OFFICIAL_IDS: who receives the misses of
+        operational steps."""
+        listed = await self.directory.officials(self.db.conn, scope=Scope.one(org_id))
         known = {o.user_id for o in listed}
-        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(self.official_ids - known)]
+        configured = self.official_ids if org_id == DEFAULT_ORG else frozenset[int]()
+        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(configured - known)]
         return listed + extra
 
-    async def remove_official(self, user_id: int, official_id: int) -> bool:
-        self._require_admin(user_id)
-        return await self._admin_change(user_id, "official_removed", {"user_id": official_id},
-                                         lambda conn: self.directory.remove_official(conn, official_id))
+    async def remove_official(self, user_id: int, official_id: int, *, org_id: int = DEFAULT_ORG) -> bool:
+        await self._require_admin(user_id, org_id)
+        return await self._admin_change(user_id, "official_removed", {"user_id": official_id, "org_id": org_id},
+                                        lambda conn: self.directory.remove_official(conn, official_id, org_id=org_id))
 
-    async def remove_operator(self, user_id: int, operator_id: int) -> bool:
-        self._require_admin(user_id)
-        return await self._admin_change(user_id, "operator_removed", {"user_id": operator_id},
-                                        lambda conn: self.directory.remove_operator(conn, operator_id))
+    async def remove_operator(self, user_id: int, operator_id: int, *, org_id: int = DEFAULT_ORG) -> bool:
+        await self._require_admin(user_id, org_id)
+        return await self._admin_change(user_id, "operator_removed", {"user_id": operator_id, "org_id": org_id},
+                                        lambda conn: self.directory.remove_operator(conn, operator_id, org_id=org_id))
 
     async def _admin_change(self, user_id: int, kind: str, payload: dict[str, object],
                             fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:

@@ -19,6 +19,7 @@ from bot.domain.audit import AuditEvent
 from bot.domain.errors import ValidationFailed
 from bot.domain.model import Role
 from bot.domain.notices import FromCase, Notice, NoticeKind, Words
+from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.commit import AfterCommit
@@ -47,44 +48,52 @@ class HandoverService(AfterCommit):
         self.outbox = OutboxRepository()
 
     async def open_cases(self, operator_id: int) -> list[tuple[int, str]]:
-        """(id, number) of the operator's open cases."""
-        return await self.repo.open_cases_of_operator(self.db.conn, operator_id)
+        """(id, number) of the operator's open cases of their organisation."""
+        org_id = await self._org(operator_id)
+        return await self.repo.open_cases_of_operator(self.db.conn, operator_id, scope=Scope.one(org_id))
+
+    async def _org(self, operator_id: int) -> int:
+        return await self.access.operator_org(operator_id) or DEFAULT_ORG
 
     async def takers(self, leaving: int) -> list[int]:
-        """The active operators who may take ``leaving``'s cases."""
-        return [o.user_id for o in await self.access.operators() if o.active and o.user_id != leaving]
+        """The active operators of ``leaving``'s organisation who may take their cases (a handover stays
+        inside the organisation)."""
+        org_id = await self._org(leaving)
+        return [o.user_id for o in await self.access.operators(org_id=org_id) if o.active and o.user_id != leaving]
 
     async def remove(self, admin_id: int, operator_id: int, to: int | None) -> HandedOver:
         """The admin removes the operator; their open cases go to ``to`` (None: spread over the pool)."""
-        if not self.access.is_admin(admin_id):
+        org_id = await self.access.operator_org(operator_id)
+        if org_id is None or not await self.access.may_administer(admin_id, org_id):
             raise ValidationFailed("admin_only")
         if operator_id in self.access.operator_ids:
             raise ValidationFailed("operator_from_settings")
         takers = await self.takers(operator_id)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            removed = await self.directory.remove_operator(conn, operator_id)
+            removed = await self.directory.remove_operator(conn, operator_id, org_id=org_id)
             if removed:
                 await self.events.append(conn, AuditEvent("operator_removed", admin_id, Role.ADMIN.value, None,
-                                                          {"user_id": operator_id}), now)
-            done = await self._hand_over(conn, operator_id, takers, to, now, by=admin_id)
+                                                          {"user_id": operator_id, "org_id": org_id}), now)
+            done = await self._hand_over(conn, operator_id, org_id, takers, to, now, by=admin_id)
         self._on_commit()
         return done
 
     async def unreachable(self, operator_id: int) -> HandedOver:
         """The operator blocked the bot: their open cases go to the pool (the role stays)."""
-        takers = await self.takers(operator_id)
+        takers, org_id = await self.takers(operator_id), await self._org(operator_id)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if not await self.repo.open_cases_of_operator(conn, operator_id):
+            if not await self.repo.open_cases_of_operator(conn, operator_id, scope=Scope.one(org_id)):
                 return HandedOver({})
-            done = await self._hand_over(conn, operator_id, takers, None, now, by=None)
+            done = await self._hand_over(conn, operator_id, org_id, takers, None, now, by=None)
         self._on_commit()
         return done
 
-    async def _hand_over(self, conn: aiosqlite.Connection, operator_id: int, takers: list[int], to: int | None,
-                         now: datetime, *, by: int | None) -> HandedOver:
-        cases = await self.repo.open_cases_of_operator(conn, operator_id)
+    async def _hand_over(self, conn: aiosqlite.Connection, operator_id: int, org_id: int, takers: list[int],
+                         to: int | None, now: datetime, *, by: int | None) -> HandedOver:
+        scope = Scope.one(org_id)
+        cases = await self.repo.open_cases_of_operator(conn, operator_id, scope=scope)
         if not cases:
             return HandedOver({})
         numbers = dict(cases)
@@ -93,11 +102,11 @@ class HandoverService(AfterCommit):
                 texts.HANDOVER_NOBODY.format(operator=operator_id, numbers=", ".join(numbers.values()))),
                 dedup_key=f"handover-nobody:{operator_id}:{ts(now)}"), now)
             return HandedOver({}, tuple(numbers.values()))
-        plan = handover.assign(list(numbers), await self.repo.open_load(conn, takers), to)
+        plan = handover.assign(list(numbers), await self.repo.open_load(conn, takers, scope=scope), to)
         reason = "operator_removed" if by is not None else "operator_unreachable"
         actor_role = Role.ADMIN.value if by is not None else Role.SYSTEM.value
         for case_id, taker in plan.items():
-            await self.repo.reassign(conn, case_id, taker)
+            await self.repo.reassign(conn, case_id, taker, org_id=org_id)
             await self.outbox.retarget(conn, ("operator",), operator_id, taker, case_id=case_id)
             await self.events.append(conn, AuditEvent("case_handed_over", by, actor_role, case_id,
                                                       {"from": operator_id, "to": taker, "reason": reason}), now)

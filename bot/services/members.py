@@ -102,9 +102,12 @@ class MemberService:
     async def check(self, actor: Actor, chat_id: int, probe: Probe) -> Verdict:
         """May ``actor`` (an executor of the department bound to ``chat_id``, or the head chat's person) act
         there now? Asks Telegram (``probe``) when nothing believable is known, and remembers its answer for
-        PROBE_TTL in memory; a refusal is audited. Configured admins are always members."""
-        if self.access.is_admin(actor.user_id) or actor.role not in (Role.EXECUTOR, Role.HEAD):
+        PROBE_TTL in memory; a refusal is audited. Configured admins, and the admins of the group's organisation,
+        are always members."""
+        if actor.role not in (Role.EXECUTOR, Role.HEAD) or self.access.is_admin(actor.user_id):
             return Verdict.MEMBER           # not a group's role: the role filters decide
+        if actor.org_id is not None and await self.access.may_administer(actor.user_id, actor.org_id):
+            return Verdict.MEMBER
         strict = self.strict and actor.role == Role.EXECUTOR
         now = self.clock.now()
         record = await self.repo.get(self.db.conn, chat_id, actor.user_id)
@@ -172,8 +175,10 @@ class MemberService:
     # ---- the admins ----------------------------------------------------------------------------
     async def confirm(self, admin_id: int, chat_id: int, user_id: int) -> bool:
         """An admin lets a new member of a department's group act; False when they are no longer there
-        (or already confirmed)."""
-        if not self.access.is_admin(admin_id):
+        (or already confirmed). Only an admin of the organisation whose department's group it is."""
+        dept = await self.access.department_for_chat(chat_id)
+        if not self.access.is_admin(admin_id) and (
+                dept is None or not await self.access.may_administer(admin_id, dept.org_id)):
             raise AccessDenied("admin_only")
         now = self.clock.now()
         async with self.db.transaction() as conn:

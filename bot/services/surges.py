@@ -155,7 +155,7 @@ class SurgeService:
         tz: tzinfo = self.calendar.tz
         department = ""
         if found.department_id is not None:
-            dept = await self.directory.department(conn, found.department_id)
+            dept = await self.directory.department(conn, found.department_id, scope=Scope.all())
             department = dept.name if dept else ""
         reason = (texts.SURGE_REASON_PLACE if found.reason == "place" else texts.SURGE_REASON[found.reason]).format(
             topic=texts.esc(found.label or found.topic), department=texts.esc(department))

@@ -12,7 +12,7 @@ from handlers.notices.base import Deps, Remember, target
 
 async def intake_card(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
     """cl. 9: the card of a case just registered, in the chat the post came in."""
-    depts = await d.access.suggest(case.text)
+    depts = await d.access.suggest(case.text, org_id=case.org_id)
     same = await d.same_address(case)
     card = render.case_card(case, d.clock.now(), d.tz) + render.same_address(same)
     if not depts:
@@ -33,7 +33,7 @@ async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoin
     lead = await d.cases.lead(case)
     out: list[Outgoing] = []
     if case.operator_chat_id and case.operator_card_id:
-        depts = await d.access.suggest(case.text) if case.is_open else []
+        depts = await d.access.suggest(case.text, org_id=case.org_id) if case.is_open else []
         same = await d.same_address(case)
         card = render.case_card(case, now, d.tz, lead=lead) + render.same_address(same)
         out.append(Edit(case.operator_chat_id, case.operator_card_id, card,

@@ -55,7 +55,7 @@ async def escalation(d: Deps, case: Case, n: Notice[Escalation]) -> list[Outgoin
 async def _to_officials(d: Deps, case: Case, p: Escalation) -> list[Outgoing]:
     """cl. 5: a missed operational step in every responsible official's private chat (the admins' when no
     official is configured), told as the head is told."""
-    officials = [o.user_id for o in await d.access.officials() if o.active]
+    officials = [o.user_id for o in await d.access.officials(org_id=case.org_id) if o.active]
     chats = officials or sorted(d.access.admin_ids)
     if not chats:
         raise PermanentFailure("no official and no admin configured")

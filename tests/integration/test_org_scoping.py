@@ -56,12 +56,6 @@ BY_DESIGN: dict[str, str] = {
 #: (departments, people and invites: scope-people; surges and digests: notify-org). Each entry is the
 #: statement's opening, and the part that owns it; the list must be EMPTY once issue 14 is merged.
 NOT_YET_SCOPED: dict[str, str] = {
-    "SELECT * FROM departments": "scope-people: storage/directory.py, departments by id, chat, name, all",
-    "SELECT * FROM operators WHERE active = 1": "scope-people: the operators' list",
-    "SELECT * FROM officials WHERE active = 1": "scope-people: the officials' list",
-    "SELECT active FROM operators WHERE user_id": "scope-people: removed_operator",
-    "SELECT 1 FROM officials WHERE user_id": "scope-people: is_official",
-    "SELECT * FROM places": "scope-people: places per organisation",
     "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at,": "notify-org: surge candidates",
     "SELECT c.id, c.operator_id, (SELECT MAX(p.published_at)": "notify-org: the reminders' clarification waits",
     "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at": "notify-org: the reminders' due clocks",

@@ -132,17 +132,17 @@ async def test_repository_keeps_one_row_per_kind_and_key_and_the_table_refuses_a
         db: Database, clock: FakeClock) -> None:
     repo = PlacesRepository()
     async with db.transaction() as conn:
-        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "Даусуз", hidden=True), ADMIN, clock.now())
-        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "даусуз"), ADMIN, clock.now())     # same key: replaced
-        await repo.put(conn, PlaceRow(STREET, "улица", "Мира"), ADMIN, clock.now())
-        await repo.put(conn, PlaceRow(STREET, "переулок", "Мира"), ADMIN, clock.now())    # another street
-    assert await repo.rows(db.conn) == [PlaceRow(SETTLEMENT, "аул", "даусуз"), PlaceRow(STREET, "улица", "Мира"),
+        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "Даусуз", hidden=True), ADMIN, clock.now(), org_id=1)
+        await repo.put(conn, PlaceRow(SETTLEMENT, "аул", "даусуз"), ADMIN, clock.now(), org_id=1)     # same key: replaced
+        await repo.put(conn, PlaceRow(STREET, "улица", "Мира"), ADMIN, clock.now(), org_id=1)
+        await repo.put(conn, PlaceRow(STREET, "переулок", "Мира"), ADMIN, clock.now(), org_id=1)    # another street
+    assert await repo.rows(db.conn, org_id=1) == [PlaceRow(SETTLEMENT, "аул", "даусуз"), PlaceRow(STREET, "улица", "Мира"),
                                         PlaceRow(STREET, "переулок", "Мира")]
     async with db.transaction() as conn:
-        assert await repo.delete(conn, STREET, "переулок:мира")
-        assert not await repo.delete(conn, STREET, "переулок:мира")
+        assert await repo.delete(conn, STREET, "переулок:мира", org_id=1)
+        assert not await repo.delete(conn, STREET, "переулок:мира", org_id=1)
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO places (kind, type, name, place_key, added_at) "
                                "VALUES ('river', 'река', 'Кяфар', 'кяфар', '2026-12-01')")
-    assert len(await repo.rows(db.conn)) == 2
+    assert len(await repo.rows(db.conn, org_id=1)) == 2

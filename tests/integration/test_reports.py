@@ -242,7 +242,7 @@ async def test_report_command_names_operators_who_missed_a_clock(
 
     await seed_blame(db)
     async with db.transaction() as conn:
-        await DirectoryRepository().add_operator(conn, OPERATOR_ID, "Анна Смирнова", ADMIN_ID, NOW)
+        await DirectoryRepository().add_operator(conn, OPERATOR_ID, "Анна Смирнова", ADMIN_ID, NOW, org_id=1)
     dp, session = await _dispatch(db, cases, access, deadlines, FakeClock(NOW))
     await dp.feed_update(make_bot(session), updates.private_message(OPERATOR_ID, "/report 2026-12"))
     text = next(r for r in session.requests if isinstance(r, SendMessage)).text

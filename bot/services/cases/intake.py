@@ -100,7 +100,7 @@ class Intake(CaseServiceBase):
     async def set_department_card(self, case_id: int, department_id: int, message_id: int) -> None:
         async with self.db.transaction() as conn:
             await self.cases.set_department_card(conn, case_id, department_id, message_id)
-            dept = await self.directory.department(conn, department_id)
+            dept = await self.directory.department(conn, department_id, scope=Scope.all())
             if dept is not None and dept.chat_id is not None:
                 await self.cases.remember_message(conn, case_id, dept.chat_id, message_id, "department_card")
 

@@ -31,7 +31,7 @@ class Routing(CaseServiceBase):
     async def _department(self, conn: aiosqlite.Connection, department_id: int, actor: Actor) -> tuple[int, str]:
         """A department a case may be sent to: (id, name); only the actor's organisation's own (a forged id of
         another organisation's department is refused like an unknown one)."""
-        dept = await self.directory.department(conn, department_id)
+        dept = await self.directory.department(conn, department_id, scope=actor.scope)
         if dept is None or dept.archived or dept.chat_id is None or not actor.scope.allows(dept.org_id):
             raise ValidationFailed("unknown_department", department_id=department_id)
         return dept.id, dept.name
