@@ -39,6 +39,7 @@ from bot.services.handover import HandoverService
 from bot.services.members import MemberService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
+from bot.services.recipients import Recipients
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
 from bot.services.surges import IncidentService, SurgeService
@@ -171,8 +172,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     place_index = PlaceIndex(db, clock, places=places.data, is_admin=access.is_admin)   # the places of posts
     access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
+    recipients = Recipients(access)         # whom each organisation's notices reach (issue 14)
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
-                          window_minutes=reports.surge_window_minutes, places=place_index)
+                          window_minutes=reports.surge_window_minutes, places=place_index,
+                          coordinator=recipients.coordinator)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
     handover = HandoverService(db, clock, access)
@@ -183,6 +186,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     reminders = ReminderScheduler(
         ReminderService(db, deadlines, clock, fractions=remind.remind_fractions(),
                         escalate=remind.escalate_rule_set(), escalate_official=remind.escalate_official_rule_set(),
+                        coordinator=remind.coordinator_rule_set(),
                         clarification_wait_days=remind.clarification_wait_days),
         scheduler, on_queued=notifier.wake)
 

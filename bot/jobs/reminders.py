@@ -65,7 +65,7 @@ class RunResult:
 class ReminderService:
     def __init__(self, db: Database, deadlines: Deadlines, clock: Clock, *,
                  fractions: Mapping[str, float] | None = None, escalate: Iterable[str] = DEFAULT_ESCALATE,
-                 escalate_official: Iterable[str] = (),
+                 escalate_official: Iterable[str] = (), coordinator: Iterable[str] = (),
                  late_after: timedelta = LATE_AFTER, clarification_wait_days: int = 3) -> None:
         self.db = db
         self.deadlines = deadlines
@@ -73,6 +73,7 @@ class ReminderService:
         self.fractions = dict(fractions or {})
         self.escalate = frozenset(escalate)
         self.escalate_official = frozenset(escalate_official)
+        self.coordinator = frozenset(coordinator)           # COORDINATOR_RULES (issue 14 §3)
         self.late_after = late_after
         self.clarification_wait_days = clarification_wait_days
         self.outbox = OutboxRepository()
@@ -169,6 +170,11 @@ class ReminderService:
                             conn, Notice(NoticeKind.ESCALATION, "official", None, r.case_id,
                                          Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
                                          dedup_key=f"escalation_official:{r.deadline_id}"), now):
+                        escalations += 1
+                    if r.rule in self.coordinator and await self.outbox.add(
+                            conn, Notice(NoticeKind.COORDINATOR_MISS, "coordinator", None, r.case_id,
+                                         Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
+                                         dedup_key=f"escalation_coordinator:{r.deadline_id}"), now):
                         escalations += 1
                     await self.events.append(conn, audit.by_system(
                         "deadline_missed", {"rule": r.rule, "department_id": r.department_id, "due_at": r.due_at_raw,
