@@ -13,7 +13,16 @@ from typing import Any
 
 from bot import texts
 from bot.delivery.outgoing import Outgoing, Text
-from bot.domain.notices import CoordinatorAlert, Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
+from bot.domain.notices import (
+    CoordinatorAlert,
+    Json,
+    Notice,
+    NoticeKind,
+    Payload,
+    SurgeOperators,
+    Words,
+    decode,
+)
 from bot.runtime.logs import bind_case
 from handlers import keyboards
 from handlers.notices import cards, departments, escalations, members, operator
