@@ -20,6 +20,7 @@ from storage.kpi_queries import (
     CLARIFICATION_ONLY_SQL,
     DAILY_SQL,
     KPI_SQL,
+    ORG_SCOPE,
     PARTY_SQL,
     KpiRow,
     PartyMisses,
@@ -98,6 +99,19 @@ def _period(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     return {"start": ts(start), "end": ts(end), "now": ts(now)}
 
 
+#: Every organisation (the system's view); a digest or a report of one organisation passes its own scope.
+EVERY_ORG = Scope.all()
+
+
+def _scoped(sql: str, params: dict[str, Any], scope: Scope) -> tuple[str, dict[str, Any]]:
+    """A KPI query restricted to the scope's organisations (storage.scoping.org_clause, bound by name)."""
+    clause, ids = org_clause(scope, "c.org_id")
+    named = {f"org{i}": value for i, value in enumerate(ids)}
+    for name in named:
+        clause = clause.replace("?", f":{name}", 1)
+    return sql.replace(ORG_SCOPE, clause), {**params, **named}
+
+
 def _ids(value: str | None) -> list[int]:
     return [int(v) for v in value.split(",")] if value else []
 
@@ -106,9 +120,9 @@ class ReportRepository:
     """Read-only KPI queries; take a connection (the shared one, or a transaction's)."""
 
     async def kpis(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
-                   now: datetime) -> list[KpiRow]:
+                   now: datetime, *, scope: Scope = EVERY_ORG) -> list[KpiRow]:
         """The total, per platform, per department (None: not routed) and declines per department."""
-        rows = await fetch_all(conn, KPI_SQL, _period(start, end, now))
+        rows = await fetch_all(conn, *_scoped(KPI_SQL, _period(start, end, now), scope))
         out: list[KpiRow] = []
         declines: dict[int | None, int] = {}
         for r in rows:
@@ -132,10 +146,11 @@ class ReportRepository:
             row.declines = count
         return out
 
-    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[PartyMisses]:
+    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                           scope: Scope = EVERY_ORG) -> list[PartyMisses]:
         """Attributed misses per party (operators and departments), by clock, inherited ones apart."""
         out: dict[str, PartyMisses] = {}
-        for r in await fetch_all(conn, PARTY_SQL, {"start": ts(start), "end": ts(end)}):
+        for r in await fetch_all(conn, *_scoped(PARTY_SQL, {"start": ts(start), "end": ts(end)}, scope)):
             row = out.setdefault(str(r["party"]), PartyMisses(str(r["party"])))
             n, inherited = int(r["n"]), bool(r["inherited"])
             if r["rule"] in ANSWER_RULES:
@@ -149,16 +164,17 @@ class ReportRepository:
                 row.steps[r["rule"]] = row.steps.get(r["rule"], 0) + n
         return sorted(out.values(), key=lambda p: p.party)
 
-    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[AnswerTime]:
-        rows = await fetch_all(conn, ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)})
+    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                           scope: Scope = EVERY_ORG) -> list[AnswerTime]:
+        rows = await fetch_all(conn, *_scoped(ANSWER_TIMES_SQL, {"start": ts(start), "end": ts(end)}, scope))
         return [AnswerTime(r["id"], r["platform"], dt_req(r["detected_at"]), dt_req(r["first_at"]),
                            _ids(r["departments"])) for r in rows]
 
     async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
-                    now: datetime) -> list[tuple[datetime, bool, bool, bool, bool]]:
+                    now: datetime, *, scope: Scope = EVERY_ORG) -> list[tuple[datetime, bool, bool, bool, bool]]:
         """(detected_at, closed, late, open, clarification only) of every case in scope: the chart groups them
         by local day; a case closed by a clarification alone and not late is not «on time» (``KpiRow.clarified``)."""
-        rows = await fetch_all(conn, DAILY_SQL, _period(start, end, now))
+        rows = await fetch_all(conn, *_scoped(DAILY_SQL, _period(start, end, now), scope))
         return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"]),
                  bool(r["clar_only"])) for r in rows]
 
@@ -197,36 +213,42 @@ class ReportRepository:
     async def department_names(self, conn: aiosqlite.Connection) -> dict[int, str]:
         return {int(r[0]): str(r[1]) for r in await fetch_all(conn, "SELECT id, name FROM departments")}
 
-    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OverdueLine]:
+    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50, *,
+                           scope: Scope = EVERY_ORG) -> list[OverdueLine]:
         """Open deadlines past due of open cases, the oldest first (for the digest)."""
+        org, params = org_clause(scope, "c.org_id")
         rows = await fetch_all(
-            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "
+            conn, "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "  # noqa: S608  org_clause renders a column and placeholders
             "d.department_id, "
             "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
             "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
             "AS active_departments "
             "FROM deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN departments dep ON dep.id = d.department_id "
-            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
-            "ORDER BY d.due_at, d.id LIMIT ?",
-            (ts(now), limit),
+            f"WHERE {org} AND d.closed_at IS NULL AND d.due_at < ? "
+            "AND c.status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY d.due_at, d.id LIMIT ?",
+            (*params, ts(now), limit),
         )
         return [OverdueLine(r["id"], r["deadline_id"], r["number"], r["platform"], r["text"], r["rule"], dt_req(r["due_at"]),
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
 
-    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime) -> int:
+    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime, *,
+                                 scope: Scope = EVERY_ORG) -> int:
         """How many open cases have a deadline past due now (the digest's «открыто и просрочено сейчас»)."""
+        org, params = org_clause(scope, "c.org_id")
         row = await fetch_one(
-            conn, "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "
-            "WHERE d.closed_at IS NULL AND d.due_at < ? AND c.status NOT IN ('closed', 'excluded', 'dismissed')",
-            (ts(now),))
+            conn, "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "  # noqa: S608  org_clause renders a column and placeholders
+            f"WHERE {org} AND d.closed_at IS NULL AND d.due_at < ? "
+            "AND c.status NOT IN ('closed', 'excluded', 'dismissed')", (*params, ts(now)))
         return int(row[0]) if row else 0
 
-    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, str, str, str]]:
+    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50, *,
+                               scope: Scope = EVERY_ORG) -> list[tuple[int, str, str, str]]:
         """(id, number, platform, text) of open socially significant cases."""
+        org, params = org_clause(scope)
         return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(
-            conn, "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
-            "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (limit,),
+            conn, f"SELECT id, number, platform, text FROM cases WHERE {org} AND significant = 1 "  # noqa: S608  org_clause renders a column and placeholders
+            "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (*params, limit),
         )]
 
     async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:

@@ -16,6 +16,7 @@ from bot import texts
 from bot.domain.accountability import owners
 from bot.domain.model import Owner
 from bot.domain.notices import Notice, NoticeKind, Words
+from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from bot.services.kpis import (
@@ -36,8 +37,9 @@ from bot.services.report_files import render_png, render_xlsx
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository
 from storage.db import Database
+from storage.orgs import OrganisationRepository
 from storage.outbox import OutboxRepository
-from storage.reports import OverdueLine, ReportRepository
+from storage.reports import EVERY_ORG, OverdueLine, ReportRepository
 
 DigestKind = Literal["morning", "evening"]
 
@@ -55,11 +57,11 @@ class ReportService:
     def parse(self, value: str) -> Period:
         return parse_period(value, self.clock.now(), self.tz)
 
-    async def build(self, period: Period, *, daily: bool = True) -> Report:
+    async def build(self, period: Period, *, daily: bool = True, scope: Scope = EVERY_ORG) -> Report:
         now = self.clock.now()
         conn = self.db.conn
-        rows = await self.repo.kpis(conn, period.start, period.end, now)
-        times = await self.repo.answer_times(conn, period.start, period.end)
+        rows = await self.repo.kpis(conn, period.start, period.end, now, scope=scope)
+        times = await self.repo.answer_times(conn, period.start, period.end, scope=scope)
         names = await self.repo.department_names(conn)
         minutes_total: list[float] = []
         by_dept: dict[int | None, list[float]] = {}
@@ -83,7 +85,7 @@ class ReportService:
         if daily:
             counts = {d: DayCounts(d) for d in period.days()}
             for detected, closed, late, open_, clar_only in await self.repo.daily(conn, period.start, period.end,
-                                                                                  now):
+                                                                                  now, scope=scope):
                 dc = counts.get(detected.astimezone(self.tz).date())
                 if dc is None:
                     continue
@@ -96,7 +98,7 @@ class ReportService:
                 elif open_:
                     dc.open += 1
             days = list(counts.values())
-        misses = await self.repo.party_misses(conn, period.start, period.end)
+        misses = await self.repo.party_misses(conn, period.start, period.end, scope=scope)
         party_names_ = await party_names((pm.party for pm in misses), names, self.person_name)
         by_kind: dict[str, list[PartySlice]] = {}
         for pm in misses:
@@ -185,7 +187,7 @@ class DigestService:
     """The head's digests: queued in the outbox as ``chat_text`` for the head's chat."""
 
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock,
-                 head_chat_id: Callable[[], Awaitable[int | None]], *, times: str = "09:00,17:30",
+                 head_chat_id: Callable[[int], Awaitable[int | None]], *, times: str = "09:00,17:30",
                  on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None) -> None:
         self.db = db
         self.calendar = calendar
@@ -198,6 +200,7 @@ class DigestService:
         self.repo = ReportRepository()
         self.cases = CaseRepository()
         self.outbox = OutboxRepository()
+        self.orgs = OrganisationRepository()
 
     def next_moments(self, after: datetime | None = None, count: int = 1) -> list[tuple[datetime, DigestKind]]:
         return digest_moments(self.calendar, self.times, after or self.clock.now(), count)
@@ -214,14 +217,16 @@ class DigestService:
             prev -= timedelta(days=1)
         return Period.of_days(prev, today - timedelta(days=1), tz)
 
-    async def digest_text(self, kind: DigestKind, now: datetime | None = None, *, max_lines: int = 15) -> str:
+    async def digest_text(self, kind: DigestKind, now: datetime | None = None, *, max_lines: int = 15,
+                          scope: Scope = EVERY_ORG) -> str:
+        """The digest of the scope's organisations (each head's chat gets its own organisation's)."""
         now = now or self.clock.now()
         tz = self.calendar.tz
         period = self.period_for(kind, now)
-        report = await self.reports.build(period, daily=False)
+        report = await self.reports.build(period, daily=False, scope=scope)
         k = report.total.kpi
         title = texts.DIGEST_MORNING_TITLE if kind == "morning" else texts.DIGEST_EVENING_TITLE
-        overdue_now = await self.repo.overdue_open_count(self.db.conn, now)
+        overdue_now = await self.repo.overdue_open_count(self.db.conn, now, scope=scope)
         # Two different figures, each saying what it counts: the period's cases answered late, and the
         # cases open with a clock past due at this moment (whenever they came).
         text = title.format(period=period.label) + texts.DIGEST_TOTALS_NOW.format(
@@ -230,7 +235,7 @@ class DigestService:
                 period=period.label),
             overdue_now=overdue_now)
         if overdue_now:
-            overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200))
+            overdue = _one_per_case(await self.repo.overdue_open(self.db.conn, now, limit=200, scope=scope))
             text += texts.DIGEST_OVERDUE_NOW_TITLE
             departments = await self.repo.department_names(self.db.conn)
             for line in overdue[:max_lines]:
@@ -242,7 +247,7 @@ class DigestService:
                 text += texts.DIGEST_OVERDUE_MORE.format(more=overdue_now - min(max_lines, len(overdue)))
         else:
             text += texts.DIGEST_NO_OVERDUE
-        significant = await self.repo.significant_open(self.db.conn, limit=200)
+        significant = await self.repo.significant_open(self.db.conn, limit=200, scope=scope)
         if significant:
             text += texts.DIGEST_SIGNIFICANT_TITLE.format(count=len(significant))
             for _id, number, platform, body in significant[:max_lines]:
@@ -266,17 +271,23 @@ class DigestService:
         return ", ".join(names[p.key] for p in parties)
 
     async def send_digest(self, kind: DigestKind) -> None:
-        """Queue the digest for the head's chat (once per kind and day: a restart does not repeat it)."""
-        head = await self._head_chat_id()
-        if head is None:
-            return
+        """Queue each organisation's digest for its head's chat (once per kind, day and organisation: a
+        restart does not repeat it; no. 1 keeps the key it had before organisations)."""
         now = self.clock.now()
-        text = await self.digest_text(kind, now)
         day = now.astimezone(self.calendar.tz).date()
-        async with self.db.transaction() as conn:
-            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
-                                               dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
-        self._on_queued()
+        queued = False
+        for org in await self.orgs.all(self.db.conn):
+            head = await self._head_chat_id(org.id)
+            if head is None:
+                continue
+            text = await self.digest_text(kind, now, scope=Scope.one(org.id))
+            key = f"digest:{kind}:{day.isoformat()}" + ("" if org.id == DEFAULT_ORG else f":{org.id}")
+            async with self.db.transaction() as conn:
+                await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
+                                                   dedup_key=key), now)
+            queued = True
+        if queued:
+            self._on_queued()
 
 
 def _whole_lines(text: str, limit: int) -> str:
