@@ -206,7 +206,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
                               recompute=cases.recompute_open)
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
-                            on_queued=notifier.wake, person_name=access.person_name)
+                            on_queued=notifier.wake, person_name=access.person_name,
+                            coordinator=recipients.coordinator)
     backups = BackupService(db, clock, tz, settings.backups.backup_dir, keep=settings.backups.backup_keep,
                             times=settings.backups.backup_times, on_queued=notifier.wake,
                             passphrase=settings.backups.backup_passphrase)

@@ -32,6 +32,7 @@ from bot.services.kpis import (
     party_names,
     platform_name,
 )
+from bot.services.org_digest import CoordinatorChats, CoordinatorDigest
 from bot.services.periods import Period, parse_period
 from bot.services.report_files import render_png, render_xlsx
 from deadlines.calendar import WorkCalendar
@@ -188,7 +189,8 @@ class DigestService:
 
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock,
                  head_chat_id: Callable[[int], Awaitable[int | None]], *, times: str = "09:00,17:30",
-                 on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None) -> None:
+                 on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None,
+                 coordinator: CoordinatorChats | None = None) -> None:
         self.db = db
         self.calendar = calendar
         self.clock = clock
@@ -201,6 +203,16 @@ class DigestService:
         self.cases = CaseRepository()
         self.outbox = OutboxRepository()
         self.orgs = OrganisationRepository()
+        #: The coordinator's digest across organisations (issue 14 §3), at the first of the times.
+        self.coordinator = CoordinatorDigest(db, calendar, clock, coordinator) if coordinator is not None else None
+
+    async def send_at(self, moment: datetime, kind: DigestKind) -> None:
+        """The digests of a moment of DIGEST_TIMES: the heads'; at the first of the day the coordinator's too."""
+        await self.send_digest(kind)
+        first = self.times[0] if self.times else None
+        if self.coordinator is not None and moment.astimezone(self.calendar.tz).time() == first \
+                and await self.coordinator.send():
+            self._on_queued()
 
     def next_moments(self, after: datetime | None = None, count: int = 1) -> list[tuple[datetime, DigestKind]]:
         return digest_moments(self.calendar, self.times, after or self.clock.now(), count)
