@@ -25,6 +25,7 @@ from bot.app.responses import pin_response_types
 from bot.app.startup import StartupChecks
 from bot.app.web import SENDER_TASK, Health
 from bot.delivery.sender import Notifier, RateLimiter
+from bot.domain.model import Actor
 from bot.jobs.daily import backup_job, digest_job
 from bot.jobs.reminders import ReminderScheduler, ReminderService
 from bot.jobs.retention import retention_job
@@ -203,8 +204,11 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         await reminders.sync(full=True)
         notifier.wake()
 
+    async def recompute_org(actor: Actor, reason: dict[str, Any], org_id: int) -> list[str]:
+        return await cases.recompute_open(actor, reason, org_id=org_id)
+
     workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
-                              recompute=cases.recompute_open)
+                              recompute=cases.recompute_open, recompute_org=recompute_org)
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name,
                             coordinator=recipients.coordinator)

@@ -64,7 +64,7 @@ class Intake(CaseServiceBase):
             case = Case(number="", status=Status.NEW, platform=post.platform, text=post.text,
                         detected_at=post.detected_at, operator_id=post.operator_id, link=post.link,
                         link_norm=post.link_norm, author=post.author, media=list(post.media))
-            workflow.register(case, self.deadlines)
+            workflow.register(case, await self.deadlines_for(conn, case.org_id))
             await self.cases.add(conn, case, now)
             assert case.id is not None
             await self.events.append(conn, audit.by(actor, "registered", {
