@@ -112,12 +112,9 @@ async def org_day_off(message: Message, command: CommandObject, actor: Actor, wo
     day, remove = parsed
     try:
         changed = await workdays.org_day_off(actor, day, remove=remove)
-    except AccessDenied:
-        await message.answer(texts.ADMIN_ONLY)
-        return
-    except ValidationFailed as exc:
-        await message.answer(texts.WORKDAY_PAST.format(day=_day_text(day)) if exc.code == "date_in_past"
-                             else texts.ADMIN_ONLY)
+    except (AccessDenied, ValidationFailed) as exc:      # a past day; no organisation to act for
+        past = isinstance(exc, ValidationFailed) and exc.code == "date_in_past"
+        await message.answer(texts.WORKDAY_PAST.format(day=_day_text(day)) if past else texts.ADMIN_ONLY)
         return
     template = ((texts.ORG_DAY_OFF_REMOVED if remove else texts.ORG_DAY_OFF_ADDED) if changed
                 else texts.ORG_DAY_OFF_NOT_SET if remove else texts.ORG_DAY_OFF_ALREADY)

@@ -7,29 +7,26 @@ import json
 
 import pytest
 
-from bot.domain.orgs import OrgKind
 from bot.jobs.daily import digest_job
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.reports import DigestService
 from deadlines.calendar import WorkCalendar
 from storage.db import Database
-from storage.orgs import OrganisationRepository
 from tests.conftest import msk
 from tests.integration.test_kpi import ROADS, seed
 from tests.support.sleep import LoopStopped, StepSleep, run_daily
+from tests.unit.test_surge_orgs import HEAD_B, org_b
 
-HEAD_B = -950
 COORDINATOR_CHAT = -990
 
 
 async def roads_become_organisation_b(db: Database) -> None:
     """The seed's case C (2026-0003, roads, overdue) and the roads department belong to «Минстрой КЧР»."""
+    org = await org_b(db)
     async with db.transaction() as conn:
-        org = await OrganisationRepository().add(conn, "Минстрой КЧР", "MIN", OrgKind.REPUBLIC, msk(2026, 12, 1))
-        await OrganisationRepository().bind_head(conn, org.id, HEAD_B)
-        await conn.execute("UPDATE departments SET org_id = ? WHERE id = ?", (org.id, ROADS))
-        await conn.execute("UPDATE cases SET org_id = ? WHERE number = '2026-0003'", (org.id,))
+        await conn.execute("UPDATE departments SET org_id = ? WHERE id = ?", (org, ROADS))
+        await conn.execute("UPDATE cases SET org_id = ? WHERE number = '2026-0003'", (org,))
 
 
 async def digests(db: Database) -> dict[int, str]:
