@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.domain.orgs import OrgKind
 from bot.runtime.clock import FakeClock
 from deadlines.rules import RULES
@@ -18,6 +19,7 @@ from storage.orgs import OrganisationRepository
 from tests.conftest import msk
 from tests.integration.test_handlers import POST
 from tests.integration.test_members import came
+from tests.support import updates
 from tests.support.harness import (
     ADMIN,
     DEPT_A_CHAT,
@@ -132,7 +134,6 @@ def chats_of(h: Harness) -> dict[int, list[str]]:
 
 
 def missed_rules(texts_: list[str]) -> set[str]:
-    from bot import texts
     names = {v: k for k, v in texts.RULE.items()}
     return {names[m] for t in texts_ if "Просрочка" in t for m in re.findall(r"Срок «([^»]+)» истёк", t)}
 
@@ -205,3 +206,15 @@ async def test_a_new_member_of_bs_group_is_told_to_the_deployments_and_bs_admins
         assert [t for t in sent.get(admin, []) if "Новый Исполнитель" in t], admin
     await h.feed(came(DEPT_A_CHAT, 556, "Другой Исполнитель"))
     assert not [t for t in chats_of(h).get(ADMIN_B, []) if "Другой Исполнитель" in t]
+
+
+async def test_the_bot_removed_from_bs_group_is_told_to_bs_admins_too_and_as_group_to_no_other_orgs(
+        h: Harness) -> None:
+    await h.feed(updates.my_chat_member(DEPT_B_CHAT, EXEC_B, chat_title="Дорожный отдел", old_status="member",
+                                        new_status="kicked"))
+    for admin in (ADMIN, ADMIN_B):
+        assert [t for t in chats_of(h).get(admin, []) if "не может писать" in t], admin
+    await h.feed(updates.my_chat_member(DEPT_A_CHAT, EXEC_A, chat_title="Отдел ЖКХ", old_status="member",
+                                        new_status="kicked"))
+    assert len([t for t in chats_of(h).get(ADMIN_B, []) if "не может писать" in t]) == 1
+    assert len([t for t in chats_of(h).get(ADMIN, []) if "не может писать" in t]) == 2
