@@ -96,7 +96,6 @@ async def two_cases(h: Harness, stage: str) -> tuple[str, str]:
                                            (OPERATOR_B, "Дорожный отдел", DEPT_B_CHAT, EXEC_B)):
         if stage == "new":
             continue
-        _, data = h.button(operator, dept)
         await h.press(operator, operator, dept)
         await h.press(operator, operator, "Направить")
         if stage == "routed":

@@ -84,3 +84,16 @@ async def test_org_day_off_refuses_strangers_bad_dates_and_past_days(h: Harness)
     await h.say(ADMIN, "/org_day_off 01.11.2026")
     assert h.session.sent_texts(ADMIN)[-1] == texts.WORKDAY_PAST.format(day="01.11.2026")
     assert await h.app.db.fetchall("SELECT id FROM events WHERE kind = 'org_day_off'") == []
+
+
+async def test_reminders_of_b_are_planned_on_bs_calendar_not_on_its_day_off(h: Harness) -> None:
+    a, b = await two_cases_on_friday(h)
+    await h.app.access.choose_org(ADMIN, 2)
+    await h.say(ADMIN, "/org_day_off 07.12.2026")
+    assert h.app.reminders is not None
+    await h.app.reminders.service.plan(full=True)
+    rows = await h.app.db.fetchall("SELECT case_id, remind_at FROM deadlines WHERE rule = 'answer' ORDER BY case_id")
+    remind = {r[0]: datetime.fromisoformat(r[1]).astimezone(FRIDAY_5PM.tzinfo) for r in rows}
+    # 2/3 of 3 working hours from Friday 17:00: one hour on Friday, one on the next working day at 10:00.
+    assert remind[a] == msk(2026, 12, 7, 10, 0)
+    assert remind[b] == msk(2026, 12, 8, 10, 0)
