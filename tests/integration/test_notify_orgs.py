@@ -217,3 +217,13 @@ async def test_the_bot_removed_from_bs_group_is_told_to_bs_admins_too_and_as_gro
                                         new_status="kicked"))
     assert len([t for t in chats_of(h).get(ADMIN_B, []) if "не может писать" in t]) == 1
     assert len([t for t in chats_of(h).get(ADMIN, []) if "не может писать" in t]) == 2
+
+
+async def test_with_empty_coordinator_rules_the_coordinator_gets_no_miss(tmp_path: Path, clock: FakeClock) -> None:
+    async with bound_harness(tmp_path, clock, coordinator_ids=[COORDINATOR], coordinator_rules="") as h:
+        await second_organisation(h)
+        await forward(h, OPERATOR)
+        await run_day(h)
+        assert [t for t in chats_of(h).get(HEAD_CHAT, []) if "Просрочка" in t]        # the head still is told
+        assert not [t for t in chats_of(h).get(COORDINATOR, []) if "Просрочка" in t]
+        assert not await h.app.db.fetchall("SELECT id FROM outbox WHERE kind = 'coordinator_miss'")
