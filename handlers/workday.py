@@ -96,4 +96,35 @@ async def calendar_not_admin(message: Message, actor: Actor | None) -> None:
         await message.answer(texts.ADMIN_ONLY)
 
 
+@router.message(Command("org_day_off"), HasRole(Role.ADMIN))
+async def org_day_off(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
+    """Issue 14 §1: a day off of the organisation the admin acts for, on top of the republic's calendar."""
+    arg = (command.args or "").strip()
+    org_id = actor.org_id if actor.org_id is not None else 0
+    name, days = await workdays.org_days_off(org_id)
+    if not arg:
+        listed = (texts.ORG_DAY_OFF_LIST.format(org=texts.esc(name), days=", ".join(_day_text(d) for d in days))
+                  if days else texts.ORG_DAY_OFF_NONE.format(org=texts.esc(name)))
+        await message.answer(listed + "\n\n" + texts.ORG_DAY_OFF_USAGE)
+        return
+    if (parsed := await _day(message, arg, texts.ORG_DAY_OFF_USAGE)) is None:
+        return
+    day, remove = parsed
+    try:
+        changed = await workdays.org_day_off(actor, day, remove=remove)
+    except (AccessDenied, ValidationFailed) as exc:      # a past day; no organisation to act for
+        past = isinstance(exc, ValidationFailed) and exc.code == "date_in_past"
+        await message.answer(texts.WORKDAY_PAST.format(day=_day_text(day)) if past else texts.ADMIN_ONLY)
+        return
+    template = ((texts.ORG_DAY_OFF_REMOVED if remove else texts.ORG_DAY_OFF_ADDED) if changed
+                else texts.ORG_DAY_OFF_NOT_SET if remove else texts.ORG_DAY_OFF_ALREADY)
+    await message.answer(template.format(day=_day_text(day), org=texts.esc(name)))
+
+
+@router.message(Command("org_day_off"))
+async def org_day_off_not_admin(message: Message, actor: Actor | None) -> None:
+    if actor is not None:
+        await message.answer(texts.ADMIN_ONLY)
+
+
 __all__ = ["router", "DECLARED"]

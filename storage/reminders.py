@@ -25,8 +25,9 @@ _DUE_SQL = (
 #: An approval's case clock (the open answer or final deadline): its reminder is planned against it (cl. 13–16).
 _CASE_DUE = ("(SELECT MIN(a.due_at) FROM deadlines a WHERE a.case_id = d.case_id AND a.closed_at IS NULL"
              " AND a.rule IN ('answer', 'final')) AS case_due_at")
-_PLAN_COLUMNS = (f"SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until, {_CASE_DUE} "  # noqa: S608  constant SQL of this module; values are bound
-                 "FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.closed_at IS NULL")
+_PLAN_COLUMNS = (f"SELECT d.id, d.rule, d.started_at, d.due_at, c.calendar_since, c.calendar_until, {_CASE_DUE}, "  # noqa: S608  constant SQL of this module; values are bound
+                 "c.org_id FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                 "WHERE c.org_id IN (SELECT id FROM organisations) AND d.closed_at IS NULL")
 _UNPLANNED_SQL = _PLAN_COLUMNS + " AND (d.plan_due_at IS NULL OR d.plan_due_at <> d.due_at)"
 _ALL_OPEN_SQL = _PLAN_COLUMNS
 _NEXT_SQL = (
@@ -56,6 +57,7 @@ class ToPlan:
     calendar_since: datetime | None = None     # the case's per-case cl. 8 decision (calendar time)
     calendar_until: datetime | None = None
     case_due_at: datetime | None = None        # the case's open answer / final deadline (cl. 13–16)
+    org_id: int = 1                            # the case's organisation: its own extra days off (issue 14)
 
     @property
     def at_night(self) -> bool:
@@ -91,7 +93,8 @@ class ReminderRepository:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
         rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
         return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"],
-                       dt(r["calendar_since"]), dt(r["calendar_until"]), dt(r["case_due_at"])) for r in rows]
+                       dt(r["calendar_since"]), dt(r["calendar_until"]), dt(r["case_due_at"]), int(r["org_id"]))
+                for r in rows]
 
     async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
         await conn.executemany(

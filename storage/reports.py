@@ -100,6 +100,10 @@ def _period(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     return {"start": ts(start), "end": ts(end), "now": ts(now)}
 
 
+#: Every organisation (the system's view); a digest or a report of one organisation passes its own scope.
+EVERY_ORG = Scope.all()
+
+
 def _ids(value: str | None) -> list[int]:
     return [int(v) for v in value.split(",")] if value else []
 
@@ -242,19 +246,24 @@ class ReportRepository:
 
 
 class SurgeRepository:
-    async def detected_at(self, conn: aiosqlite.Connection, case_id: int) -> datetime | None:
-        row = await fetch_one(conn, "SELECT detected_at FROM cases WHERE id = ?", (case_id,))
-        return dt_req(row[0]) if row is not None else None
+    async def detected_at(self, conn: aiosqlite.Connection, case_id: int) -> tuple[datetime, int] | None:
+        """When the case was detected, and its organisation (a surge is one organisation's, issue 14)."""
+        org, params = org_clause(Scope.all())
+        row = await fetch_one(conn, f"SELECT detected_at, org_id FROM cases WHERE id = ? AND {org}",  # noqa: S608  org_clause renders a column and placeholders
+                              (case_id, *params))
+        return (dt_req(row[0]), int(row[1])) if row is not None else None
 
-    async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime) -> list[SurgeCandidate]:
-        """Cases detected in ``[start, end]`` (59-ФЗ appeals left out) with their active departments."""
+    async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+                         org_id: int) -> list[SurgeCandidate]:
+        """Cases of the organisation detected in ``[start, end]`` (59-ФЗ appeals left out) with their active
+        departments."""
         rows = await fetch_all(
             conn, "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at, "
             "(SELECT group_concat(cd.department_id) FROM case_departments cd WHERE cd.case_id = c.id "
             "AND cd.state != 'declined') AS departments "
-            "FROM cases c WHERE c.detected_at >= ? AND c.detected_at <= ? AND c.status != 'excluded' "
-            "ORDER BY c.detected_at, c.id",
-            (ts(start), ts(end)),
+            "FROM cases c WHERE c.org_id = ? AND c.detected_at >= ? AND c.detected_at <= ? "
+            "AND c.status != 'excluded' ORDER BY c.detected_at, c.id",
+            (org_id, ts(start), ts(end)),
         )
         return [SurgeCandidate(r["id"], r["number"], r["platform"], r["text"], r["link_norm"],
                                dt_req(r["detected_at"]), _ids(r["departments"])) for r in rows]
@@ -268,10 +277,10 @@ class SurgeRepository:
                                 "ORDER BY surge_id", ids)]
 
     async def create(self, conn: aiosqlite.Connection, reason: str, topic: str, department_id: int | None,
-                     now: datetime) -> int:
+                     now: datetime, *, org_id: int) -> int:
         cur = await conn.execute(
-            "INSERT INTO surges (reason, topic, department_id, created_at, updated_at) VALUES (?,?,?,?,?)",
-            (reason, topic, department_id, ts(now), ts(now)))
+            "INSERT INTO surges (org_id, reason, topic, department_id, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+            (org_id, reason, topic, department_id, ts(now), ts(now)))
         assert cur.lastrowid is not None
         return cur.lastrowid
 

@@ -25,6 +25,7 @@ from bot.app.responses import pin_response_types
 from bot.app.startup import StartupChecks
 from bot.app.web import SENDER_TASK, Health
 from bot.delivery.sender import Notifier, RateLimiter
+from bot.domain.model import Actor
 from bot.jobs.daily import backup_job, digest_job
 from bot.jobs.reminders import ReminderScheduler, ReminderService
 from bot.jobs.retention import retention_job
@@ -40,6 +41,7 @@ from bot.services.members import MemberService
 from bot.services.orgs import OrgService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
+from bot.services.recipients import Recipients
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
 from bot.services.surges import IncidentService, SurgeService
@@ -173,8 +175,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     place_index = PlaceIndex(db, clock, places=places.data, may_administer=access.may_administer)   # the places of posts
     access.set_place_scores(place_index.scores)            # the card suggests departments by their places too
     reports = settings.reports
+    recipients = Recipients(access)         # whom each organisation's notices reach (issue 14)
     surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=reports.surge_min_posts,
-                          window_minutes=reports.surge_window_minutes, places=place_index)
+                          window_minutes=reports.surge_window_minutes, places=place_index,
+                          coordinator=recipients.coordinator)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
     handover = HandoverService(db, clock, access)
@@ -185,6 +189,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     reminders = ReminderScheduler(
         ReminderService(db, deadlines, clock, fractions=remind.remind_fractions(),
                         escalate=remind.escalate_rule_set(), escalate_official=remind.escalate_official_rule_set(),
+                        coordinator=remind.coordinator_rule_set(),
                         clarification_wait_days=remind.clarification_wait_days),
         scheduler, on_queued=notifier.wake)
 
@@ -201,10 +206,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         await reminders.sync(full=True)
         notifier.wake()
 
+    async def recompute_org(actor: Actor, reason: dict[str, Any], org_id: int) -> list[str]:
+        return await cases.recompute_open(actor, reason, org_id=org_id)
+
     workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
-                              recompute=cases.recompute_open)
+                              recompute=cases.recompute_open, recompute_org=recompute_org)
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
-                            on_queued=notifier.wake, person_name=access.person_name)
+                            on_queued=notifier.wake, person_name=access.person_name,
+                            coordinator=recipients.coordinator)
     backups = BackupService(db, clock, tz, settings.backups.backup_dir, keep=settings.backups.backup_keep,
                             times=settings.backups.backup_times, on_queued=notifier.wake,
                             passphrase=settings.backups.backup_passphrase)

@@ -41,6 +41,8 @@ class NoticeKind(StrEnum):
     EXPIRED = "expired"
     ESCALATION = "escalation"
     NEW_MEMBER = "new_member"
+    COORDINATOR_ALERT = "coordinator_alert"
+    COORDINATOR_MISS = "coordinator_miss"
 
 
 # ---- payloads ------------------------------------------------------------------------------------
@@ -48,8 +50,10 @@ class NoticeKind(StrEnum):
 @dataclass(frozen=True)
 class Words:
     """A text passed on as it is: a digest, the head's surge alert, an alert to the admins (worded by their
-    producers), the author's reply to a clarification."""
+    producers), the author's reply to a clarification. ``org_id``: the organisation an admins' alert
+    concerns (its own admins get it too); None for the deployment as a whole."""
     text: str
+    org_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class SurgeOperators:
     """cl. 21: the surge's posts for every active operator, with the button that merges them."""
     text: str
     surge_id: int
+    org_id: int = 1                 # the surge's organisation: its operators only (issue 14)
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,16 @@ class NewMember:
     confirm: bool
 
 
+@dataclass(frozen=True)
+class CoordinatorAlert:
+    """Issue 14 §3: for the coordinator of cl. 2 (the directorate's group, COORDINATOR_IDS): a surge of one
+    organisation (named), or the morning digest across organisations (``org_id`` None)."""
+    text: str
+    org_id: int | None = None
+
+
 Payload = (Words | SurgeOperators | FromCase | Declined | DraftForApproval | OfDraft | Published | InfoReceived
-           | ClarificationOverdue | ClockDue | Escalation | NewMember)
+           | ClarificationOverdue | ClockDue | Escalation | NewMember | CoordinatorAlert)
 
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.ADMIN_ALERT: Words, NoticeKind.CHAT_TEXT: Words, NoticeKind.SURGE_OPERATORS: SurgeOperators,
@@ -148,6 +161,7 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.CLARIFICATION_OVERDUE: ClarificationOverdue, NoticeKind.SIGNIFICANT: FromCase,
     NoticeKind.REMINDER: ClockDue, NoticeKind.EXPIRED: ClockDue, NoticeKind.ESCALATION: Escalation,
     NoticeKind.NEW_MEMBER: NewMember,
+    NoticeKind.COORDINATOR_ALERT: CoordinatorAlert, NoticeKind.COORDINATOR_MISS: Escalation,
 }
 
 P = TypeVar("P", covariant=True)

@@ -82,15 +82,15 @@ def once(moment: datetime, done_since: Callable[[datetime], Awaitable[bool]], ma
 
 
 def digest_job(digests: DigestService) -> DailyJob:
-    """The head's digests on working days at DIGEST_TIMES; one missed by less than DIGEST_CATCH_UP goes out
-    at start."""
+    """Each organisation's head's digest on working days at DIGEST_TIMES, and the coordinator's digest across
+    organisations at the first of them; one missed by less than DIGEST_CATCH_UP goes out at start."""
 
     def upcoming(after: datetime) -> tuple[datetime, Job] | None:
         moments = digests.next_moments(after=after, count=1)
         if not moments:
             return None
         moment, kind = moments[0]
-        return moment, lambda: digests.send_digest(kind)
+        return moment, lambda: digests.send_at(moment, kind)
 
     return DailyJob(DIGEST_JOB, upcoming, catch_up=DIGEST_CATCH_UP, what="digest")
 

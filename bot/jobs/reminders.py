@@ -34,11 +34,13 @@ from bot.domain.orgs import Scope
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
+from deadlines.orgs import OrgDeadlines
 from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.events import EventRepository
+from storage.orgs import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.reminders import Planned, ReminderRepository, clarification_key
 
@@ -66,7 +68,7 @@ class RunResult:
 class ReminderService:
     def __init__(self, db: Database, deadlines: Deadlines, clock: Clock, *,
                  fractions: Mapping[str, float] | None = None, escalate: Iterable[str] = DEFAULT_ESCALATE,
-                 escalate_official: Iterable[str] = (),
+                 escalate_official: Iterable[str] = (), coordinator: Iterable[str] = (),
                  late_after: timedelta = LATE_AFTER, clarification_wait_days: int = 3) -> None:
         self.db = db
         self.deadlines = deadlines
@@ -74,12 +76,15 @@ class ReminderService:
         self.fractions = dict(fractions or {})
         self.escalate = frozenset(escalate)
         self.escalate_official = frozenset(escalate_official)
+        self.coordinator = frozenset(coordinator)           # COORDINATOR_RULES (issue 14 §3)
         self.late_after = late_after
         self.clarification_wait_days = clarification_wait_days
         self.outbox = OutboxRepository()
         self.events = EventRepository()
         self.repo = ReminderRepository()
         self.cases = CaseRepository()
+        self.orgs = OrganisationRepository()
+        self.org_deadlines = OrgDeadlines(deadlines)
 
     @property
     def calendar(self) -> Any:
@@ -99,15 +104,18 @@ class ReminderService:
         if not rows:
             return 0
         planned: list[Planned] = []
-        cal = self.calendar
+        days_off = {o.id: o.days_off for o in await self.orgs.all(self.db.conn, include_archived=True)}
         for r in rows:
+            # The case's organisation's calendar: the republic's plus its own extra days off (issue 14).
+            deadlines = self.org_deadlines.of(r.org_id, days_off.get(r.org_id, ()))
+            cal = deadlines.calendar
             spec = self.deadlines.rules.get(r.rule)
             clock = spec.clock if spec else "working"
             m = moments(cal, r.started_at, r.due_at, clock=clock, fraction=self.fraction(r.rule), night=r.at_night)
             remind_at = m.remind_at
             if r.rule == "approval" and r.case_due_at is not None:
                 # cl. 13–16: remind against the latest approval that still lets the answer out in time.
-                latest = self.deadlines.latest_approval(r.due_at, r.case_due_at)
+                latest = deadlines.latest_approval(r.due_at, r.case_due_at)
                 if latest < r.due_at:
                     remind_at = reminder_moment(cal, r.started_at, latest, clock=clock,
                                                 fraction=self.fraction(r.rule), night=r.at_night)
@@ -170,6 +178,11 @@ class ReminderService:
                             conn, Notice(NoticeKind.ESCALATION, "official", None, r.case_id,
                                          Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
                                          dedup_key=f"escalation_official:{r.deadline_id}"), now):
+                        escalations += 1
+                    if r.rule in self.coordinator and await self.outbox.add(
+                            conn, Notice(NoticeKind.COORDINATOR_MISS, "coordinator", None, r.case_id,
+                                         Escalation(r.deadline_id, r.rule, r.due_at_raw, r.department_id, late),
+                                         dedup_key=f"escalation_coordinator:{r.deadline_id}"), now):
                         escalations += 1
                     await self.events.append(conn, audit.by_system(
                         "deadline_missed", {"rule": r.rule, "department_id": r.department_id, "due_at": r.due_at_raw,

@@ -58,6 +58,11 @@ class ChatsService(AfterCommit):
             return texts.CHAT_IS_HEAD
         return None
 
+    async def _org(self, chat_id: int) -> int | None:
+        """The organisation whose group this is (its admins are told too, issue 14), or None."""
+        dept = await self.access.department_for_chat(chat_id)
+        return dept.org_id if dept is not None else await self.access.head_org(chat_id)
+
     # ---- a group upgraded to a supergroup ------------------------------------------------------------
     async def migrated(self, old: int, new: int) -> bool:
         """Move every binding of ``old`` to ``new``; False when there was nothing to move (already done,
@@ -65,6 +70,7 @@ class ChatsService(AfterCommit):
         if old == new:
             return False
         head_is_old = await self.access.head_org(old) is not None
+        org_id = await self._org(old)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             moved = await self.repo.migrate(conn, old, new, head_is_old)
@@ -86,7 +92,8 @@ class ChatsService(AfterCommit):
             what = ", ".join([*(texts.CHAT_IS_DEPARTMENT.format(name=texts.esc(n)) for n in moved.departments),
                               *([texts.CHAT_IS_HEAD] if moved.head else [])]) or texts.CHAT_IS_OPERATOR
             await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
-                texts.CHAT_MIGRATED.format(what=what, old=old, new=new)), dedup_key=f"migrated:{old}:{new}"), now)
+                texts.CHAT_MIGRATED.format(what=what, old=old, new=new), org_id), dedup_key=f"migrated:{old}:{new}"),
+                                  now)
         log.info("chat %s upgraded to supergroup %s: bindings moved, %d queued notices retargeted",
                  old, new, retargeted)
         self._on_commit()
@@ -98,6 +105,7 @@ class ChatsService(AfterCommit):
         where = await self._where(chat_id)
         if where is None:
             return False
+        org_id = await self._org(chat_id)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if not await self.repo.set_gone(conn, chat_id, reason, now):
@@ -105,7 +113,7 @@ class ChatsService(AfterCommit):
             await self.events.append(conn, audit.by_system("chat_gone", {"chat_id": chat_id, "reason": reason}),
                                      now)
             await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
-                texts.CHAT_GONE.format(where=where, chat_id=chat_id, reason=texts.esc(reason[:200]))),
+                texts.CHAT_GONE.format(where=where, chat_id=chat_id, reason=texts.esc(reason[:200])), org_id),
                 dedup_key=f"gone:{chat_id}:{ts(now)}"), now)
         log.warning("the bot cannot write in chat %s (%s): its notices wait", chat_id, reason)
         self._on_commit()

@@ -16,7 +16,7 @@ from bot import texts
 from bot.domain.accountability import owners
 from bot.domain.model import Owner
 from bot.domain.notices import Notice, NoticeKind, Words
-from bot.domain.orgs import Scope
+from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.domain.times import daily_moments, parse_times
 from bot.runtime.clock import Clock
 from bot.services.kpis import (
@@ -32,13 +32,15 @@ from bot.services.kpis import (
     party_names,
     platform_name,
 )
+from bot.services.org_digest import CoordinatorChats, CoordinatorDigest
 from bot.services.periods import Period, parse_period
 from bot.services.report_files import render_png, render_xlsx
 from deadlines.calendar import WorkCalendar
 from storage.cases import CaseRepository
 from storage.db import Database
+from storage.orgs import OrganisationRepository
 from storage.outbox import OutboxRepository
-from storage.reports import OverdueLine, ReportRepository
+from storage.reports import EVERY_ORG, OverdueLine, ReportRepository
 
 DigestKind = Literal["morning", "evening"]
 
@@ -187,8 +189,9 @@ class DigestService:
     """The head's digests: queued in the outbox as ``chat_text`` for the head's chat."""
 
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock,
-                 head_chat_id: Callable[[], Awaitable[int | None]], *, times: str = "09:00,17:30",
-                 on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None) -> None:
+                 head_chat_id: Callable[[int], Awaitable[int | None]], *, times: str = "09:00,17:30",
+                 on_queued: Callable[[], None] | None = None, person_name: PersonName | None = None,
+                 coordinator: CoordinatorChats | None = None) -> None:
         self.db = db
         self.calendar = calendar
         self.clock = clock
@@ -200,6 +203,17 @@ class DigestService:
         self.repo = ReportRepository()
         self.cases = CaseRepository()
         self.outbox = OutboxRepository()
+        self.orgs = OrganisationRepository()
+        #: The coordinator's digest across organisations (issue 14 §3), at the first of the times.
+        self.coordinator = CoordinatorDigest(db, calendar, clock, coordinator) if coordinator is not None else None
+
+    async def send_at(self, moment: datetime, kind: DigestKind) -> None:
+        """The digests of a moment of DIGEST_TIMES: the heads'; at the first of the day the coordinator's too."""
+        await self.send_digest(kind)
+        first = self.times[0] if self.times else None
+        if self.coordinator is not None and moment.astimezone(self.calendar.tz).time() == first \
+                and await self.coordinator.send():
+            self._on_queued()
 
     def next_moments(self, after: datetime | None = None, count: int = 1) -> list[tuple[datetime, DigestKind]]:
         return digest_moments(self.calendar, self.times, after or self.clock.now(), count)
@@ -216,12 +230,13 @@ class DigestService:
             prev -= timedelta(days=1)
         return Period.of_days(prev, today - timedelta(days=1), tz)
 
-    async def digest_text(self, kind: DigestKind, now: datetime | None = None, *, max_lines: int = 15) -> str:
+    async def digest_text(self, kind: DigestKind, now: datetime | None = None, *, max_lines: int = 15,
+                          scope: Scope = EVERY_ORG) -> str:
+        """The digest of the scope's organisations (each head's chat gets its own organisation's)."""
         now = now or self.clock.now()
         tz = self.calendar.tz
         period = self.period_for(kind, now)
-        scope = Scope.all()     # the digest's audience decides its scope (notify-org); every organisation until then
-        report = await self.reports.build(period, scope=scope, daily=False)
+        report = await self.reports.build(period, daily=False, scope=scope)
         k = report.total.kpi
         title = texts.DIGEST_MORNING_TITLE if kind == "morning" else texts.DIGEST_EVENING_TITLE
         overdue_now = await self.repo.overdue_open_count(self.db.conn, now, scope=scope)
@@ -269,17 +284,23 @@ class DigestService:
         return ", ".join(names[p.key] for p in parties)
 
     async def send_digest(self, kind: DigestKind) -> None:
-        """Queue the digest for the head's chat (once per kind and day: a restart does not repeat it)."""
-        head = await self._head_chat_id()
-        if head is None:
-            return
+        """Queue each organisation's digest for its head's chat (once per kind, day and organisation: a
+        restart does not repeat it; no. 1 keeps the key it had before organisations)."""
         now = self.clock.now()
-        text = await self.digest_text(kind, now)
         day = now.astimezone(self.calendar.tz).date()
-        async with self.db.transaction() as conn:
-            await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
-                                               dedup_key=f"digest:{kind}:{day.isoformat()}"), now)
-        self._on_queued()
+        queued = False
+        for org in await self.orgs.all(self.db.conn):
+            head = await self._head_chat_id(org.id)
+            if head is None:
+                continue
+            text = await self.digest_text(kind, now, scope=Scope.one(org.id))
+            key = f"digest:{kind}:{day.isoformat()}" + ("" if org.id == DEFAULT_ORG else f":{org.id}")
+            async with self.db.transaction() as conn:
+                await self.outbox.add(conn, Notice(NoticeKind.CHAT_TEXT, "chat", head, None, Words(text),
+                                                   dedup_key=key), now)
+            queued = True
+        if queued:
+            self._on_queued()
 
 
 def _whole_lines(text: str, limit: int) -> str:

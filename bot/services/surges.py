@@ -26,7 +26,7 @@ from bot.domain import audit
 from bot.domain import surge as rule
 from bot.domain.errors import NotFound, ValidationFailed
 from bot.domain.model import Actor, Case, Status
-from bot.domain.notices import FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
+from bot.domain.notices import CoordinatorAlert, FromCase, Notice, NoticeKind, OfDraft, SurgeOperators, Words
 from bot.domain.orgs import Scope
 from bot.domain.places import Gazetteer, Place
 from bot.runtime.clock import Clock
@@ -43,7 +43,8 @@ from storage.reports import IncidentRecord, IncidentRepository, SurgeCandidate, 
 
 log = logging.getLogger(__name__)
 
-HeadChat = Callable[[], Awaitable[int | None]]
+#: The head's chat of an organisation (bot.services.access.AccessService.head_chat_id).
+HeadChat = Callable[[int], Awaitable[int | None]]
 
 
 TERMS_CACHE = 4096
@@ -69,11 +70,13 @@ def _post(c: SurgeCandidate, found: tuple[Place, ...], words: tuple[str, ...]) -
 
 class SurgeService:
     def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, head_chat_id: HeadChat, *,
-                 min_posts: int = 3, window_minutes: int = 120, places: PlaceIndex | None = None) -> None:
+                 min_posts: int = 3, window_minutes: int = 120, places: PlaceIndex | None = None,
+                 coordinator: Callable[[], Awaitable[list[int]]] | None = None) -> None:
         if min_posts < 2:
             raise ValueError("surge_min_posts must be at least 2")
         self.db, self.calendar, self.clock = db, calendar, clock
         self.head_chat_id = head_chat_id
+        self.coordinator = coordinator          # the coordinator's chats (cl. 2, issue 14 §3), if any
         self.min_posts, self.window_minutes = min_posts, window_minutes
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
         self.places = places or PlaceIndex(db, clock)
@@ -85,16 +88,19 @@ class SurgeService:
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
 
-    async def _detect(self, conn: aiosqlite.Connection, case_id: int) -> rule.SurgeFound | None:
-        at = await self.repo.detected_at(conn, case_id)
-        if at is None:
-            return None
+    async def _detect(self, conn: aiosqlite.Connection, case_id: int) -> tuple[rule.SurgeFound | None, int]:
+        """A surge around the case among the posts of its own organisation (issue 14: posts of A and B about
+        one link are a surge of neither unless each reaches the threshold), and that organisation."""
+        known = await self.repo.detected_at(conn, case_id)
+        if known is None:
+            return None, 0
+        at, org_id = known
         lo = self.calendar.subtract(at, self.window_minutes)
         hi = self.calendar.add(at, self.window_minutes)
         # A night or a weekend counts no working time: cap the look-back at a calendar week.
         lo = max(lo, at - timedelta(days=7))
         hi = min(hi, at + timedelta(days=7))
-        candidates = await self.repo.candidates(conn, lo, hi)
+        candidates = await self.repo.candidates(conn, lo, hi, org_id=org_id)
         gazetteer = await self.places.gazetteer()
         if gazetteer is not self._gazetteer:            # /places changed what is recognised: read texts again
             self._gazetteer, self._terms, self._posts = gazetteer, {}, {}
@@ -114,9 +120,9 @@ class SurgeService:
             posts[c.id] = post
         post = posts.get(case_id)
         if post is None:
-            return None
+            return None, org_id
         return rule.detect(post, posts.values(), min_posts=self.min_posts, window_minutes=self.window_minutes,
-                           distance=self._distance)
+                           distance=self._distance), org_id
 
     async def check(self, case_id: int) -> SurgeAlert | None:
         """Detect a surge around ``case_id`` in a transaction of its own."""
@@ -124,8 +130,9 @@ class SurgeService:
             return await self.detect(conn, case_id, self.clock.now())
 
     async def detect(self, conn: aiosqlite.Connection, case_id: int, now: datetime) -> SurgeAlert | None:
-        """Detect a surge around ``case_id`` in the caller's transaction; report a new one to the head once."""
-        found = await self._detect(conn, case_id)
+        """Detect a surge around ``case_id`` in the caller's transaction; report a new one once to the head of
+        the case's organisation, its operators and the coordinator."""
+        found, org_id = await self._detect(conn, case_id)
         if found is None:
             return None
         known = await self.repo.surges_of(conn, found.case_ids)
@@ -133,8 +140,8 @@ class SurgeService:
             surge_id = known[0]
             await self.repo.add_cases(conn, surge_id, found.case_ids, now)
             return SurgeAlert(surge_id, False, await self.repo.members(conn, surge_id))
-        head = await self.head_chat_id()
-        surge_id = await self.repo.create(conn, found.reason, found.topic, found.department_id, now)
+        head = await self.head_chat_id(org_id)
+        surge_id = await self.repo.create(conn, found.reason, found.topic, found.department_id, now, org_id=org_id)
         await self.repo.add_cases(conn, surge_id, found.case_ids, now)
         await EventRepository().append(conn, audit.by_system(
             "surge_detected", {"surge_id": surge_id, "reason": found.reason, "topic": found.topic,
@@ -146,8 +153,12 @@ class SurgeService:
                                           dedup_key=f"surge:{surge_id}"), now)
         # The operators get the same list with the button that merges the posts into one incident.
         await outbox.add(conn, Notice(NoticeKind.SURGE_OPERATORS, "operators", None, case_id,
-                                      SurgeOperators(text, surge_id),
+                                      SurgeOperators(text, surge_id, org_id),
                                       dedup_key=f"surge-operators:{surge_id}"), now)
+        if self.coordinator is not None and await self.coordinator():
+            await outbox.add(conn, Notice(NoticeKind.COORDINATOR_ALERT, "coordinator", None, None,
+                                          CoordinatorAlert(text, org_id), dedup_key=f"surge-coordinator:{surge_id}"),
+                             now)
         log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
         return SurgeAlert(surge_id, True, found.case_ids)
 

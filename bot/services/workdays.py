@@ -24,6 +24,7 @@ from bot.runtime.clock import Clock
 from deadlines.calendar import CalendarOverrides, WorkCalendar
 from storage.db import Database
 from storage.events import EventRepository
+from storage.orgs import OrganisationRepository
 
 DECLARED = "declared_working_days"
 DAY_OFF = "regional_days_off"
@@ -47,14 +48,17 @@ def parse_day(text: str) -> date:
 class WorkdayService:
     def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar, path: Path | str,
                  on_change: Callable[[], Awaitable[None]] | None = None,
-                 recompute: Callable[[Actor, dict[str, Any]], Awaitable[list[str]]] | None = None) -> None:
+                 recompute: Callable[[Actor, dict[str, Any]], Awaitable[list[str]]] | None = None, *,
+                 recompute_org: Callable[[Actor, dict[str, Any], int], Awaitable[list[str]]] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.calendar = calendar
         self.path = Path(path)
         self.on_change = on_change
         self.recompute = recompute
+        self.recompute_org = recompute_org      # the open deadlines of one organisation (its own days off)
         self.events = EventRepository()
+        self.orgs = OrganisationRepository()
         self._lock = asyncio.Lock()
 
     def overrides(self) -> CalendarOverrides:
@@ -110,6 +114,40 @@ class WorkdayService:
             if self.recompute is not None:      # the deadlines change, not only the reminders (cl. 8)
                 await self.recompute(actor, {"field": field, "date": day.isoformat(),
                                              "action": "remove" if remove else "add"})
+        if self.on_change is not None:
+            await self.on_change()
+        return True
+
+    # ---- an organisation's own extra days off (issue 14 §1) ----------------------------------------------
+    async def org_days_off(self, org_id: int) -> tuple[str, list[date]]:
+        """The organisation's name and its own extra days off."""
+        org = await self.orgs.get(self.db.conn, org_id)
+        return (org.name, list(org.days_off)) if org is not None else ("", [])
+
+    async def org_day_off(self, actor: Actor, day: date, *, remove: bool = False) -> bool:
+        """An admin adds (or removes) a day off of the organisation they act for, on top of the republic's
+        calendar; audited; its open deadlines are counted again. False when nothing changed."""
+        if actor.role != Role.ADMIN or actor.org_id is None:
+            raise AccessDenied("admin_only")
+        org_id = actor.org_id
+        if not remove and day < self.clock.now().astimezone(self.calendar.tz).date():
+            raise ValidationFailed("date_in_past")
+        async with self._lock:
+            now = self.clock.now()
+            async with self.db.transaction() as conn:
+                org = await self.orgs.get(conn, org_id)
+                if org is None:
+                    raise ValidationFailed("org_not_found")
+                days = set(org.days_off)
+                if (day in days) != remove:
+                    return False
+                await self.orgs.set_days_off(conn, org_id, sorted(days - {day} if remove else days | {day}))
+                await self.events.append(conn, audit.by(actor, "org_day_off", {
+                    "org_id": org_id, "date": day.isoformat(), "action": "remove" if remove else "add"},
+                    named=True), now)
+            if self.recompute_org is not None:
+                await self.recompute_org(actor, {"field": "org_days_off", "org_id": org_id, "date": day.isoformat(),
+                                                 "action": "remove" if remove else "add"}, org_id)
         if self.on_change is not None:
             await self.on_change()
         return True

@@ -268,8 +268,10 @@ class ReminderSettings(_RuleFractions):  # type: ignore[misc]
     # Working days without the author's reply after which the operator is asked to close or answer anyway
     # (docs/workflow.md «Уточнение»).
     clarification_wait_days: int = Field(3, ge=1, le=30)
+    # Rules whose miss the coordinator of cl. 2 receives, naming the organisation (issue 14), comma list.
+    coordinator_rules: str = "answer,final"
 
-    @field_validator("escalate_rules", "escalate_official_rules")
+    @field_validator("escalate_rules", "escalate_official_rules", "coordinator_rules")
     @classmethod
     def _escalate_rules(cls, value: str) -> str:
         for name in (p.strip() for p in value.replace(";", ",").split(",")):
@@ -289,6 +291,9 @@ class ReminderSettings(_RuleFractions):  # type: ignore[misc]
 
     def escalate_official_rule_set(self) -> frozenset[str]:
         return _rule_set(self.escalate_official_rules)
+
+    def coordinator_rule_set(self) -> frozenset[str]:
+        return _rule_set(self.coordinator_rules)
 
 
 class ReportSettings(Section):

@@ -158,3 +158,11 @@ CHAT_GONE = (
     "⚠️ Бот не может писать в чат: {where} ({chat_id}): {reason}. Уведомления для него ждут и уйдут, когда "
     "бота вернут в группу или привяжут новую группу (/bind, /bind_head). Список: /chats")
 OPERATOR_BLOCKED = "⚠️ Оператор {operator} заблокировал бота. Его открытые сообщения переданы другим операторам: {numbers}."
+
+
+# ---- organisations: the coordinator of cl. 2 and the organisations' own notices (issue 14) -------------
+#: The coordinator's notices name the organisation first: a significant post, a surge, a missed cl. 6/7 term.
+ORG_LINE = "🏛 <b>{org}</b>\n"
+COORDINATOR_DIGEST_TITLE = "🏛 <b>Сводка по организациям на {date}</b>\nОткрыто · просрочено · срок сегодня · новых за сутки\n"
+COORDINATOR_DIGEST_LINE = "• {org}: {open} · {overdue} · {due_today} · {new}\n"
+COORDINATOR_DIGEST_NONE = "Организаций нет."

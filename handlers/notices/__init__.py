@@ -13,7 +13,16 @@ from typing import Any
 
 from bot import texts
 from bot.delivery.outgoing import Outgoing, Text
-from bot.domain.notices import Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
+from bot.domain.notices import (
+    CoordinatorAlert,
+    Json,
+    Notice,
+    NoticeKind,
+    Payload,
+    SurgeOperators,
+    Words,
+    decode,
+)
 from bot.domain.orgs import Scope
 from bot.runtime.logs import bind_case
 from handlers import keyboards
@@ -40,11 +49,13 @@ ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
     NoticeKind.REMINDER: escalations.reminder,
     NoticeKind.EXPIRED: escalations.expired,
     NoticeKind.ESCALATION: escalations.escalation,
+    NoticeKind.COORDINATOR_MISS: escalations.coordinator_miss,
 }
 
 
 async def admin_alert(d: Deps, n: Notice[Words]) -> list[Outgoing]:
-    return [Text(admin, n.payload.text) for admin in d.access.admin_ids]
+    """To the deployment's admins and, when the alert concerns one organisation, to its own admins."""
+    return [Text(admin, n.payload.text) for admin in await d.recipients.admins(n.payload.org_id)]
 
 
 async def chat_text(d: Deps, n: Notice[Words]) -> list[Outgoing]:
@@ -52,10 +63,20 @@ async def chat_text(d: Deps, n: Notice[Words]) -> list[Outgoing]:
 
 
 async def surge_operators(d: Deps, n: Notice[SurgeOperators]) -> list[Outgoing]:
-    """cl. 21: every active operator gets the surge's posts with the button that merges them."""
+    """cl. 21: every active operator of the surge's organisation gets its posts with the button that merges
+    them."""
     text = texts.SURGE_TO_OPERATOR.format(alert=n.payload.text)   # escaped when the surge was found
     markup = keyboards.surge_merge(n.payload.surge_id)
-    return [Text(o.user_id, text, markup) for o in await d.access.operators() if o.active]
+    own = await d.recipients.operators(n.payload.org_id)
+    return [Text(o.user_id, text, markup) for o in await d.access.operators() if o.active and o.user_id in own]
+
+
+async def coordinator_alert(d: Deps, n: Notice[CoordinatorAlert]) -> list[Outgoing]:
+    """Issue 14 §3: a surge of one organisation (named) or the digest across organisations, to the
+    coordinator's group and COORDINATOR_IDS."""
+    p = n.payload
+    org = "" if p.org_id is None else texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(p.org_id)))
+    return [Text(chat_id, org + p.text) for chat_id in await d.recipients.coordinator()]
 
 
 #: Notices about no one case.
@@ -64,6 +85,7 @@ OTHERS: dict[NoticeKind, Callable[[Deps, Notice[Any]], Awaitable[list[Outgoing]]
     NoticeKind.CHAT_TEXT: chat_text,
     NoticeKind.SURGE_OPERATORS: surge_operators,
     NoticeKind.NEW_MEMBER: members.new_member,
+    NoticeKind.COORDINATOR_ALERT: coordinator_alert,
 }
 
 

@@ -14,6 +14,7 @@ from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService
 from bot.services.place_index import AddressMatch, PlaceIndex
+from bot.services.recipients import Recipients
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,16 @@ class Deps:
             raise PermanentFailure(f"department {department_id} has no chat")
         return dept.chat_id
 
-    async def head_chat(self) -> int:
-        head = await self.access.head_chat_id()
+    @property
+    def recipients(self) -> Recipients:
+        """Whom an organisation's notices reach (issue 14): never a chat or a person of another."""
+        return Recipients(self.access)
+
+    async def head_chat(self, org_id: int) -> int:
+        """The head's chat of the organisation (the case's)."""
+        head = await self.access.head_chat_id(org_id)
         if head is None:
-            raise PermanentFailure("no head chat configured")
+            raise PermanentFailure(f"no head chat configured for organisation {org_id}")
         return head
 
 

@@ -16,11 +16,18 @@ from handlers.notices.base import Deps, Remember
 
 
 async def significant(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
+    """To the head's chat of the case's organisation, and to the coordinator (cl. 2) naming the organisation."""
     text = texts.SIGNIFICANT_TO_HEAD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
         link=texts.CARD_LINK.format(link=render.link_text(case.link)) if case.link else "",
         excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
-    return [Text(await d.head_chat(), text, remember=Remember("head"))]
+    coordinator = await d.recipients.coordinator()
+    head = await d.access.head_chat_id(case.org_id)
+    if head is None and not coordinator:
+        raise PermanentFailure(f"no head chat configured for organisation {case.org_id}")
+    parts: list[Outgoing] = [Text(head, text, remember=Remember("head"))] if head is not None else []
+    org = texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
+    return parts + [Text(chat_id, org + text) for chat_id in coordinator if chat_id != head]
 
 
 async def reminder(d: Deps, case: Case, n: Notice[ClockDue]) -> list[Outgoing]:
@@ -49,14 +56,25 @@ async def escalation(d: Deps, case: Case, n: Notice[Escalation]) -> list[Outgoin
         return await _to_officials(d, case, n.payload)
     text = await _escalation_text(d, case, n.payload)
     markup = keyboards.off_hours(case, Role.HEAD, d.clock.now())     # cl. 8 per case
-    return [Text(await d.head_chat(), text, markup, Remember("head"))]
+    return [Text(await d.head_chat(case.org_id), text, markup, Remember("head"))]
+
+
+async def coordinator_miss(d: Deps, case: Case, n: Notice[Escalation]) -> list[Outgoing]:
+    """Issue 14 §3: a missed cl. 6/7 term (COORDINATOR_RULES) for the coordinator, naming the organisation;
+    read-only, so without the head's buttons."""
+    chats = await d.recipients.coordinator()
+    if not chats:
+        return []           # no coordinator bound yet: nobody to tell, nothing to retry
+    org = texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
+    text = org + await _escalation_text(d, case, n.payload)
+    return [Text(chat_id, text) for chat_id in chats]
 
 
 async def _to_officials(d: Deps, case: Case, p: Escalation) -> list[Outgoing]:
-    """cl. 5: a missed operational step in every responsible official's private chat (the admins' when no
-    official is configured), told as the head is told."""
-    officials = [o.user_id for o in await d.access.officials(org_id=case.org_id) if o.active]
-    chats = officials or sorted(d.access.admin_ids)
+    """cl. 5: a missed operational step in the private chat of every responsible official of the case's
+    organisation (its admins' and the deployment's when it has no official), told as the head is told."""
+    officials = await d.recipients.officials(case.org_id)
+    chats = officials or await d.recipients.admins(case.org_id)
     if not chats:
         raise PermanentFailure("no official and no admin configured")
     text = await _escalation_text(d, case, p)

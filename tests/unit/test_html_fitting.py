@@ -72,7 +72,7 @@ async def test_digest_of_many_escape_heavy_posts_ends_on_a_whole_line(db: Databa
                                              detected_at=clock.now()), operator)).case
         await cases.mark_significant(case.id or 0, operator)
 
-    async def head() -> int:
+    async def head(org_id: int = 1) -> int:
         return -900
 
     digest = await DigestService(db, calendar, clock, head).digest_text("evening")

@@ -164,7 +164,7 @@ async def test_service_window_slides_with_the_clock(db: Database, cases: CaseSer
 
 async def test_no_head_chat_records_but_does_not_queue(db: Database, cases: CaseService, operator: Actor,
                                                        clock: FakeClock, calendar: WorkCalendar) -> None:
-    async def no_head() -> int | None:
+    async def no_head(org_id: int = 1) -> int | None:
         return None
 
     service = SurgeService(db, calendar, clock, no_head, min_posts=2, window_minutes=60)

@@ -67,7 +67,7 @@ class Intake(CaseServiceBase):
                         detected_at=post.detected_at, operator_id=post.operator_id, link=post.link,
                         link_norm=post.link_norm, author=post.author, media=list(post.media),
                         org_id=actor.org_id if actor.org_id is not None else DEFAULT_ORG)
-            workflow.register(case, self.deadlines)
+            workflow.register(case, await self.deadlines_for(conn, case.org_id))
             await self.cases.add(conn, case, now)
             assert case.id is not None
             await self.events.append(conn, audit.by(actor, "registered", {

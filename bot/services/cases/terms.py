@@ -61,16 +61,19 @@ class Terms(CaseServiceBase):
                                   lambda c, now: workflow.end_off_hours(c, actor, self.deadlines, now),
                                   lambda c: {"since": c.calendar_since.isoformat() if c.calendar_since else None})
 
-    async def recompute_open(self, actor: Actor, reason: dict[str, Any]) -> list[str]:
-        """The calendar changed (cl. 8: a date declared working): every open deadline is counted again from
-        its start; each case whose deadlines moved is saved, audited and its cards refreshed. The numbers."""
+    async def recompute_open(self, actor: Actor, reason: dict[str, Any], *, org_id: int | None = None) -> list[str]:
+        """The calendar changed (cl. 8: a date declared working; an organisation's own day off, ``org_id``):
+        every open deadline (of that organisation) is counted again from its start on its organisation's
+        calendar; each case whose deadlines moved is saved, audited and its cards refreshed. The numbers."""
         now = self.clock.now()
         moved_cases: list[str] = []
         async with self.db.transaction() as conn:
             # the republic's calendar is every organisation's: all open cases are counted again
             for case_id in await self.cases.ids_with_open_deadlines(conn, scope=Scope.all()):
                 case = await self.cases.get(conn, case_id, scope=Scope.all())
-                moved = workflow.recompute(case, self.deadlines, now)
+                if org_id is not None and case.org_id != org_id:
+                    continue
+                moved = workflow.recompute(case, await self.deadlines_for(conn, case.org_id), now)
                 if not moved:
                     continue
                 await self.cases.save(conn, case, now)

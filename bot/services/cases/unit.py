@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -23,16 +24,21 @@ from bot.domain.notices import FromCase, Notice, NoticeKind
 from bot.runtime.clock import Clock
 from bot.runtime.logs import bind_case
 from bot.services.surges import IncidentService, SurgeService
+from deadlines.orgs import OrgDeadlines
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
 from storage.db import Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
+from storage.orgs import OrganisationRepository
 from storage.outbox import OutboxRepository
 
 log = logging.getLogger("bot.services.cases")
 
 ProfanityFinder = Callable[[str], list[str]]
+
+#: The deadlines of the case the running unit of work loaded: its organisation's extra days off (issue 14).
+_CASE_DEADLINES: ContextVar[Deadlines | None] = ContextVar("case_deadlines", default=None)
 
 
 def refresh(case: Case) -> Notice:
@@ -47,6 +53,7 @@ class CaseUnit:
         self._case: Case | None = None
         self._before: Status | None = None
         self._deciding = True
+        self._deadlines: Token[Deadlines | None] | None = None
 
     async def __aenter__(self) -> CaseUnit:
         self._tx = self.service.db.transaction()
@@ -58,6 +65,7 @@ class CaseUnit:
         case = await self.service.cases.get(self.conn, self.case_id, scope=self.actor.scope)
         bind_case(case.number)
         self._before = case.status
+        self._deadlines = _CASE_DEADLINES.set(await self.service.deadlines_for(self.conn, case.org_id))
         # A clock that ran out is owed by whoever held the step then: the state before this action.
         accountability.attribute(case, self.now, await self.service.cases.lead_of(self.conn, case))
         return case
@@ -80,6 +88,8 @@ class CaseUnit:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> bool:
         await self._tx.__aexit__(exc_type, exc, tb)
+        if self._deadlines is not None:
+            _CASE_DEADLINES.reset(self._deadlines)
         if isinstance(exc, DomainError) and self._deciding:
             case_id = None if isinstance(exc, NotFound) else self.case_id
             await self.service.refuse(self.actor, case_id, self.kind, exc)
@@ -95,7 +105,8 @@ class CaseServiceBase:
                  find_profanity: ProfanityFinder | None = None,
                  on_commit: Callable[[], None] | None = None, *,
                  surges: SurgeService | None = None, incidents: IncidentService | None = None) -> None:
-        self.db, self.deadlines, self.clock = db, deadlines, clock
+        self.db, self._deadlines, self.clock = db, deadlines, clock
+        self.org_deadlines, self.orgs = OrgDeadlines(deadlines), OrganisationRepository()
         self.find_profanity = find_profanity or default_profanity_finder()
         self.surges, self.incidents = surges, incidents         # cl. 21, in the use cases' own transactions
         self.cases, self.directory = CaseRepository(), DirectoryRepository()
@@ -104,6 +115,17 @@ class CaseServiceBase:
 
     def set_on_commit(self, callback: Callable[[], None]) -> None:
         self._on_commit = callback
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """The deadlines of the case a unit of work is deciding (its organisation's calendar), else the
+        republic's."""
+        return _CASE_DEADLINES.get() or self._deadlines
+
+    async def deadlines_for(self, conn: aiosqlite.Connection, org_id: int) -> Deadlines:
+        """The organisation's deadlines: the republic's calendar plus its own extra days off."""
+        org = await self.orgs.get(conn, org_id)
+        return self.org_deadlines.of(org_id, org.days_off if org is not None else ())
 
     def unit(self, actor: Actor, kind: str, case_id: int) -> CaseUnit:
         return CaseUnit(self, actor, kind, case_id)
