@@ -77,6 +77,8 @@ async def start(message: Message, actor: Actor | None) -> None:
         await message.answer(texts.START_ADMIN.format(name=name))
     elif actor.role == Role.OFFICIAL:
         await message.answer(texts.START_OFFICIAL.format(name=name))
+    elif actor.role == Role.COORDINATOR:
+        await message.answer(texts.START_COORDINATOR.format(name=name))
     else:
         await message.answer(texts.START_OPERATOR.format(name=name))
 

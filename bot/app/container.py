@@ -35,10 +35,12 @@ from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
 from bot.services.chats import ChatsService
+from bot.services.coordinator import CoordinatorService
 from bot.services.handover import HandoverService
 from bot.services.members import MemberService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
+from bot.services.ratings import RatingService
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
 from bot.services.surges import IncidentService, SurgeService
@@ -77,6 +79,8 @@ class HandlerServices:
     place_index: PlaceIndex
     handover: HandoverService
     chats: ChatsService
+    ratings: RatingService
+    coordinator: CoordinatorService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
@@ -211,7 +215,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
         places=places, place_index=place_index, handover=handover, chats=chats,
-        members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
+        members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake),
+        ratings=RatingService(db, calendar, clock, tz), coordinator=CoordinatorService(db, clock, access)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,

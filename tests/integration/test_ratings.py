@@ -30,24 +30,26 @@ class Data:
         self.db = db
         self.seq = 0
 
-    async def orgs(self) -> None:
+    async def orgs(self, *, department: bool = True) -> None:
         async with self.db.transaction() as conn:
             for org_id, name, prefix in ((ZEL, "Зеленчукский район", "ZEL"), (MIN, "Минстрой КЧР", "MIN"),
                                          (KAR, "Карачаевский район", "KAR"), (URUP, "Урупский район", "URU")):
                 await conn.execute("INSERT INTO organisations (id, name, prefix, created_at) VALUES (?,?,?,?)",
                                    (org_id, name, prefix, ts(NOW)))
-            await conn.execute("INSERT INTO departments (id, org_id, name, chat_id, created_at) VALUES (1, 1, "
-                               "'Отдел ЖКХ', -1001, ?)", (ts(NOW),))
+            if department:
+                await conn.execute("INSERT INTO departments (id, org_id, name, chat_id, created_at) VALUES (1, 1, "
+                                   "'Отдел ЖКХ', -1001, ?)", (ts(NOW),))
 
     async def case(self, org: int, *, detected: datetime, status: str = "closed",
                    deadlines: tuple[Deadline, ...] = (), published: datetime | None = None,
-                   drafts: tuple[str, ...] = (), declined: bool = False) -> int:
+                   drafts: tuple[str, ...] = (), declined: bool = False, number: str | None = None) -> int:
         self.seq += 1
+        seq = int(number.rsplit("-", 1)[1]) if number else self.seq
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO cases (org_id, number, year, seq, status, platform, detected_at, operator_id, "
                 "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (org, f"T{org}-2026-{self.seq:04d}", 2026, self.seq, status, "vk", ts(detected), 100, ts(detected),
+                (org, number or f"T{org}-2026-{self.seq:04d}", 2026, seq, status, "vk", ts(detected), 100, ts(detected),
                  ts(detected)))
             case_id = cur.lastrowid
             assert case_id is not None
