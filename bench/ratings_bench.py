@@ -18,10 +18,11 @@ import os
 import random
 import sqlite3
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.reports_bench import _ts, bulk_connection
 from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.periods import parse_period
@@ -42,10 +43,6 @@ TARGET_S = 2.0
 VERSION = 1                       # bump when the generator changes: the cached file is made anew
 DATA = Path(os.environ.get("BENCH_DATA", Path(__file__).parent / "data"))
 BATCH = 60_000
-
-
-def _ts(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def cached_path() -> Path:
@@ -82,10 +79,7 @@ class _Rows:
 def generate(path: Path, seed: int = 307) -> int:
     """Write the organisations, their departments and every case; returns the number of cases."""
     rng = random.Random(seed)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("BEGIN")
+    conn = bulk_connection(path)
     now = _ts(FIRST)
     prefixes = [f"O{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(ORGS)]
     conn.executemany("INSERT INTO organisations (id, name, prefix, created_at) VALUES (?,?,?,?)",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot import texts
 from bot.domain.ratings import RatingLine
-from bot.services.report_files import append_row, chart_label
+from bot.services.report_files import append_row, chart_label, share_bars, share_color
 
 
 def _pct(v: float | None) -> float | None:
@@ -53,18 +53,12 @@ def render_rating_png(lines: Sequence[RatingLine], period_label: str) -> bytes:
             ax.set_xticks([])
             ax.set_yticks([])
     else:
-        ys = list(range(len(shown)))
-        names = [chart_label(_short(f"{ln.place}. " if ln.place else "— ") + _short(ln.figures.name))
+        names = [chart_label((f"{ln.place}. " if ln.place else "— ") + _short(ln.figures.name))
                  for ln in shown]
         shares = [(ln.figures.answer_share or 0.0) * 100 for ln in shown]
-        colors = ["#9e9e9e" if ln.place is None else "#4caf50" if v >= 90 else "#ffa000" if v >= 70 else "#e53935"
-                  for ln, v in zip(shown, shares, strict=True)]
-        ax1.barh(ys, shares, color=colors)
-        ax1.set_yticks(ys, names)
-        ax1.set_xlim(0, 100)
-        ax1.invert_yaxis()
-        for i, v in enumerate(shares):
-            ax1.text(min(v + 1, 88), i, f"{v:.0f}%", va="center")
+        share_bars(ax1, names, shares, ["#9e9e9e" if ln.place is None else share_color(v)
+                                        for ln, v in zip(shown, shares, strict=True)])
+        ys = list(range(len(shown)))
         medians = [ln.figures.median_minutes or 0.0 for ln in shown]
         ax2.barh(ys, medians, color="#64b5f6")
         for i, v in enumerate(medians):

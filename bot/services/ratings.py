@@ -12,7 +12,7 @@ from bot import texts
 from bot.domain.orgs import Scope
 from bot.domain.ratings import MIN_RANKED_POSTS, CaseFacts, RatingLine, rank, tally
 from bot.runtime.clock import Clock
-from bot.services.kpis import fmt_minutes, fmt_share
+from bot.services.kpis import ReportFiles, fmt_minutes, fmt_share
 from bot.services.periods import Period, parse_period
 from bot.services.rating_files import render_rating_png, render_rating_xlsx
 from deadlines.calendar import WorkCalendar
@@ -26,15 +26,6 @@ class Rating:
     period: Period
     generated_at: datetime
     lines: list[RatingLine]
-
-
-@dataclass(frozen=True)
-class RatingFiles:
-    text: str
-    xlsx: bytes
-    xlsx_name: str
-    png: bytes
-    png_name: str
 
 
 class RatingService:
@@ -84,12 +75,12 @@ class RatingService:
             out += rating_line(line)
         return out
 
-    async def files(self, period: Period) -> RatingFiles:
+    async def files(self, period: Period) -> ReportFiles:
         """Text, XLSX and PNG (rendered in a worker thread)."""
         rating = await self.build(period)
         xlsx = await asyncio.to_thread(render_rating_xlsx, rating.lines, rating.period.label)
         png = await asyncio.to_thread(render_rating_png, rating.lines, rating.period.label)
-        return RatingFiles(self.text(rating), xlsx, f"rating_{period.slug}.xlsx", png, f"rating_{period.slug}.png")
+        return ReportFiles(self.text(rating), xlsx, f"rating_{period.slug}.xlsx", png, f"rating_{period.slug}.png")
 
 
 def rating_line(line: RatingLine) -> str:
