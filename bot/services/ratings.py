@@ -5,8 +5,9 @@ XLSX and the chart are bot/services/rating_files.py. No aiogram here."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from bot import texts
 from bot.domain.orgs import Scope
@@ -28,10 +29,21 @@ class Rating:
     lines: list[RatingLine]
 
 
+#: The working calendar of an organisation from the republic's and the organisation's own extra days off
+#: (deadlines/orgs.py ``with_days_off`` once per-organisation calendars are on main).
+OrgCalendar = Callable[[WorkCalendar, tuple[date, ...]], WorkCalendar]
+
+
+def _republic_calendar(calendar: WorkCalendar, days_off: tuple[date, ...]) -> WorkCalendar:
+    return calendar
+
+
 class RatingService:
-    def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, tz: tzinfo | None = None) -> None:
+    def __init__(self, db: Database, calendar: WorkCalendar, clock: Clock, tz: tzinfo | None = None, *,
+                 org_calendar: OrgCalendar = _republic_calendar) -> None:
         self.db = db
         self.calendar = calendar
+        self.org_calendar = org_calendar
         self.clock = clock
         self.tz = tz or calendar.tz
         self.repo = RatingRepository()
@@ -41,11 +53,13 @@ class RatingService:
         """``month``, ``YYYY-MM``, a day or a range (bot/services/periods.py); empty: the current month."""
         return parse_period(value or "month", self.clock.now(), self.tz)
 
-    def facts(self, row: RatingCaseRow) -> CaseFacts:
+    @staticmethod
+    def facts(row: RatingCaseRow, calendar: WorkCalendar) -> CaseFacts:
+        """The case's facts, its reaction in working minutes on its organisation's calendar."""
         reaction = None
         if row.first_at is not None and not row.given:
             since = max(row.detected_at, row.received_at) if row.received_at else row.detected_at
-            reaction = self.calendar.working_minutes_between(since, row.first_at)
+            reaction = calendar.working_minutes_between(since, row.first_at)
         return CaseFacts(row.org_id, row.given, row.answer, row.final, reaction, row.drafts, row.returns,
                          row.declines)
 
@@ -57,9 +71,11 @@ class RatingService:
         rows = await self.repo.cases(conn, period.start, period.end, now, scope=scope)
         moves = await self.repo.transfers(conn, period.start, period.end, scope=scope)
         busy = {r.org_id for r in rows} | {o for pair in moves for o in pair}
-        orgs = [(o.id, o.name) for o in await self.orgs.all(conn, include_archived=True)
-                if scope.allows(o.id) and (not o.archived or o.id in busy)]
-        figures = tally(orgs, (self.facts(r) for r in rows), moves)
+        listed = [o for o in await self.orgs.all(conn, include_archived=True)
+                  if scope.allows(o.id) and (not o.archived or o.id in busy)]
+        calendars = {o.id: self.org_calendar(self.calendar, o.days_off) for o in listed}
+        facts = (self.facts(r, calendars[r.org_id]) for r in rows if r.org_id in calendars)
+        figures = tally([(o.id, o.name) for o in listed], facts, moves)
         return Rating(period, now, rank(figures))
 
     def text(self, rating: Rating) -> str:

@@ -217,3 +217,23 @@ def test_table_scans_names_a_full_scan_of_a_rating_table_and_nothing_else() -> N
     plan = ["MATERIALIZE c", "SEARCH c USING COVERING INDEX ix_cases_report (org_id=?)", "SCAN c",
             "SCAN (subquery-10)", "SCAN organisations", "SCAN d", "SCAN cases"]
     assert table_scans(plan) == ["SCAN d", "SCAN cases"]
+
+
+async def test_reaction_is_counted_on_the_organisations_own_calendar(db: Database, calendar: WorkCalendar) -> None:
+    from datetime import date
+
+    from deadlines.overrides import CalendarOverrides
+
+    def with_days_off(base: WorkCalendar, days: tuple[date, ...]) -> WorkCalendar:
+        if not days:
+            return base
+        return WorkCalendar(base.schedule, base.tz, CalendarOverrides(regional_days_off=set(days)))
+
+    await seed(db)
+    async with db.transaction() as conn:          # 04.12.2026 is Зеленчукский's own day off
+        await conn.execute("UPDATE organisations SET days_off = '[\"2026-12-04\"]' WHERE id = ?", (ZEL,))
+    service = RatingService(db, calendar, FakeClock(NOW), org_calendar=with_days_off)
+    lines = (await service.build(service.parse(DEC))).lines
+    # its post of that day (09:00 → 15:00) took no working minute; the others' figures are as before
+    assert sorted(_line(lines, ZEL).figures.reactions) == [0, 60]
+    assert _line(lines, ADM).figures.reactions == [60, 120]
