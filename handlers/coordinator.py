@@ -40,6 +40,11 @@ class CoordCaseCb(CallbackData, prefix="coord"):
     case_id: int
 
 
+def coordinator_commands() -> list[BotCommand]:
+    """The coordinator's command menu (its group, set at binding; its people's private chats, at start)."""
+    return [BotCommand(command=c, description=d) for c, d in texts.MENU_COORDINATOR]
+
+
 @router.message(Command("bind_coordinator"), IsAdmin())
 async def bind_coordinator(message: Message, bot: Bot, coordinator: CoordinatorService,
                            chats: ChatsService) -> None:
@@ -57,8 +62,7 @@ async def bind_coordinator(message: Message, bot: Bot, coordinator: CoordinatorS
     await message.answer(texts.BOUND_COORDINATOR)
     await chats.chat_back(message.chat.id)
     try:        # the group's own command menu; a failure here changes nothing of the binding
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in texts.MENU_COORDINATOR],
-                                  scope=BotCommandScopeChat(chat_id=message.chat.id))
+        await bot.set_my_commands(coordinator_commands(), scope=BotCommandScopeChat(chat_id=message.chat.id))
     except Exception:
         log.warning("could not set the coordinator's command menu in chat %s", message.chat.id, exc_info=True)
 

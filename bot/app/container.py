@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -17,8 +18,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 
 from bot import texts
 from bot.app.responses import pin_response_types
@@ -49,6 +56,7 @@ from bot.settings import Settings
 from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
+from handlers.coordinator import coordinator_commands
 from handlers.middlewares import ActorMiddleware, FloodThrottle, MemberGate
 from handlers.notices import NoticeRenderer
 from storage.db import Database
@@ -227,8 +235,13 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                retention=RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake))
 
 
-async def set_commands(bot: Bot) -> None:
+async def set_commands(bot: Bot, coordinator_chats: Iterable[int] = ()) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in PRIVATE_COMMANDS],
                               scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
                               scope=BotCommandScopeAllGroupChats())
+    for chat_id in coordinator_chats:   # the coordinator's own menu; a chat Telegram refuses is skipped
+        try:
+            await bot.set_my_commands(coordinator_commands(), scope=BotCommandScopeChat(chat_id=chat_id))
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.info("no coordinator's menu in chat %s: %s", chat_id, exc)

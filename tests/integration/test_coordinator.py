@@ -156,3 +156,26 @@ async def test_rating_bad_period_and_not_the_coordinator(h: Harness) -> None:
     assert h.session.sent_texts(COORD)[-1] == texts.RATING_USAGE.format(value="позавчера-вчера")
     await h.say(OPERATOR, "/rating month")
     assert h.session.sent_texts(OPERATOR)[-1] == texts.RATING_ONLY_COORDINATOR
+
+
+async def test_start_sets_the_coordinators_menu_in_its_chats_and_skips_one_telegram_refuses() -> None:
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import SetMyCommands
+
+    from bot.app.container import set_commands
+    from bot.fake_telegram import FakeSession, make_bot
+
+    class Refusing(FakeSession):
+        async def make_request(self, bot, method, timeout=None):  # type: ignore[no-untyped-def, override]  # noqa: ASYNC109
+            scope = getattr(method, "scope", None)
+            if isinstance(method, SetMyCommands) and getattr(scope, "chat_id", None) == 666:
+                raise TelegramBadRequest(method, "Bad Request: chat not found")
+            return await super().make_request(bot, method, timeout)
+
+    session = Refusing()
+    await set_commands(make_bot(session), [COORD, 666, COORD_CHAT])
+    chats = [r.scope.chat_id for r in session.requests if isinstance(r, SetMyCommands)   # type: ignore[union-attr]
+             and getattr(r.scope, "chat_id", None) is not None]
+    assert chats == [COORD, COORD_CHAT]
+    assert [c["command"] for c in session.core.commands['[{"chat_id": 700, "type": "chat"}, ""]']] == [
+        "open", "case", "rating", "help"]
