@@ -19,7 +19,8 @@ from storage.db import fetch_all
 from storage.scoping import org_clause
 
 # A clock's verdict: 2 missed (closed late, or running past due: now, or for a case given away the moment of
-# the transfer), 1 met, 0 not decided. A received case is judged only on the clocks due after its receipt.
+# the transfer), 1 met, 0 not decided. A received case is judged only on the clocks due after its receipt;
+# one refused back (its status 'transferred' too) only on those due between its receipt and the refusal.
 _VERDICT = """(SELECT MAX(CASE WHEN d.outcome = 'missed'
                                  OR (d.closed_at IS NULL AND d.due_at < COALESCE(c.given_at, ?)) THEN 2
                             WHEN d.outcome = 'met' THEN 1 ELSE 0 END)
@@ -30,11 +31,12 @@ _VERDICT = """(SELECT MAX(CASE WHEN d.outcome = 'missed'
 CASES_SQL = """
 WITH c AS MATERIALIZED (
     SELECT c.id, c.org_id, c.detected_at, c.status = 'transferred' AS given,
-           CASE WHEN c.status = 'transferred' THEN
-               (SELECT MAX(t.at) FROM transfers t WHERE t.from_case_id = c.id AND +t.from_org = c.org_id) END
-               AS given_at,
+           CASE WHEN c.status = 'transferred' THEN COALESCE(
+               (SELECT MAX(t.at) FROM transfers t WHERE t.from_case_id = c.id AND +t.from_org = c.org_id),
+               (SELECT MAX(t.refused_at) FROM transfers t WHERE t.to_case_id = c.id AND +t.to_org = c.org_id
+                AND t.state = 'refused')) END AS given_at,
            (SELECT MIN(t.at) FROM transfers t WHERE t.to_case_id = c.id AND +t.to_org = c.org_id
-            AND t.state = 'transferred') AS received_at
+            AND t.state IN ('transferred', 'refused')) AS received_at
     FROM cases c
     WHERE {org} AND c.detected_at >= ? AND c.detected_at < ? AND c.status NOT IN ('excluded', 'dismissed')
 )

@@ -71,12 +71,12 @@ class Data:
         return case_id
 
     async def transfer(self, from_case: int, from_org: int, to_org: int, to_case: int | None, at: datetime,
-                       state: str = "transferred") -> None:
+                       state: str = "transferred", refused_at: datetime | None = None) -> None:
         async with self.db.transaction() as conn:
             await conn.execute("INSERT INTO transfers (from_case_id, from_org, to_org, to_case_id, state, reason, "
-                               "by_id, by_role, at) VALUES (?,?,?,?,?,?,?,?,?)",
+                               "by_id, by_role, at, refused_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                                (from_case, from_org, to_org, to_case, state, "не наша дорога", 100, "operator",
-                                ts(at)))
+                                ts(at), ts(refused_at)))
 
 
 def answer(due: datetime, closed: datetime | None, outcome: str | None) -> Deadline:
@@ -237,3 +237,25 @@ async def test_reaction_is_counted_on_the_organisations_own_calendar(db: Databas
     # its post of that day (09:00 → 15:00) took no working minute; the others' figures are as before
     assert sorted(_line(lines, ZEL).figures.reactions) == [0, 60]
     assert _line(lines, ADM).figures.reactions == [60, 120]
+
+
+async def test_a_case_refused_back_is_the_givers_post_and_the_refuser_keeps_only_its_own_misses(
+        db: Database, calendar: WorkCalendar) -> None:
+    d = Data(db)
+    await d.orgs()
+    # Зеленчукский gives a post at 10:00 to Минстрой, which refuses it back at 11:30 after its own step clock
+    # (due 11:00) ran out; Зеленчукский answers at 12:00, in time. The answer clock (due 12:00) is the giver's.
+    given = await d.case(ZEL, detected=msk(2026, 12, 3, 9), published=msk(2026, 12, 3, 12),
+                         deadlines=(answer(msk(2026, 12, 3, 12), msk(2026, 12, 3, 12), "met"),))
+    refused = await d.case(MIN, detected=msk(2026, 12, 3, 9), status="transferred",
+                           deadlines=(("final", msk(2026, 12, 3, 9, 30), msk(2026, 12, 3, 11, 30), "missed"),
+                                      ("final", msk(2026, 12, 3, 11), msk(2026, 12, 3, 11, 30), "missed"),
+                                      answer(msk(2026, 12, 3, 12), msk(2026, 12, 3, 11, 30), "cancelled")))
+    await d.transfer(given, ZEL, MIN, refused, msk(2026, 12, 3, 10), state="refused",
+                     refused_at=msk(2026, 12, 3, 11, 30))
+    service = RatingService(db, calendar, FakeClock(NOW))
+    lines = (await service.build(service.parse(DEC))).lines
+    zel, mi = _line(lines, ZEL).figures, _line(lines, MIN).figures
+    assert (zel.posts, zel.answer_met, zel.answer_due, zel.reactions, zel.transfers_out) == (1, 1, 1, [180], 1)
+    # the 09:30 clock ran out before Минстрой got the case: not its miss; the 11:00 one is
+    assert (mi.posts, mi.final_due, mi.final_met, mi.overdue, mi.transfers_in) == (0, 1, 0, 1, 1)
