@@ -165,6 +165,8 @@ class AccessService:
             raise ValidationFailed("department_name_too_long", limit=MAX_DEPARTMENT_NAME)
         if await self.head_org(chat_id) is not None:
             raise ValidationFailed("chat_is_head")
+        if chat_id == await self.coordinator_chat_id():
+            raise ValidationFailed("chat_is_coordinator")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             dept = await self.directory.bind_department(conn, name, chat_id, now)
@@ -176,6 +178,8 @@ class AccessService:
         self._require_admin(user_id)
         if await self.department_for_chat(chat_id) is not None:
             raise ValidationFailed("chat_is_department")
+        if chat_id == await self.coordinator_chat_id():
+            raise ValidationFailed("chat_is_coordinator")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.orgs.bind_head(conn, org_id, chat_id)

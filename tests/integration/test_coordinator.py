@@ -179,3 +179,22 @@ async def test_start_sets_the_coordinators_menu_in_its_chats_and_skips_one_teleg
     assert chats == [COORD, COORD_CHAT]
     assert [c["command"] for c in session.core.commands['[{"chat_id": 700, "type": "chat"}, ""]']] == [
         "open", "case", "rating", "help"]
+
+
+@pytest.mark.parametrize("command", ["/bind Отдел благоустройства", "/bind_head"])
+async def test_the_coordinators_group_is_not_bound_as_a_department_or_the_heads(h: Harness, command: str) -> None:
+    await bind(h)
+    await h.say_in(COORD_CHAT, ADMIN, command)
+    assert h.session.sent_texts(COORD_CHAT)[-1] == texts.error_text("chat_is_coordinator")
+    assert await h.app.access.department_for_chat(COORD_CHAT) is None
+    assert await h.app.access.head_org(COORD_CHAT) is None
+    assert await h.app.access.coordinator_chat_id() == COORD_CHAT
+
+
+async def test_open_in_the_coordinators_group_names_every_organisation(h: Harness) -> None:
+    await seed_cases(h)
+    await bind(h)
+    await h.say_in(COORD_CHAT, 555, "/open")
+    text = h.session.sent_texts(COORD_CHAT)[-1]
+    assert text.startswith(texts.COORD_OPEN_TITLE)
+    assert all(name in text for name in ("Администрация", "Минстрой КЧР", "Зеленчукский район"))
