@@ -259,3 +259,28 @@ async def test_a_case_refused_back_is_the_givers_post_and_the_refuser_keeps_only
     assert (zel.posts, zel.answer_met, zel.answer_due, zel.reactions, zel.transfers_out) == (1, 1, 1, [180], 1)
     # the 09:30 clock ran out before Минстрой got the case: not its miss; the 11:00 one is
     assert (mi.posts, mi.final_due, mi.final_met, mi.overdue, mi.transfers_in) == (0, 1, 0, 1, 1)
+
+
+async def test_rating_files_keep_a_formula_like_or_dollar_name_as_text(db: Database, calendar: WorkCalendar) -> None:
+    from openpyxl import load_workbook
+
+    await seed(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE organisations SET name = '=HYPERLINK(\"http://x\")' WHERE id = ?", (KAR,))
+        await conn.execute("UPDATE organisations SET name = '$\\frac$ район' WHERE id = ?", (URUP,))
+    service = RatingService(db, calendar, FakeClock(NOW))
+    files = await service.files(service.parse(DEC))          # the chart draws "$…$" literally, no math error
+    cell = next(c for row in load_workbook(io.BytesIO(files.xlsx)).active.iter_rows()  # type: ignore[union-attr]
+                for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
+    assert '— <b>=HYPERLINK("http://x")</b>: сообщений 1' in files.text
+
+
+async def test_an_archived_organisation_is_listed_only_with_something_in_the_period(
+        db: Database, calendar: WorkCalendar) -> None:
+    await seed(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE organisations SET archived = 1 WHERE id IN (?, ?)", (KAR, URUP))
+    service = RatingService(db, calendar, FakeClock(NOW))
+    names = [line.figures.name for line in (await service.build(service.parse(DEC))).lines]
+    assert "Карачаевский район" in names and "Урупский район" not in names
