@@ -41,12 +41,18 @@ def _ts(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def generate(path: Path, n: int = CASES, seed: int = 307) -> None:
-    rng = random.Random(seed)
+def bulk_connection(path: Path) -> sqlite3.Connection:
+    """A connection for the generators' bulk inserts: WAL, no fsync, a transaction begun."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
+    return conn
+
+
+def generate(path: Path, n: int = CASES, seed: int = 307) -> None:
+    rng = random.Random(seed)
+    conn = bulk_connection(path)
     now = _ts(FIRST)
     conn.executemany("INSERT INTO departments (id, name, chat_id, created_at) VALUES (?,?,?,?)",
                      [(i + 1, name, -1000 - i, now) for i, name in enumerate(DEPARTMENTS)])

@@ -15,6 +15,7 @@ def _specs() -> list[RouterSpec]:
         admin,
         chats,
         common,
+        coordinator,
         department,
         department_places,
         errors,
@@ -24,6 +25,7 @@ def _specs() -> list[RouterSpec]:
         operator_prompts,
         orgs,
         places,
+        ratings,
         reports,
         terms,
         workday,
@@ -32,7 +34,7 @@ def _specs() -> list[RouterSpec]:
     return [errors.router, chats.router, members.router, common.router, orgs.router, admin.router, places.router,
             department_places.router, operator_prompts.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
-            common.fallback]
+            coordinator.router, ratings.router, common.fallback]
 
 
 def get_routers() -> list[Router]:

@@ -78,6 +78,8 @@ async def start(message: Message, actor: Actor | None, access: AccessService) ->
         await message.answer(await _admin_start(actor, access, name))
     elif actor.role == Role.OFFICIAL:
         await message.answer(texts.START_OFFICIAL.format(name=name))
+    elif actor.role == Role.COORDINATOR:
+        await message.answer(texts.START_COORDINATOR.format(name=name))
     else:
         await message.answer(texts.START_OPERATOR.format(name=name))
 

@@ -19,6 +19,10 @@ GONE_PREFIX = "chat_gone:"
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
 
+#: The kv key of the coordinator's group (bot/services/access.py reads it).
+COORDINATOR_CHAT_KEY = "coordinator_chat_id"
+
+
 @dataclass(frozen=True)
 class GoneChat:
     chat_id: int
@@ -34,6 +38,7 @@ class Moved:
     department_ids: tuple[int, ...]
     head: bool
     cases: tuple[int, ...]
+    coordinator: bool = False           # the directorate's group (kv ``coordinator_chat_id``, issue 14)
 
 
 class ChatRepository:
@@ -57,8 +62,10 @@ class ChatRepository:
         await conn.execute("UPDATE cases SET operator_chat_id = ?, operator_card_id = NULL "
                            "WHERE operator_chat_id = ?", (new, old))
         await conn.execute("DELETE FROM kv WHERE key = ?", (f"{GONE_PREFIX}{old}",))
+        coordinator = await conn.execute("UPDATE kv SET value = ? WHERE key = ? AND value = ?",
+                                         (str(new), COORDINATOR_CHAT_KEY, str(old)))
         return Moved(tuple(d["name"] for d in depts), tuple(d["id"] for d in depts), head,
-                     tuple(r[0] for r in cases))
+                     tuple(r[0] for r in cases), coordinator.rowcount > 0)
 
     async def open_cases_of_department(self, conn: aiosqlite.Connection, department_id: int) -> list[int]:
         rows = await fetch_all(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -17,8 +18,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 
 from bot import texts
 from bot.app.responses import pin_response_types
@@ -36,11 +43,13 @@ from bot.services.access import AccessService
 from bot.services.backups import BackupService
 from bot.services.cases import CaseService
 from bot.services.chats import ChatsService
+from bot.services.coordinator import CoordinatorService
 from bot.services.handover import HandoverService
 from bot.services.members import MemberService
 from bot.services.orgs import OrgService
 from bot.services.place_index import PlaceIndex
 from bot.services.places import PlacesService
+from bot.services.ratings import RatingService
 from bot.services.recipients import Recipients
 from bot.services.reports import DigestService, ReportService
 from bot.services.retention import RetentionService
@@ -50,6 +59,7 @@ from bot.settings import Settings
 from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
 from deadlines.rules import Deadlines
 from handlers import get_routers
+from handlers.coordinator import coordinator_commands
 from handlers.middlewares import ActorMiddleware, FloodThrottle, MemberGate
 from handlers.notices import NoticeRenderer
 from storage.db import Database
@@ -81,6 +91,8 @@ class HandlerServices:
     handover: HandoverService
     chats: ChatsService
     orgs: OrgService
+    ratings: RatingService
+    coordinator: CoordinatorService
 
 
 def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
@@ -222,7 +234,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         reports=ReportService(db, calendar, clock, tz, person_name=access.person_name),
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
         places=places, place_index=place_index, handover=handover, chats=chats, orgs=OrgService(db, clock, access),
-        members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake)),
+        members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake),
+        ratings=RatingService(db, calendar, clock, tz), coordinator=CoordinatorService(db, clock, access)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
@@ -233,8 +246,13 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                retention=RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake))
 
 
-async def set_commands(bot: Bot) -> None:
+async def set_commands(bot: Bot, coordinator_chats: Iterable[int] = ()) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in PRIVATE_COMMANDS],
                               scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in GROUP_COMMANDS],
                               scope=BotCommandScopeAllGroupChats())
+    for chat_id in coordinator_chats:   # the coordinator's own menu; a chat Telegram refuses is skipped
+        try:
+            await bot.set_my_commands(coordinator_commands(), scope=BotCommandScopeChat(chat_id=chat_id))
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.info("no coordinator's menu in chat %s: %s", chat_id, exc)

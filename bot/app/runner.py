@@ -140,7 +140,8 @@ async def _set_menu(app: App) -> bool:
     """The command menu; Telegram not answering is one log line (the start goes on, and tries again once
     Telegram answers)."""
     try:
-        await set_commands(app.bot)
+        bound = await app.access.coordinator_chat_id()
+        await set_commands(app.bot, [*app.settings.people.coordinator_ids, *([bound] if bound else [])])
     except Exception as exc:
         log.warning("could not set the command menu: %s", f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
         return False

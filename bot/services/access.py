@@ -220,6 +220,8 @@ class AccessService(InviteMixin):
         if await self.head_org(chat_id) is not None:
             raise ValidationFailed("chat_is_head")
         await self._not_foreign(user_id, (await self.department_for_chat(chat_id)))
+        if chat_id == await self.coordinator_chat_id():
+            raise ValidationFailed("chat_is_coordinator")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             dept = await self.directory.bind_department(conn, name, chat_id, now, org_id=org_id)
@@ -234,6 +236,8 @@ class AccessService(InviteMixin):
         other = await self.head_org(chat_id)
         if other is not None and not await self.may_administer(user_id, other):
             raise AccessDenied("admin_only")         # another organisation's head's chat is not taken away
+        if chat_id == await self.coordinator_chat_id():
+            raise ValidationFailed("chat_is_coordinator")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.orgs.bind_head(conn, org_id, chat_id)

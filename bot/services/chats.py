@@ -56,6 +56,8 @@ class ChatsService(AfterCommit):
             return texts.CHAT_IS_DEPARTMENT.format(name=texts.esc(dept.name))
         if await self.access.head_org(chat_id) is not None:
             return texts.CHAT_IS_HEAD
+        if chat_id == await self.access.coordinator_chat_id():
+            return texts.CHAT_IS_COORDINATOR
         return None
 
     async def _org(self, chat_id: int) -> int | None:
@@ -75,7 +77,7 @@ class ChatsService(AfterCommit):
         async with self.db.transaction() as conn:
             moved = await self.repo.migrate(conn, old, new, head_is_old)
             retargeted = await self.outbox.retarget(conn, CHAT_TARGETS, old, new)
-            if not moved.departments and not moved.head and not moved.cases and not retargeted:
+            if not (moved.departments or moved.head or moved.coordinator or moved.cases or retargeted):
                 return False
             for dept_id in moved.department_ids:          # the departments' cards, anew in the new chat
                 for case_id in await self.repo.open_cases_of_department(conn, dept_id):
@@ -88,9 +90,11 @@ class ChatsService(AfterCommit):
             await self.outbox.release_waiting(conn, now)
             await self.events.append(conn, audit.by_system("chat_migrated", {
                 "from": old, "to": new, "departments": list(moved.departments), "head": moved.head,
+                "coordinator": moved.coordinator,
                 "notices": retargeted}), now)
             what = ", ".join([*(texts.CHAT_IS_DEPARTMENT.format(name=texts.esc(n)) for n in moved.departments),
-                              *([texts.CHAT_IS_HEAD] if moved.head else [])]) or texts.CHAT_IS_OPERATOR
+                              *([texts.CHAT_IS_HEAD] if moved.head else []),
+                              *([texts.CHAT_IS_COORDINATOR] if moved.coordinator else [])]) or texts.CHAT_IS_OPERATOR
             await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
                 texts.CHAT_MIGRATED.format(what=what, old=old, new=new), org_id), dedup_key=f"migrated:{old}:{new}"),
                                   now)

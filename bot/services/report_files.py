@@ -14,6 +14,7 @@ from storage.kpi_queries import PartyMisses
 from storage.reports import CaseLine
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -200,14 +201,7 @@ def chart_figure(report: Report) -> Figure:
     if depts:
         names = [chart_label(s.name if len(s.name) <= 28 else s.name[:27] + "…") for s in depts]
         shares = [(s.kpi.on_time_share or 0.0) * 100 for s in depts]
-        colors = ["#4caf50" if v >= 90 else "#ffa000" if v >= 70 else "#e53935" for v in shares]
-        ys = list(range(len(depts)))     # positions, not categories: two equal names stay two bars
-        ax2.barh(ys, shares, color=colors)
-        ax2.set_yticks(ys, names)
-        ax2.set_xlim(0, 100)
-        ax2.invert_yaxis()
-        for i, v in enumerate(shares):
-            ax2.text(min(v + 1, 92), i, f"{v:.0f}%", va="center")
+        share_bars(ax2, names, shares, [share_color(v) for v in shares])
     else:
         ax2.text(0.5, 0.5, texts.CHART_NO_DATA, ha="center", va="center", transform=ax2.transAxes)
         ax2.set_xticks([])
@@ -215,3 +209,19 @@ def chart_figure(report: Report) -> Figure:
     ax2.set_title(texts.CHART_DEPT_TITLE)
     fig.tight_layout()
     return fig
+
+
+def share_color(percent: float) -> str:
+    """Green from 90 %, amber from 70 %, red below."""
+    return "#4caf50" if percent >= 90 else "#ffa000" if percent >= 70 else "#e53935"
+
+
+def share_bars(ax: Axes, names: list[str], shares: list[float], colors: list[str]) -> None:
+    """Horizontal bars of shares in percent, top to bottom, each with its figure."""
+    ys = list(range(len(names)))     # positions, not categories: two equal names stay two bars
+    ax.barh(ys, shares, color=colors)
+    ax.set_yticks(ys, names)
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    for i, v in enumerate(shares):
+        ax.text(min(v + 1, 92), i, f"{v:.0f}%", va="center")

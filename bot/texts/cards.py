@@ -338,3 +338,19 @@ ERRORS["join_not_same_address"] = "Сообщения больше не об о�
 MENU_PRIVATE = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
                 ("cancel", "отменить ввод")]
 MENU_GROUP = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
+
+
+# ---- the coordinator's read-only views (issue 14 §3) -------------------------------------------------------
+MENU_COORDINATOR = [("open", "открытые сообщения всех организаций"), ("case", "карточка сообщения"),
+                    ("rating", "рейтинг организаций"), ("help", "что умеет бот")]
+COORD_OPEN_TITLE = "Открытые сообщения всех организаций (по организациям, сначала просроченные):"
+COORD_OPEN_ORG = "\n🏛 <b>{org}</b> — открыто {count}, просрочено {overdue}"
+COORD_OPEN_LINE = "{marker} <b>{number}</b> · {org} · {status} · {rule} до {due}"
+COORD_OPEN_LINE_NO_DEADLINE = "• <b>{number}</b> · {org} · {status}"
+COORD_OPEN_MORE = "… и ещё {more} — откройте /case по номеру."
+COORD_CASE_USAGE = "Укажите номер: /case ZEL-2026-0042, /case 2026-0042 или /case 42"
+COORD_CASE_HEADER = "🏛 <b>{org}</b> · только просмотр"
+COORD_CASE_WHICH = "Номер {number} есть в нескольких организациях. Чьё сообщение показать?"
+COORD_CASE_GONE = "Этого сообщения больше нет — откройте /case по номеру."
+COORD_ONLY = "Это доступно только координатору."
+ERRORS["chat_is_coordinator"] = "Эта группа — чат координатора (Дирекции); для отдела или главы нужна другая группа."

@@ -162,7 +162,9 @@ OPERATOR_BLOCKED = "⚠️ Оператор {operator} заблокировал 
 
 # ---- organisations: the coordinator of cl. 2 and the organisations' own notices (issue 14) -------------
 #: The coordinator's notices name the organisation first: a significant post, a surge, a missed cl. 6/7 term.
-ORG_LINE = "🏛 <b>{org}</b>\n"
+ORG_HEADER = "🏛 <b>{org}</b>\n"
 COORDINATOR_DIGEST_TITLE = "🏛 <b>Сводка по организациям на {date}</b>\nОткрыто · просрочено · срок сегодня · новых за сутки\n"
 COORDINATOR_DIGEST_LINE = "• {org}: {open} · {overdue} · {due_today} · {new}\n"
 COORDINATOR_DIGEST_NONE = "Организаций нет."
+
+CHAT_IS_COORDINATOR = "чат координатора (Дирекции)"

@@ -75,7 +75,7 @@ async def coordinator_alert(d: Deps, n: Notice[CoordinatorAlert]) -> list[Outgoi
     """Issue 14 §3: a surge of one organisation (named) or the digest across organisations, to the
     coordinator's group and COORDINATOR_IDS."""
     p = n.payload
-    org = "" if p.org_id is None else texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(p.org_id)))
+    org = "" if p.org_id is None else texts.ORG_HEADER.format(org=texts.esc(await d.recipients.org_name(p.org_id)))
     return [Text(chat_id, org + p.text) for chat_id in await d.recipients.coordinator()]
 
 

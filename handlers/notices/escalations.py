@@ -26,7 +26,7 @@ async def significant(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing
     if head is None and not coordinator:
         raise PermanentFailure(f"no head chat configured for organisation {case.org_id}")
     parts: list[Outgoing] = [Text(head, text, remember=Remember("head"))] if head is not None else []
-    org = texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
+    org = texts.ORG_HEADER.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
     return parts + [Text(chat_id, org + text) for chat_id in coordinator if chat_id != head]
 
 
@@ -65,7 +65,7 @@ async def coordinator_miss(d: Deps, case: Case, n: Notice[Escalation]) -> list[O
     chats = await d.recipients.coordinator()
     if not chats:
         return []           # no coordinator bound yet: nobody to tell, nothing to retry
-    org = texts.ORG_LINE.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
+    org = texts.ORG_HEADER.format(org=texts.esc(await d.recipients.org_name(case.org_id)))
     text = org + await _escalation_text(d, case, n.payload)
     return [Text(chat_id, text) for chat_id in chats]
 
