@@ -338,3 +338,28 @@ ERRORS["join_not_same_address"] = "Сообщения больше не об о�
 MENU_PRIVATE = [("start", "что умеет бот"), ("open", "открытые сообщения"), ("case", "карточка сообщения"),
                 ("cancel", "отменить ввод")]
 MENU_GROUP = [("my", "открытые сообщения отдела"), ("cancel", "отменить ввод")]
+
+
+# ---- transfers between organisations (issue 14 §5) ----------------------------------------------------
+BTN_TRANSFER = "Передать в другую организацию"
+BTN_REFUSE_TRANSFER = "Вернуть (не наша компетенция)"
+ASK_TRANSFER_ORG = "В какую организацию передать сообщение {number}?"
+NO_TRANSFER_ORGS = "Других действующих организаций нет — передать некуда."
+ASK_TRANSFER_REASON = ("Сообщение {number} → «{org}». Напишите причину передачи одним сообщением (до {limit} "
+                       "знаков), /cancel — отменить.")
+ASK_REFUSE_TRANSFER = ("Почему сообщение {number} не ваша компетенция? Напишите причину одним сообщением "
+                       "(до {limit} знаков), /cancel — отменить. Сообщение вернётся в «{org}».")
+TRANSFER_DONE = "Сообщение {number} передано в «{org}»: там это {to_number}. У вас оно закрыто как переданное."
+TRANSFER_JOINED_DONE = ("Сообщение {number} передано в «{org}»: у неё уже есть эта публикация ({to_number}), "
+                        "присоединено к нему. У вас оно закрыто как переданное.")
+TRANSFER_REFUSE_DONE = "Сообщение {number} возвращено в «{org}» (там это {from_number})."
+TRANSFER_EXPECTS_TEXT = "Нужна причина текстом — напишите её одним сообщением или отправьте /cancel."
+CARD_TRANSFERRED_TO = "\n📤 Передано в «{org}»"
+HISTORY_IN_ORG = "\n<b>В организации «{org}» (сообщение {number}):</b>"
+ERRORS["transfer_org_not_found"] = "Не нашёл такую организацию."
+ERRORS["transfer_reason_too_long"] = "Причина слишком длинная — сократите её."
+ERRORS["not_received_by_transfer"] = "Вернуть можно только сообщение, полученное передачей из другой организации."
+EVENT.update({"transferred_out": "передано в другую организацию", "transferred_in": "получено из другой организации",
+              "transfer_joined": "присоединена передача из другой организации",
+              "transfer_refused": "возвращено в передавшую организацию",
+              "transfer_returned": "возвращено из другой организации"})

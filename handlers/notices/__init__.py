@@ -16,7 +16,7 @@ from bot.delivery.outgoing import Outgoing, Text
 from bot.domain.notices import Json, Notice, NoticeKind, Payload, SurgeOperators, Words, decode
 from bot.runtime.logs import bind_case
 from handlers import keyboards
-from handlers.notices import cards, departments, escalations, members, operator
+from handlers.notices import cards, departments, escalations, members, operator, transfers
 from handlers.notices.base import CaseRenderer, Deps, Remember, target
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
     NoticeKind.REMINDER: escalations.reminder,
     NoticeKind.EXPIRED: escalations.expired,
     NoticeKind.ESCALATION: escalations.escalation,
+    NoticeKind.TRANSFERRED_IN: transfers.transferred_in,
+    NoticeKind.TRANSFER_REFUSED: transfers.transfer_refused,
 }
 
 
