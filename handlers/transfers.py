@@ -18,7 +18,7 @@ from bot import texts
 from bot.domain.actions import check
 from bot.domain.errors import DomainError
 from bot.domain.model import Actor, Case, Role
-from bot.domain.transfers import MAX_REASON, check_target
+from bot.domain.transfers import MAX_REASON, check_target, clean_reason
 from bot.domain.transitions import Action
 from bot.services.cases import CaseService
 from handlers import keyboards, render
@@ -44,6 +44,16 @@ async def _own_case(cases: CaseService, case_id: int, actor: Actor) -> Case:
     case = await cases.get(case_id)
     cases.own_case(case, actor)
     return case
+
+
+async def _reason_ok(message: Message, reason: str) -> bool:
+    """A reason too long (or blank) is told so and the prompt waits for another."""
+    try:
+        clean_reason(reason)
+    except DomainError as e:
+        await message.answer(texts.error_text(e.code, **e.details))
+        return False
+    return True
 
 
 @router.callback_query(CaseCb.on(Op.TRANSFER), ButtonMessage())
@@ -76,8 +86,10 @@ async def chosen_org(callback: CallbackQuery, callback_data: CaseCb, message: Me
 @router.message(TransferPrompt.reason, lambda m: bool(m.text) and not m.text.startswith("/"))
 async def transfer_reason(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
     data = await state.get_data()
-    org_id = int(data["org_id"])
-    done = await cases.transfer(await answered(state), actor, org_id, message.text or "")
+    org_id, reason = int(data["org_id"]), message.text or ""
+    if not await _reason_ok(message, reason):
+        return
+    done = await cases.transfer(await answered(state), actor, org_id, reason)
     template = texts.TRANSFER_JOINED_DONE if done.joined else texts.TRANSFER_DONE
     await message.answer(template.format(number=done.case.number, org=texts.esc(done.to_org.name),
                                          to_number=done.received.number))
@@ -99,9 +111,12 @@ async def refuse(callback: CallbackQuery, callback_data: CaseCb, message: Messag
 
 @router.message(TransferPrompt.refusal, lambda m: bool(m.text) and not m.text.startswith("/"))
 async def refusal_reason(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
+    reason = message.text or ""
+    if not await _reason_ok(message, reason):
+        return
     case_id = await answered(state)
     case = await cases.get(case_id)
-    giver = await cases.refuse_transfer(case_id, actor, message.text or "")
+    giver = await cases.refuse_transfer(case_id, actor, reason)
     org = await cases.org_name(giver.org_id)
     await message.answer(texts.TRANSFER_REFUSE_DONE.format(number=case.number, org=texts.esc(org),
                                                            from_number=giver.number))
