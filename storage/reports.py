@@ -224,7 +224,7 @@ class ReportRepository:
         """(id, number, platform, text) of open socially significant cases."""
         return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(
             conn, "SELECT id, number, platform, text FROM cases WHERE significant = 1 "
-            "AND status NOT IN ('closed', 'excluded', 'dismissed') ORDER BY detected_at LIMIT ?", (limit,),
+            "AND status NOT IN ('closed', 'excluded', 'dismissed', 'transferred') ORDER BY detected_at LIMIT ?", (limit,),
         )]
 
     async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:

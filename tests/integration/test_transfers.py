@@ -18,6 +18,7 @@ from bot.runtime.clock import FakeClock
 from handlers.callbacks import CaseCb, Op
 from storage.cases import CaseRepository
 from storage.orgs import OrganisationRepository
+from storage.reports import ReportRepository
 from tests.conftest import msk
 from tests.integration.test_handlers import forward_post
 from tests.support import updates
@@ -226,3 +227,28 @@ async def test_one_organisation_shows_no_transfer_button(tmp_path: Path, clock: 
         await forward_post(one)
         card = one.find(OPERATOR, "Сообщение 2026-0001")
         assert not any("Передать" in label for label in one.labels(OPERATOR, card.message_id))
+
+
+async def test_kpis_count_the_post_where_it_went_and_the_givers_miss_as_the_givers(h: Harness) -> None:
+    case_id = await forward_post(h)
+    h.clock.set(msk(2026, 12, 1, 10, 45))                             # A's operator missed the routing (10:30)
+    await transfer(h, OPERATOR)
+    h.clock.set(msk(2026, 12, 1, 10, 50))
+    await h.press(OP_B, OP_B, "Отдел дорог Минстроя")
+    await h.press(OP_B, OP_B, "Направить")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Принять в работу")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Подготовить ответ")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Ответ")
+    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, "Ремонт дороги запланирован на весну.")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "На согласование")
+    await h.press(OP_B, OP_B, "Согласовать")
+    shot = h.find(DEPT_MIN_CHAT, "скриншот")
+    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, None, photo_file_ids=["shot-1"], reply_to_message_id=shot.message_id)
+    start, end, now = msk(2026, 12, 1, 0, 0), msk(2026, 12, 2, 0, 0), h.clock.now()
+    reports = ReportRepository()
+    total = next(r for r in await reports.kpis(h.app.db.conn, start, end, now) if r.dim == "total")
+    # one post, answered in time (B's); A's transferred copy is neither open nor a second post
+    assert (total.received, total.answered, total.on_time, total.open, total.open_overdue) == (1, 1, 1, 0, 0)
+    misses = {m.party: m for m in await reports.party_misses(h.app.db.conn, start, end)}
+    assert set(misses) == {f"operator:{OPERATOR}"} and misses[f"operator:{OPERATOR}"].steps == {"route": 1}
+    assert (await h.app.cases.get(case_id)).status == Status.TRANSFERRED
