@@ -15,11 +15,12 @@ from bot.domain import workflow
 from bot.domain.model import Case, Outcome, Status
 from bot.domain.orgs import OrgKind
 from bot.runtime.clock import FakeClock
+from bot.services.retention import RetentionService
 from handlers.callbacks import CaseCb, Op
 from storage.cases import CaseRepository
 from storage.orgs import OrganisationRepository
 from storage.reports import ReportRepository
-from tests.conftest import msk
+from tests.conftest import MSK, msk
 from tests.integration.test_handlers import forward_post
 from tests.support import updates
 from tests.support.harness import ADMIN, OPERATOR, Harness, bound_harness
@@ -252,3 +253,15 @@ async def test_kpis_count_the_post_where_it_went_and_the_givers_miss_as_the_give
     misses = {m.party: m for m in await reports.party_misses(h.app.db.conn, start, end)}
     assert set(misses) == {f"operator:{OPERATOR}"} and misses[f"operator:{OPERATOR}"].steps == {"route": 1}
     assert (await h.app.cases.get(case_id)).status == Status.TRANSFERRED
+
+
+async def test_a_transferred_case_is_anonymised_after_the_retention_period_the_receivers_open_one_is_not(
+        h: Harness) -> None:
+    case_id = await forward_post(h)
+    await transfer(h, OPERATOR)
+    h.clock.advance(days=3 * 365 + 2)
+    done = await RetentionService(h.app.db, h.clock, MSK, 36).run()
+    assert done.cases == 1
+    given = await h.app.cases.get(case_id)
+    assert given.text == texts.ANONYMISED and given.link is None
+    assert (await received_case(h)).text != texts.ANONYMISED                            # still open in B
