@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.domain.actions import available_actions
 from bot.domain.model import Actor, Case, Department, Role
-from bot.domain.transitions import Action
+from bot.domain.transitions import Action, allowed
 from bot.services.place_index import AddressMatch
 from handlers import render
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, MemberCb, Op, StrayCb, SurgeCb, SurgeOp
@@ -281,7 +281,7 @@ def confirm_member(chat_id: int, user_id: int) -> InlineKeyboardMarkup:
 # ---- transfers between organisations (issue 14 §5) ------------------------------------------------
 
 def _with_transfer(kb: InlineKeyboardMarkup | None, case: Case, role: Role, offer: bool) -> InlineKeyboardMarkup | None:
-    if not offer or Action.TRANSFER not in available_actions(case, Actor(case.operator_id, role)):
+    if not offer or not allowed(Action.TRANSFER, case.status, role):
         return kb
     row = [InlineKeyboardButton(text=texts.BTN_TRANSFER, callback_data=_cb(Op.TRANSFER, case))]
     return InlineKeyboardMarkup(inline_keyboard=[*(kb.inline_keyboard if kb is not None else []), row])
@@ -300,6 +300,6 @@ def transfer_orgs(case: Case, orgs: Sequence[tuple[int, str]]) -> InlineKeyboard
 
 def refuse_transfer(case: Case) -> InlineKeyboardMarkup | None:
     """«Вернуть (не наша компетенция)» under the notice of a case received by transfer, while the table allows it."""
-    if Action.REFUSE_TRANSFER not in available_actions(case, Actor(case.operator_id, Role.OPERATOR)):
+    if not allowed(Action.REFUSE_TRANSFER, case.status, Role.OPERATOR):
         return None
     return _case_keyboard(case, [(texts.BTN_REFUSE_TRANSFER, Op.REFUSE_TRANSFER, 0)])

@@ -13,13 +13,15 @@ import pytest
 from bot import texts
 from bot.domain import workflow
 from bot.domain.model import Case, Outcome, Status
-from bot.domain.orgs import OrgKind
+from bot.domain.orgs import OrgKind, Scope
 from bot.runtime.clock import FakeClock
 from bot.services.retention import RetentionService
+from handlers import keyboards
 from handlers.callbacks import CaseCb, Op
 from storage.cases import CaseRepository
 from storage.orgs import OrganisationRepository
 from storage.reports import ReportRepository
+from storage.transfers import TransferRepository
 from tests.conftest import MSK, msk
 from tests.integration.test_handlers import forward_post
 from tests.support import updates
@@ -179,7 +181,12 @@ async def test_transfer_joins_the_receivers_open_case_of_the_same_post(h: Harnes
 
 async def test_coordinator_transfers_a_case_between_organisations(h: Harness) -> None:
     case_id = await forward_post(h)
-    await h.feed(updates.callback(COORD, COORD, CaseCb(op=Op.TRANSFER, case_id=case_id).pack(), 1))
+    # the button the coordinator's read-only card carries (handlers/keyboards.transfer_button)
+    markup = keyboards.transfer_button(await h.app.cases.get(case_id))
+    assert markup is not None and markup.inline_keyboard[0][0].text == "Передать в другую организацию"
+    data = markup.inline_keyboard[0][0].callback_data
+    assert data == CaseCb(op=Op.TRANSFER, case_id=case_id).pack()
+    await h.feed(updates.callback(COORD, COORD, data, 1))
     ask = h.find(COORD, "В какую организацию передать сообщение 2026-0001")
     await h.press(COORD, COORD, "Минстрой КЧР", ask.message_id)
     await h.say(COORD, "Решение дирекции: вопрос министерства")
@@ -187,6 +194,7 @@ async def test_coordinator_transfers_a_case_between_organisations(h: Harness) ->
     rows = await h.app.db.conn.execute_fetchall("SELECT by_id, by_role, from_org, to_org FROM transfers")
     assert [tuple(r) for r in rows] == [(COORD, "coordinator", 1, MINISTRY)]
     assert (await h.app.cases.get(case_id)).status == Status.TRANSFERRED
+    assert keyboards.transfer_button(await h.app.cases.get(case_id)) is None           # not twice
 
 
 async def test_forged_transfer_buttons_are_answered_not_found_and_change_nothing(h: Harness) -> None:
@@ -252,6 +260,9 @@ async def test_kpis_count_the_post_where_it_went_and_the_givers_miss_as_the_give
     assert (total.received, total.answered, total.on_time, total.open, total.open_overdue) == (1, 1, 1, 0, 0)
     misses = {m.party: m for m in await reports.party_misses(h.app.db.conn, start, end)}
     assert set(misses) == {f"operator:{OPERATOR}"} and misses[f"operator:{OPERATOR}"].steps == {"route": 1}
+    # transfers out and in per organisation (the ratings' columns)
+    moved = await TransferRepository().counts(h.app.db.conn, start, end, scope=Scope.all())
+    assert moved == {1: (1, 0), MINISTRY: (0, 1)}
     assert (await h.app.cases.get(case_id)).status == Status.TRANSFERRED
 
 
