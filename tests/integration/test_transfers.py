@@ -76,6 +76,21 @@ async def received_case(h: Harness) -> Case:
     return case
 
 
+async def route_and_answer_in_b(h: Harness) -> None:
+    """B's operator routes the received case to B's department, which answers; the screenshot closes it."""
+    await h.press(OP_B, OP_B, "Отдел дорог Минстроя")
+    await h.press(OP_B, OP_B, "Направить")
+    assert "Сообщение MIN-2026-0001" in h.texts(DEPT_MIN_CHAT)[-1]
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Принять в работу")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Подготовить ответ")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Ответ")
+    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, "Ремонт дороги запланирован на весну.")
+    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "На согласование")
+    await h.press(OP_B, OP_B, "Согласовать")
+    shot = h.find(DEPT_MIN_CHAT, "скриншот")
+    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, None, photo_file_ids=["shot-1"], reply_to_message_id=shot.message_id)
+
+
 async def test_transfer_leaves_the_givers_miss_with_the_giver_and_keeps_the_answer_clock(h: Harness) -> None:
     case_id = await forward_post(h)                                   # 10:00: route by 10:30, answer by 13:00
     answer_due = deadline(await h.app.cases.get(case_id), "answer").due_at
@@ -103,17 +118,7 @@ async def test_transfer_leaves_the_givers_miss_with_the_giver_and_keeps_the_answ
     await h.say(OPERATOR, "/open")
     assert not re.search(r"(?<![A-Z]-)2026-0001", h.texts(OPERATOR)[-1])
     # B routes it and answers in time: the answer is B's, met
-    await h.press(OP_B, OP_B, "Отдел дорог Минстроя")
-    await h.press(OP_B, OP_B, "Направить")
-    assert "Сообщение MIN-2026-0001" in h.texts(DEPT_MIN_CHAT)[-1]
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Принять в работу")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Подготовить ответ")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Ответ")
-    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, "Ремонт дороги запланирован на весну.")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "На согласование")
-    await h.press(OP_B, OP_B, "Согласовать")
-    shot = h.find(DEPT_MIN_CHAT, "скриншот")
-    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, None, photo_file_ids=["shot-1"], reply_to_message_id=shot.message_id)
+    await route_and_answer_in_b(h)
     got = await received_case(h)
     assert got.status == Status.CLOSED
     assert deadline(got, "answer").outcome == Outcome.MET
@@ -243,16 +248,7 @@ async def test_kpis_count_the_post_where_it_went_and_the_givers_miss_as_the_give
     h.clock.set(msk(2026, 12, 1, 10, 45))                             # A's operator missed the routing (10:30)
     await transfer(h, OPERATOR)
     h.clock.set(msk(2026, 12, 1, 10, 50))
-    await h.press(OP_B, OP_B, "Отдел дорог Минстроя")
-    await h.press(OP_B, OP_B, "Направить")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Принять в работу")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Подготовить ответ")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "Ответ")
-    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, "Ремонт дороги запланирован на весну.")
-    await h.press(EXEC_MIN, DEPT_MIN_CHAT, "На согласование")
-    await h.press(OP_B, OP_B, "Согласовать")
-    shot = h.find(DEPT_MIN_CHAT, "скриншот")
-    await h.say_in(DEPT_MIN_CHAT, EXEC_MIN, None, photo_file_ids=["shot-1"], reply_to_message_id=shot.message_id)
+    await route_and_answer_in_b(h)
     start, end, now = msk(2026, 12, 1, 0, 0), msk(2026, 12, 2, 0, 0), h.clock.now()
     reports = ReportRepository()
     total = next(r for r in await reports.kpis(h.app.db.conn, start, end, now) if r.dim == "total")
