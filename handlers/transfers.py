@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from aiogram.filters import StateFilter
+from aiogram import F
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
@@ -25,7 +25,7 @@ from handlers import keyboards, render
 from handlers.callbacks import CaseCb, Op
 from handlers.filters import ButtonMessage, HasRole
 from handlers.spec import RouterSpec
-from handlers.states import answered, ask
+from handlers.states import Prompt, answered, ask
 
 TRANSFER_ROLES = (Role.OPERATOR, Role.ADMIN, Role.COORDINATOR)
 
@@ -34,16 +34,19 @@ router.filter("callback_query", HasRole(*TRANSFER_ROLES))
 router.filter("message", HasRole(*TRANSFER_ROLES))
 
 
-class TransferPrompt(StatesGroup):
-    reason = State()                  # why the case goes to the chosen organisation
-    refusal = State()                 # why a case received by transfer goes back
-
-
 async def _own_case(cases: CaseService, case_id: int, actor: Actor) -> Case:
     """The case if it is the actor's organisation's (any for the coordinator); else «not found»."""
     case = await cases.get(case_id)
     cases.own_case(case, actor)
     return case
+
+
+@router.message(StateFilter(Prompt.transfer_reason, Prompt.transfer_refusal), Command("cancel"))
+async def cancel(message: Message, state: FSMContext) -> None:
+    """/cancel of the coordinator (the operators' /cancel is handlers/common.py's); before the reason
+    handlers, which would take it for a reason."""
+    await state.clear()
+    await message.answer(texts.CANCELLED)
 
 
 async def _reason_ok(message: Message, reason: str) -> bool:
@@ -77,13 +80,13 @@ async def chosen_org(callback: CallbackQuery, callback_data: CaseCb, message: Me
     check(case, Action.TRANSFER, actor)
     orgs = {o.id: o for o in await cases.transfer_targets(callback_data.case_id, actor)}
     check_target(case.org_id, callback_data.arg, set(orgs))
-    await ask(state, TransferPrompt.reason, callback_data.case_id, org_id=str(callback_data.arg))
+    await ask(state, Prompt.transfer_reason, callback_data.case_id, org_id=str(callback_data.arg))
     await message.answer(texts.ASK_TRANSFER_REASON.format(number=case.number, org=texts.esc(orgs[callback_data.arg].name),
                                                           limit=MAX_REASON))
     await callback.answer()
 
 
-@router.message(TransferPrompt.reason, lambda m: bool(m.text) and not m.text.startswith("/"))
+@router.message(Prompt.transfer_reason, F.text)
 async def transfer_reason(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
     data = await state.get_data()
     org_id, reason = int(data["org_id"]), message.text or ""
@@ -103,13 +106,13 @@ async def refuse(callback: CallbackQuery, callback_data: CaseCb, message: Messag
     if not await cases.received_by_transfer(case):
         raise DomainError("not_received_by_transfer")
     origins = await cases.origins(case, actor)
-    await ask(state, TransferPrompt.refusal, callback_data.case_id)
+    await ask(state, Prompt.transfer_refusal, callback_data.case_id)
     await message.answer(texts.ASK_REFUSE_TRANSFER.format(number=case.number, limit=MAX_REASON,
                                                           org=texts.esc(origins[-1].org_name if origins else "")))
     await callback.answer()
 
 
-@router.message(TransferPrompt.refusal, lambda m: bool(m.text) and not m.text.startswith("/"))
+@router.message(Prompt.transfer_refusal, F.text)
 async def refusal_reason(message: Message, state: FSMContext, actor: Actor, cases: CaseService) -> None:
     reason = message.text or ""
     if not await _reason_ok(message, reason):
@@ -122,8 +125,7 @@ async def refusal_reason(message: Message, state: FSMContext, actor: Actor, case
                                                            from_number=giver.number))
 
 
-@router.message(StateFilter(TransferPrompt.reason, TransferPrompt.refusal),
-                lambda m: not (m.text or "").startswith("/"))
+@router.message(StateFilter(Prompt.transfer_reason, Prompt.transfer_refusal))
 async def reason_needs_text(message: Message) -> None:
     """A photo, a sticker, a voice message in place of the reason: said so, the prompt waits on."""
     await message.answer(texts.TRANSFER_EXPECTS_TEXT)

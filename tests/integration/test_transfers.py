@@ -272,3 +272,20 @@ async def test_a_transferred_case_is_anonymised_after_the_retention_period_the_r
     given = await h.app.cases.get(case_id)
     assert given.text == texts.ANONYMISED and given.link is None
     assert (await received_case(h)).text != texts.ANONYMISED                            # still open in B
+
+
+async def test_a_command_inside_the_reason_prompt_stays_a_command(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Передать в другую организацию")
+    await h.press(OPERATOR, OPERATOR, "Минстрой КЧР")
+    await h.say(OPERATOR, "/open")
+    assert any("Ввод отменён: вы отправили команду /open" in t for t in h.texts(OPERATOR)[-2:])
+    await h.say(OPERATOR, REASON)                                   # no prompt any more: not a reason
+    assert (await h.app.cases.get(case_id)).status == Status.NEW
+    # the coordinator cancels the prompt with /cancel
+    await h.feed(updates.callback(COORD, COORD, CaseCb(op=Op.TRANSFER, case_id=case_id).pack(), 1))
+    await h.press(COORD, COORD, "Минстрой КЧР")
+    await h.say(COORD, "/cancel")
+    assert h.texts(COORD)[-1] == texts.CANCELLED
+    await h.say(COORD, REASON)
+    assert (await h.app.cases.get(case_id)).status == Status.NEW
