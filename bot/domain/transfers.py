@@ -55,6 +55,8 @@ def hand_over(case: Case, actor: Actor, now: datetime, reason: str) -> None:
     """The giver's case leaves its organisation: every open clock closes now — one that already ran out
     stays a miss, attributed to whoever held it in the giver's organisation; the others are cancelled."""
     check(case, Action.TRANSFER, actor)
+    if case.incident_lead is not None:      # its incident's answer is one for all its posts (cl. 21)
+        raise ValidationFailed("transfer_incident")
     clean_reason(reason)
     close_all(case, now)
     case.status = Status.TRANSFERRED

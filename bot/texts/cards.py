@@ -358,6 +358,7 @@ CARD_TRANSFERRED_TO = "\n📤 Передано в «{org}»"
 HISTORY_IN_ORG = "\n<b>В организации «{org}» (сообщение {number}):</b>"
 ERRORS["transfer_org_not_found"] = "Не нашёл такую организацию."
 ERRORS["transfer_reason_too_long"] = "Причина слишком длинная — сократите её."
+ERRORS["transfer_incident"] = "Сообщение входит в инцидент (п. 21): его ответ общий — передать отдельно нельзя."
 ERRORS["not_received_by_transfer"] = "Вернуть можно только сообщение, полученное передачей из другой организации."
 EVENT.update({"transferred_out": "передано в другую организацию", "transferred_in": "получено из другой организации",
               "transfer_joined": "присоединена передача из другой организации",
