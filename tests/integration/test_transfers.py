@@ -25,7 +25,7 @@ from storage.transfers import TransferRepository
 from tests.conftest import MSK, msk
 from tests.integration.test_handlers import forward_post
 from tests.support import updates
-from tests.support.harness import ADMIN, OPERATOR, Harness, bound_harness
+from tests.support.harness import ADMIN, DEPT_A_CHAT, EXEC_A, OPERATOR, Harness, bound_harness
 
 OP_B = 400                  # an operator of the ministry (organisation B)
 COORD = 700                 # a person of the republic's directorate (COORDINATOR_IDS)
@@ -289,3 +289,24 @@ async def test_a_command_inside_the_reason_prompt_stays_a_command(h: Harness) ->
     assert h.texts(COORD)[-1] == texts.CANCELLED
     await h.say(COORD, REASON)
     assert (await h.app.cases.get(case_id)).status == Status.NEW
+
+
+async def test_a_routed_case_transferred_leaves_its_departments_cards_without_buttons(h: Harness) -> None:
+    case_id = await forward_post(h)
+    await h.press(OPERATOR, OPERATOR, "Отдел ЖКХ")
+    await h.press(OPERATOR, OPERATOR, "Направить")
+    await h.press(EXEC_A, DEPT_A_CHAT, "Принять в работу")
+    await transfer(h, OPERATOR)
+    dept_card = h.find(DEPT_A_CHAT, "Сообщение 2026-0001")
+    assert "Передано в другую организацию" in dept_card.text and not h.labels(DEPT_A_CHAT, dept_card.message_id)
+    assert (await h.app.cases.get(case_id)).status == Status.TRANSFERRED
+
+
+async def test_an_organisation_without_operators_is_told_to_the_admins(h: Harness) -> None:
+    await forward_post(h)
+    async with h.app.db.transaction() as conn:
+        await conn.execute("UPDATE operators SET active = 0 WHERE user_id = ?", (OP_B,))
+    await transfer(h, OPERATOR)
+    assert "у этой организации нет операторов" in h.texts(ADMIN)[-1]
+    got = await received_case(h)
+    assert got.status == Status.NEW and got.open_deadline("route") is not None           # waits in B's /open
