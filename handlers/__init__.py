@@ -28,11 +28,12 @@ def _specs() -> list[RouterSpec]:
         ratings,
         reports,
         terms,
+        transfers,
         workday,
     )
 
     return [errors.router, chats.router, members.router, common.router, orgs.router, admin.router, places.router,
-            department_places.router, operator_prompts.router, operator_intake.router,
+            department_places.router, operator_prompts.router, transfers.router, operator_intake.router,
             operator_case.router, department.router, workday.router, reports.router, terms.router,
             coordinator.router, ratings.router, common.fallback]
 

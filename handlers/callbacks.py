@@ -45,6 +45,9 @@ class Op(StrEnum):
     NO_REPLY = "nr"      # Закрыть: автор не ответил
     ANYWAY = "aw"        # Ответить без уточнения
     JOIN = "jn"          # Присоединить к открытому сообщению по этому адресу (arg = its case id)
+    TRANSFER = "tr"      # Передать в другую организацию: the choice of organisation (issue 14 §5)
+    TRANSFER_TO = "tt"   # the chosen organisation (arg = its id): the reason is asked next
+    REFUSE_TRANSFER = "rf"  # Вернуть (не наша компетенция): a case received by transfer goes back
 
 
 KINDS = tuple(k for k in DraftKind if k is not DraftKind.INFO)     # what a department or operator drafts

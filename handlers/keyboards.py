@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.domain.actions import available_actions
 from bot.domain.model import Actor, Case, Department, Role
-from bot.domain.transitions import Action
+from bot.domain.transitions import Action, allowed
 from bot.services.place_index import AddressMatch
 from handlers import render
 from handlers.callbacks import KINDS, AdminCb, AdminOp, CaseCb, MemberCb, Op, StrayCb, SurgeCb, SurgeOp
@@ -81,10 +81,11 @@ _OPERATOR_BUTTONS = (
 
 
 def operator_card(case: Case, departments: list[Department], selected: set[int],
-                  same_address: Sequence[AddressMatch] = ()) -> InlineKeyboardMarkup | None:
+                  same_address: Sequence[AddressMatch] = (), *, transfer: bool = False) -> InlineKeyboardMarkup | None:
     """What the case's operator may do now (bot.domain.actions); a new case also shows its routing; a case
-    about an address with an open case offers to join it."""
-    kb = _operator_card(case, departments, selected)
+    about an address with an open case offers to join it; ``transfer`` (more than one organisation): the
+    button that gives the case to another organisation, while the table allows it (issue 14 §5)."""
+    kb = _with_transfer(_operator_card(case, departments, selected), case, Role.OPERATOR, transfer)
     joins = [[InlineKeyboardButton(text=texts.BTN_JOIN_ADDRESS.format(number=m.number),
                                    callback_data=_cb(Op.JOIN, case, m.case_id))]
              for m in same_address[:render.MAX_SAME_ADDRESS]]
@@ -275,3 +276,30 @@ def confirm_member(chat_id: int, user_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=texts.BTN_CONFIRM_MEMBER, callback_data=MemberCb(chat_id=chat_id, user_id=user_id).pack())
     return kb.as_markup()
+
+
+# ---- transfers between organisations (issue 14 §5) ------------------------------------------------
+
+def _with_transfer(kb: InlineKeyboardMarkup | None, case: Case, role: Role, offer: bool) -> InlineKeyboardMarkup | None:
+    if not offer or not allowed(Action.TRANSFER, case.status, role):
+        return kb
+    row = [InlineKeyboardButton(text=texts.BTN_TRANSFER, callback_data=_cb(Op.TRANSFER, case))]
+    return InlineKeyboardMarkup(inline_keyboard=[*(kb.inline_keyboard if kb is not None else []), row])
+
+
+def transfer_button(case: Case, role: Role = Role.COORDINATOR) -> InlineKeyboardMarkup | None:
+    """«Передать в другую организацию» alone, for a card without the operator's buttons (the coordinator's
+    read-only card); None when the case may not be transferred now."""
+    return _with_transfer(None, case, role, True)
+
+
+def transfer_orgs(case: Case, orgs: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """The organisations the case may go to: (id, name) each."""
+    return _case_keyboard(case, [(name, Op.TRANSFER_TO, org_id) for org_id, name in orgs], 1)
+
+
+def refuse_transfer(case: Case) -> InlineKeyboardMarkup | None:
+    """«Вернуть (не наша компетенция)» under the notice of a case received by transfer, while the table allows it."""
+    if not allowed(Action.REFUSE_TRANSFER, case.status, Role.OPERATOR):
+        return None
+    return _case_keyboard(case, [(texts.BTN_REFUSE_TRANSFER, Op.REFUSE_TRANSFER, 0)])

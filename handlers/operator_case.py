@@ -27,6 +27,7 @@ from handlers.filters import OPERATOR_ROLES, ButtonMessage, HasRole
 from handlers.operator_prompts import term_set
 from handlers.spec import RouterSpec
 from handlers.states import Prompt, ask
+from handlers.transfers import history_text
 
 router = RouterSpec("operator_case")
 router.filter("callback_query", HasRole(*OPERATOR_ROLES))
@@ -57,7 +58,8 @@ async def toggle(callback: CallbackQuery, callback_data: CaseCb, message: Messag
     case = await cases.get(case_id, scope=actor.scope)
     chosen = await cases.toggle_selection(case_id, actor, callback_data.arg)
     depts = await access.suggest(case.text, org_id=case.org_id)
-    await message.edit_reply_markup(reply_markup=keyboards.operator_card(case, depts, chosen))
+    await message.edit_reply_markup(reply_markup=keyboards.operator_card(case, depts, chosen,
+                                                                         transfer=await cases.several_orgs()))
     await callback.answer()
 
 
@@ -145,11 +147,10 @@ _change(Op.ANYWAY, CaseService.answer_anyway, texts.ANSWER_ANYWAY_DONE, drop_but
 
 
 @router.callback_query(CaseCb.on(Op.HISTORY), ButtonMessage())
-async def history(callback: CallbackQuery, callback_data: CaseCb, message: Message, cases: CaseService,
-                  tz: tzinfo, actor: Actor) -> None:
-    await cases.get(callback_data.case_id, scope=actor.scope)
-    events = await cases.history(callback_data.case_id)
-    for part in render.chunk(render.history(events, tz).split("\n")):
+async def history(callback: CallbackQuery, callback_data: CaseCb, message: Message, actor: Actor,
+                  cases: CaseService, tz: tzinfo) -> None:
+    case = await cases.get(callback_data.case_id, scope=actor.scope)
+    for part in render.chunk((await history_text(cases, case, actor, tz)).split("\n")):
         await message.answer(part)
     await callback.answer()
 

@@ -16,6 +16,8 @@ class Prompt(StatesGroup):
     answer_minutes = State()          # cl. 9: the operator's own answer term
     rename_department = State()
     department_keywords = State()
+    transfer_reason = State()         # issue 14 §5: why the case goes to the chosen organisation
+    transfer_refusal = State()        # why a case received by transfer goes back
 
 
 async def ask(state: FSMContext, prompt: State, case_id: int, **data: str) -> None:

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.domain.errors import NotFound, StaleState
 from bot.domain.model import (
+    TERMINAL,
     Assignment,
     Case,
     Deadline,
@@ -62,7 +63,7 @@ def case_columns(alias: str = "cases") -> str:
 
 
 CASE_COLUMNS = case_columns()
-OPEN_STATUSES = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED))
+OPEN_STATUSES = tuple(s.value for s in Status if s not in TERMINAL)
 _OPEN_SQL = ",".join("?" * len(OPEN_STATUSES))
 
 
@@ -101,7 +102,7 @@ class CaseRepository:
 
     async def save(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
         """Write the case back; refuse if somebody saved it since it was loaded (optimistic lock)."""
-        closed_at = ts(now) if case.status in (Status.CLOSED, Status.EXCLUDED, Status.DISMISSED) else None
+        closed_at = ts(now) if case.status in TERMINAL else None
         cur = await conn.execute(
             "UPDATE cases SET status=?, platform=?, link=?, link_norm=?, author=?, text=?, media=?, "
             "detected_at=?, urgent=?, significant=?, multi=?, operator_chat_id=?, operator_card_id=?, "

@@ -109,7 +109,8 @@ WITH c AS MATERIALIZED (
            (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
             WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns
     FROM cases c
-    WHERE c.detected_at >= :start AND c.detected_at < :end AND /*org*/ 1
+    WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status != 'transferred'  -- counted where it went
+      AND /*org*/ 1
 )
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
@@ -171,7 +172,7 @@ SELECT * FROM (
            (SELECT group_concat(cd.department_id) FROM case_departments cd
             WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments
     FROM cases c
-    WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
+    WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed', 'transferred')
       AND /*org*/ 1
 ) WHERE first_at IS NOT NULL
 """
@@ -184,7 +185,7 @@ SELECT substr(c.detected_at, 1, 10) AS day_utc, c.detected_at,
        c.status NOT IN ('closed', 'excluded', 'dismissed') AS open_,
        """ + CLARIFICATION_ONLY_SQL + """ AS clar_only
 FROM cases c
-WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed') AND /*org*/ 1
+WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed', 'transferred') AND /*org*/ 1
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
 

@@ -19,7 +19,7 @@ from storage.db import fetch_all, fetch_one
 
 #: The kind of the audit event each anonymisation appends (a system event without a case).
 RUN_EVENT = "retention_run"
-_FINISHED = ("closed", "excluded", "dismissed")
+_FINISHED = ("closed", "excluded", "dismissed", "transferred")
 _SCOPE = "(SELECT case_id FROM retention_scope)"
 
 

@@ -193,6 +193,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
                           coordinator=recipients.coordinator)
     incidents = IncidentService(db, deadlines, clock)
     cases = CaseService(db, deadlines, clock, surges=surges, incidents=incidents)
+    cases.operator_ids = access.operator_ids         # organisation no. 1's operators of the settings (transfers)
     handover = HandoverService(db, clock, access)
     chats = ChatsService(db, clock, access, handover)
     notifier = Notifier(bot, db, clock, NoticeRenderer(cases, access, clock, tz, place_index), limiter, chats=chats)

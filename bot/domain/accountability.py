@@ -82,6 +82,7 @@ MATRIX: dict[Status, tuple[Holder, Holder]] = {
     Status.CLOSED:          (Holder.NOBODY,        Holder.NOBODY),
     Status.EXCLUDED:        (Holder.NOBODY,        Holder.NOBODY),
     Status.DISMISSED:       (Holder.NOBODY,        Holder.NOBODY),
+    Status.TRANSFERRED:     (Holder.NOBODY,        Holder.NOBODY),
 }
 
 

@@ -23,13 +23,14 @@ class Status(StrEnum):
     CLOSED = "closed"                  # answer posted and proven
     EXCLUDED = "excluded"              # a 59-FZ appeal (cl. 1): leaves this process
     DISMISSED = "dismissed"            # needs no reaction
+    TRANSFERRED = "transferred"        # given to another organisation (issue 14 §5): its case goes on there
 
 
 #: How a case was closed (``cases.closure``): by a published answer, or by a clarification request the
 #: author never answered (the operator closed it, «автор не ответил»); KPIs count the second apart.
 CLOSURE_ANSWER = "answer"
 CLOSURE_CLARIFICATION = "clarification_only"
-TERMINAL = frozenset({Status.CLOSED, Status.EXCLUDED, Status.DISMISSED})
+TERMINAL = frozenset({Status.CLOSED, Status.EXCLUDED, Status.DISMISSED, Status.TRANSFERRED})
 OPEN = frozenset(Status) - TERMINAL
 
 

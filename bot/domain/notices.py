@@ -43,6 +43,8 @@ class NoticeKind(StrEnum):
     NEW_MEMBER = "new_member"
     COORDINATOR_ALERT = "coordinator_alert"
     COORDINATOR_MISS = "coordinator_miss"
+    TRANSFERRED_IN = "transferred_in"
+    TRANSFER_REFUSED = "transfer_refused"
 
 
 # ---- payloads ------------------------------------------------------------------------------------
@@ -148,8 +150,28 @@ class CoordinatorAlert:
     org_id: int | None = None
 
 
+@dataclass(frozen=True)
+class TransferredIn:
+    """Issue 14 §5: a case given to this organisation by another (``joined``: into its open case of the same
+    post); ``card``: the addressee keeps the case's card (its operator)."""
+    from_org: str
+    from_number: str
+    reason: str
+    joined: bool
+    card: bool
+
+
+@dataclass(frozen=True)
+class TransferRefused:
+    """Issue 14 §5: the receiving organisation gave the case back, with its reason; the case is open again."""
+    to_org: str
+    to_number: str
+    reason: str
+
+
 Payload = (Words | SurgeOperators | FromCase | Declined | DraftForApproval | OfDraft | Published | InfoReceived
-           | ClarificationOverdue | ClockDue | Escalation | NewMember | CoordinatorAlert)
+           | ClarificationOverdue | ClockDue | Escalation | NewMember | CoordinatorAlert | TransferredIn
+           | TransferRefused)
 
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.ADMIN_ALERT: Words, NoticeKind.CHAT_TEXT: Words, NoticeKind.SURGE_OPERATORS: SurgeOperators,
@@ -162,6 +184,7 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.REMINDER: ClockDue, NoticeKind.EXPIRED: ClockDue, NoticeKind.ESCALATION: Escalation,
     NoticeKind.NEW_MEMBER: NewMember,
     NoticeKind.COORDINATOR_ALERT: CoordinatorAlert, NoticeKind.COORDINATOR_MISS: Escalation,
+    NoticeKind.TRANSFERRED_IN: TransferredIn, NoticeKind.TRANSFER_REFUSED: TransferRefused,
 }
 
 P = TypeVar("P", covariant=True)

@@ -33,9 +33,14 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"              # a department that declined leaves the case's list (cl. 12)
     CLOSE_NO_REPLY = "close_no_reply"  # Закрыть: автор не ответил (the clarification went unanswered)
     ANSWER_ANYWAY = "answer_anyway"    # Ответить без уточнения
+    TRANSFER = "transfer"              # Передать в другую организацию (issue 14 §5)
+    REFUSE_TRANSFER = "refuse_transfer"  # Вернуть (не наша компетенция): the receiver gives it back
 
 
 OPERATORS = frozenset({Role.OPERATOR, Role.ADMIN})
+#: The states a case may be transferred to another organisation from (issue 14 §5): before publication.
+TRANSFERABLE = frozenset({Status.NEW, Status.ROUTED, Status.IN_WORK, Status.ON_APPROVAL, Status.REWORK,
+                          Status.COLLECTING})
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.AUTHOR_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING}),
     _t(Action.EXCLUDE, OPEN, OPERATORS, {S.EXCLUDED}),
     _t(Action.DISMISS, OPEN, OPERATORS, {S.DISMISSED}),
-    _t(Action.REOPEN, TERMINAL, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, {S.NEW}),
+    _t(Action.REOPEN, TERMINAL - {S.TRANSFERRED}, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, {S.NEW}),
     _t(Action.SET_URGENT, {S.NEW, S.ROUTED, S.IN_WORK, S.COLLECTING}, OPERATORS, {S.NEW, S.ROUTED, S.IN_WORK,
                                                                                  S.COLLECTING}),
     _t(Action.MARK_SIGNIFICANT, OPEN, {Role.OPERATOR, Role.ADMIN, Role.HEAD, Role.OFFICIAL}, OPEN),
@@ -85,6 +90,12 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(Action.CLOSE_NO_REPLY, {S.AWAITING_AUTHOR}, OPERATORS, {S.CLOSED}, "closed by the clarification alone"),
     _t(Action.ANSWER_ANYWAY, {S.AWAITING_AUTHOR}, OPERATORS, {S.IN_WORK, S.COLLECTING},
        "a new answer clock from now, as on the author's reply"),
+    # Issue 14 §5: not once an answer is approved for posting or anything was posted under the giver's name
+    # (APPROVED, AWAITING_FINAL, AWAITING_AUTHOR): the organisation that answered in part finishes it.
+    _t(Action.TRANSFER, TRANSFERABLE, {Role.OPERATOR, Role.ADMIN, Role.COORDINATOR}, {S.TRANSFERRED},
+       "to another active organisation, with a reason; the giver's clocks close (misses stay the giver's)"),
+    _t(Action.REFUSE_TRANSFER, {S.NEW}, OPERATORS, {S.TRANSFERRED},
+       "the receiver, only on a case received by transfer and before routing it; the giver's case is open again"),
 )}
 
 #: Actions an executor may take only for a department the case is assigned to.

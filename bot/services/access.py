@@ -292,7 +292,7 @@ class AccessService(InviteMixin):
         """How many of each department's places a text names (bot/services/place_index.py)."""
         self._place_scores = scores
 
-    async def suggest(self, text: str, *, org_id: int = DEFAULT_ORG) -> list[Department]:
+    async def suggest(self, text: str, *, org_id: int) -> list[Department]:
         """The organisation's departments ordered for routing: those whose places (a street, a settlement: two
         points each) and keywords occur in the text first."""
         lowered = text.lower()

@@ -168,3 +168,13 @@ COORDINATOR_DIGEST_LINE = "• {org}: {open} · {overdue} · {due_today} · {new
 COORDINATOR_DIGEST_NONE = "Организаций нет."
 
 CHAT_IS_COORDINATOR = "чат координатора (Дирекции)"
+
+# ---- transfers between organisations (issue 14 §5) ----------------------------------------------------
+TRANSFER_NO_OPERATORS = ("⚠️ Сообщение {number} передано в «{org}», но у этой организации нет операторов: "
+                         "пригласите их (/invite), карточка ждёт в /open.")
+TRANSFERRED_IN = ("📨 Из организации «{org}» передано сообщение {from_number} — теперь это {number}.\n"
+                  "Причина: {reason}\nСрок ответа (п. 6) — до {due}, время обнаружения прежнее.")
+TRANSFER_JOINED_IN = ("📨 Из организации «{org}» передано сообщение {from_number}: та же публикация уже у вас — "
+                      "{number}, присоединено к нему.\nПричина: {reason}")
+TRANSFER_REFUSED_TO_GIVER = ("↩️ «{org}» вернула сообщение {number} (у неё было {to_number}): не её компетенция.\n"
+                             "Причина: {reason}\nСообщение снова ждёт направления; срок ответа (п. 6) — до {due}.")

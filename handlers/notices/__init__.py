@@ -26,7 +26,7 @@ from bot.domain.notices import (
 from bot.domain.orgs import Scope
 from bot.runtime.logs import bind_case
 from handlers import keyboards
-from handlers.notices import cards, departments, escalations, members, operator
+from handlers.notices import cards, departments, escalations, members, operator, transfers
 from handlers.notices.base import CaseRenderer, Deps, Remember, target
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ ABOUT_A_CASE: dict[NoticeKind, CaseRenderer] = {
     NoticeKind.EXPIRED: escalations.expired,
     NoticeKind.ESCALATION: escalations.escalation,
     NoticeKind.COORDINATOR_MISS: escalations.coordinator_miss,
+    NoticeKind.TRANSFERRED_IN: transfers.transferred_in,
+    NoticeKind.TRANSFER_REFUSED: transfers.transfer_refused,
 }
 
 

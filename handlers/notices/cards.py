@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.delivery.outgoing import Album, Edit, Outgoing, PermanentFailure, Text
-from bot.domain.model import Case
+from bot.domain.model import Case, Status
 from bot.domain.notices import FromCase, Notice
 from handlers import keyboards, render
 from handlers.notices.base import Deps, Remember, target
@@ -17,7 +17,8 @@ async def intake_card(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing
     card = render.case_card(case, d.clock.now(), d.tz) + render.same_address(same)
     if not depts:
         card += "\n" + texts.NO_DEPARTMENTS_BOUND
-    return [Text(target(n), card, keyboards.operator_card(case, depts, set(), same), Remember("card"))]
+    markup = keyboards.operator_card(case, depts, set(), same, transfer=await d.cases.several_orgs())
+    return [Text(target(n), card, markup, Remember("card"))]
 
 
 async def case_routed(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
@@ -36,8 +37,11 @@ async def card_refresh(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoin
         depts = await d.access.suggest(case.text, org_id=case.org_id) if case.is_open else []
         same = await d.same_address(case)
         card = render.case_card(case, now, d.tz, lead=lead) + render.same_address(same)
+        if case.status == Status.TRANSFERRED:       # issue 14 §5: where it went
+            card += texts.CARD_TRANSFERRED_TO.format(org=texts.esc(await d.cases.transferred_to(case) or ""))
         out.append(Edit(case.operator_chat_id, case.operator_card_id, card,
-                        keyboards.operator_card(case, depts, await d.cases.selection(case.id or 0), same)))
+                        keyboards.operator_card(case, depts, await d.cases.selection(case.id or 0), same,
+                                                transfer=await d.cases.several_orgs())))
     for a in case.assignments:
         if a.card_message_id is None:
             continue

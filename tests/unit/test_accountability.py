@@ -50,6 +50,7 @@ ONE_DEPARTMENT: dict[Status, dict[str, tuple[Party, ...]]] = {
     Status.CLOSED: {},
     Status.EXCLUDED: {},
     Status.DISMISSED: {},
+    Status.TRANSFERRED: {},                                               # its clocks closed at the transfer
 }
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.domain import workflow
+from bot.domain import transfers, workflow
 from bot.domain.errors import AccessDenied, InvalidTransition, ValidationFailed
 from bot.domain.model import Actor, Assignment, Case, DeptState, DraftKind, Outcome, Role, Status
 from bot.domain.transitions import DEPARTMENT_ACTIONS, TRANSITIONS, Action
@@ -45,6 +45,9 @@ def case_in(status: Status, dl: Deadlines) -> Case:
     t = T0 + timedelta(minutes=5)
     case = new_case(dl)
     if status == Status.NEW:
+        return case
+    if status == Status.TRANSFERRED:
+        transfers.hand_over(case, OPERATOR, t, "Дорога республиканская")
         return case
     if status in (Status.EXCLUDED, Status.DISMISSED):
         (workflow.exclude if status == Status.EXCLUDED else workflow.dismiss)(case, OPERATOR, t)
@@ -130,6 +133,10 @@ def perform(case: Case, action: Action, actor: Actor, dl: Deadlines, now: dateti
             workflow.close_no_reply(case, actor, now)
         case Action.ANSWER_ANYWAY:
             workflow.answer_anyway(case, actor, dl, now)
+        case Action.TRANSFER:
+            transfers.hand_over(case, actor, now, "Дорога республиканская")
+        case Action.REFUSE_TRANSFER:
+            transfers.give_back(case, actor, now, "Не наша компетенция", received_by_transfer=True)
 
 
 def with_declined(case: Case) -> Case:

@@ -15,11 +15,12 @@ from bot.services.cases.answers import Answers
 from bot.services.cases.intake import Intake
 from bot.services.cases.routing import Routing
 from bot.services.cases.terms import Terms
+from bot.services.cases.transfers import Transfers
 from storage.events import Event
 from storage.orgs import OrganisationRepository
 
 
-class CaseService(Intake, Routing, Answers, Terms):
+class CaseService(Intake, Routing, Answers, Terms, Transfers):
     async def get(self, case_id: int, *, scope: Scope) -> Case:
         """The case within the reader's scope: another organisation's case is NotFound, like a missing one."""
         return await self.cases.get(self.db.conn, case_id, scope=scope)
