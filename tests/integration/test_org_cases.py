@@ -13,7 +13,7 @@ import pytest
 from bot.domain.errors import DomainError
 from bot.domain.model import Actor, Role
 from bot.domain.orgs import Scope
-from bot.domain.transitions import TRANSITIONS
+from bot.domain.transitions import TRANSITIONS, Action
 from bot.runtime.clock import FakeClock
 from bot.services.cases import NewPost
 from handlers.callbacks import Op
@@ -84,8 +84,10 @@ async def test_joining_a_case_to_another_organisations_case_answers_like_a_missi
     assert await rows_of(h, b.case_ids + [a_case.id]) == before
 
 
-def test_the_coordinator_is_in_no_transition_of_the_workflow() -> None:
-    assert [a for a, t in TRANSITIONS.items() if Role.COORDINATOR in t.roles] == []
+def test_the_coordinator_only_transfers_a_case_and_takes_no_other_step_of_the_workflow() -> None:
+    """cl. 2: the directorate watches and moves a post to the competent organisation (issue 14 §5); the steps
+    of the process stay with the organisations' own people."""
+    assert [a for a, t in TRANSITIONS.items() if Role.COORDINATOR in t.roles] == [Action.TRANSFER]
 
 
 async def test_the_coordinator_reads_every_organisations_case_and_every_action_is_refused(
