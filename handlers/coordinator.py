@@ -25,7 +25,7 @@ from bot.domain.model import Case, Role
 from bot.runtime.clock import Clock
 from bot.services.chats import ChatsService
 from bot.services.coordinator import CoordinatorService, OrgOpen
-from handlers import render
+from handlers import keyboards, render
 from handlers.filters import ButtonMessage, HasRole, IsAdmin
 from handlers.spec import RouterSpec
 
@@ -144,14 +144,16 @@ async def coordinator_case_button_refused(callback: CallbackQuery) -> None:
 
 
 async def _show(message: Message, coordinator: CoordinatorService, case_id: int, clock: Clock, tz: tzinfo) -> bool:
-    """The card and the history, read-only: no action buttons. False when there is no such case."""
+    """The card, read-only but for «Передать в другую организацию» (cl. 2, issue 14 §5: the directorate moves a
+    post to the competent organisation), and the history. False when there is no such case."""
     try:
         view = await coordinator.view(case_id)
     except DomainError:
         return False
     header = texts.COORD_CASE_HEADER.format(org=texts.esc(view.org.name))
     card = render.case_card(view.case, clock.now(), tz, header=header, lead=view.lead)
-    for part in render.chunk([card, *render.history(view.history, tz).split("\n")]):
+    await message.answer(card, reply_markup=keyboards.transfer_button(view.case))
+    for part in render.chunk(render.history(view.history, tz).split("\n")):
         await message.answer(part)
     return True
 

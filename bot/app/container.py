@@ -57,6 +57,7 @@ from bot.services.surges import IncidentService, SurgeService
 from bot.services.workdays import WorkdayService
 from bot.settings import Settings
 from bot.settings.sections import TELEGRAM_API_DEFAULT, TelegramSettings
+from deadlines.orgs import with_days_off
 from deadlines.rules import Deadlines
 from handlers import get_routers
 from handlers.coordinator import coordinator_commands
@@ -236,7 +237,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         workdays=workdays, backups=backups, deadlines=deadlines, clock=clock, tz=tz, locks=KeyedLocks(),
         places=places, place_index=place_index, handover=handover, chats=chats, orgs=OrgService(db, clock, access),
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake),
-        ratings=RatingService(db, calendar, clock, tz), coordinator=CoordinatorService(db, clock, access)),
+        ratings=RatingService(db, calendar, clock, tz, org_calendar=with_days_off), coordinator=CoordinatorService(db, clock, access)),
         flood_limit=settings.web.flood_limit)
     tasks: list[asyncio.Task[Any]] = []
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,

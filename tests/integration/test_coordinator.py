@@ -107,13 +107,17 @@ async def test_coordinator_open_lists_every_organisation_grouped_overdue_first(h
     assert "ZEL-2026-0001" not in text                  # closed
 
 
-async def test_coordinator_case_by_prefixed_number_shows_card_and_history_without_buttons(h: Harness) -> None:
+async def test_coordinator_case_by_prefixed_number_shows_card_and_history_with_the_transfer_alone(h: Harness) -> None:
     await seed_cases(h)
     await h.say(COORD, "/case zel-2026-0002")
     card = h.session.sent_texts(COORD)[0]
     assert card.startswith("🏛 <b>Зеленчукский район</b> · только просмотр\n\n")
     assert "ZEL-2026-0002" in card and "История" in "".join(h.session.sent_texts(COORD))
-    assert all(m.markup is None for m in h.chat(COORD))
+    first, *rest = h.chat(COORD)
+    # read-only: the one button is the directorate's own step, moving the post to another organisation
+    assert [b.text for row in (first.markup.inline_keyboard if first.markup else []) for b in row] == [
+        "Передать в другую организацию"]
+    assert all(m.markup is None for m in rest)
 
 
 async def test_coordinator_bare_number_of_several_organisations_asks_which_with_buttons(h: Harness) -> None:
