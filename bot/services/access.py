@@ -209,7 +209,7 @@ class AccessService(InviteMixin):
         if not await self.may_administer(user_id, org_id):
             raise AccessDenied("admin_only")
 
-    async def bind_department(self, user_id: int, chat_id: int, name: str, *, org_id: int = DEFAULT_ORG) -> Department:
+    async def bind_department(self, user_id: int, chat_id: int, name: str, *, org_id: int) -> Department:
         """The group serves the organisation's department ``name`` (created if new)."""
         await self._require_admin(user_id, org_id)
         name = " ".join(name.split())
@@ -245,7 +245,7 @@ class AccessService(InviteMixin):
                                                          {"chat_id": chat_id, "org_id": org_id}), now)
 
     # ---- departments (of one organisation; ``org_id`` no. 1 when omitted) ------------------------------
-    async def departments(self, *, include_archived: bool = False, org_id: int = DEFAULT_ORG) -> list[Department]:
+    async def departments(self, *, include_archived: bool = False, org_id: int) -> list[Department]:
         return await self.directory.departments(self.db.conn, scope=Scope.one(org_id),
                                                 include_archived=include_archived)
 
@@ -305,7 +305,7 @@ class AccessService(InviteMixin):
         return sorted(depts, key=lambda d: (-score(d), d.name.lower()))
 
     # ---- operators and invites (of one organisation; OPERATOR_IDS and OFFICIAL_IDS are no. 1's) -------
-    async def operators(self, *, org_id: int = DEFAULT_ORG) -> list[OperatorRecord]:
+    async def operators(self, *, org_id: int) -> list[OperatorRecord]:
         listed = await self.directory.operators(self.db.conn, scope=Scope.one(org_id))
         known = {o.user_id for o in listed}
         configured = self.operator_ids if org_id == DEFAULT_ORG else frozenset[int]()
@@ -332,7 +332,7 @@ class AccessService(InviteMixin):
         return await self.events.last_name(self.db.conn, user_id)
 
     # ---- responsible officials (cl. 5) --------------------------------------------------------
-    async def officials(self, *, org_id: int = DEFAULT_ORG) -> list[OperatorRecord]:
+    async def officials(self, *, org_id: int) -> list[OperatorRecord]:
         """The organisation's invited officials and (no. 1's) those of OFFICIAL_IDS: who receives the misses of
         operational steps."""
         listed = await self.directory.officials(self.db.conn, scope=Scope.one(org_id))
@@ -341,12 +341,12 @@ class AccessService(InviteMixin):
         extra = [OperatorRecord(uid, "", None, True) for uid in sorted(configured - known)]
         return listed + extra
 
-    async def remove_official(self, user_id: int, official_id: int, *, org_id: int = DEFAULT_ORG) -> bool:
+    async def remove_official(self, user_id: int, official_id: int, *, org_id: int) -> bool:
         await self._require_admin(user_id, org_id)
         return await self._admin_change(user_id, "official_removed", {"user_id": official_id, "org_id": org_id},
                                         lambda conn: self.directory.remove_official(conn, official_id, org_id=org_id))
 
-    async def remove_operator(self, user_id: int, operator_id: int, *, org_id: int = DEFAULT_ORG) -> bool:
+    async def remove_operator(self, user_id: int, operator_id: int, *, org_id: int) -> bool:
         await self._require_admin(user_id, org_id)
         return await self._admin_change(user_id, "operator_removed", {"user_id": operator_id, "org_id": org_id},
                                         lambda conn: self.directory.remove_operator(conn, operator_id, org_id=org_id))

@@ -41,7 +41,7 @@ class InviteMixin:
     _require_admin: Callable[[int, int], Awaitable[None]]
     org_admins_changed: Callable[[], None]
 
-    async def create_invite(self, user_id: int, role: Role = Role.OPERATOR, *, org_id: int = DEFAULT_ORG) -> str:
+    async def create_invite(self, user_id: int, role: Role = Role.OPERATOR, *, org_id: int) -> str:
         """A one-time link that makes its user an operator or (``Role.OFFICIAL``) a responsible official of
         the organisation."""
         await self._require_admin(user_id, org_id)
@@ -93,7 +93,7 @@ class InviteMixin:
                                                          {"name": full_name, "org_id": org_id}), now)
         return role
 
-    async def open_invites(self, user_id: int, *, org_id: int = DEFAULT_ORG) -> list[InviteRecord]:
+    async def open_invites(self, user_id: int, *, org_id: int) -> list[InviteRecord]:
         """The organisation's invites nobody used yet that have not expired or been revoked (an admin's list)."""
         await self._require_admin(user_id, org_id)
         items = await self.directory.open_invites(self.db.conn, self.clock.now(), scope=Scope.one(org_id))

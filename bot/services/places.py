@@ -102,7 +102,7 @@ class PlacesService:
             self._data[org_id] = await load_places(self.db, self.seed, org_id=org_id)
         return self._data[org_id]
 
-    async def add(self, user_id: int, text: str, *, org_id: int = DEFAULT_ORG) -> PlaceChange:
+    async def add(self, user_id: int, text: str, *, org_id: int) -> PlaceChange:
         """«станица Зеленчукская», «ул. Школьная»: adds the place to the organisation's list; `ValidationFailed`
         when it is malformed or known."""
         await self._require_admin(user_id, org_id)
@@ -126,7 +126,7 @@ class PlacesService:
                            lambda conn: self.repo.put(conn, row, user_id, now, org_id=org_id))
         return added
 
-    async def remove(self, user_id: int, text: str, *, org_id: int = DEFAULT_ORG) -> PlaceChange:
+    async def remove(self, user_id: int, text: str, *, org_id: int) -> PlaceChange:
         """By name, with or without the type word; `ValidationFailed` when unknown or ambiguous."""
         await self._require_admin(user_id, org_id)
         place = parse_place(text, self.seed.street_types, type_required=False)

@@ -70,7 +70,7 @@ async def surge_operators(d: Deps, n: Notice[SurgeOperators]) -> list[Outgoing]:
     text = texts.SURGE_TO_OPERATOR.format(alert=n.payload.text)   # escaped when the surge was found
     markup = keyboards.surge_merge(n.payload.surge_id)
     own = await d.recipients.operators(n.payload.org_id)
-    return [Text(o.user_id, text, markup) for o in await d.access.operators() if o.active and o.user_id in own]
+    return [Text(o.user_id, text, markup) for o in await d.access.operators(org_id=n.payload.org_id) if o.active and o.user_id in own]
 
 
 async def coordinator_alert(d: Deps, n: Notice[CoordinatorAlert]) -> list[Outgoing]:

@@ -23,7 +23,7 @@ HEAD_CHAT, DEPT_CHAT = -900, -1001
 
 async def _case_with_department(cases: CaseService, access: AccessService, operator: Actor,
                                  clock: FakeClock) -> tuple[int, Actor]:
-    dept = (await access.bind_department(ADMIN_ID, DEPT_CHAT, "ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, DEPT_CHAT, "ЖКХ", org_id=1)).id
     post = NewPost(platform="vk", text="Яма у школы", operator_id=operator.user_id, detected_at=clock.now())
     case_id = (await cases.register(post, operator)).case.id
     assert case_id is not None
@@ -77,7 +77,7 @@ async def test_cl13_department_late_with_its_draft_is_named(db: Database, notifi
                                                             operator: Actor, clock: FakeClock,
                                                             deadlines: Deadlines) -> None:
     case_id, _ = await _case_with_department(cases, access, operator, clock)
-    dept = (await access.departments())[0].id
+    dept = (await access.departments(org_id=1))[0].id
     svc = ReminderService(db, deadlines, clock)
     session.clear()
     await simulate(svc, clock, msk(2026, 12, 1, 13, 30))

@@ -38,7 +38,7 @@ POST = "Во дворе дома на ул. Ленина, 5 третью нед�
 @pytest.fixture
 async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     async with bound_harness(tmp_path, clock) as harness:
-        token = await harness.app.access.create_invite(ADMIN)
+        token = await harness.app.access.create_invite(ADMIN, org_id=1)
         await harness.say(OP3, f"/start inv_{token}", full_name="Ольга Третьякова")
         yield harness
 

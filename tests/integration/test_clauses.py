@@ -23,7 +23,7 @@ from tests.conftest import ADMIN_ID, msk
 async def departments(access: AccessService, *names: str) -> list[int]:
     ids = []
     for i, name in enumerate(names):
-        dept = await access.bind_department(ADMIN_ID, -1000 - i, name)
+        dept = await access.bind_department(ADMIN_ID, -1000 - i, name, org_id=1)
         ids.append(dept.id)
     return ids
 

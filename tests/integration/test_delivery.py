@@ -145,7 +145,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
     db = await Database.open(path)
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
-    dept = await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")
+    dept = await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)
     operator = Actor(100, Role.OPERATOR, "Оператор")
     post = NewPost(platform="vk", text="Яма", operator_id=100, detected_at=clock.now())
     case = (await cases.register(post, operator)).case
@@ -215,7 +215,7 @@ async def test_rate_limiter_keeps_telegrams_limits(fake_time: FakeTime) -> None:
 async def _planned_case(db: Database, cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock,
                         deadlines: Deadlines, text: str) -> tuple[int, int, ReminderService]:
     """A department bound, a post registered, its reminders planned."""
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     post = NewPost(platform="vk", text=text, operator_id=operator.user_id, detected_at=clock.now())
     case_id = (await cases.register(post, operator)).case.id
     assert case_id is not None

@@ -28,7 +28,7 @@ async def new_case(cases: CaseService, operator: Actor, clock: FakeClock, text: 
 async def test_cl21_incident_intermediate_then_final_reach_every_member(
         db: Database, deadlines: Deadlines, access: AccessService, operator: Actor, clock: FakeClock) -> None:
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     ex = executor(dept)
     ids = []
     for i in range(3):
@@ -110,7 +110,7 @@ async def test_cl6_clarification_meets_the_answer_clock_and_after_wait_days_the_
     from tests.conftest import MSK
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await _clarification_published(cases, operator, clock, dept, "Где-то яма")   # published 10:30 Tue
     case = await cases.get(case_id, scope=Scope.all())
     answer = [d for d in case.deadlines if d.rule == "answer"]
@@ -137,7 +137,7 @@ async def test_cl6_answer_without_clarification_starts_a_new_answer_clock(
     from bot.jobs.reminders import ReminderService
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await _clarification_published(cases, operator, clock, dept, "Не работает")
     reminders = ReminderService(db, deadlines, clock, clarification_wait_days=1)   # Wednesday 10:30
     assert (await reminders.run_due(msk(2026, 12, 2, 10, 30))).clarifications == 1
@@ -167,7 +167,7 @@ async def test_cl6_the_scheduler_wakes_at_the_moment_to_ask_about_an_unanswered_
     from bot.jobs.scheduler import Scheduler
 
     cases = CaseService(db, deadlines, clock, find_profanity=lambda _text: [])
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     await _clarification_published(cases, operator, clock, dept, "Где-то яма")      # published 10:30 Tue
     reminders = ReminderService(db, deadlines, clock, clarification_wait_days=3)
     scheduler = ReminderScheduler(reminders, Scheduler(clock), safety_seconds=3600)

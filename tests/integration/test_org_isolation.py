@@ -89,7 +89,7 @@ async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
         await route_to(h, "Отдел ЖКХ")
         await b_day(h, b)                              # B's MSTR-2026-0001 (new) and -0002 (on approval)
         assert b.numbers == ["MSTR-2026-0001", "MSTR-2026-0002"]
-        a_dept = (await h.app.access.departments())[0].id
+        a_dept = (await h.app.access.departments(org_id=1))[0].id
         yield World(h, b, a_case, a_dept)
 
 

@@ -51,7 +51,7 @@ async def test_a_removed_operators_cases_go_only_to_operators_of_the_same_organi
     await h.press(ORG_ADMIN, ORG_ADMIN, texts.HANDOVER_SPREAD)
     assert (await h.app.db.fetchall("SELECT operator_id FROM cases WHERE id = ?", (case_id,)))[0][0] == ZEL_OP2
     assert ZEL_OP1 not in [o.user_id for o in await h.app.access.operators(org_id=2)]
-    assert {OPERATOR, OPERATOR2} <= {o.user_id for o in await h.app.access.operators()}
+    assert {OPERATOR, OPERATOR2} <= {o.user_id for o in await h.app.access.operators(org_id=1)}
 
 
 async def test_invites_are_listed_and_revoked_per_organisation(h: Harness) -> None:
@@ -102,7 +102,7 @@ async def test_departments_places_and_suggestions_are_the_organisations_own(h: H
     suggested = await h.app.access.suggest(STREET_POST, org_id=zel)
     assert [d.name for d in suggested] == ["Служба ЖКХ"]
     assert "Служба ЖКХ" not in [d.name for d in await h.app.access.suggest(STREET_POST, org_id=1)]
-    dept = next(d for d in await h.app.access.departments() if d.name == "Отдел ЖКХ")
+    dept = next(d for d in await h.app.access.departments(org_id=1) if d.name == "Отдел ЖКХ")
     index = h.app.dp["place_index"]
     with pytest.raises(AccessDenied):                 # the service refuses another organisation's department
         await index.set_department_places(ORG_ADMIN, dept.id, "ул. Кооперативная", org_id=zel)

@@ -171,8 +171,8 @@ async def test_an_org_admin_invites_operators_and_officials_of_their_organisatio
     await h.say(ZEL_OFFICIAL, f"/start inv_{link_token(h.last(ORG_ADMIN).text)}")
     assert [o.user_id for o in await h.app.access.operators(org_id=zel)] == [ZEL_OPERATOR]
     assert [o.user_id for o in await h.app.access.officials(org_id=zel)] == [ZEL_OFFICIAL]
-    assert ZEL_OPERATOR not in [o.user_id for o in await h.app.access.operators()]
-    assert ZEL_OFFICIAL not in [o.user_id for o in await h.app.access.officials()]
+    assert ZEL_OPERATOR not in [o.user_id for o in await h.app.access.operators(org_id=1)]
+    assert ZEL_OFFICIAL not in [o.user_id for o in await h.app.access.officials(org_id=1)]
     await h.say(ORG_ADMIN, "/operators")
     assert str(ZEL_OPERATOR) in h.last(ORG_ADMIN).text and str(OPERATOR) not in h.last(ORG_ADMIN).text
     await h.say(ORG_ADMIN, "/officials")
@@ -187,7 +187,7 @@ async def test_an_org_admin_binds_a_department_of_their_organisation_whose_name_
     assert h.last(ZEL_HEAD).text == plain(texts.BOUND_HEAD)
     theirs = await h.app.access.departments(org_id=zel)
     assert [(d.name, d.chat_id) for d in theirs] == [("Отдел ЖКХ", ZEL_CHAT)]
-    assert ("Отдел ЖКХ", DEPT_A_CHAT) in [(d.name, d.chat_id) for d in await h.app.access.departments()]
+    assert ("Отдел ЖКХ", DEPT_A_CHAT) in [(d.name, d.chat_id) for d in await h.app.access.departments(org_id=1)]
     assert await h.app.access.head_chat_id(zel) == ZEL_HEAD
     await h.say(ORG_ADMIN, "/departments")
     assert "Отдел ЖКХ" in h.last(ORG_ADMIN).text and "Дорожный отдел" not in h.last(ORG_ADMIN).text
@@ -216,8 +216,8 @@ async def test_an_org_admin_touches_nothing_of_another_organisation(h: Harness) 
     await h.say(ZEL_OFFICIAL, f"/start inv_{link_token(h.last(ADMIN).text)}")
     await h.say(ADMIN, "/invite")
     await pick(h, ADMIN, ADMIN, "Администрация")                       # an open invite of no. 1
-    one_invites = await h.app.access.open_invites(ADMIN)
-    dept = (await h.app.access.departments())[0]
+    one_invites = await h.app.access.open_invites(ADMIN, org_id=1)
+    dept = (await h.app.access.departments(org_id=1))[0]
     events_before = len(await h.app.db.fetchall("SELECT 1 FROM events"))
     for command in ("/orgs", "/org_add Чужая", f"/org_rename {zel} Другое", f"/org_prefix {zel} ABC",
                     "/invite_org_admin"):
@@ -248,11 +248,11 @@ async def test_an_org_admin_touches_nothing_of_another_organisation(h: Harness) 
         await h.feed(updates.callback(ORG_ADMIN, ORG_ADMIN, cb.pack(), h.last(ORG_ADMIN).message_id, chat_type="private"))
         assert h.alerts()[-1] == texts.ORG_ONLY_DEPLOYMENT, cb
     assert len(await h.app.db.fetchall("SELECT 1 FROM events")) == events_before
-    assert ONE_OPERATOR in [o.user_id for o in await h.app.access.operators()]
-    assert ZEL_OFFICIAL in [o.user_id for o in await h.app.access.officials()]
-    assert [d.name for d in await h.app.access.departments()] == ["Дорожный отдел", "Отдел ЖКХ"]
+    assert ONE_OPERATOR in [o.user_id for o in await h.app.access.operators(org_id=1)]
+    assert ZEL_OFFICIAL in [o.user_id for o in await h.app.access.officials(org_id=1)]
+    assert [d.name for d in await h.app.access.departments(org_id=1)] == ["Дорожный отдел", "Отдел ЖКХ"]
     assert not (await h.app.access.department(dept.id)).archived  # type: ignore[union-attr]
-    assert len(await h.app.access.open_invites(ADMIN)) == len(one_invites)
+    assert len(await h.app.access.open_invites(ADMIN, org_id=1)) == len(one_invites)
     assert [o.id for o in await h.app.access.organisations()] == [1, zel]
 
 

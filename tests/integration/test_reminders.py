@@ -71,7 +71,7 @@ async def queued(db: Database, *kinds: str) -> list[tuple[str, str, str, int]]:
 async def test_a_working_day_of_several_cases(db: Database, cases: CaseService, access: AccessService,
                                               operator: Actor, clock: FakeClock, reminders: ReminderService,
                                               calendar: WorkCalendar) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     clock.set(msk(2026, 12, 1, 9, 0))                      # Tuesday
     a = await new_case(cases, operator, clock, "Яма во дворе")
     await simulate(reminders, clock, msk(2026, 12, 1, 9, 25))
@@ -117,7 +117,7 @@ async def test_a_working_day_of_several_cases(db: Database, cases: CaseService, 
 async def test_cl6_missed_answer_goes_to_the_head(db: Database, cases: CaseService, access: AccessService,
                                                   operator: Actor, clock: FakeClock,
                                                   reminders: ReminderService) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await new_case(cases, operator, clock)          # Tuesday 10:00: answer due 13:00
     await cases.route(case_id, operator, [dept])
     await cases.accept(case_id, executor(dept))
@@ -131,7 +131,7 @@ async def test_cl6_missed_answer_goes_to_the_head(db: Database, cases: CaseServi
 async def test_cl7_missed_final_answer_goes_to_the_head(db: Database, cases: CaseService, access: AccessService,
                                                         operator: Actor, clock: FakeClock,
                                                         reminders: ReminderService) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await new_case(cases, operator, clock)
     await cases.route(case_id, operator, [dept])
     ex = executor(dept)
@@ -155,7 +155,7 @@ async def test_escalated_rules_are_configurable(db: Database, cases: CaseService
 
 async def test_closed_step_is_not_reminded(db: Database, cases: CaseService, access: AccessService,
                                            operator: Actor, clock: FakeClock, reminders: ReminderService) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await new_case(cases, operator, clock)
     clock.set(msk(2026, 12, 1, 10, 5))
     await cases.route(case_id, operator, [dept])
@@ -374,7 +374,7 @@ async def test_cl8_declaring_saturday_working_moves_open_deadlines_and_back(
 async def test_cl13_16_approval_reminder_comes_before_the_latest_useful_approval(
         db: Database, cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock,
         reminders: ReminderService) -> None:
-    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ")).id
+    dept = (await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)).id
     case_id = await new_case(cases, operator, clock)          # Tuesday 10:00: answer due 13:00
     await cases.route(case_id, operator, [dept])
     ex = executor(dept)

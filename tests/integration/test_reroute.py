@@ -37,7 +37,7 @@ def reminders(db: Database, deadlines: Deadlines, clock: FakeClock) -> ReminderS
 
 
 async def departments(access: AccessService, *names: str) -> list[int]:
-    return [(await access.bind_department(ADMIN_ID, -1000 - i, name)).id for i, name in enumerate(names)]
+    return [(await access.bind_department(ADMIN_ID, -1000 - i, name, org_id=1)).id for i, name in enumerate(names)]
 
 
 def clocks(case: Case, rule: str, dept: int | None = None) -> list:  # type: ignore[type-arg]

@@ -49,8 +49,8 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 
 async def sent_backup(h: Harness, tmp_path: Path) -> Path:
     """/backup by the admin; the document Telegram received, saved as a file."""
-    await h.app.access.bind_department(ADMIN, DEPT_A_CHAT, "Отдел ЖКХ")
-    token = await h.app.access.create_invite(ADMIN)
+    await h.app.access.bind_department(ADMIN, DEPT_A_CHAT, "Отдел ЖКХ", org_id=1)
+    token = await h.app.access.create_invite(ADMIN, org_id=1)
     assert await h.app.access.accept_invite(token, INVITED, "Ирина Петрова") is not None
     await h.say(ADMIN, "/backup")
     document = h.session.results[-1].document
@@ -159,8 +159,8 @@ async def test_an_honest_backup_passes_the_schema_check(h: Harness) -> None:
 async def test_restore_shows_the_grants_and_goes_on_only_when_confirmed(
         h: Harness, tmp_path: Path, cwd: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    await h.app.access.bind_department(ADMIN, DEPT_A_CHAT, "Отдел ЖКХ")
-    await h.app.access.create_invite(ADMIN)                        # an invite nobody used yet
+    await h.app.access.bind_department(ADMIN, DEPT_A_CHAT, "Отдел ЖКХ", org_id=1)
+    await h.app.access.create_invite(ADMIN, org_id=1)                        # an invite nobody used yet
     backup = (await h.app.backups.make()).path
     target = tmp_path / "live" / "bot.sqlite3"
     answers = iter(["нет", "да"])

@@ -54,8 +54,8 @@ def executor(dept_id: int) -> Actor:
 async def closed_case(cases: CaseService, access: AccessService, operator: Actor, clock: FakeClock) -> int:
     """A case through every step that stores a citizen's words: intake with author, link and photos, a
     duplicate report, a decline with a reason, a draft with media returned with a comment, a publication."""
-    d1 = (await access.bind_department(ADMIN_ID, -1001, "ЖКХ")).id
-    d2 = (await access.bind_department(ADMIN_ID, -1002, "Дороги")).id
+    d1 = (await access.bind_department(ADMIN_ID, -1001, "ЖКХ", org_id=1)).id
+    d2 = (await access.bind_department(ADMIN_ID, -1002, "Дороги", org_id=1)).id
     post = NewPost(platform="vk", text=CITIZEN, operator_id=operator.user_id, detected_at=clock.now(), link=LINK,
                    link_norm=LINK, author="Иван Иванов", media=(Media("photo", "AgAD-photo", "uniq-photo"),),
                    album_key="100:555", card_chat=operator.user_id)

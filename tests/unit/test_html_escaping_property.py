@@ -136,10 +136,10 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
         surges = SurgeService(db, calendar, clock, access.head_chat_id)
         cases = CaseService(db, Deadlines(calendar), clock, find_profanity=lambda text: [], surges=surges)
         renderer = NoticeRenderer(cases, access, clock, MSK)
-        await access.accept_invite(await access.create_invite(ADMIN), OPERATOR, framed(x.operator))
+        await access.accept_invite(await access.create_invite(ADMIN, org_id=1), OPERATOR, framed(x.operator))
         operator = Actor(OPERATOR, Role.OPERATOR, framed(x.operator))
-        dept_a = await access.bind_department(ADMIN, -1001, framed(x.dept_a) + " А")
-        dept_b = await access.bind_department(ADMIN, -1002, framed(x.dept_b) + " Б")
+        dept_a = await access.bind_department(ADMIN, -1001, framed(x.dept_a) + " А", org_id=1)
+        dept_b = await access.bind_department(ADMIN, -1002, framed(x.dept_b) + " Б", org_id=1)
         assert dept_a.id is not None and dept_b.id is not None
         exec_a = Actor(201, Role.EXECUTOR, framed(x.executor), department_id=dept_a.id)
         exec_b = Actor(301, Role.EXECUTOR, "Исполнитель Б", department_id=dept_b.id)

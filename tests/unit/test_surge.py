@@ -95,8 +95,8 @@ def test_window_counts_working_time(calendar: WorkCalendar) -> None:
 
 async def _setup(db: Database, access: AccessService) -> tuple[int, int]:
     admin = 1
-    a = await access.bind_department(admin, -1001, "Отдел ЖКХ")
-    b = await access.bind_department(admin, -1002, "Дорожный отдел")
+    a = await access.bind_department(admin, -1001, "Отдел ЖКХ", org_id=1)
+    b = await access.bind_department(admin, -1002, "Дорожный отдел", org_id=1)
     return a.id, b.id
 
 
