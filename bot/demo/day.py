@@ -11,43 +11,36 @@ showed what the regulation requires (``s.expect``). The day:
 * 2026-0004 — reminders as deadlines approach, a profane draft refused (cl. 19), the missed answer
   deadline escalated to the head's chat (cl. 6), then answered late;
 * 2026-0005…0007 — three posts about one address: the surge alert and «Объединить в инцидент» (cl. 21);
-* 09:00 and 17:30 — the head's morning and evening digests.
+* 09:00 and 17:30 — the head's morning and evening digests;
+* 17:40–18:30 — «Республика» (bot/demo/republic.py): a second organisation, a transfer to it, the
+  coordinator's /open and /rating.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from bot.demo.people import Person
+from bot.demo.cast import (
+    ADMIN,
+    ANNA,
+    CHANNEL,
+    CHATS,
+    DAY,
+    HEAD,
+    HOUSING,
+    OLGA,
+    OPERATOR,
+    ROADS,
+    SERGEY,
+    TITLES,
+    accept,
+    draft,
+    route,
+)
+from bot.demo.republic import republic
 from bot.demo.runner import Demo
 from bot.domain.orgs import Scope
-
-DAY = date(2026, 12, 1)          # a Tuesday, an ordinary working day
-
-ADMIN = Person(1, "Ирина Котова")
-OLGA = Person(100, "Ольга Смирнова")        # the operator
-SERGEY = Person(201, "Сергей Иванов")       # an executor of the housing department
-ANNA = Person(301, "Анна Петрова")          # an executor of the roads department
-
-ADMIN_CHAT = ADMIN.user_id
-OPERATOR = OLGA.user_id                      # the operator's private chat with the bot
-HOUSING = -1001                              # the group of «Отдел ЖКХ»
-ROADS = -1002                                # the group of «Дорожный отдел»
-HEAD = -900                                  # the head of administration's group
-
-CHATS = {
-    ADMIN_CHAT: "Администратор Ирина Котова — личный чат с ботом",
-    OPERATOR: "Оператор Ольга Смирнова — личный чат с ботом",
-    HOUSING: "Группа «Отдел ЖКХ» (исполнитель Сергей Иванов)",
-    ROADS: "Группа «Дорожный отдел» (исполнитель Анна Петрова)",
-    HEAD: "Группа главы администрации",
-}
-TITLES = {ADMIN_CHAT: "Ирина", OPERATOR: "Ольга", HOUSING: "Отдел ЖКХ", ROADS: "Дорожный отдел",
-          HEAD: "Глава администрации"}
-
-CHANNEL = (-1001555, "Подслушано Зеленчукская", "zelen_online")
 
 
 def demo_for(out: TextIO, workdir: Path) -> Demo:
@@ -63,30 +56,8 @@ async def play(d: Demo) -> None:
     await missed_deadline(d)
     await surge(d)
     await evening(d)
+    await republic(d)                           # the second part: the republic (bot/demo/republic.py)
 
-
-async def draft(d: Demo, person: Person, chat: int, number: str, kind: str, text: str,
-                photo: tuple[str, str] | None = None, *, submit: bool = True) -> None:
-    """The executor's way to a draft: «Подготовить ответ», its kind, a photo, the text, «На согласование»."""
-    await d.press(person, chat, "Подготовить ответ", where=f"Сообщение {number}")
-    await d.press(person, chat, kind, where=f"Что готовите по сообщению {number}")
-    if photo is not None:
-        await d.say(person, chat, photo=photo[0], photo_label=photo[1])
-    await d.say(person, chat, text)
-    if submit:
-        await d.press(person, chat, "На согласование", where="Предпросмотр")
-
-
-async def route(d: Demo, number: str, *departments: str) -> None:
-    """The operator ticks the departments on the card and presses «Направить»."""
-    for department in departments:
-        await d.press(OLGA, OPERATOR, department, where=f"Сообщение {number}")
-    await d.press(OLGA, OPERATOR, "Направить", where=f"Сообщение {number}")
-
-
-async def accept(d: Demo, person: Person, chat: int, number: str) -> None:
-    """The department takes the case into work: «Принять в работу» under its card."""
-    await d.press(person, chat, "Принять в работу", where=f"Сообщение {number}")
 
 
 async def setup(d: Demo) -> None:

@@ -50,6 +50,39 @@ THE_REST_OF_THE_DAY = [
     "🌆 Сводка за день · 01.12.2026",                                        # the head's digest
 ]
 
+#: The second part «Республика» (issue 14 §6), after the day, in this order: a second organisation with a prefix,
+#: its operator and groups, the coordinator's group -> a post transferred from the district to the ministry
+#: (the district's card says where, the cl. 6 due time unchanged) -> the district's /open without it, the
+#: coordinator's /open with both organisations -> the ministry answers -> the coordinator's rating.
+REPUBLIC = [
+    "17:35  Оператор смотрит, что осталось открытым",                         # the end of the day
+    "РЕСПУБЛИКА · тот же бот для всей Карачаево-Черкесской Республики",
+    "Организация «Министерство строительства и ЖКХ КЧР» создана (№ 2), префикс номеров — MIN (MIN-2026-0042)",
+    "Приглашение принято. Теперь вы — оператор.",
+    "Группа подключена как чат отдела «Отдел автомобильных дорог».",
+    "Группа подключена как чат координатора",
+    "Сообщение 2026-0008 · Telegram",
+    "⏳ Ответ до 02.12 11:50 — оператор",
+    "[ Передать в другую организацию ]",
+    "Сообщение 2026-0008 передано в «Министерство строительства и ЖКХ КЧР»: там это MIN-2026-0001.",
+    "📤 Передано в «Министерство строительства и ЖКХ КЧР»",
+    "Сообщение MIN-2026-0001 · Telegram",
+    "📨 Из организации «Администрация Зеленчукского района» передано сообщение 2026-0008 — теперь это MIN-2026-0001.",
+    "Срок ответа (п. 6) — до 02.12 11:50, время обнаружения прежнее.",
+    "17:55  Оператор района смотрит открытые — переданного сообщения там нет",
+    "Открытые сообщения всех организаций",
+    "🏛 Администрация Зеленчукского района — открыто 4",
+    "🏛 Министерство строительства и ЖКХ КЧР — открыто 1",
+    "В организации «Администрация Зеленчукского района» (сообщение 2026-0008):",
+    "Проект по сообщению MIN-2026-0001 согласован",
+    "Скриншот публикации по сообщению MIN-2026-0001 (Ответ).",
+    "🏆 Рейтинг организаций · 01.12.2026",
+    "1. Администрация Зеленчукского района: сообщений 7",
+    "— Министерство строительства и ЖКХ КЧР: сообщений 1",
+    "[документ: rating_2026-12-01.xlsx]",
+    "[фото: rating_2026-12-01.png]",
+]
+
 
 def test_make_demo_plays_a_whole_case_offline_and_exits_0(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))}
@@ -68,6 +101,11 @@ def test_make_demo_plays_a_whole_case_offline_and_exits_0(tmp_path: Path) -> Non
     assert positions == sorted(positions)
     for line in THE_REST_OF_THE_DAY:
         assert line in out, line
+    republic = [out.find(line) for line in REPUBLIC]
+    assert -1 not in republic, [line for line, p in zip(REPUBLIC, republic, strict=True) if p < 0]
+    assert republic == sorted(republic) and republic[0] > max(positions)
+    district_open = out.split("17:55  Оператор района смотрит открытые", 1)[1].split("━━━", 1)[0]
+    assert "2026-0005" in district_open and "2026-0008" not in district_open   # the transferred case left it
     assert "Демонстрация прошла" in out and "✗" not in out
     assert "<b>" not in out and "&lt;" not in out          # HTML rendered as a person sees it
     imported = re.findall(r"\|\s+([\w.]+)\s*$", stderr, re.MULTILINE)
