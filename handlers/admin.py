@@ -71,7 +71,8 @@ async def bind_head(message: Message, **data: Any) -> None:
 async def _bind_head_for(message: Message, user_id: int, org_id: int, _args: str, data: dict[str, Any]) -> None:
     access: AccessService = data["access"]
     await access.bind_head(user_id, message.chat.id, org_id)
-    await message.answer(texts.BOUND_HEAD)
+    name = await data["orgs"].named(org_id)
+    await message.answer(texts.BOUND_HEAD if name is None else texts.BOUND_HEAD_OF.format(org=texts.esc(name)))
     await data["chats"].chat_back(message.chat.id)
 
 

@@ -95,10 +95,10 @@ def open_line(case: Case, group: OrgOpen, now: datetime, tz: tzinfo) -> str:
     nxt = case.next_deadline()
     if nxt is None:
         return texts.COORD_OPEN_LINE_NO_DEADLINE.format(number=case.number, org=org,
-                                                        status=texts.STATUS.get(case.status.value, case.status))
+                                                        status=render.status_word(case))
     return texts.COORD_OPEN_LINE.format(
         marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=case.number, org=org,
-        status=texts.STATUS.get(case.status.value, case.status), rule=texts.RULE.get(nxt.rule, nxt.rule),
+        status=render.status_word(case), rule=texts.RULE.get(nxt.rule, nxt.rule),
         due=texts.when(nxt.due_at.astimezone(tz)))
 
 

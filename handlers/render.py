@@ -119,7 +119,7 @@ def _waits_author(case: Case, tz: tzinfo) -> str:
     return texts.CARD_WAITS_AUTHOR.format(since=_local(since, tz)) if since else ""
 
 
-def _status(case: Case) -> str:
+def status_word(case: Case) -> str:
     """The status word of a list line; a post waiting for its incident's lead says so (cl. 21)."""
     if case.status == Status.NEW and case.incident_lead not in (None, case.number):
         return texts.STATUS_IN_INCIDENT.format(lead=case.incident_lead)
@@ -199,11 +199,11 @@ def open_list(cases: list[Case], now: datetime, tz: tzinfo, title: str,
         lead = (leads or {}).get(c.number)
         nxt = c.next_deadline()
         if nxt is None:
-            lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=_status(c)))
+            lines.append(texts.OPEN_LINE_NO_DEADLINE.format(number=c.number, status=status_word(c)))
             continue
         lines.append(texts.OPEN_LINE.format(
             marker=texts.CARD_OVERDUE if nxt.overdue(now) else texts.CARD_PENDING, number=c.number,
-            status=_status(c), owner=owners_text(c, owners(c, nxt, lead), lead=lead),
+            status=status_word(c), owner=owners_text(c, owners(c, nxt, lead), lead=lead),
             rule=texts.RULE.get(nxt.rule, nxt.rule), due=_local(nxt.due_at, tz)))
     return chunk([title, *lines])
 

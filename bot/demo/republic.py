@@ -95,7 +95,7 @@ async def second_organisation(d: Demo) -> None:
         await d.say(ADMIN, MIN_HEAD, "/bind_head")
         await pick_org(d, MIN_HEAD, MINISTRY)
         s.expect(MIN_ROADS, "Для какой организации?", f"Группа подключена как чат отдела «{MIN_DEPARTMENT}»")
-        s.expect(MIN_HEAD, "Для какой организации?", "Группа подключена как чат главы")
+        s.expect(MIN_HEAD, "Для какой организации?", "Группа подключена как чат руководителя: «Министерство строительства и ЖКХ КЧР»")
     async with d.step("17:46", "Администратор подключает группу Дирекции — координатора (п. 2)") as s:
         await d.say(ADMIN, COORDINATOR, "/bind_coordinator")
         s.expect(COORDINATOR, "Группа подключена как чат координатора")

@@ -39,6 +39,14 @@ class OrgService:
         if not self.may_manage(user_id):
             raise AccessDenied("admin_only")
 
+    async def named(self, org_id: int) -> str | None:
+        """The organisation's name where a message must say whose it is: None in a deployment of one
+        organisation (it looks exactly as before organisations existed)."""
+        if await self.repo.count(self.db.conn) < 2:
+            return None
+        org = await self.get(org_id)
+        return org.name if org is not None else None
+
     async def get(self, org_id: int) -> Organisation | None:
         return await self.repo.get(self.db.conn, org_id)
 

@@ -309,3 +309,6 @@ GROUP_COORDINATOR_HELP = (
     "/open — открытые сообщения всех организаций\n"
     "/case ZEL-2026-0042 — карточка и история сообщения\n"
     "/rating month — рейтинг организаций за период")
+
+# ---- issue 14: whose head's chat a group became, in a deployment of several organisations ----------------
+BOUND_HEAD_OF = "Группа подключена как чат руководителя: «{org}»."
