@@ -184,7 +184,7 @@ async def test_an_org_admin_binds_a_department_of_their_organisation_whose_name_
     await h.say_in(ZEL_CHAT, ORG_ADMIN, "/bind Отдел ЖКХ")              # no. 1 has one of that name too
     assert h.last(ZEL_CHAT).text == plain(texts.BOUND_DEPARTMENT.format(name="Отдел ЖКХ"))
     await h.say_in(ZEL_HEAD, ORG_ADMIN, "/bind_head")
-    assert h.last(ZEL_HEAD).text == plain(texts.BOUND_HEAD)
+    assert h.last(ZEL_HEAD).text == plain(texts.BOUND_HEAD_OF.format(org="Зеленчукский район"))   # whose head, of several
     theirs = await h.app.access.departments(org_id=zel)
     assert [(d.name, d.chat_id) for d in theirs] == [("Отдел ЖКХ", ZEL_CHAT)]
     assert ("Отдел ЖКХ", DEPT_A_CHAT) in [(d.name, d.chat_id) for d in await h.app.access.departments(org_id=1)]
