@@ -47,6 +47,11 @@ class NoticeKind(StrEnum):
     TRANSFER_REFUSED = "transfer_refused"
 
 
+#: The target of a SIGNIFICANT notice for the head of the case's organisation only, not the coordinator: a
+#: case received by transfer was significant in the giver's organisation, whose notice the coordinator had.
+HEAD_ONLY = "head_only"
+
+
 # ---- payloads ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

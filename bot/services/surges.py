@@ -1,7 +1,7 @@
 """Surges of public activity (cl. 21) and incidents: detection, the head's alert, merging posts.
 
-``SurgeService.detect`` runs inside the transaction of the use case that registers or routes a case
-(bot/services/cases). It applies the pure rule (bot/domain/surge.py) to the posts detected within the
+``SurgeService.detect`` runs inside the transaction of the use case that registers or routes a case, or
+receives one by transfer as a new case of its organisation (bot/services/cases). It applies the pure rule (bot/domain/surge.py) to the posts detected within the
 window around the case and, when a new surge is found, records it and queues one ``chat_text`` notice
 for the head's chat (dedup key ``surge:<id>``). Posts joining a known surge are added to it silently.
 

@@ -45,7 +45,7 @@ SIGNIFICANT_TO_HEAD = "❗ <b>Общественно значимое сообщ
 # ---- undeliverable messages (bot/delivery/sender.py) ---------------------------------------------
 CHAT_UNREACHABLE = "⚠️ Не удаётся доставить сообщение ({target}): {error}. Проверьте, что бот есть в чате и не заблокирован."
 UNREACHABLE_TARGET = {"operator": "оператор", "department": "отдел", "head": "глава", "admins": "администраторы",
-                      "chat": "чат", "case": "карточки сообщения", "owner": "ответственный",
+                      "head_only": "глава", "chat": "чат", "case": "карточки сообщения", "owner": "ответственный",
                       "official": "ответственное лицо"}
 
 

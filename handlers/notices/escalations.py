@@ -9,19 +9,20 @@ from bot import texts
 from bot.delivery.outgoing import Outgoing, PermanentFailure, Text
 from bot.domain.accountability import Party, owners
 from bot.domain.model import Case, Deadline, Owner, Role
-from bot.domain.notices import ClockDue, Escalation, FromCase, Notice
+from bot.domain.notices import HEAD_ONLY, ClockDue, Escalation, FromCase, Notice
 from bot.domain.sources import platform_by_code
 from handlers import keyboards, render
 from handlers.notices.base import Deps, Remember
 
 
 async def significant(d: Deps, case: Case, n: Notice[FromCase]) -> list[Outgoing]:
-    """To the head's chat of the case's organisation, and to the coordinator (cl. 2) naming the organisation."""
+    """To the head's chat of the case's organisation, and to the coordinator (cl. 2) naming the organisation
+    (not for ``HEAD_ONLY``: a case received by transfer, the coordinator had it from the giver)."""
     text = texts.SIGNIFICANT_TO_HEAD.format(
         number=case.number, platform=texts.esc(platform_by_code(case.platform).title),
         link=texts.CARD_LINK.format(link=render.link_text(case.link)) if case.link else "",
         excerpt=texts.esc(texts.excerpt(case.text, 1500)) if case.text else texts.CARD_NO_TEXT)
-    coordinator = await d.recipients.coordinator()
+    coordinator = await d.recipients.coordinator() if n.target_kind != HEAD_ONLY else []
     head = await d.access.head_chat_id(case.org_id)
     if head is None and not coordinator:
         raise PermanentFailure(f"no head chat configured for organisation {case.org_id}")

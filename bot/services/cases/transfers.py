@@ -1,12 +1,17 @@
 """Transfers between organisations (issue 14 §5): «Передать в другую организацию» and «Вернуть (не наша
 компетенция)», one unit of work each — the audit events on both cases, the ``transfers`` row and the notices.
 
+A case received as a new one is a new post of the receiver: in the same transaction it goes through the
+receiver's surge detection (cl. 21, as a registered post does), and a significant one is told to the
+receiver's head — not again to the coordinator, who was told of the post by the giver (docs/workflow.md).
+
 The rules are ``bot.domain.transfers``; a case of another organisation reads exactly like a missing one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
@@ -15,7 +20,7 @@ from bot.domain import audit
 from bot.domain import transfers as rules
 from bot.domain.errors import NotFound
 from bot.domain.model import Actor, Case, Event
-from bot.domain.notices import Notice, NoticeKind, TransferredIn, TransferRefused, Words
+from bot.domain.notices import HEAD_ONLY, FromCase, Notice, NoticeKind, TransferredIn, TransferRefused, Words
 from bot.domain.orgs import DEFAULT_ORG, Organisation, Scope
 from bot.services.cases.unit import CaseServiceBase, refresh
 from storage.orgs import OrganisationRepository
@@ -107,9 +112,21 @@ class Transfers(CaseServiceBase):
             if not operators:
                 notices.append(Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
                     texts.TRANSFER_NO_OPERATORS.format(org=texts.esc(dest.name), number=target.number))))
+            if joined_id is None:
+                await self.received_as_new(uow.conn, target, notices, uow.now)
             await uow.record(case, {"to_org": dest.name, "to_case": target.number, "reason": reason,
                                     "joined": joined_id is not None}, refresh(case), *notices)
         return Transferred(case, target, dest, joined_id is not None)
+
+    async def received_as_new(self, conn: aiosqlite.Connection, target: Case, notices: list[Notice[object]],
+                              now: datetime) -> None:
+        """A new case of the receiver is a new post of its own: its surge detection (cl. 21, the receiver's
+        posts only) and, if significant, its head's notice (the coordinator had it from the giver)."""
+        assert target.id is not None
+        if target.significant:
+            notices.append(Notice(NoticeKind.SIGNIFICANT, HEAD_ONLY, None, target.id, FromCase()))
+        if self.surges is not None:
+            await self.surges.detect(conn, target.id, now)
 
     async def refuse_transfer(self, case_id: int, actor: Actor, reason: str) -> Case:
         """The receiver gives a case received by transfer back (before routing it): its case closes as
