@@ -255,14 +255,14 @@ class SurgeRepository:
 
     async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
                          org_id: int) -> list[SurgeCandidate]:
-        """Cases of the organisation detected in ``[start, end]`` (59-ФЗ appeals left out) with their active
-        departments."""
+        """Cases of the organisation detected in ``[start, end]`` with their active departments; 59-ФЗ appeals
+        and posts given to another organisation (issue 14 §5: the receiver's now) left out."""
         rows = await fetch_all(
             conn, "SELECT c.id, c.number, c.platform, c.text, c.link_norm, c.detected_at, "
             "(SELECT group_concat(cd.department_id) FROM case_departments cd WHERE cd.case_id = c.id "
             "AND cd.state != 'declined') AS departments "
             "FROM cases c WHERE c.org_id = ? AND c.detected_at >= ? AND c.detected_at <= ? "
-            "AND c.status != 'excluded' ORDER BY c.detected_at, c.id",
+            "AND c.status NOT IN ('excluded', 'transferred') ORDER BY c.detected_at, c.id",
             (org_id, ts(start), ts(end)),
         )
         return [SurgeCandidate(r["id"], r["number"], r["platform"], r["text"], r["link_norm"],

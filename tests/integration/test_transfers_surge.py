@@ -115,3 +115,17 @@ async def test_an_ordinary_transferred_post_tells_bs_head_nothing(h: Harness) ->
     sent = await delivered(h)
     assert not sent.get(HEAD_B)
     assert not about(sent, COORDINATOR, SIGNIFICANT)
+
+
+async def test_a_post_given_away_no_longer_counts_towards_the_givers_surges(h: Harness) -> None:
+    """The transferred copy is the receiver's post now (issue 14 §5): A's two later posts about the same house
+    are two, not three, and make no surge in A."""
+    await h.say(OPERATOR, "Не вывозят мусор, ул. Ленина, 5")
+    h.clock.advance(minutes=5)
+    assert "там это MIN-2026-0001" in await transfer(h, OPERATOR)
+    for text in ("Опять мусор у дома ул. Ленина, 5", "ул. Ленина, 5 — свалка"):
+        h.clock.advance(minutes=10)
+        await h.say(OPERATOR, text)
+    sent = await delivered(h)
+    assert not about(sent, HEAD_CHAT, SURGE) and not about(sent, OPERATOR, SURGE)
+    assert not await h.app.db.fetchall("SELECT id FROM surges WHERE org_id = 1")
