@@ -134,7 +134,9 @@ class NoticeRenderer(Deps):
     async def concerns(self, notice: Notice[Json]) -> int | None:
         """The organisation a notice is about (its own admins are told it failed, issue 14): the case's, else
         the one its payload names, else its addressee's (a department, an operator, an official, a group);
-        None for the deployment as a whole."""
+        None for the deployment as a whole (the coordinator's chats are the deployment's, cl. 2)."""
+        if notice.target_kind == "coordinator":
+            return None
         if notice.case_id is not None:
             try:
                 return (await self.cases.get(notice.case_id, scope=Scope.all())).org_id

@@ -13,14 +13,17 @@ import pytest
 from aiogram.exceptions import TelegramForbiddenError
 
 from bot import texts
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import FakeClock
+from handlers.notices import NoticeRenderer
 from storage.codec import dt_req
 from storage.orgs import OrganisationRepository
 from tests.conftest import msk
 from tests.integration.test_notify_orgs import (
     ADMIN_B,
+    HEAD_B,
     OPERATOR_B,
     chats_of,
     forward,
@@ -76,6 +79,22 @@ async def test_a_notice_of_as_case_failing_goes_to_as_admin_not_to_bs(h: Harness
     await h.app.notifier.flush()
     assert told(h, ADMIN, "Не удаётся доставить") and told(h, ADMIN_A, "Не удаётся доставить")
     assert not told(h, ADMIN_B, "Не удаётся доставить")
+
+
+async def test_a_failing_notice_without_a_case_concerns_its_addressees_organisation(h: Harness) -> None:
+    """A handover's words to an operator, a department's or a head's group: whose they are; the coordinator's
+    chats are the deployment's."""
+    renderer = h.app.notifier.renderer
+    assert isinstance(renderer, NoticeRenderer)
+    dept_b = await h.app.access.department_for_chat(DEPT_B_CHAT)
+    assert dept_b is not None
+    words = {"text": "…"}
+    for kind, to, org in (("chat", OPERATOR_B, dept_b.org_id), ("chat", OPERATOR, DEFAULT_ORG),
+                          ("chat", DEPT_B_CHAT, dept_b.org_id), ("chat", HEAD_B, dept_b.org_id),
+                          ("department", dept_b.id, dept_b.org_id), ("chat", 999_999, None)):
+        assert await renderer.concerns(Notice(NoticeKind.CHAT_TEXT, kind, to, None, words)) == org, (kind, to)
+    assert await renderer.concerns(Notice(NoticeKind.COORDINATOR_ALERT, "coordinator", None, None,
+                                          {"text": "…", "org_id": dept_b.org_id})) is None
 
 
 async def test_bs_operator_blocking_the_bot_is_told_to_bs_admins_only(h: Harness) -> None:
