@@ -16,7 +16,8 @@ _NIGHT = ("(c.calendar_since IS NOT NULL AND c.calendar_since <= :now AND (c.cal
           "OR c.calendar_until > :now))")
 _DUE_SQL = (
     "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at, d.expire_at, d.reminded_at, "  # noqa: S608  constant SQL of this module; values are bound by name
-    f"d.expired_notified_at, {_NIGHT} AS night FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id IN ("
+    f"d.expired_notified_at, {_NIGHT} AS night, c.org_id FROM deadlines d JOIN cases c ON c.id = d.case_id "
+    "WHERE d.id IN ("
     " SELECT id FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL AND remind_at IS NOT NULL"
     " AND remind_at <= :now"
     " UNION SELECT id FROM deadlines WHERE closed_at IS NULL AND expired_notified_at IS NULL"
@@ -36,6 +37,15 @@ _NEXT_SQL = (
     " AND remind_at IS NOT NULL"
     " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
     " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)"
+)
+#: The earliest moment still to come after :now (the next run when everything due now waits for its
+#: organisation's working time, issue 14): the same indexed MINs, from :now on.
+_NEXT_AFTER_SQL = (
+    "SELECT MIN(m) FROM ("
+    " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
+    " AND remind_at IS NOT NULL AND remind_at > :now"
+    " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
+    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL AND expire_at > :now)"
 )
 _NEXT_NIGHT_SQL = (
     "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "  # noqa: S608  constant SQL of this module; values are bound by name
@@ -86,6 +96,7 @@ class DueDeadline:
     reminded: bool
     expiry_notified: bool
     night: bool = False             # the case works on calendar time now (cl. 8): due at night too
+    org_id: int = 1                 # the case's organisation: its own days off hold its notices (issue 14)
 
 
 class ReminderRepository:
@@ -106,6 +117,11 @@ class ReminderRepository:
         row = await fetch_one(conn, _NEXT_SQL)
         return dt(row[0]) if row is not None else None
 
+    async def next_moment_after(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+        """The earliest reminder or expiry moment not yet acted on that is still to come after ``now``."""
+        row = await fetch_one(conn, _NEXT_AFTER_SQL, {"now": ts(now)})
+        return dt(row[0]) if row is not None else None
+
     async def next_night_moment(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
         """The earliest moment not yet acted on of the cases working on calendar time at ``now``."""
         row = await fetch_one(conn, _NEXT_NIGHT_SQL, {"now": ts(now)})
@@ -115,7 +131,7 @@ class ReminderRepository:
         rows = await fetch_all(conn, _DUE_SQL, {"now": ts(now)})
         return [DueDeadline(int(r["id"]), int(r["case_id"]), r["rule"], r["department_id"], r["due_at"],
                             dt(r["remind_at"]), dt(r["expire_at"]), r["reminded_at"] is not None,
-                            r["expired_notified_at"] is not None, bool(r["night"])) for r in rows]
+                            r["expired_notified_at"] is not None, bool(r["night"]), int(r["org_id"])) for r in rows]
 
     async def mark_reminded(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",

@@ -65,6 +65,7 @@ class Renderer(Protocol):
         """A ``Text`` with ``remember`` went out as this message."""
         ...
 
-    def unreachable(self, notice: Notice[Json], error: str) -> Notice[Payload]:
-        """The admins' alert about a notice given up for good."""
+    async def unreachable(self, notice: Notice[Json], error: str) -> Notice[Payload]:
+        """The admins' alert about a notice given up for good (naming the organisation it concerns: its own
+        admins are told too)."""
         ...

@@ -286,10 +286,11 @@ class Notifier:
         """Give up on a notice; the admins' alert is queued in the same transaction (it survives a crash)."""
         log.warning("notice %s (%s) failed for good: %s", item.id, item.notice.kind, error)
         now = self.clock.now()
+        tell = report and item.notice.kind != NoticeKind.ADMIN_ALERT
+        alert = await self.renderer.unreachable(item.notice, error) if tell else None   # read before the write
         async with self.db.transaction() as conn:
             await self.outbox.mark_failed(conn, item.id, now, error)
-            if report and item.notice.kind != NoticeKind.ADMIN_ALERT:
-                alert = self.renderer.unreachable(item.notice, error)
+            if alert is not None:
                 await self.outbox.add(conn, replace(alert, dedup_key=f"unreachable:{item.id}"), now)
         if report:
             self.wake()

@@ -15,8 +15,10 @@ say they are late. No persistent job store: nothing is pickled, a restart rebuil
 
 Nobody is woken outside working time: when the process runs outside working hours (a catch-up at
 night), due notices wait for the next working opening; dates declared working (cl. 8) are working
-days of the calendar. A case the head decided to work on outside working hours (cl. 8 per case) is the
-exception: its moments fall at night too, and its notices go out then.
+days of the calendar. An organisation's own extra days off (issue 14) hold its notices the same way (each
+row on its case's organisation's calendar) while another organisation's go out. A case the head decided
+to work on outside working hours (cl. 8 per case) is the exception: its moments fall at night too, and its
+notices go out then.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.domain.orgs import Scope
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock
 from bot.runtime.logs import log_context
+from deadlines.calendar import WorkCalendar
 from deadlines.orgs import OrgDeadlines
 from deadlines.reminders import DEFAULT_FRACTION, moments, reminder_moment, waking
 from deadlines.rules import Deadlines
@@ -128,8 +131,8 @@ class ReminderService:
         """The next moment a run has something to do (never inside non-working time)."""
         stored = await self.repo.next_moment(self.db.conn)
         since = await self.repo.next_unasked_clarification(self.db.conn)      # the operator's question (cl. 6)
-        if since is not None:
-            asked = self.clarification_deadline(since)
+        asked = self.clarification_deadline(since) if since is not None else None
+        if asked is not None:
             stored = asked if stored is None else min(stored, asked)
         if stored is None:
             return None
@@ -139,10 +142,29 @@ class ReminderService:
             opening = waking(self.calendar, now)
             night = await self.repo.next_night_moment(self.db.conn, now)   # cases on calendar time (cl. 8)
             return opening if night is None else min(opening, max(night.astimezone(self.calendar.tz), now))
+        if moment <= now and (asked is None or asked > now):
+            return await self._held_until(now, asked) or moment
         return moment
 
-    def is_waking(self, now: datetime) -> bool:
-        cal = self.calendar
+    async def _held_until(self, now: datetime, asked: datetime | None) -> datetime | None:
+        """When everything due at ``now`` waits for its organisation's own working time (its day off, issue
+        14): the next moment there is something to do — the earliest of those organisations' openings, of
+        the moments still to come and of the operator's question; None when something due can go now."""
+        due = await self.repo.due(self.db.conn, now)
+        calendar_of = await self._calendars(self.db.conn)
+        if not due or any(r.night or self.is_waking(now, calendar_of(r.org_id)) for r in due):
+            return None
+        later = await self.repo.next_moment_after(self.db.conn, now)
+        return min([*(waking(calendar_of(org_id), now) for org_id in {r.org_id for r in due}),
+                    *(m.astimezone(self.calendar.tz) for m in (later, asked) if m is not None)])
+
+    async def _calendars(self, conn: Any) -> Callable[[int], WorkCalendar]:
+        """Each organisation's calendar: the republic's plus its own extra days off (issue 14)."""
+        days_off = {o.id: o.days_off for o in await self.orgs.all(conn, include_archived=True)}
+        return lambda org_id: self.org_deadlines.of(org_id, days_off.get(org_id, ())).calendar
+
+    def is_waking(self, now: datetime, calendar: WorkCalendar | None = None) -> bool:
+        cal = calendar if calendar is not None else self.calendar
         return bool(cal.is_working_time(now) or cal.is_working_time(now - CLOSING_GRACE))
 
     # ---- running --------------------------------------------------------------------------------
@@ -157,6 +179,9 @@ class ReminderService:
             rows = await self.repo.due(conn, now)
             if not awake:       # at night only the cases the head decided to work on then (cl. 8)
                 rows = [r for r in rows if r.night]
+            elif rows:          # an organisation's own day off: its notices wait like on a holiday (issue 14)
+                calendar_of = await self._calendars(conn)
+                rows = [r for r in rows if r.night or self.is_waking(now, calendar_of(r.org_id))]
             done_remind: list[int] = []
             done_expire: list[int] = []
             await self._attribute(conn, {r.case_id for r in rows

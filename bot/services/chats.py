@@ -161,10 +161,11 @@ class ChatsService(AfterCommit):
         if not await self.access.is_operator(user_id):
             return False
         done = await self.handover.unreachable(user_id)
+        org_id = await self.access.operator_org(user_id)           # its admins are told too (issue 14)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
-                texts.OPERATOR_BLOCKED.format(operator=user_id, numbers=", ".join(done.moved) or "—")),
+                texts.OPERATOR_BLOCKED.format(operator=user_id, numbers=", ".join(done.moved) or "—"), org_id),
                 dedup_key=f"blocked:{user_id}:{ts(now)}"), now)
         self._on_commit()
         return True

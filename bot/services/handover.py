@@ -99,7 +99,7 @@ class HandoverService(AfterCommit):
         numbers = dict(cases)
         if not takers:
             await self.outbox.add(conn, Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
-                texts.HANDOVER_NOBODY.format(operator=operator_id, numbers=", ".join(numbers.values()))),
+                texts.HANDOVER_NOBODY.format(operator=operator_id, numbers=", ".join(numbers.values())), org_id),
                 dedup_key=f"handover-nobody:{operator_id}:{ts(now)}"), now)
             return HandedOver({}, tuple(numbers.values()))
         plan = handover.assign(list(numbers), await self.repo.open_load(conn, takers, scope=scope), to)

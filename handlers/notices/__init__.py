@@ -13,6 +13,7 @@ from typing import Any
 
 from bot import texts
 from bot.delivery.outgoing import Outgoing, Text
+from bot.domain.errors import NotFound
 from bot.domain.notices import (
     CoordinatorAlert,
     Json,
@@ -124,8 +125,33 @@ class NoticeRenderer(Deps):
         else:
             await self.cases.remember_message(notice.case_id, chat_id, message_id, remember.purpose)
 
-    def unreachable(self, notice: Notice[Json], error: str) -> Notice[Payload]:
+    async def unreachable(self, notice: Notice[Json], error: str) -> Notice[Payload]:
         where = texts.UNREACHABLE_TARGET.get(notice.target_kind, notice.target_kind)
         text = texts.CHAT_UNREACHABLE.format(target=texts.esc(f"{where} {notice.target_id or ''}".strip()),
                                              error=texts.esc(error[:200]))
-        return Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text))
+        return Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(text, await self.concerns(notice)))
+
+    async def concerns(self, notice: Notice[Json]) -> int | None:
+        """The organisation a notice is about (its own admins are told it failed, issue 14): the case's, else
+        the one its payload names, else its addressee's (a department, an operator, an official, a group);
+        None for the deployment as a whole (the coordinator's chats are the deployment's, cl. 2)."""
+        if notice.target_kind == "coordinator":
+            return None
+        if notice.case_id is not None:
+            try:
+                return (await self.cases.get(notice.case_id, scope=Scope.all())).org_id
+            except NotFound:
+                pass
+        named = notice.payload.get("org_id")
+        if isinstance(named, int):
+            return named
+        to = notice.target_id
+        if to is None:
+            return None
+        if notice.target_kind == "department":
+            dept = await self.access.department(to)
+            return dept.org_id if dept is not None else None
+        if to < 0:                                              # a group: a department's or a head's
+            group = await self.access.department_for_chat(to)
+            return group.org_id if group is not None else await self.access.head_org(to)
+        return await self.access.operator_org(to) or await self.access.official_org(to)

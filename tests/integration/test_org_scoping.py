@@ -53,7 +53,8 @@ BY_DESIGN: dict[str, str] = {
     # the reminders' scan (bot/jobs/reminders.py): one timed job for the whole deployment reads every
     # organisation's due clocks; each notice it queues goes to the case's own organisation (notify-org's tests)
     "SELECT c.id, c.operator_id, (SELECT MAX(p.published_at)": "reminders: the clarification waits of every organisation",
-    "SELECT d.id, d.case_id, d.rule, d.department_id, d.due_at, d.remind_at": "reminders: the due clocks of every organisation",
+    # (the due clocks of every organisation are read with each one's c.org_id, whose calendar holds its notices
+    # on its own days off: that statement names the organisation and needs no allowance)
 }
 
 #: Statements that do not name the organisation yet, each with its owner: EMPTY since issue 14 was merged — a

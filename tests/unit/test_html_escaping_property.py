@@ -195,7 +195,7 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
             Notice(NoticeKind.TERM_CHANGED, "department", dept_b.id, three.id, FromCase()),
             Notice(NoticeKind.ANSWER_ANYWAY, "department", dept_b.id, three.id, FromCase()),
             # a chat Telegram refused: the admins are told, with Telegram's words
-            renderer.unreachable(Notice(NoticeKind.CASE_ROUTED, "department", dept_b.id, three.id, {}),
+            await renderer.unreachable(Notice(NoticeKind.CASE_ROUTED, "department", dept_b.id, three.id, {}),
                                  framed(x.reply))]
         clock.advance(hours=26)                      # every clock ran out: the digest lists them
         for case in (await cases.get(one.id, scope=Scope.all()), await cases.get(two.id, scope=Scope.all())):
