@@ -111,7 +111,7 @@ class Transfers(CaseServiceBase):
                 for uid in operators]
             if not operators:
                 notices.append(Notice(NoticeKind.ADMIN_ALERT, "admins", None, None, Words(
-                    texts.TRANSFER_NO_OPERATORS.format(org=texts.esc(dest.name), number=target.number))))
+                    texts.TRANSFER_NO_OPERATORS.format(org=texts.esc(dest.name), number=target.number), dest.id)))
             if joined_id is None:
                 await self.received_as_new(uow.conn, target, notices, uow.now)
             await uow.record(case, {"to_org": dest.name, "to_case": target.number, "reason": reason,
