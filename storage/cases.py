@@ -23,7 +23,7 @@ from bot.domain.model import (
     Publication,
     Status,
 )
-from bot.domain.orgs import DEFAULT_ORG, Scope, format_number
+from bot.domain.orgs import Scope, format_number
 from storage.codec import dt, dt_req, media_json, media_list, ts
 from storage.db import fetch_all, fetch_one
 from storage.scoping import org_clause
@@ -71,7 +71,7 @@ class CaseRepository:
     """Parameterised SQL for cases; methods take the connection of the caller's transaction. Every read and
     write names the organisation (issue 14): a case of another organisation reads exactly like a missing one."""
 
-    async def next_number(self, conn: aiosqlite.Connection, year: int, org_id: int = DEFAULT_ORG) -> tuple[int, str]:
+    async def next_number(self, conn: aiosqlite.Connection, year: int, org_id: int) -> tuple[int, str]:
         """The next number of the organisation's year: its own sequence, its prefix (issue 14)."""
         row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1, (SELECT prefix FROM organisations WHERE id = ?) "
                                     "FROM cases WHERE org_id = ? AND year = ?", (org_id, org_id, year))

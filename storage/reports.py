@@ -100,10 +100,6 @@ def _period(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     return {"start": ts(start), "end": ts(end), "now": ts(now)}
 
 
-#: Every organisation (the system's view); a digest or a report of one organisation passes its own scope.
-EVERY_ORG = Scope.all()
-
-
 def _ids(value: str | None) -> list[int]:
     return [int(v) for v in value.split(",")] if value else []
 

@@ -32,6 +32,7 @@ from aiogram.types import ChatMemberRestricted
 
 from bot import texts
 from bot.domain.notices import Notice, NoticeKind, Words
+from bot.domain.orgs import DEFAULT_ORG
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from deadlines.calendar import WorkCalendar
@@ -105,13 +106,15 @@ async def find_problems(checks: StartupChecks) -> list[str]:
     if not checks.calendar.is_confirmed(now.year + 1):
         log.warning("production calendar for %s is not confirmed", now.year + 1)
     try:
-        head = await checks.access.head_chat_id()
-        if head is None:
-            problems.append(texts.STARTUP_NO_HEAD)
-        elif (error := await _chat_problem(checks.bot, head)) is not None:
-            problems.append(texts.STARTUP_HEAD_CHAT.format(chat_id=head, error=texts.esc(error)))
-        departments = [d for org in await checks.access.organisations()           # every organisation's groups
-                       for d in await checks.access.departments(org_id=org.id)]
+        orgs = await checks.access.organisations()
+        for org in orgs:                                   # every organisation's head's group (issue 14)
+            head = await checks.access.head_chat_id(org.id)
+            if head is None:
+                if org.id == DEFAULT_ORG:                  # the others' heads are bound as they join
+                    problems.append(texts.STARTUP_NO_HEAD)
+            elif (error := await _chat_problem(checks.bot, head)) is not None:
+                problems.append(texts.STARTUP_HEAD_CHAT.format(chat_id=head, error=texts.esc(error)))
+        departments = [d for org in orgs for d in await checks.access.departments(org_id=org.id)]
         for dept in departments:
             if dept.chat_id is None:
                 continue

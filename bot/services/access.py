@@ -163,7 +163,7 @@ class AccessService(InviteMixin):
         async with self.db.transaction() as conn:
             await self.directory.set_value(conn, f"{ADMIN_ORG_PREFIX}{user_id}", str(org_id))
 
-    async def head_chat_id(self, org_id: int = DEFAULT_ORG) -> int | None:
+    async def head_chat_id(self, org_id: int) -> int | None:
         """The head's group of the organisation; HEAD_CHAT_ID is no. 1's until /bind_head binds one."""
         bound = await self.orgs.head_chat(self.db.conn, org_id)
         if bound is not None:
@@ -229,7 +229,7 @@ class AccessService(InviteMixin):
                                                          {"name": name, "chat_id": chat_id, "org_id": org_id}), now)
         return dept
 
-    async def bind_head(self, user_id: int, chat_id: int, org_id: int = DEFAULT_ORG) -> None:
+    async def bind_head(self, user_id: int, chat_id: int, org_id: int) -> None:
         await self._require_admin(user_id, org_id)
         if await self.department_for_chat(chat_id) is not None:
             raise ValidationFailed("chat_is_department")

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Case, Role
-from bot.domain.orgs import DEFAULT_ORG, Scope
+from bot.domain.orgs import Scope
 from bot.domain.place_data import PlacesData
 from bot.domain.places import (
     Gazetteer,
@@ -100,7 +100,7 @@ class PlaceIndex:
         self._department_places: dict[int, dict[int, list[DepartmentPlace]]] = {}
 
     # ---- the gazetteer and the places of a text (each organisation's own list, issue 14) --------------------
-    async def gazetteer(self, org_id: int = DEFAULT_ORG) -> Gazetteer:
+    async def gazetteer(self, org_id: int) -> Gazetteer:
         """The gazetteer of the organisation's current list of places (built again when /places changes it)."""
         known = self._gazetteers.get(org_id)
         if self._source is None:
@@ -114,7 +114,7 @@ class PlaceIndex:
             known = self._gazetteers[org_id] = (data, gazetteer_of(data))
         return known[1]
 
-    async def places_of(self, text: str, org_id: int = DEFAULT_ORG) -> tuple[Place, ...]:
+    async def places_of(self, text: str, org_id: int) -> tuple[Place, ...]:
         """The places a text names by the organisation's list (each text parsed once while it is among the recent
         ones)."""
         return self._parsed(text, await self.gazetteer(org_id), org_id)
@@ -136,7 +136,7 @@ class PlaceIndex:
         return found
 
     # ---- departments' places (routing suggestions) ------------------------------------------------------
-    async def department_places(self, org_id: int = DEFAULT_ORG) -> dict[int, list[DepartmentPlace]]:
+    async def department_places(self, org_id: int) -> dict[int, list[DepartmentPlace]]:
         """The places of the organisation's departments (read once, then kept current by
         ``set_department_places``)."""
         if org_id not in self._department_places:
@@ -144,7 +144,7 @@ class PlaceIndex:
         return self._department_places[org_id]
 
     async def set_department_places(self, user_id: int, department_id: int, text: str, *,
-                                    org_id: int = DEFAULT_ORG) -> list[DepartmentPlace]:
+                                    org_id: int) -> list[DepartmentPlace]:
         """«ул. Школьная; ст. Исправная»: each part must name a place of the organisation's list; «-» clears the
         list. Only an admin of the department's organisation."""
         if (not await self.may_administer(user_id, org_id)
@@ -169,7 +169,7 @@ class PlaceIndex:
         self._department_places.pop(org_id, None)
         return result
 
-    async def scores(self, text: str, org_id: int = DEFAULT_ORG) -> dict[int, int]:
+    async def scores(self, text: str, org_id: int) -> dict[int, int]:
         """How many of each of the organisation's departments' places the text names (a street's place covers
         its houses)."""
         departments = await self.department_places(org_id)

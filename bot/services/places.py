@@ -59,7 +59,7 @@ def _parse_text(text: str, where: str) -> PlacesData:
     return parse_seed(raw)
 
 
-async def load_places(db: Database, seed: PlacesData | None = None, *, org_id: int = DEFAULT_ORG) -> PlacesData:
+async def load_places(db: Database, seed: PlacesData | None = None, *, org_id: int) -> PlacesData:
     """The organisation's places: the seed's (organisation no. 1's only; the others start with the street types
     alone) with its admins' additions and removals applied."""
     return merge(org_seed(seed or read_seed(), org_id), await PlacesRepository().rows(db.conn, org_id=org_id))
@@ -96,7 +96,7 @@ class PlacesService:
         self.events = EventRepository()
         self._data: dict[int, PlacesData] = {}
 
-    async def data(self, org_id: int = DEFAULT_ORG) -> PlacesData:
+    async def data(self, org_id: int) -> PlacesData:
         """The organisation's current places (read once, then kept current by this service's changes)."""
         if org_id not in self._data:
             self._data[org_id] = await load_places(self.db, self.seed, org_id=org_id)

@@ -40,7 +40,7 @@ from storage.cases import CaseRepository
 from storage.db import Database
 from storage.orgs import OrganisationRepository
 from storage.outbox import OutboxRepository
-from storage.reports import EVERY_ORG, OverdueLine, ReportRepository
+from storage.reports import OverdueLine, ReportRepository
 
 DigestKind = Literal["morning", "evening"]
 
@@ -231,7 +231,7 @@ class DigestService:
         return Period.of_days(prev, today - timedelta(days=1), tz)
 
     async def digest_text(self, kind: DigestKind, now: datetime | None = None, *, max_lines: int = 15,
-                          scope: Scope = EVERY_ORG) -> str:
+                          scope: Scope) -> str:
         """The digest of the scope's organisations (each head's chat gets its own organisation's)."""
         now = now or self.clock.now()
         tz = self.calendar.tz

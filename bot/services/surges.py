@@ -57,8 +57,8 @@ class SurgeAlert:
     case_ids: list[int]
 
 
-async def _terms(text: str, places: PlaceIndex) -> tuple[tuple[Place, ...], tuple[str, ...]]:
-    found = await places.places_of(text)
+async def _terms(text: str, places: PlaceIndex, org_id: int) -> tuple[tuple[Place, ...], tuple[str, ...]]:
+    found = await places.places_of(text, org_id)     # the organisation's own list of places (issue 14)
     return found, rule.topic_lemmas(places.words_of(text), places.words_of(" ".join(p.label for p in found)))
 
 
@@ -81,8 +81,8 @@ class SurgeService:
         self.repo, self.directory = SurgeRepository(), DirectoryRepository()
         self.places = places or PlaceIndex(db, clock)
         # The places and lemmas of the texts around a new post: ~80 candidates per detection, read once each.
-        self._gazetteer: Gazetteer | None = None
-        self._terms: dict[str, tuple[tuple[Place, ...], tuple[str, ...]]] = {}
+        self._gazetteers: dict[int, Gazetteer] = {}     # by organisation
+        self._terms: dict[tuple[int, str], tuple[tuple[Place, ...], tuple[str, ...]]] = {}
         self._posts: dict[int, rule.Post] = {}
 
     def _distance(self, a: datetime, b: datetime) -> float:
@@ -101,14 +101,17 @@ class SurgeService:
         lo = max(lo, at - timedelta(days=7))
         hi = min(hi, at + timedelta(days=7))
         candidates = await self.repo.candidates(conn, lo, hi, org_id=org_id)
-        gazetteer = await self.places.gazetteer()
-        if gazetteer is not self._gazetteer:            # /places changed what is recognised: read texts again
-            self._gazetteer, self._terms, self._posts = gazetteer, {}, {}
+        gazetteer = await self.places.gazetteer(org_id)
+        before = self._gazetteers.get(org_id)
+        if gazetteer is not before:
+            if before is not None:                      # /places changed what is recognised: read texts again
+                self._terms, self._posts = {}, {}
+            self._gazetteers[org_id] = gazetteer
         posts = {}
         for c in candidates:
-            terms = self._terms.get(c.text)
+            terms = self._terms.get((org_id, c.text))
             if terms is None:
-                terms = self._terms[c.text] = await _terms(c.text, self.places)
+                terms = self._terms[(org_id, c.text)] = await _terms(c.text, self.places, org_id)
                 if len(self._terms) > TERMS_CACHE:
                     del self._terms[next(iter(self._terms))]
             post = self._posts.get(c.id)

@@ -180,10 +180,10 @@ async def test_department_group_upgraded_keeps_its_binding_and_the_cases_flow_to
 
 
 async def test_head_chat_upgraded_keeps_the_head_role(h: Harness) -> None:
-    head = await h.app.access.head_chat_id()
+    head = await h.app.access.head_chat_id(1)
     assert head is not None
     await h.feed([updates.to_update(u) for u in migration_dicts(head, -100_900, ADMIN, chat_title="Глава")])
-    assert await h.app.access.head_chat_id() == -100_900
+    assert await h.app.access.head_chat_id(1) == -100_900
 
 
 async def test_upgrade_learnt_from_a_send_error_rebinds_and_sends_again(h: Harness) -> None:

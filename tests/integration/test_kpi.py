@@ -368,11 +368,11 @@ async def test_cl6_digest_tells_late_answers_from_open_overdue_and_names_owners(
     await seed(db)
     service = DigestService(db, calendar, FakeClock(NOW), access.head_chat_id)
     # 13:00 on 1 December: B was answered late today, nothing open is past due yet (C is due at 14:00).
-    text = await service.digest_text("evening", msk(2026, 12, 1, 13, 0))
+    text = await service.digest_text("evening", msk(2026, 12, 1, 13, 0), scope=Scope.all())
     assert "Ответ опубликован с опозданием (из поступивших сегодня): <b>1</b>" in text
     assert "Открыто и просрочено сейчас: <b>0</b>" in text and "✅ Просроченных сообщений нет" in text
     # 15:00: C is open and past due; its owner is the department preparing the draft.
-    text = await service.digest_text("evening", msk(2026, 12, 1, 15, 0))
+    text = await service.digest_text("evening", msk(2026, 12, 1, 15, 0), scope=Scope.all())
     assert "Открыто и просрочено сейчас: <b>1</b>" in text and "✅" not in text
     assert "<b>2026-0003</b> · Telegram · «ответ» до" in text and text.count("— Дорожный отдел") == 1
 
@@ -381,7 +381,7 @@ async def test_cl6_digest_names_the_operator_who_holds_an_overdue_approval(
         db: Database, calendar: WorkCalendar, access: AccessService) -> None:
     await seed_blame(db)
     service = DigestService(db, calendar, FakeClock(NOW), access.head_chat_id, person_name=_person_name)
-    text = await service.digest_text("morning", msk(2026, 12, 4, 9, 0))
+    text = await service.digest_text("morning", msk(2026, 12, 4, 9, 0), scope=Scope.all())
     assert "Ответ опубликован с опозданием (из поступивших за 03.12.2026): <b>1</b>" in text
     assert "Открыто и просрочено сейчас: <b>4</b>" in text
     line = next(x for x in text.splitlines() if "2026-0008" in x)

@@ -204,7 +204,7 @@ async def test_a_public_group_is_not_bound(tmp_path: Path, clock: FakeClock, com
         await h.feed(in_public_group(-1005, ADMIN, command))
         assert h.session.sent_texts(-1005) == [texts.BIND_PUBLIC_GROUP]
         assert await h.app.access.departments(org_id=1) == []
-        assert await h.app.access.head_chat_id() is None
+        assert await h.app.access.head_chat_id(1) is None
     finally:
         await h.app.close()
 

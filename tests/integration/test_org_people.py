@@ -74,7 +74,7 @@ async def test_invites_are_listed_and_revoked_per_organisation(h: Harness) -> No
 
 async def test_each_organisation_has_its_own_places_and_the_seed_stays_the_first_ones(h: Harness) -> None:
     zel = await org_admin_of_zel(h)
-    seeded = len((await h.app.dp["places"].data()).settlements)
+    seeded = len((await h.app.dp["places"].data(1)).settlements)
     assert seeded > 0
     await h.say(ORG_ADMIN, "/places")
     assert texts.PLACES_SETTLEMENTS.format(count=0).replace("<b>", "").replace("</b>", "") in h.last(ORG_ADMIN).text
@@ -82,11 +82,11 @@ async def test_each_organisation_has_its_own_places_and_the_seed_stays_the_first
     assert h.last(ORG_ADMIN).text == texts.PLACE_ADDED.format(type="улица", name="Кооперативная")
     index = h.app.dp["place_index"]
     assert [p.key for p in await index.places_of(STREET_POST, zel)] == ["street:кооперативный:"]
-    assert await index.places_of(STREET_POST) == ()                    # not organisation no. 1's street
+    assert await index.places_of(STREET_POST, 1) == ()                    # not organisation no. 1's street
     await h.say(ADMIN, "/places")
     await pick(h, ADMIN, ADMIN, "Администрация")
     assert "Кооперативная" not in h.last(ADMIN).text
-    assert len((await h.app.dp["places"].data()).settlements) == seeded
+    assert len((await h.app.dp["places"].data(1)).settlements) == seeded
     rows = await h.app.db.fetchall("SELECT org_id, name FROM places")
     assert [(r[0], r[1]) for r in rows] == [(zel, "Кооперативная")]
 
@@ -108,7 +108,7 @@ async def test_departments_places_and_suggestions_are_the_organisations_own(h: H
         await index.set_department_places(ORG_ADMIN, dept.id, "ул. Кооперативная", org_id=zel)
     with pytest.raises(AccessDenied):
         await index.set_department_places(ORG_ADMIN, dept.id, "ул. Кооперативная", org_id=1)
-    assert await index.department_places() == {}
+    assert await index.department_places(1) == {}
 
 
 async def test_an_open_invite_of_an_organisations_admin_is_the_deployment_admins_alone(h: Harness) -> None:

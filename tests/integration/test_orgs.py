@@ -197,7 +197,7 @@ async def test_an_org_admin_cannot_take_another_organisations_group(h: Harness) 
     await org_admin_of_zel(h)
     await h.say_in(DEPT_A_CHAT, ORG_ADMIN, "/bind Наш отдел")
     assert h.last(DEPT_A_CHAT).text == texts.ADMIN_ONLY
-    await h.app.access.bind_head(ADMIN, HEAD_CHAT)
+    await h.app.access.bind_head(ADMIN, HEAD_CHAT, 1)
     await h.say_in(HEAD_CHAT, ORG_ADMIN, "/bind_head")
     assert h.last(HEAD_CHAT).text == texts.ADMIN_ONLY
     assert (await h.app.access.department_for_chat(DEPT_A_CHAT)).org_id == 1  # type: ignore[union-attr]

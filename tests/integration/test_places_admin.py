@@ -48,7 +48,7 @@ async def test_admin_adds_a_settlement_and_a_street_the_parser_data_has_them(h: 
     assert await places(h, "add хутор Кобу-Баши") == "Добавлено: хутор Кобу-Баши. Бот узнаёт это место в новых публикациях."
     assert await places(h, "add ул.Школьная") == "Добавлено: улица Школьная. Бот узнаёт это место в новых публикациях."
     assert (await places(h, "добавить пер. Мира")).startswith("Добавлено: переулок Мира")
-    data = await h.app.dp["places"].data()
+    data = await h.app.dp["places"].data(1)
     assert "Кобу-Баши" in settlement_names(data)
     assert [(s.type, s.name) for s in data.streets] == [("улица", "Школьная"), ("переулок", "Мира")]
     shown = await places(h)
@@ -62,15 +62,15 @@ async def test_adding_a_known_place_again_is_refused_in_any_case_and_spelling(h:
     assert await places(h, "add станица ЗЕЛЕНЧУКСКАЯ") == "Это место уже есть в списке: станица Зеленчукская."
     await places(h, "add ул. Школьная")
     assert await places(h, "add улица школьная") == "Это место уже есть в списке: улица школьная."
-    assert len((await h.app.dp["places"].data()).streets) == 1
+    assert len((await h.app.dp["places"].data(1)).streets) == 1
 
 
 async def test_removing_a_seeded_settlement_hides_it_and_adding_it_back_restores_it(h: Harness) -> None:
     assert await places(h, "remove Даусуз") == "Убрано: аул Даусуз. Бот больше не узнаёт это место."
-    assert "Даусуз" not in settlement_names(await h.app.dp["places"].data())
+    assert "Даусуз" not in settlement_names(await h.app.dp["places"].data(1))
     assert "Даусуз" not in await places(h)
     assert await places(h, "add аул Даусуз") == "Добавлено: аул Даусуз. Бот узнаёт это место в новых публикациях."
-    data = await h.app.dp["places"].data()
+    data = await h.app.dp["places"].data(1)
     assert settlement_names(data) == settlement_names(read_seed())      # back in its seeded place and type
 
 
@@ -81,7 +81,7 @@ async def test_removing_streets_by_name_asks_for_the_type_when_two_streets_share
         "Так называются несколько мест: улица Мира, переулок Мира. Напишите тип, например «/places remove пер. Мира».")
     assert await places(h, "удалить пер Мира") == "Убрано: переулок Мира. Бот больше не узнаёт это место."
     assert await places(h, "remove мира") == "Убрано: улица Мира. Бот больше не узнаёт это место."
-    assert (await h.app.dp["places"].data()).streets == ()
+    assert (await h.app.dp["places"].data(1)).streets == ()
 
 
 @pytest.mark.parametrize(("args", "answer"), [
@@ -96,9 +96,9 @@ async def test_removing_streets_by_name_asks_for_the_type_when_two_streets_share
     ("rename ул. Мира", "Не понял «rename»"),
 ])
 async def test_bad_input_is_answered_and_changes_nothing(h: Harness, args: str, answer: str) -> None:
-    before = await h.app.dp["places"].data()
+    before = await h.app.dp["places"].data(1)
     assert answer in await places(h, args)
-    assert await h.app.dp["places"].data() == before
+    assert await h.app.dp["places"].data(1) == before
     assert await h.app.db.conn.execute_fetchall("SELECT * FROM places") == []
 
 
@@ -120,10 +120,10 @@ async def test_the_admins_list_survives_a_restart(tmp_path: Path, clock: FakeClo
         await first.app.close()
     second = await make_harness(tmp_path, clock)
     try:
-        data = await load_places(second.app.db)
+        data = await load_places(second.app.db, org_id=1)
         assert "Загедан" in settlement_names(data) and "Ильич" not in settlement_names(data)
         assert [(s.type, s.name) for s in data.streets] == [("микрорайон", "Северный")]
-        assert data == await second.app.dp["places"].data()
+        assert data == await second.app.dp["places"].data(1)
     finally:
         await second.app.close()
 

@@ -77,8 +77,8 @@ async def test_department_places_bad_input_is_answered_and_changes_nothing(h: Ha
 
 async def test_a_street_the_admins_add_is_recognised_at_once_by_its_name_alone(h: Harness) -> None:
     index = h.app.dp["place_index"]
-    assert await index.places_of("Кооперативная без света с утра") == ()
+    assert await index.places_of("Кооперативная без света с утра", 1) == ()
     await h.say(ADMIN, "/places add ул. Кооперативная")
-    assert [p.key for p in await index.places_of("Кооперативная без света с утра")] == ["street:кооперативный:"]
+    assert [p.key for p in await index.places_of("Кооперативная без света с утра", 1)] == ["street:кооперативный:"]
     await h.say(ADMIN, "/places add хутор Весёлый")
-    assert [p.label for p in await index.places_of("на хуторе Весёлом опять нет света")] == ["х. Весёлый"]
+    assert [p.label for p in await index.places_of("на хуторе Весёлом опять нет света", 1)] == ["х. Весёлый"]

@@ -224,7 +224,7 @@ async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict
             out.add("open_list", part)
         digests = DigestService(db, calendar, clock, access.head_chat_id, person_name=access.person_name)
         for kind in ("morning", "evening"):
-            out.add("digest", await digests.digest_text(kind, now))       # type: ignore[arg-type]
+            out.add("digest", await digests.digest_text(kind, now, scope=Scope.all()))       # type: ignore[arg-type]
         reports = ReportService(db, calendar, clock, MSK, person_name=access.person_name)
         out.add("report", reports.summary_text(await reports.build(parse_period("month", now, MSK), scope=Scope.all())))
         return out, {"dept_a": dept_a.name, "dept_b": dept_b.name}

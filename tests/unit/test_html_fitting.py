@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot import texts
 from bot.domain.model import Actor, Role
+from bot.domain.orgs import Scope
 from bot.fake_telegram.markup import MAX_TEXT, check_html
 from bot.runtime.clock import FakeClock
 from bot.services.cases import CaseService
@@ -75,7 +76,7 @@ async def test_digest_of_many_escape_heavy_posts_ends_on_a_whole_line(db: Databa
     async def head(org_id: int = 1) -> int:
         return -900
 
-    digest = await DigestService(db, calendar, clock, head).digest_text("evening")
+    digest = await DigestService(db, calendar, clock, head).digest_text("evening", scope=Scope.all())
     assert len(digest) <= MAX_TEXT
     plain = shown(digest)
     assert "0 " + HEAVY * 20 in plain

@@ -11,6 +11,8 @@ from bot.domain.orgs import OrgKind
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
+from bot.services.place_index import PlaceIndex
+from bot.services.places import PlacesService
 from bot.services.surges import SurgeService
 from deadlines.calendar import WorkCalendar
 from storage.db import Database
@@ -65,3 +67,33 @@ async def test_posts_of_two_organisations_are_a_surge_of_neither_until_one_reach
     assert json.loads(rows[1]["payload"])["org_id"] == b and json.loads(rows[2]["payload"])["org_id"] == b
     [org] = await db.fetchall("SELECT org_id FROM surges")
     assert org[0] == b
+
+
+async def test_each_organisation_reads_its_posts_with_its_own_list_of_places(
+        db: Database, cases: CaseService, operator: Actor, clock: FakeClock, calendar: WorkCalendar,
+        access: AccessService) -> None:
+    """A settlement only B's admins listed (/places) makes B's posts one topic; organisation no. 1's list does
+    not know it — reading B's posts with no. 1's places would miss B's surge."""
+    b = await org_b(db)
+
+    async def admin(user_id: int, org_id: int) -> bool:
+        return True
+
+    places = PlacesService(db, clock, admin)
+    await places.add(1, "хутор Кобу-Баши", org_id=b)
+    index = PlaceIndex(db, clock, places=places.data)
+    surges = SurgeService(db, calendar, clock, access.head_chat_id, min_posts=3, window_minutes=120, places=index)
+    texts = ("В Кобу-Баши опять отключили свет", "х. Кобу-Баши — света нет с утра", "Кобу-Баши без света третий час")
+    ids = []
+    for text in texts:
+        reg = await cases.register(NewPost("vk", text, operator.user_id, clock.now()), operator)
+        assert reg.case.id is not None
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE cases SET org_id = ?, number = 'MIN-2026-' || id, seq = id + 1000 "
+                               "WHERE id = ?", (b, reg.case.id))
+        ids.append(reg.case.id)
+        clock.advance(minutes=5)
+    alert = await surges.check(ids[-1])
+    assert alert is not None and alert.case_ids == ids
+    [row] = await db.fetchall("SELECT reason, topic FROM surges")
+    assert row["reason"] == "place" and "кобу" in row["topic"].lower()
