@@ -87,12 +87,6 @@ class TransferRepository:
             "ORDER BY id LIMIT 1", (org_id, link_norm, *statuses))
         return int(row[0]) if row else None
 
-    async def operators(self, conn: aiosqlite.Connection, *, org_id: int) -> list[int]:
-        """The organisation's active operators (from the operators table; OPERATOR_IDS add to org no. 1)."""
-        rows = await fetch_all(conn, "SELECT user_id FROM operators WHERE org_id = ? AND active = 1 ORDER BY user_id",
-                               (org_id,))
-        return [int(r[0]) for r in rows]
-
     async def counts(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
                      scope: Scope) -> dict[int, tuple[int, int]]:
         """Transfers out and in per organisation in [start, end) (refused ones included: they happened)."""

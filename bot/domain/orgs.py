@@ -9,6 +9,7 @@ one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -39,6 +40,12 @@ class Organisation:
     def number(self, year: int, seq: int) -> str:
         """The case number: ``2026-0042`` for an organisation without a prefix, ``ZEL-2026-0042`` otherwise."""
         return format_number(self.prefix, year, seq)
+
+
+def configured_people(ids: Iterable[int], org_id: int) -> tuple[int, ...]:
+    """The people of OPERATOR_IDS / OFFICIAL_IDS that belong to ``org_id``: all of them for organisation no. 1
+    (the settings predate organisations), nobody for another."""
+    return tuple(sorted(ids)) if org_id == DEFAULT_ORG else ()
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:

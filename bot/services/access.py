@@ -11,7 +11,7 @@ import aiosqlite
 from bot.domain import audit, org_admin
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
-from bot.domain.orgs import DEFAULT_ORG, Organisation, Scope
+from bot.domain.orgs import DEFAULT_ORG, Organisation, Scope, configured_people
 from bot.runtime.clock import Clock
 from bot.services.access_invites import (
     InviteMixin,
@@ -308,8 +308,8 @@ class AccessService(InviteMixin):
     async def operators(self, *, org_id: int) -> list[OperatorRecord]:
         listed = await self.directory.operators(self.db.conn, scope=Scope.one(org_id))
         known = {o.user_id for o in listed}
-        configured = self.operator_ids if org_id == DEFAULT_ORG else frozenset[int]()
-        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(configured - known)]
+        extra = [OperatorRecord(uid, "", None, True) for uid in configured_people(self.operator_ids, org_id)
+                 if uid not in known]
         return listed + extra
 
     async def operator_org(self, user_id: int) -> int | None:
@@ -337,8 +337,8 @@ class AccessService(InviteMixin):
         operational steps."""
         listed = await self.directory.officials(self.db.conn, scope=Scope.one(org_id))
         known = {o.user_id for o in listed}
-        configured = self.official_ids if org_id == DEFAULT_ORG else frozenset[int]()
-        extra = [OperatorRecord(uid, "", None, True) for uid in sorted(configured - known)]
+        extra = [OperatorRecord(uid, "", None, True) for uid in configured_people(self.official_ids, org_id)
+                 if uid not in known]
         return listed + extra
 
     async def remove_official(self, user_id: int, official_id: int, *, org_id: int) -> bool:

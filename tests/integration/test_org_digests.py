@@ -107,3 +107,20 @@ async def test_without_a_coordinator_no_coordinator_digest_is_queued(db: Databas
                             coordinator=nobody)
     await service.send_at(msk(2026, 12, 4, 9, 0), "morning")
     assert await db.fetchall("SELECT id FROM outbox WHERE kind = 'coordinator_alert'") == []
+
+
+async def test_coordinator_digest_counts_a_post_given_away_only_where_it_went(db: Database, calendar: WorkCalendar,
+                                                                              access: AccessService) -> None:
+    """Issue 14 §5: the giver's copy of a transferred post ('transferred') is finished for the giver — neither
+    open nor new there."""
+    await seed(db)
+    await roads_become_organisation_b(db)
+    async with db.transaction() as conn:           # no. 1's new post F was given to another organisation
+        await conn.execute("UPDATE cases SET status = 'transferred', closed_at = '2026-12-10T08:00:00Z' "
+                           "WHERE number = '2026-0006'")
+    clock = FakeClock(msk(2026, 12, 10, 9, 0))
+    service = DigestService(db, calendar, clock, access.head_chat_id, coordinator=coordinator)
+    assert service.coordinator is not None
+    text = await service.coordinator.text(msk(2026, 12, 10, 12, 0))
+    lines = [line for line in text.splitlines() if line.startswith("•")]
+    assert lines == ["• Минстрой КЧР: 1 · 1 · 0 · 0", "• Администрация: 1 · 0 · 0 · 1"]

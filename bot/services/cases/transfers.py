@@ -21,7 +21,7 @@ from bot.domain import transfers as rules
 from bot.domain.errors import NotFound
 from bot.domain.model import Actor, Case, Event
 from bot.domain.notices import HEAD_ONLY, FromCase, Notice, NoticeKind, TransferredIn, TransferRefused, Words
-from bot.domain.orgs import DEFAULT_ORG, Organisation, Scope
+from bot.domain.orgs import Organisation, Scope, configured_people
 from bot.services.cases.unit import CaseServiceBase, refresh
 from storage.orgs import OrganisationRepository
 from storage.transfers import JOINED, TRANSFERRED, TransferRepository
@@ -71,9 +71,8 @@ class Transfers(CaseServiceBase):
         return await self.orgs.count(self.db.conn) > 1
 
     async def org_operators(self, conn: aiosqlite.Connection, org_id: int) -> list[int]:
-        listed = await self.transfers.operators(conn, org_id=org_id)
-        extra = sorted(self.operator_ids - set(listed)) if org_id == DEFAULT_ORG else []
-        return listed + extra
+        listed = [o.user_id for o in await self.directory.operators(conn, scope=Scope.one(org_id))]
+        return listed + [uid for uid in configured_people(self.operator_ids, org_id) if uid not in listed]
 
     async def transfer(self, case_id: int, actor: Actor, to_org: int, reason: str) -> Transferred:
         """Give the case to organisation ``to_org``: the giver's case closes as TRANSFERRED, the receiver works
