@@ -7,8 +7,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.domain.errors import NotFound, StaleState
 from bot.domain.model import (
     TERMINAL,
@@ -25,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.domain.orgs import Scope, format_number
 from storage.codec import dt, dt_req, media_json, media_list, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import Conn, Row, fetch_all, fetch_one
 from storage.scoping import org_clause
 
 
@@ -71,7 +69,7 @@ class CaseRepository:
     """Parameterised SQL for cases; methods take the connection of the caller's transaction. Every read and
     write names the organisation (issue 14): a case of another organisation reads exactly like a missing one."""
 
-    async def next_number(self, conn: aiosqlite.Connection, year: int, org_id: int) -> tuple[int, str]:
+    async def next_number(self, conn: Conn, year: int, org_id: int) -> tuple[int, str]:
         """The next number of the organisation's year: its own sequence, its prefix (issue 14)."""
         row = await fetch_one(conn, "SELECT COALESCE(MAX(seq), 0) + 1, (SELECT prefix FROM organisations WHERE id = ?) "
                                     "FROM cases WHERE org_id = ? AND year = ?", (org_id, org_id, year))
@@ -80,7 +78,7 @@ class CaseRepository:
         seq = int(row[0])
         return seq, format_number(str(row[1]), year, seq)
 
-    async def add(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> Case:
+    async def add(self, conn: Conn, case: Case, now: datetime) -> Case:
         year = case.detected_at.year
         seq, number = await self.next_number(conn, year, case.org_id)
         case.number = number
@@ -100,7 +98,7 @@ class CaseRepository:
         await self._save_children(conn, case, fresh=True)
         return case
 
-    async def save(self, conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+    async def save(self, conn: Conn, case: Case, now: datetime) -> None:
         """Write the case back; refuse if somebody saved it since it was loaded (optimistic lock)."""
         closed_at = ts(now) if case.status in TERMINAL else None
         cur = await conn.execute(
@@ -119,7 +117,7 @@ class CaseRepository:
         case.version += 1
         await self._save_children(conn, case)
 
-    async def _save_children(self, conn: aiosqlite.Connection, case: Case, *, fresh: bool = False) -> None:
+    async def _save_children(self, conn: Conn, case: Case, *, fresh: bool = False) -> None:
         assert case.id is not None
         if not fresh:               # a case just inserted has no rows to replace
             await conn.execute("DELETE FROM case_departments WHERE case_id = ?", (case.id,))
@@ -183,19 +181,19 @@ class CaseRepository:
                 )
                 pub.id = cur.lastrowid
 
-    async def set_card(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int, *,
+    async def set_card(self, conn: Conn, case_id: int, chat_id: int, message_id: int, *,
                        scope: Scope) -> None:
         """Remember the operator's card (not a state change: the version is not bumped)."""
         org_sql, org_params = org_clause(scope)
         await conn.execute(f"UPDATE cases SET operator_chat_id=?, operator_card_id=? WHERE id=? AND {org_sql}",  # noqa: S608  org_clause renders a checked column name; values are bound
                            (chat_id, message_id, case_id, *org_params))
 
-    async def set_department_card(self, conn: aiosqlite.Connection, case_id: int, department_id: int,
+    async def set_department_card(self, conn: Conn, case_id: int, department_id: int,
                                   message_id: int) -> None:
         await conn.execute("UPDATE case_departments SET card_message_id=? WHERE case_id=? AND department_id=?",
                            (message_id, case_id, department_id))
 
-    async def remember_message(self, conn: aiosqlite.Connection, case_id: int, chat_id: int, message_id: int,
+    async def remember_message(self, conn: Conn, case_id: int, chat_id: int, message_id: int,
                                purpose: str) -> None:
         await conn.execute(
             "INSERT INTO case_messages (chat_id, message_id, case_id, purpose) VALUES (?,?,?,?) "
@@ -203,7 +201,7 @@ class CaseRepository:
             (chat_id, message_id, case_id, purpose),
         )
 
-    async def case_for_message(self, conn: aiosqlite.Connection, chat_id: int, message_id: int, *,
+    async def case_for_message(self, conn: Conn, chat_id: int, message_id: int, *,
                                scope: Scope) -> int | None:
         org_sql, org_params = org_clause(scope, "c.org_id")
         row = await fetch_one(conn, "SELECT m.case_id FROM case_messages m JOIN cases c ON c.id = m.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
@@ -211,24 +209,24 @@ class CaseRepository:
                                 (chat_id, message_id, *org_params))
         return int(row[0]) if row else None
 
-    async def album_case(self, conn: aiosqlite.Connection, album_key: str, *, scope: Scope) -> int | None:
+    async def album_case(self, conn: Conn, album_key: str, *, scope: Scope) -> int | None:
         org_sql, org_params = org_clause(scope, "c.org_id")
         row = await fetch_one(conn, "SELECT a.case_id FROM albums a JOIN cases c ON c.id = a.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
                                     f"WHERE a.album_key = ? AND {org_sql}", (album_key, *org_params))
         return int(row[0]) if row else None
 
-    async def set_album(self, conn: aiosqlite.Connection, album_key: str, case_id: int) -> None:
+    async def set_album(self, conn: Conn, album_key: str, case_id: int) -> None:
         await conn.execute("INSERT OR IGNORE INTO albums (album_key, case_id) VALUES (?, ?)", (album_key, case_id))
 
     # ---- reading --------------------------------------------------------------------------------
-    async def get(self, conn: aiosqlite.Connection, case_id: int, *, scope: Scope) -> Case:
+    async def get(self, conn: Conn, case_id: int, *, scope: Scope) -> Case:
         """The case within the scope; another organisation's case raises NotFound like a missing one."""
         return await self._one(conn, "id", case_id, scope, case_id=case_id)
 
-    async def get_by_number(self, conn: aiosqlite.Connection, number: str, *, scope: Scope) -> Case:
+    async def get_by_number(self, conn: Conn, number: str, *, scope: Scope) -> Case:
         return await self._one(conn, "number", number, scope, number=number)
 
-    async def _one(self, conn: aiosqlite.Connection, column: Literal["id", "number"], value: object, scope: Scope,
+    async def _one(self, conn: Conn, column: Literal["id", "number"], value: object, scope: Scope,
                    **key: object) -> Case:
         org_sql, org_params = org_clause(scope, "cases.org_id")
         row = await fetch_one(conn, f"SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ? AND {org_sql}",  # noqa: S608  column is a Literal (id, number), org_clause a checked column; values are bound
@@ -237,7 +235,7 @@ class CaseRepository:
             raise NotFound("case_not_found", **key)
         return await self._load(conn, row)
 
-    async def number_of(self, conn: aiosqlite.Connection, case_id: int, *, scope: Scope) -> str | None:
+    async def number_of(self, conn: Conn, case_id: int, *, scope: Scope) -> str | None:
         """The case's number alone (for log lines), None when there is no such case in the scope."""
         org_sql, org_params = org_clause(scope)
         async with conn.execute(f"SELECT number FROM cases WHERE id = ? AND {org_sql}",  # noqa: S608  org_clause renders a checked column name; values are bound
@@ -245,19 +243,19 @@ class CaseRepository:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
-    async def save_blame(self, conn: aiosqlite.Connection, deadlines: Iterable[Deadline]) -> None:
+    async def save_blame(self, conn: Conn, deadlines: Iterable[Deadline]) -> None:
         """Fix who missed these deadlines (set at expiry, bot.domain.accountability.attribute)."""
         await conn.executemany("UPDATE deadlines SET blame = ?, blame_inherited = ? WHERE id = ? AND blame IS NULL",
                                [(_keys(d.blame), int(d.blame_inherited), d.id) for d in deadlines])
 
-    async def lead_of(self, conn: aiosqlite.Connection, case: Case) -> Case | None:
+    async def lead_of(self, conn: Conn, case: Case) -> Case | None:
         """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
         if case.incident_lead is None or case.incident_lead == case.number:
             return None
         # an incident is one organisation's (cl. 21): its lead is in the member's organisation
         return await self.get_by_number(conn, case.incident_lead, scope=Scope.one(case.org_id))
 
-    async def find_open_by_link(self, conn: aiosqlite.Connection, link_norm: str, *, scope: Scope) -> Case | None:
+    async def find_open_by_link(self, conn: Conn, link_norm: str, *, scope: Scope) -> Case | None:
         """The open case of the same post within the scope: a post open in another organisation is not
         revealed (issue 14 §2; the transfer joins such posts)."""
         org_sql, org_params = org_clause(scope, "cases.org_id")
@@ -267,7 +265,7 @@ class CaseRepository:
         )
         return await self._load(conn, row) if row else None
 
-    async def list_open(self, conn: aiosqlite.Connection, department_id: int | None = None,
+    async def list_open(self, conn: Conn, department_id: int | None = None,
                         limit: int = 200, *, scope: Scope) -> list[Case]:
         org_sql, org_params = org_clause(scope, "c.org_id")
         sql = f"SELECT {case_columns('c')} FROM cases c WHERE status IN ({_OPEN_SQL}) AND {org_sql} "  # noqa: S608  constant columns, status placeholders and a checked column; values are bound
@@ -279,13 +277,13 @@ class CaseRepository:
         rows = await fetch_all(conn, sql + "ORDER BY id LIMIT ?", (*params, limit))
         return [await self._load(conn, r) for r in rows]
 
-    async def ids_with_open_deadlines(self, conn: aiosqlite.Connection, *, scope: Scope) -> list[int]:
+    async def ids_with_open_deadlines(self, conn: Conn, *, scope: Scope) -> list[int]:
         org_sql, org_params = org_clause(scope, "c.org_id")
         return [int(r[0]) for r in await fetch_all(
             conn, "SELECT DISTINCT dl.case_id FROM deadlines dl JOIN cases c ON c.id = dl.case_id "  # noqa: S608  org_clause renders a checked column name; values are bound
                   f"WHERE dl.closed_at IS NULL AND {org_sql}", org_params)]
 
-    async def _load(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
+    async def _load(self, conn: Conn, row: Row) -> Case:
         """The case and its children from one row of ``CASE_COLUMNS`` (children as JSON arrays)."""
         case = Case(
             id=row["id"], number=row["number"], status=Status(row["status"]), platform=row["platform"],

@@ -7,12 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.orgs import Scope
 from storage.cases import OPEN_STATUSES
 from storage.codec import dt_req, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import Conn, fetch_all, fetch_one
 from storage.scoping import org_clause
 
 GONE_PREFIX = "chat_gone:"
@@ -43,7 +41,7 @@ class Moved:
 
 class ChatRepository:
     # ---- a group upgraded to a supergroup -------------------------------------------------------
-    async def migrate(self, conn: aiosqlite.Connection, old: int, new: int, head: bool) -> Moved:
+    async def migrate(self, conn: Conn, old: int, new: int, head: bool) -> Moved:
         """Every binding of ``old`` now names ``new``. Messages of the old group stay there: the cards'
         message ids are forgotten (an edit would hit another message of the new chat)."""
         depts = await fetch_all(conn, "SELECT id, name FROM departments WHERE chat_id = ?", (old,))
@@ -67,7 +65,7 @@ class ChatRepository:
         return Moved(tuple(d["name"] for d in depts), tuple(d["id"] for d in depts), head,
                      tuple(r[0] for r in cases), coordinator.rowcount > 0)
 
-    async def open_cases_of_department(self, conn: aiosqlite.Connection, department_id: int) -> list[int]:
+    async def open_cases_of_department(self, conn: Conn, department_id: int) -> list[int]:
         rows = await fetch_all(
             conn, f"SELECT c.id FROM cases c JOIN case_departments a ON a.case_id = c.id "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
             f"WHERE a.department_id = ? AND a.state IN ('routed', 'accepted', 'info_sent') AND c.status IN ({_OPEN_SQL}) "
@@ -75,17 +73,17 @@ class ChatRepository:
         return [r[0] for r in rows]
 
     # ---- chats the bot cannot write in ------------------------------------------------------------
-    async def set_gone(self, conn: aiosqlite.Connection, chat_id: int, reason: str, now: datetime) -> bool:
+    async def set_gone(self, conn: Conn, chat_id: int, reason: str, now: datetime) -> bool:
         """Remember that the bot cannot write in ``chat_id``; False when it was known already."""
         cur = await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
                                  (f"{GONE_PREFIX}{chat_id}", f"{ts(now)}|{reason[:200]}"))
         return cur.rowcount == 1
 
-    async def clear_gone(self, conn: aiosqlite.Connection, chat_id: int) -> bool:
+    async def clear_gone(self, conn: Conn, chat_id: int) -> bool:
         cur = await conn.execute("DELETE FROM kv WHERE key = ?", (f"{GONE_PREFIX}{chat_id}",))
         return cur.rowcount == 1
 
-    async def gone(self, conn: aiosqlite.Connection) -> list[GoneChat]:
+    async def gone(self, conn: Conn) -> list[GoneChat]:
         rows = await fetch_all(conn, "SELECT key, value FROM kv WHERE key LIKE ? ORDER BY key", (f"{GONE_PREFIX}%",))
         out: list[GoneChat] = []
         for r in rows:
@@ -94,7 +92,7 @@ class ChatRepository:
         return out
 
     # ---- an operator's cases ----------------------------------------------------------------------
-    async def open_cases_of_operator(self, conn: aiosqlite.Connection, operator_id: int, *,
+    async def open_cases_of_operator(self, conn: Conn, operator_id: int, *,
                                      scope: Scope) -> list[tuple[int, str]]:
         """(id, number) of the operator's open cases of the scope's organisations."""
         where, params = org_clause(scope)
@@ -103,7 +101,7 @@ class ChatRepository:
             (*params, operator_id, *OPEN_STATUSES))
         return [(r["id"], r["number"]) for r in rows]
 
-    async def open_load(self, conn: aiosqlite.Connection, operator_ids: list[int], *, scope: Scope) -> dict[int, int]:
+    async def open_load(self, conn: Conn, operator_ids: list[int], *, scope: Scope) -> dict[int, int]:
         """How many open cases (of the scope's organisations) each of these operators holds."""
         load = dict.fromkeys(operator_ids, 0)
         where, params = org_clause(scope)
@@ -114,13 +112,13 @@ class ChatRepository:
                 load[r[0]] = r[1]
         return load
 
-    async def reassign(self, conn: aiosqlite.Connection, case_id: int, operator_id: int, *, org_id: int) -> None:
+    async def reassign(self, conn: Conn, case_id: int, operator_id: int, *, org_id: int) -> None:
         """The case (of the organisation) is now this operator's; the card moves to their private chat (sent
         anew)."""
         await conn.execute("UPDATE cases SET operator_id = ?, operator_chat_id = ?, operator_card_id = NULL, "
                            "version = version + 1 WHERE id = ? AND org_id = ?", (operator_id, operator_id, case_id, org_id))
 
-    async def was_operator(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+    async def was_operator(self, conn: Conn, user_id: int) -> bool:
         """Listed as an operator once and removed since."""
         where, params = org_clause(Scope.all())           # of whichever organisation: a person is one person
         row = await fetch_one(conn, f"SELECT active FROM operators WHERE user_id = ? AND {where}", (user_id, *params))  # noqa: S608  the clause binds its values

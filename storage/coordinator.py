@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.model import OPEN
 from bot.domain.orgs import Scope
-from storage.db import fetch_all
+from storage.db import Conn, fetch_all
 from storage.scoping import org_clause
 
 _OPEN = tuple(sorted(s.value for s in OPEN))
@@ -24,7 +22,7 @@ class CaseRef:
 
 
 class CoordinatorRepository:
-    async def open_ids(self, conn: aiosqlite.Connection, *, scope: Scope, limit: int = 1000) -> list[CaseRef]:
+    async def open_ids(self, conn: Conn, *, scope: Scope, limit: int = 1000) -> list[CaseRef]:
         """Open cases of the scope's organisations (index ix_cases_status: org_id, status)."""
         org, params = org_clause(scope, "org_id")
         rows = await fetch_all(
@@ -33,7 +31,7 @@ class CoordinatorRepository:
             (*params, *_OPEN, limit))
         return [CaseRef(int(r["id"]), int(r["org_id"]), str(r["number"])) for r in rows]
 
-    async def by_number(self, conn: aiosqlite.Connection, prefix: str | None, year: int, seq: int, *,
+    async def by_number(self, conn: Conn, prefix: str | None, year: int, seq: int, *,
                         scope: Scope) -> list[CaseRef]:
         """Cases numbered ``year``-``seq``: of the organisation with this prefix ('' is no. 1's), or of every
         organisation in scope when ``prefix`` is None (a bare number)."""
@@ -46,7 +44,7 @@ class CoordinatorRepository:
         rows = await fetch_all(conn, sql + " ORDER BY c.org_id", args)
         return [CaseRef(int(r["id"]), int(r["org_id"]), str(r["number"])) for r in rows]
 
-    async def org_of_case(self, conn: aiosqlite.Connection, case_id: int, *, scope: Scope) -> int | None:
+    async def org_of_case(self, conn: Conn, case_id: int, *, scope: Scope) -> int | None:
         org, params = org_clause(scope, "org_id")
         rows = await fetch_all(conn, f"SELECT org_id FROM cases WHERE {org} AND id = ?", (*params, case_id))  # noqa: S608  the organisation clause of storage/scoping.py; values are bound
         return int(rows[0]["org_id"]) if rows else None

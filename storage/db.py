@@ -1,9 +1,15 @@
-"""aiosqlite connection: WAL, foreign keys, busy timeout, numbered migrations, transactions.
+"""The database: SQLite (the embedded default) or PostgreSQL, with numbered migrations and transactions.
 
-The database is the single source of truth. One connection is shared by the process; write
-transactions are serialised by an asyncio lock and use ``BEGIN IMMEDIATE`` so that two use cases
-never interleave. No Telegram call may happen inside ``transaction()``: services collect what has
-to be sent and hand it to the notifier after the commit.
+The database is the single source of truth. On SQLite one aiosqlite connection is shared by the process
+(WAL, foreign keys, busy timeout); write transactions are serialised by an asyncio lock and use
+``BEGIN IMMEDIATE`` so that two use cases never interleave. On PostgreSQL (``DATABASE_URL``,
+:mod:`storage.pg`) the same holds across every process of the deployment: a write transaction takes a
+transaction-level advisory lock first. No Telegram call may happen inside ``transaction()``: services
+collect what has to be sent and hand it to the notifier after the commit.
+
+The repositories see one interface, :data:`Conn` (what aiosqlite's connection offers and
+:class:`storage.pg.PgConnection` imitates), and write their SQL once; :mod:`storage.dialect` is where the
+two dialects differ.
 """
 
 from __future__ import annotations
@@ -19,18 +25,46 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
+import asyncpg
+
+from storage.dialect import SQLITE_DIALECT, Dialect
 
 log = logging.getLogger(__name__)
 
 MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 
+#: What a broken constraint raises on either backend (a unique key, a foreign key, the audit trail's triggers).
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str,
-                    params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+#: A row: read by index and by column name (``sqlite3.Row`` or ``asyncpg.Record``).
+Row = Any
+
+
+class Cursor(Protocol):
+    lastrowid: int | None
+    rowcount: int
+
+    async def fetchone(self) -> Row | None: ...
+    async def fetchall(self) -> Iterable[Row]: ...
+
+
+class Conn(Protocol):
+    """What a repository may call on a connection: aiosqlite's subset that :mod:`storage.pg` also offers."""
+
+    def execute(self, sql: str, parameters: Any = ...) -> Any: ...
+    async def execute_fetchall(self, sql: str, parameters: Any = ...) -> Iterable[Row]: ...
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> Any: ...
+
+
+def is_postgresql_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+async def fetch_one(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
     """The first row of a query expected to return at most a few rows, in one round trip to the
     database thread (``async with conn.execute() as cur: await cur.fetchone()`` takes three)."""
     rows = await conn.execute_fetchall(sql, params)
@@ -39,8 +73,7 @@ async def fetch_one(conn: aiosqlite.Connection, sql: str,
     return None
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str,
-                    params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+async def fetch_all(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
     """Every row of a query, in one round trip to the database thread."""
     return list(await conn.execute_fetchall(sql, params))
 
@@ -55,32 +88,52 @@ def sha256_hex(text: str | None) -> str | None:
     return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_migrations() -> tuple[tuple[int, str, str], ...]:
+def load_migrations(dialect: str = "sqlite") -> tuple[tuple[int, str, str], ...]:
     """Return ``(number, name, sql)`` of every packaged migration, in order, checking numbering
-    (read once: the packaged files do not change while the program runs)."""
+    (read once: the packaged files do not change while the program runs).
+
+    SQLite's migrations are ``storage/migrations/NNNN_*.sql`` from 0001. PostgreSQL's
+    (``storage/migrations/postgresql/``) start at a baseline that creates the schema SQLite has at the same
+    number; from there both folders get every new number together."""
     folder = resources.files("storage") / "migrations"
+    if dialect != "sqlite":
+        folder = folder / dialect
     found: list[tuple[int, str, str]] = []
     for entry in folder.iterdir():
         m = MIGRATION_RE.match(entry.name)
         if m:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
-    for expected, (number, name, _) in enumerate(found, start=1):
+    first = found[0][0] if found else 1
+    for expected, (number, name, _) in enumerate(found, start=first if dialect != "sqlite" else 1):
         if number != expected:
             raise MigrationError(f"migration numbering gap: expected {expected:04d}, found {name}")
     return tuple(found)
 
 
 class Database:
-    """One aiosqlite connection with the project's pragmas and a transaction helper."""
+    """One aiosqlite connection with the project's pragmas and a transaction helper.
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        self.conn = conn
+    ``storage.connect.open_database`` of a ``postgresql://`` URL returns the PostgreSQL one
+    (:class:`storage.pg_db.PgDatabase`), which offers the same calls."""
+
+    dialect: Dialect = SQLITE_DIALECT
+    #: On PostgreSQL the connection string without its password (logs, health); empty on SQLite.
+    url: str = ""
+
+    def __init__(self, conn: Any, path: str) -> None:
+        self.conn: Conn = conn
+        self._raw = conn              # SQLite: the aiosqlite connection itself
         self.path = path
         self._write_lock = asyncio.Lock()
 
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect.is_postgresql
+
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        """The SQLite database at ``path`` (``storage.connect.open_database`` opens either backend)."""
         path_str = str(path)
         if path_str != ":memory:" and not path_str.startswith("file:"):
             Path(path_str).parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +150,7 @@ class Database:
         return db
 
     async def close(self) -> None:
-        await self.conn.close()
+        await self._raw.close()
 
     async def ping(self) -> bool:
         """``SELECT 1`` on the shared connection (the health check); raises when the database is closed."""
@@ -132,7 +185,7 @@ class Database:
         return await self.schema_version()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Conn]:
         """A write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error)."""
         async with self._write_lock:
             try:
@@ -155,7 +208,7 @@ class Database:
             await self.conn.execute("ROLLBACK")
 
     @asynccontextmanager
-    async def serialised(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def serialised(self) -> AsyncIterator[Conn]:
         """Writes under the write lock in autocommit mode: each statement is its own transaction, one
         round trip each (no ``BEGIN``/``COMMIT``). Only for statements that need no atomicity together."""
         async with self._write_lock:
@@ -165,10 +218,10 @@ class Database:
     def in_transaction(self) -> bool:
         return self._write_lock.locked()
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         return await fetch_one(self.conn, sql, params)
 
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         return await fetch_all(self.conn, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.orgs import Scope
-from storage.db import fetch_all
+from storage.db import Conn, fetch_all
 from storage.scoping import org_clause
 
 
@@ -19,7 +17,7 @@ class DepartmentPlace:
 
 
 class DepartmentPlaceRepository:
-    async def all(self, conn: aiosqlite.Connection, *, scope: Scope) -> dict[int, list[DepartmentPlace]]:
+    async def all(self, conn: Conn, *, scope: Scope) -> dict[int, list[DepartmentPlace]]:
         """The places of the departments of the scope's organisations."""
         where, params = org_clause(scope, "d.org_id")
         out: dict[int, list[DepartmentPlace]] = {}
@@ -29,7 +27,7 @@ class DepartmentPlaceRepository:
             out.setdefault(int(r[0]), []).append(DepartmentPlace(r[1], r[2]))
         return out
 
-    async def replace(self, conn: aiosqlite.Connection, department_id: int, places: Sequence[DepartmentPlace]) -> None:
+    async def replace(self, conn: Conn, department_id: int, places: Sequence[DepartmentPlace]) -> None:
         await conn.execute("DELETE FROM department_places WHERE department_id = ?", (department_id,))
         await conn.executemany("INSERT INTO department_places (department_id, place_key, label) VALUES (?, ?, ?)",
                                [(department_id, p.key, p.label) for p in places])

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.domain.membership import Membership, Source
 from storage.codec import dt_req, ts
-from storage.db import fetch_one
+from storage.db import Conn, fetch_one
 
 
 class MemberRepository:
-    async def get(self, conn: aiosqlite.Connection, chat_id: int, user_id: int) -> Membership | None:
+    async def get(self, conn: Conn, chat_id: int, user_id: int) -> Membership | None:
         row = await fetch_one(conn, "SELECT * FROM chat_members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
         if row is None:
             return None
@@ -21,7 +19,7 @@ class MemberRepository:
                           full_name=row["full_name"], confirmed=row["confirmed_at"] is not None,
                           announced=row["announced_at"] is not None)
 
-    async def record(self, conn: aiosqlite.Connection, chat_id: int, user_id: int, full_name: str, present: bool,
+    async def record(self, conn: Conn, chat_id: int, user_id: int, full_name: str, present: bool,
                      source: Source, at: datetime) -> None:
         """What the bot learned of one person; a leave also clears the confirmation and the announcement
         (a member who comes back is new again)."""
@@ -35,7 +33,7 @@ class MemberRepository:
             "announced_at = CASE WHEN excluded.present THEN announced_at END",
             (chat_id, user_id, full_name, int(present), source.value, ts(at)))
 
-    async def confirm(self, conn: aiosqlite.Connection, chat_id: int, user_id: int, by: int, at: datetime) -> bool:
+    async def confirm(self, conn: Conn, chat_id: int, user_id: int, by: int, at: datetime) -> bool:
         """An admin lets a present, unconfirmed member act; False when there is no such member."""
         cur = await conn.execute(
             "UPDATE chat_members SET confirmed_by = ?, confirmed_at = ? "
@@ -43,14 +41,14 @@ class MemberRepository:
             (by, ts(at), chat_id, user_id))
         return cur.rowcount == 1
 
-    async def announce(self, conn: aiosqlite.Connection, chat_id: int, user_id: int, at: datetime) -> bool:
+    async def announce(self, conn: Conn, chat_id: int, user_id: int, at: datetime) -> bool:
         """Marks the member announced to the admins; False when they already were (this stay)."""
         cur = await conn.execute(
             "UPDATE chat_members SET announced_at = ? WHERE chat_id = ? AND user_id = ? AND announced_at IS NULL",
             (ts(at), chat_id, user_id))
         return cur.rowcount == 1
 
-    async def count_refused(self, conn: aiosqlite.Connection, day: date, user_id: int, kind: str,
+    async def count_refused(self, conn: Conn, day: date, user_id: int, kind: str,
                             at: datetime) -> int:
         """Counts one refused attempt of a stranger; how many of that kind they made that day."""
         await conn.execute(

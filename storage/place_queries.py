@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.domain.model import OPEN
 from bot.domain.orgs import Scope
-from storage.db import fetch_all
+from storage.db import Conn, fetch_all
 from storage.scoping import org_clause
 
 _OPEN = tuple(s.value for s in OPEN)
 
 
-async def open_case_texts(conn: aiosqlite.Connection, limit: int,
+async def open_case_texts(conn: Conn, limit: int,
                           containing: Sequence[str] = (), *, scope: Scope) -> list[tuple[int, str, str]]:
     """(id, number, text) of the open cases of the scope, oldest first; with ``containing``, only those whose
     text holds one of these strings (a house number's digits: an address can only be in a text that writes them)."""

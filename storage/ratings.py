@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.orgs import Scope
 from bot.domain.ratings import Verdict
 from storage.codec import dt, dt_req, ts
-from storage.db import fetch_all
+from storage.db import Conn, fetch_all
 from storage.scoping import org_clause
 
 # A clock's verdict: 2 missed (closed late, or running past due: now, or for a case given away the moment of
@@ -113,7 +111,7 @@ def table_scans(plan: list[str]) -> list[str]:
 class RatingRepository:
     """Read-only; takes a connection (the shared one)."""
 
-    async def cases(self, conn: aiosqlite.Connection, start: datetime, end: datetime, now: datetime, *,
+    async def cases(self, conn: Conn, start: datetime, end: datetime, now: datetime, *,
                     scope: Scope) -> list[RatingCaseRow]:
         sql, org_params = cases_sql(scope)
         rows = await fetch_all(conn, sql, (*org_params, ts(start), ts(end), ts(now), ts(now)))
@@ -124,12 +122,12 @@ class RatingRepository:
             returns=int(r["drafts_returns"]) & 65535, declines=int(r["declines"]))
             for r in rows]
 
-    async def transfers(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+    async def transfers(self, conn: Conn, start: datetime, end: datetime, *,
                         scope: Scope) -> list[tuple[int, int]]:
         """(from_org, to_org) of every transfer made in the period that touches the scope."""
         sql, p_from, p_to = transfers_sql(scope)
         rows = await fetch_all(conn, sql, (*p_from, ts(start), ts(end), *p_to, ts(start), ts(end)))
         return [(int(r["from_org"]), int(r["to_org"])) for r in rows]
 
-    async def explain(self, conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> list[str]:
+    async def explain(self, conn: Conn, sql: str, params: tuple[object, ...]) -> list[str]:
         return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.cases import OPEN_STATUSES
 from storage.codec import ts
-from storage.db import fetch_all
+from storage.db import Conn, fetch_all
 
 #: The open statuses as an SQL list (module constants of the Status enum, no input): a case given to another
 #: organisation ('transferred') is finished for its giver.
@@ -21,7 +19,7 @@ class OrgDigestRepository:
     """The coordinator's morning digest (issue 14 §3): per active organisation, its open cases, those overdue
     now, those whose answer is due by ``day_end``, and those detected since ``since``."""
 
-    async def counts(self, conn: aiosqlite.Connection, now: datetime, day_end: datetime,
+    async def counts(self, conn: Conn, now: datetime, day_end: datetime,
                      since: datetime) -> list[tuple[int, str, int, int, int, int]]:
         rows = await fetch_all(
             conn,

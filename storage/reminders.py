@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import dt, dt_req, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import Conn, fetch_all, fetch_one
 
 #: The case's clocks run on calendar time at :now (cl. 8 per case): its notices go out at night too.
 _NIGHT = ("(c.calendar_since IS NOT NULL AND c.calendar_since <= :now AND (c.calendar_until IS NULL "
@@ -100,54 +98,54 @@ class DueDeadline:
 
 
 class ReminderRepository:
-    async def to_plan(self, conn: aiosqlite.Connection, *, full: bool = False) -> list[ToPlan]:
+    async def to_plan(self, conn: Conn, *, full: bool = False) -> list[ToPlan]:
         """Open deadlines whose moments are missing or stale (every open one with ``full``)."""
         rows = await fetch_all(conn, _ALL_OPEN_SQL if full else _UNPLANNED_SQL)
         return [ToPlan(int(r["id"]), r["rule"], dt_req(r["started_at"]), dt_req(r["due_at"]), r["due_at"],
                        dt(r["calendar_since"]), dt(r["calendar_until"]), dt(r["case_due_at"]), int(r["org_id"]))
                 for r in rows]
 
-    async def save_plan(self, conn: aiosqlite.Connection, planned: Iterable[Planned]) -> None:
+    async def save_plan(self, conn: Conn, planned: Iterable[Planned]) -> None:
         await conn.executemany(
             "UPDATE deadlines SET remind_at = ?, expire_at = ?, plan_due_at = ?3 WHERE id = ?4 AND due_at = ?3",
             [(ts(p.remind_at), ts(p.expire_at), p.due_at_raw, p.deadline_id) for p in planned])
 
-    async def next_moment(self, conn: aiosqlite.Connection) -> datetime | None:
+    async def next_moment(self, conn: Conn) -> datetime | None:
         """The earliest reminder or expiry moment not yet acted on (an indexed MIN)."""
         row = await fetch_one(conn, _NEXT_SQL)
         return dt(row[0]) if row is not None else None
 
-    async def next_moment_after(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_moment_after(self, conn: Conn, now: datetime) -> datetime | None:
         """The earliest reminder or expiry moment not yet acted on that is still to come after ``now``."""
         row = await fetch_one(conn, _NEXT_AFTER_SQL, {"now": ts(now)})
         return dt(row[0]) if row is not None else None
 
-    async def next_night_moment(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_night_moment(self, conn: Conn, now: datetime) -> datetime | None:
         """The earliest moment not yet acted on of the cases working on calendar time at ``now``."""
         row = await fetch_one(conn, _NEXT_NIGHT_SQL, {"now": ts(now)})
         return dt(row[0]) if row is not None and row[0] not in (None, "9") else None
 
-    async def due(self, conn: aiosqlite.Connection, now: datetime) -> list[DueDeadline]:
+    async def due(self, conn: Conn, now: datetime) -> list[DueDeadline]:
         rows = await fetch_all(conn, _DUE_SQL, {"now": ts(now)})
         return [DueDeadline(int(r["id"]), int(r["case_id"]), r["rule"], r["department_id"], r["due_at"],
                             dt(r["remind_at"]), dt(r["expire_at"]), r["reminded_at"] is not None,
                             r["expired_notified_at"] is not None, bool(r["night"]), int(r["org_id"])) for r in rows]
 
-    async def mark_reminded(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
+    async def mark_reminded(self, conn: Conn, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
                                [(ts(now), i) for i in ids])
 
-    async def mark_expiry_notified(self, conn: aiosqlite.Connection, ids: Iterable[int], now: datetime) -> None:
+    async def mark_expiry_notified(self, conn: Conn, ids: Iterable[int], now: datetime) -> None:
         await conn.executemany("UPDATE deadlines SET expired_notified_at = ? WHERE id = ? "
                                "AND expired_notified_at IS NULL", [(ts(now), i) for i in ids])
 
-    async def next_unasked_clarification(self, conn: aiosqlite.Connection) -> datetime | None:
+    async def next_unasked_clarification(self, conn: Conn) -> datetime | None:
         """The publication of the earliest clarification request whose operator is still to be asked (the
         wait runs from it, so the earliest request is the next moment to ask)."""
         row = await fetch_one(conn, _NEXT_WAITING_SQL)
         return dt(row[0]) if row is not None else None
 
-    async def waiting_for_author(self, conn: aiosqlite.Connection) -> list[Waiting]:
+    async def waiting_for_author(self, conn: Conn) -> list[Waiting]:
         """Cases waiting for the author (cl. 6: the clarification request stopped the answer clock)."""
         return [Waiting(int(r["id"]), int(r["operator_id"]), dt_req(r["since"]), r["since"])
                 for r in await fetch_all(conn, _WAITING_SQL) if r["since"] is not None]

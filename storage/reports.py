@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.orgs import Scope
 from storage.codec import dt, dt_req, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import Conn, fetch_all, fetch_one
 from storage.kpi_queries import (
     ANSWER_RULES,
     ANSWER_TIMES_SQL,
@@ -107,7 +105,7 @@ def _ids(value: str | None) -> list[int]:
 class ReportRepository:
     """Read-only KPI queries; take a connection (the shared one, or a transaction's)."""
 
-    async def kpis(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
+    async def kpis(self, conn: Conn, start: datetime, end: datetime,
                    now: datetime, *, scope: Scope) -> list[KpiRow]:
         """The total, per platform, per department (None: not routed) and declines per department."""
         rows = await fetch_all(conn, *scoped(KPI_SQL, scope, _period(start, end, now)))
@@ -134,7 +132,7 @@ class ReportRepository:
             row.declines = count
         return out
 
-    async def party_misses(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+    async def party_misses(self, conn: Conn, start: datetime, end: datetime, *,
                            scope: Scope) -> list[PartyMisses]:
         """Attributed misses per party (operators and departments), by clock, inherited ones apart."""
         out: dict[str, PartyMisses] = {}
@@ -152,13 +150,13 @@ class ReportRepository:
                 row.steps[r["rule"]] = row.steps.get(r["rule"], 0) + n
         return sorted(out.values(), key=lambda p: p.party)
 
-    async def answer_times(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+    async def answer_times(self, conn: Conn, start: datetime, end: datetime, *,
                            scope: Scope) -> list[AnswerTime]:
         rows = await fetch_all(conn, *scoped(ANSWER_TIMES_SQL, scope, {"start": ts(start), "end": ts(end)}))
         return [AnswerTime(r["id"], r["platform"], dt_req(r["detected_at"]), dt_req(r["first_at"]),
                            _ids(r["departments"])) for r in rows]
 
-    async def daily(self, conn: aiosqlite.Connection, start: datetime, end: datetime,
+    async def daily(self, conn: Conn, start: datetime, end: datetime,
                     now: datetime, *, scope: Scope) -> list[tuple[datetime, bool, bool, bool, bool]]:
         """(detected_at, closed, late, open, clarification only) of every case in scope: the chart groups them
         by local day; a case closed by a clarification alone and not late is not «on time» (``KpiRow.clarified``)."""
@@ -166,7 +164,7 @@ class ReportRepository:
         return [(dt_req(r["detected_at"]), bool(r["closed"]), bool(r["late"]), bool(r["open_"]),
                  bool(r["clar_only"])) for r in rows]
 
-    async def case_lines(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+    async def case_lines(self, conn: Conn, start: datetime, end: datetime, *,
                          scope: Scope) -> list[CaseLine]:
         async with conn.execute(*scoped(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "  # noqa: S608  CLARIFICATION_ONLY_SQL is a constant; values are bound by name
@@ -199,12 +197,12 @@ class ReportRepository:
                     blame_inherited=bool(r["blame_inherited"])))
         return list(lines.values())
 
-    async def department_names(self, conn: aiosqlite.Connection, *, scope: Scope) -> dict[int, str]:
+    async def department_names(self, conn: Conn, *, scope: Scope) -> dict[int, str]:
         org_sql, org_params = org_clause(scope)
         return {int(r[0]): str(r[1]) for r in await fetch_all(
             conn, f"SELECT id, name FROM departments WHERE {org_sql}", org_params)}  # noqa: S608  org_clause renders a checked column name; values are bound
 
-    async def overdue_open(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50, *,
+    async def overdue_open(self, conn: Conn, now: datetime, limit: int = 50, *,
                            scope: Scope) -> list[OverdueLine]:
         """Open deadlines past due of open cases of the scope, the oldest first (for the digest)."""
         rows = await fetch_all(conn, *scoped(
@@ -221,7 +219,7 @@ class ReportRepository:
                             r["department_id"], r["department_name"], bool(r["multi"]), r["active_departments"])
                 for r in rows]
 
-    async def overdue_open_count(self, conn: aiosqlite.Connection, now: datetime, *, scope: Scope) -> int:
+    async def overdue_open_count(self, conn: Conn, now: datetime, *, scope: Scope) -> int:
         """How many open cases have a deadline past due now (the digest's «открыто и просрочено сейчас»)."""
         row = await fetch_one(conn, *scoped(
             "SELECT COUNT(DISTINCT d.case_id) FROM deadlines d JOIN cases c ON c.id = d.case_id "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
@@ -229,7 +227,7 @@ class ReportRepository:
             "AND " + ORG_FILTER, scope, {"now": ts(now)}))
         return int(row[0]) if row else 0
 
-    async def significant_open(self, conn: aiosqlite.Connection, limit: int = 50, *,
+    async def significant_open(self, conn: Conn, limit: int = 50, *,
                                scope: Scope) -> list[tuple[int, str, str, str]]:
         """(id, number, platform, text) of open socially significant cases of the scope."""
         return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(conn, *scoped(
@@ -237,19 +235,19 @@ class ReportRepository:
             "AND c.status NOT IN ('closed', 'excluded', 'dismissed', 'transferred') AND " + ORG_FILTER
             + " ORDER BY c.detected_at LIMIT :limit", scope, {"limit": limit}))]
 
-    async def explain(self, conn: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[str]:
+    async def explain(self, conn: Conn, sql: str, params: dict[str, Any]) -> list[str]:
         return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]
 
 
 class SurgeRepository:
-    async def detected_at(self, conn: aiosqlite.Connection, case_id: int) -> tuple[datetime, int] | None:
+    async def detected_at(self, conn: Conn, case_id: int) -> tuple[datetime, int] | None:
         """When the case was detected, and its organisation (a surge is one organisation's, issue 14)."""
         org, params = org_clause(Scope.all())
         row = await fetch_one(conn, f"SELECT detected_at, org_id FROM cases WHERE id = ? AND {org}",  # noqa: S608  org_clause renders a column and placeholders
                               (case_id, *params))
         return (dt_req(row[0]), int(row[1])) if row is not None else None
 
-    async def candidates(self, conn: aiosqlite.Connection, start: datetime, end: datetime, *,
+    async def candidates(self, conn: Conn, start: datetime, end: datetime, *,
                          org_id: int) -> list[SurgeCandidate]:
         """Cases of the organisation detected in ``[start, end]`` with their active departments; 59-ФЗ appeals
         and posts given to another organisation (issue 14 §5: the receiver's now) left out."""
@@ -264,7 +262,7 @@ class SurgeRepository:
         return [SurgeCandidate(r["id"], r["number"], r["platform"], r["text"], r["link_norm"],
                                dt_req(r["detected_at"]), _ids(r["departments"])) for r in rows]
 
-    async def surges_of(self, conn: aiosqlite.Connection, case_ids: Iterable[int]) -> list[int]:
+    async def surges_of(self, conn: Conn, case_ids: Iterable[int]) -> list[int]:
         ids = list(case_ids)
         if not ids:
             return []
@@ -272,7 +270,7 @@ class SurgeRepository:
         return [int(r[0]) for r in await fetch_all(conn, f"SELECT DISTINCT surge_id FROM surge_cases WHERE case_id IN ({marks}) "  # noqa: S608  only one ? per id; the ids are bound
                                 "ORDER BY surge_id", ids)]
 
-    async def create(self, conn: aiosqlite.Connection, reason: str, topic: str, department_id: int | None,
+    async def create(self, conn: Conn, reason: str, topic: str, department_id: int | None,
                      now: datetime, *, org_id: int) -> int:
         cur = await conn.execute(
             "INSERT INTO surges (org_id, reason, topic, department_id, created_at, updated_at) VALUES (?,?,?,?,?,?)",
@@ -280,7 +278,7 @@ class SurgeRepository:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    async def add_cases(self, conn: aiosqlite.Connection, surge_id: int, case_ids: Iterable[int],
+    async def add_cases(self, conn: Conn, surge_id: int, case_ids: Iterable[int],
                         now: datetime) -> int:
         """Add cases to a surge; return how many were new."""
         at = ts(now)
@@ -291,7 +289,7 @@ class SurgeRepository:
             await conn.execute("UPDATE surges SET updated_at = ? WHERE id = ?", (ts(now), surge_id))
         return added
 
-    async def members(self, conn: aiosqlite.Connection, surge_id: int) -> list[int]:
+    async def members(self, conn: Conn, surge_id: int) -> list[int]:
         return [int(r[0]) for r in await fetch_all(conn, "SELECT case_id FROM surge_cases WHERE surge_id = ? ORDER BY case_id",
                                 (surge_id,))]
 
@@ -310,7 +308,7 @@ class IncidentRecord:
 
 
 class IncidentRepository:
-    async def create(self, conn: aiosqlite.Connection, lead_case_id: int, case_ids: Sequence[int],
+    async def create(self, conn: Conn, lead_case_id: int, case_ids: Sequence[int],
                      surge_id: int | None, title: str, actor_id: int, now: datetime) -> int:
         cur = await conn.execute(
             "INSERT INTO incidents (lead_case_id, surge_id, title, created_by, created_at) VALUES (?,?,?,?,?)",
@@ -321,15 +319,15 @@ class IncidentRepository:
                                [(incident_id, cid, ts(now)) for cid in case_ids])
         return incident_id
 
-    async def add_case(self, conn: aiosqlite.Connection, incident_id: int, case_id: int, now: datetime) -> None:
+    async def add_case(self, conn: Conn, incident_id: int, case_id: int, now: datetime) -> None:
         await conn.execute("INSERT INTO incident_cases (incident_id, case_id, added_at) VALUES (?,?,?)",
                            (incident_id, case_id, ts(now)))
 
-    async def incident_of(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
+    async def incident_of(self, conn: Conn, case_id: int) -> int | None:
         row = await fetch_one(conn, "SELECT incident_id FROM incident_cases WHERE case_id = ?", (case_id,))
         return int(row[0]) if row else None
 
-    async def get(self, conn: aiosqlite.Connection, incident_id: int) -> IncidentRecord | None:
+    async def get(self, conn: Conn, incident_id: int) -> IncidentRecord | None:
         r = await fetch_one(conn, "SELECT * FROM incidents WHERE id = ?", (incident_id,))
         if r is None:
             return None
@@ -339,12 +337,12 @@ class IncidentRepository:
                                 (incident_id,))]
         return rec
 
-    async def set_approved(self, conn: aiosqlite.Connection, incident_id: int, draft_id: int | None,
+    async def set_approved(self, conn: Conn, incident_id: int, draft_id: int | None,
                            now: datetime) -> None:
         await conn.execute("UPDATE incidents SET draft_id = ?, approved_at = ? WHERE id = ?",
                            (draft_id, ts(now), incident_id))
 
-    async def unpublished(self, conn: aiosqlite.Connection, incident_id: int) -> list[int]:
+    async def unpublished(self, conn: Conn, incident_id: int) -> list[int]:
         """Members without a published answer (with its screenshot) yet."""
         return [int(r[0]) for r in await fetch_all(
             conn, "SELECT ic.case_id FROM incident_cases ic WHERE ic.incident_id = ? AND NOT EXISTS "

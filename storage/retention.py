@@ -11,11 +11,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.retention import REDACTED_FILE_ID, Anonymised, redact
 from storage.codec import dt, dumps, ts
-from storage.db import fetch_all, fetch_one
+from storage.db import Conn, fetch_all, fetch_one
 
 #: The kind of the audit event each anonymisation appends (a system event without a case).
 RUN_EVENT = "retention_run"
@@ -24,7 +22,7 @@ _SCOPE = "(SELECT case_id FROM retention_scope)"
 
 
 class RetentionRepository:
-    async def due_cases(self, conn: aiosqlite.Connection, cutoff: datetime, limit: int) -> list[int]:
+    async def due_cases(self, conn: Conn, cutoff: datetime, limit: int) -> list[int]:
         """Finished cases closed before ``cutoff`` and not anonymised yet, oldest first."""
         rows = await fetch_all(
             conn, "SELECT id FROM cases WHERE anonymised_at IS NULL AND closed_at IS NOT NULL AND closed_at < ? "  # noqa: S608  composes only module constants and ? placeholders; every value is bound
@@ -32,7 +30,7 @@ class RetentionRepository:
             (ts(cutoff), *_FINISHED, limit))
         return [int(r[0]) for r in rows]
 
-    async def anonymise(self, conn: aiosqlite.Connection, case_ids: Sequence[int], marker: str,
+    async def anonymise(self, conn: Conn, case_ids: Sequence[int], marker: str,
                         now: datetime) -> Anonymised:
         """Replace the personal data of these finished cases by ``marker`` (texts) or nothing (authors, links,
         file ids); numbers, dates, departments, deadlines, blame and outcomes stay."""
@@ -73,18 +71,18 @@ class RetentionRepository:
         return Anonymised(cases=cases, drafts=drafts, publications=publications, events=events, outbox=outbox,
                           messages=messages, surges=surges)
 
-    async def redact_old_outbox(self, conn: aiosqlite.Connection, cutoff: datetime, marker: str) -> int:
+    async def redact_old_outbox(self, conn: Conn, cutoff: datetime, marker: str) -> int:
         """Notices of no single case (digests, surge alerts, admins' alerts), delivered or given up before
         ``cutoff``: their texts are anonymised too."""
         return await self._redact_rows(
             conn, "outbox", "case_id IS NULL AND created_at < ? AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)",
             (ts(cutoff),), marker)
 
-    async def last_run(self, conn: aiosqlite.Connection) -> datetime | None:
+    async def last_run(self, conn: Conn) -> datetime | None:
         row = await fetch_one(conn, "SELECT MAX(at) FROM events WHERE case_id IS NULL AND kind = ?", (RUN_EVENT,))
         return dt(row[0]) if row and row[0] else None
 
-    async def _redact_rows(self, conn: aiosqlite.Connection, table: str, where: str, params: tuple[str | None, ...],
+    async def _redact_rows(self, conn: Conn, table: str, where: str, params: tuple[str | None, ...],
                            marker: str) -> int:
         rows = await fetch_all(conn, f"SELECT id, payload FROM {table} WHERE {where}", params)  # noqa: S608
         changed: list[tuple[str, int]] = []
@@ -99,6 +97,6 @@ class RetentionRepository:
         return len(changed)
 
     @staticmethod
-    async def _count(conn: aiosqlite.Connection, sql: str, params: tuple[str | None, ...]) -> int:
+    async def _count(conn: Conn, sql: str, params: tuple[str | None, ...]) -> int:
         cur = await conn.execute(sql, params)
         return max(cur.rowcount, 0)

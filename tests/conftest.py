@@ -1,7 +1,9 @@
-"""Shared fixtures: the calendar, a moving clock, a real SQLite database and the services."""
+"""Shared fixtures: the calendar, a moving clock, a real database (SQLite, or PostgreSQL with
+``--db=postgresql``: tests/support/backend.py) and the services."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +18,58 @@ from bot.services.cases import CaseService
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from deadlines.schedule import DEFAULT_SCHEDULE
+from storage.connect import open_database
 from storage.db import Database
+from tests.support import backend
+from tests.support.pg_server import HINT
 
 MSK = ZoneInfo("Europe/Moscow")
 ADMIN_ID = 1
 OPERATOR_ID = 100
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=[backend.SQLITE, backend.POSTGRESQL], default=backend.SQLITE,
+                     help="the database the storage, integration and process tests run on "
+                          "(postgresql: the server of TEST_DATABASE_URL)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: tests of what only a SQLite file has (skipped on --db=postgresql)")
+    backend.CURRENT.name = config.getoption("--db")
+    backend.CURRENT.server_url = backend.server_url()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if backend.CURRENT.is_postgresql:
+        skip = pytest.mark.skip(reason="SQLite only (a file of its own: backup, restore, schema check)")
+        no_server = pytest.mark.skip(reason=HINT)
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+            elif backend.CURRENT.server_url is None:
+                item.add_marker(no_server)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if backend.CURRENT.template is not None:
+        asyncio.run(backend.drop_template())
+
+
+@pytest.fixture(autouse=True)
+async def _drop_test_databases() -> AsyncIterator[None]:
+    yield
+    if backend.CURRENT.created:
+        await backend.drop_created()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """The test server's URL for tests of what only PostgreSQL has (skipped, with the hint, without one)."""
+    url = backend.server_url()
+    if url is None:
+        pytest.skip(HINT)
+    return url
 
 
 def msk(*args: int) -> datetime:
@@ -44,7 +93,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+    database = await open_database(await backend.db_target(tmp_path / "bot.sqlite3"))
     yield database
     await database.close()
 

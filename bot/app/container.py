@@ -63,6 +63,7 @@ from handlers import get_routers
 from handlers.coordinator import coordinator_commands
 from handlers.middlewares import ActorMiddleware, FloodThrottle, MemberGate
 from handlers.notices import NoticeRenderer
+from storage.connect import open_database
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 
@@ -175,7 +176,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     pin_response_types()
     deadlines = settings.deadlines.build_deadlines()
     calendar = deadlines.calendar
-    db = await Database.open(settings.storage.database_path)
+    db = await open_database(settings.storage.database_target())
     telegram = settings.telegram
     secret = token or (telegram.bot_token.get_secret_value() if telegram.bot_token else "")
     bot = Bot(secret, session=session or make_session(telegram),

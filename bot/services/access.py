@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import aiosqlite
-
 from bot.domain import audit, org_admin
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Department, Role
@@ -17,7 +15,7 @@ from bot.services.access_invites import (
     InviteMixin,
 )
 from storage.chats import ChatRepository
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.directory import DirectoryRepository, OperatorRecord
 from storage.events import EventRepository
 from storage.orgs import OrganisationRepository
@@ -352,7 +350,7 @@ class AccessService(InviteMixin):
                                         lambda conn: self.directory.remove_operator(conn, operator_id, org_id=org_id))
 
     async def _admin_change(self, user_id: int, kind: str, payload: dict[str, object],
-                            fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+                            fn: Callable[[Conn], Awaitable[T]]) -> T:
         """An admin's change and its audit event, in one transaction; what the change returned."""
         now = self.clock.now()
         async with self.db.transaction() as conn:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot import texts
 from bot.domain import handover
 from bot.domain.audit import AuditEvent
@@ -25,7 +23,7 @@ from bot.services.access import AccessService
 from bot.services.commit import AfterCommit
 from storage.chats import ChatRepository
 from storage.codec import ts
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
 from storage.outbox import OutboxRepository
@@ -90,7 +88,7 @@ class HandoverService(AfterCommit):
         self._on_commit()
         return done
 
-    async def _hand_over(self, conn: aiosqlite.Connection, operator_id: int, org_id: int, takers: list[int],
+    async def _hand_over(self, conn: Conn, operator_id: int, org_id: int, takers: list[int],
                          to: int | None, now: datetime, *, by: int | None) -> HandedOver:
         scope = Scope.one(org_id)
         cases = await self.repo.open_cases_of_operator(conn, operator_id, scope=scope)

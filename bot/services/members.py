@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.domain import audit, membership
 from bot.domain.errors import AccessDenied
 from bot.domain.membership import Membership, Source, Verdict
@@ -19,7 +17,7 @@ from bot.domain.model import Actor, Role
 from bot.domain.notices import NewMember, Notice, NoticeKind
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.events import EventRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
@@ -166,7 +164,7 @@ class MemberService:
         if announce and self.on_queued is not None:
             self.on_queued()
 
-    async def _announce(self, conn: aiosqlite.Connection, chat_id: int, user_id: int, name: str,
+    async def _announce(self, conn: Conn, chat_id: int, user_id: int, name: str,
                         department: str) -> None:
         await self.outbox.add(conn, Notice(NoticeKind.NEW_MEMBER, "admins", None, None,
                                            NewMember(chat_id, user_id, name, department, confirm=self.strict)),

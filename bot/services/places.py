@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import aiosqlite
-
 from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Role
@@ -34,7 +32,7 @@ from bot.domain.place_data import (
     place_key,
 )
 from bot.runtime.clock import Clock
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.events import EventRepository
 from storage.places import PlacesRepository
 
@@ -166,7 +164,7 @@ class PlacesService:
             raise AccessDenied("admin_only")
 
     async def _change(self, user_id: int, org_id: int, kind: str, change: PlaceChange,
-                      fn: Callable[[aiosqlite.Connection], Awaitable[object]]) -> None:
+                      fn: Callable[[Conn], Awaitable[object]]) -> None:
         """The change and its audit event in one transaction; then the organisation's merged data is read
         again."""
         now = self.clock.now()

@@ -19,8 +19,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-import aiosqlite
-
 from bot import texts
 from bot.domain import audit
 from bot.domain import surge as rule
@@ -35,7 +33,7 @@ from bot.services.reports import platform_name
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
 from storage.outbox import OutboxRepository
@@ -88,7 +86,7 @@ class SurgeService:
     def _distance(self, a: datetime, b: datetime) -> float:
         return self.calendar.working_minutes_between(a, b)
 
-    async def _detect(self, conn: aiosqlite.Connection, case_id: int) -> tuple[rule.SurgeFound | None, int]:
+    async def _detect(self, conn: Conn, case_id: int) -> tuple[rule.SurgeFound | None, int]:
         """A surge around the case among the posts of its own organisation (issue 14: posts of A and B about
         one link are a surge of neither unless each reaches the threshold), and that organisation."""
         known = await self.repo.detected_at(conn, case_id)
@@ -132,7 +130,7 @@ class SurgeService:
         async with self.db.transaction() as conn:
             return await self.detect(conn, case_id, self.clock.now())
 
-    async def detect(self, conn: aiosqlite.Connection, case_id: int, now: datetime) -> SurgeAlert | None:
+    async def detect(self, conn: Conn, case_id: int, now: datetime) -> SurgeAlert | None:
         """Detect a surge around ``case_id`` in the caller's transaction; report a new one once to the head of
         the case's organisation, its operators and the coordinator."""
         found, org_id = await self._detect(conn, case_id)
@@ -165,7 +163,7 @@ class SurgeService:
         log.info("surge %s: %s cases (%s)", surge_id, len(found.case_ids), found.reason)
         return SurgeAlert(surge_id, True, found.case_ids)
 
-    async def _alert_text(self, conn: aiosqlite.Connection, found: rule.SurgeFound) -> str:
+    async def _alert_text(self, conn: Conn, found: rule.SurgeFound) -> str:
         tz: tzinfo = self.calendar.tz
         department = ""
         if found.department_id is not None:
@@ -312,7 +310,7 @@ class IncidentService:
             self._on_commit()
         return changed
 
-    async def propagate(self, conn: aiosqlite.Connection, lead: Case, actor: Actor, now: datetime) -> list[Case]:
+    async def propagate(self, conn: Conn, lead: Case, actor: Actor, now: datetime) -> list[Case]:
         """After the lead's answer (intermediate or final) is approved, in the caller's transaction: every
         other open member gets it, approved, to be published under its own post with a screenshot. The
         members changed (none if ``lead`` leads no incident, or if this approved text was given to them

@@ -15,17 +15,16 @@ from pydantic.fields import FieldInfo
 
 from bot import texts
 from bot.settings.sections import (
-    BackupSettings,
     DeadlineSettings,
     LogSettings,
     PeopleSettings,
     ReminderSettings,
     ReportSettings,
     Section,
-    StorageSettings,
     TelegramSettings,
     WebSettings,
 )
+from bot.settings.storage import BackupSettings, StorageSettings
 
 
 class Settings(BaseModel):

@@ -221,36 +221,6 @@ class PeopleSettings(Section):
     strict_members: Annotated[bool, BeforeValidator(lambda v: False if _blank_is_none(v) is None else v)] = False
 
 
-class StorageSettings(Section):
-    database_path: Path = Path("./data/bot.sqlite3")
-    # Months after a case is finished until its personal data is anonymised (bot/services/retention.py).
-    retention_months: int = Field(36, ge=1, le=1200)
-
-
-class BackupSettings(Section):
-    """bot/services/backups.py, storage/backup.py; docs/backup.md."""
-
-    # Folder of the backups; how many scheduled/manual backups to keep; daily times (empty: none).
-    backup_dir: Path = Path("./data/backups")
-    backup_keep: int = Field(14, ge=1)
-    backup_times: str = "03:00"
-    # The passphrase /backup encrypts with before the file leaves the server (scrypt + AES-GCM,
-    # storage/backup_crypto.py); without it /backup refuses to send. Local scheduled backups stay plain.
-    backup_passphrase: SecretStr | None = None
-
-    @field_validator("backup_passphrase", mode="before")
-    @classmethod
-    def _passphrase(cls, value: object) -> object:
-        return _secret(value, lambda v: len(v) >= BACKUP_PASSPHRASE_MIN,
-                       texts.CONFIG["backup_passphrase"].format(min=BACKUP_PASSPHRASE_MIN))
-
-    @field_validator("backup_times")
-    @classmethod
-    def _times_of_day(cls, value: str) -> str:
-        parse_times(value)
-        return value
-
-
 # A reminder when this share of a deadline's time has passed (0 = no reminders): REMIND_<RULE>_FRACTION,
 # else REMIND_AT_FRACTION.
 _rule_fractions: dict[str, Any] = {f"remind_{rule}_fraction": (Fraction, None) for rule in RULES}

@@ -183,3 +183,7 @@ RETENTION_FAILED_ALERT = (
     "Персональные данные сообщений, закрытых раньше {cutoff}, пока хранятся. Бот повторит завтра; "
     "подробности — в журнале процесса."
 )
+
+# Issue 15: DATABASE_URL (bot/settings/sections.py). The value itself is never repeated: it holds a password.
+CONFIG["database_url"] = ("ожидается адрес PostgreSQL вида postgresql://пользователь:пароль@сервер:5432/база "
+                          "или пустое значение (тогда SQLite в DATABASE_PATH)")

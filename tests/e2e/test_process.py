@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from bot.fake_telegram import ApiCall, FakeBotAPI
-from storage.db import Database
+from storage.connect import open_database
 from storage.outbox import OutboxRepository
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,7 +220,7 @@ async def test_sigterm_finishes_the_notice_in_flight_leaves_the_rest_queued_and_
     assert "SIGTERM received" in err and "bot stopped" in err and TOKEN not in err
     assert len(completed(server, DEPT_CHAT, ROUTED)) == 1         # the one in flight was finished
 
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await open_database(tmp_path / "bot.sqlite3")
     try:
         assert await OutboxRepository().pending_count(db.conn) >= 2    # the others wait in the outbox
     finally:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.runtime.clock import FakeClock
 from bot.services.backups import BackupService
 from storage.backup_crypto import encrypt_file
-from storage.db import Database
+from storage.connect import open_database
 from tests.conftest import msk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def restore(tmp_path: Path, *argv: str, answer: str) -> subprocess.CompletedProc
 
 
 async def test_an_encrypted_backup_is_restored_only_after_da_and_the_result_is_private(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "source.sqlite3")
+    db = await open_database(tmp_path / "source.sqlite3")
     try:
         await db.execute("INSERT INTO operators (user_id, full_name, added_at, active) VALUES (42, 'Анна', 'x', 1)")
         tz = ZoneInfo("Europe/Moscow")

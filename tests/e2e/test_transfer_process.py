@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.domain.orgs import OrgKind
 from bot.fake_telegram import ApiCall, FakeBotAPI
 from storage.codec import ts
-from storage.db import Database
+from storage.connect import open_database
 from storage.orgs import OrganisationRepository
 from tests.e2e.test_process import OPERATOR, TOKEN, press, sent_to, server, start_bot, stop_bot
 
@@ -25,7 +25,7 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 async def seed_ministry(path: Path) -> None:
     """Before the bot starts: organisation B (the ministry) with an operator and a bound department."""
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         async with db.transaction() as conn:
             org = await OrganisationRepository().add(conn, "Минстрой КЧР", "MIN", OrgKind.REPUBLIC, AT)

@@ -21,6 +21,7 @@ from bot.services.backups import BackupService, backup_moments, parse_backup_tim
 from bot.services.cases import CaseService, NewPost
 from storage.backup import check_database, database_in_use
 from storage.backup_crypto import decrypt_file
+from storage.connect import open_database
 from storage.db import Database, load_migrations
 from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
@@ -70,7 +71,7 @@ async def test_backup_is_a_checked_single_file_named_by_the_clock_with_the_cases
     assert sorted(p.name for p in result.path.parent.iterdir()) == [result.path.name]   # no -wal, no .part
     check = check_database(result.path)
     assert check.ok and check.cases == 3 and check.schema_version == await db.schema_version()
-    copy = await Database.open(result.path)
+    copy = await open_database(result.path)
     try:
         assert [r["text"] for r in await copy.fetchall("SELECT text FROM cases ORDER BY id")] == [
             "Яма на ул. Ленина", "Не горит фонарь", "Мусор во дворе"]
@@ -266,7 +267,7 @@ async def _prepared(tmp_path: Path, clock: FakeClock) -> tuple[Path, Path, Path]
 
     path = tmp_path / "data" / "bot.sqlite3"
     folder = tmp_path / "data" / "backups"
-    db = await Database.open(path)
+    db = await open_database(path)
     cases = CaseService(db, Deadlines(WorkCalendar(DEFAULT_SCHEDULE, MSK)), clock)
     await add_cases(cases, clock, "Яма", "Фонарь", "Мусор")
     backup = (await service(db, clock, folder).make()).path
@@ -285,7 +286,7 @@ async def test_restore_brings_back_the_backed_up_cases_and_keeps_a_safety_copy(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "восстановлена" in out and "Сообщений граждан: 3" in out
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         assert [r["text"] for r in await db.fetchall("SELECT text FROM cases ORDER BY id")] == [
             "Яма", "Фонарь", "Мусор"]

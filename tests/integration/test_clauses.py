@@ -15,7 +15,7 @@ from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines
-from storage.db import Database
+from storage.connect import open_database
 from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, msk
 
@@ -280,7 +280,7 @@ async def test_two_executors_accept_at_once_one_wins(tmp_path: Path, deadlines: 
                                                      operator: Actor) -> None:
     """Two processes (two connections to one SQLite file) press "Принять в работу" together."""
     path = tmp_path / "shared.sqlite3"
-    db1, db2 = await Database.open(path), await Database.open(path)
+    db1, db2 = await open_database(path), await open_database(path)
     try:
         s1, s2 = CaseService(db1, deadlines, clock), CaseService(db2, deadlines, clock)
         access = AccessService(db1, clock, admin_ids=[ADMIN_ID], operator_ids=[], head_chat_id=None)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
+from storage.connect import open_database
 
 
 @pytest.mark.parametrize("yields", [1, 2, 3])
 async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_open(tmp_path: Path,
                                                                                    yields: int) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await open_database(tmp_path / "bot.sqlite3")
     try:
         entered = asyncio.Event()
 

@@ -18,6 +18,7 @@ from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines
 from handlers.notices import NoticeRenderer
+from storage.connect import open_database
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, MSK, msk
@@ -142,7 +143,7 @@ async def test_network_errors_and_5xx_are_retried_with_backoff(db: Database, not
 async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Path, deadlines: Deadlines,
                                                                    clock: FakeClock, fake_time: FakeTime) -> None:
     path = tmp_path / "kill.sqlite3"
-    db = await Database.open(path)
+    db = await open_database(path)
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
     dept = await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)
@@ -153,7 +154,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
     await cases.route(case.id, operator, [dept.id])      # committed: the routed card is owed
     await db.close()                                     # … and the process is killed before sending
 
-    db = await Database.open(path)
+    db = await open_database(path)
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
     session = FakeSession()

@@ -14,6 +14,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Message
 
 from bot.fake_telegram import FakeSession, make_bot
+from storage.connect import open_database
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 from tests.support.updates import private_message
@@ -29,7 +30,7 @@ KEY = StorageKey(bot_id=42, chat_id=100, user_id=100)
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "db.sqlite3")
+    database = await open_database(tmp_path / "db.sqlite3")
     yield database
     await database.close()
 
@@ -114,7 +115,7 @@ async def test_non_json_data_raises_clear_type_error(db: Database) -> None:
 
 async def test_survives_reopening_the_database(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    first = await Database.open(path)
+    first = await open_database(path)
     storage = SQLiteStorage(first)
     await storage.set_state(KEY, Report.waiting_text)
     await storage.set_data(KEY, {"link": "https://ok.ru/x"})
@@ -122,7 +123,7 @@ async def test_survives_reopening_the_database(tmp_path: Path) -> None:
     assert await first.fetchone("SELECT 1") is not None
     await first.close()
 
-    second = await Database.open(path)
+    second = await open_database(path)
     try:
         restored = SQLiteStorage(second)
         assert await restored.get_state(KEY) == "Report:waiting_text"
@@ -187,7 +188,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     user = 555
 
-    db = await Database.open(path)
+    db = await open_database(path)
     session = FakeSession()
     bot = make_bot(session)
     dp = build_dispatcher(db)
@@ -198,7 +199,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     await db.close()
 
     # "restart": a new process would build everything anew on the same file
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         session = FakeSession()
         bot = make_bot(session)

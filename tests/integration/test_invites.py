@@ -18,7 +18,8 @@ from bot.domain.model import Role
 from bot.runtime.clock import FakeClock
 from bot.services.access import AccessService
 from handlers.callbacks import AdminCb, AdminOp
-from storage.db import Database, _split_sql, load_migrations
+from storage.connect import open_database
+from storage.db import _split_sql, load_migrations
 from tests.support import updates
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
 
@@ -114,7 +115,7 @@ async def test_migration_0011_converts_the_stored_tokens_to_their_hashes(tmp_pat
     conn.execute("INSERT INTO invites (token, created_by, created_at, expires_at, role) VALUES (?, ?, ?, ?, ?)",
                  ("old-plain-token", ADMIN, now.isoformat(), (now + timedelta(hours=1)).isoformat(), "official"))
     conn.close()
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         assert [r["token"] for r in await db.fetchall("SELECT token FROM invites")] == [sha256("old-plain-token")]
         access = AccessService(db, clock, admin_ids=[ADMIN], operator_ids=[], head_chat_id=None)

@@ -20,7 +20,8 @@ from bot.domain.model import Actor, Role
 from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.runtime.clock import FakeClock
 from bot.services.cases import NewPost
-from storage.db import Database, _split_sql, load_migrations, sha256_hex
+from storage.connect import open_database
+from storage.db import _split_sql, load_migrations, sha256_hex
 from storage.kpi_queries import ANSWER_TIMES_SQL, DAILY_SQL, KPI_SQL, ORG_FILTER, PARTY_SQL, scoped
 from storage.scoping import SCOPED_TABLES
 from tests.conftest import msk
@@ -148,7 +149,7 @@ async def test_a_database_with_history_becomes_organisation_one_unchanged(tmp_pa
     assert before["kpi:party"] and before["kpi:answer_times"], "the KPIs have something to compare"
     assert next(r for r in before["kpi:kpi"] if r[0] == "total")[2] == 5             # received
 
-    db = await Database.open(previous)                                # migrates 0015 and later
+    db = await open_database(previous)                                # migrates 0015 and later
     try:
         assert await db.schema_version() == len(load_migrations())
         for table in SCOPED_TABLES:

@@ -16,7 +16,7 @@ from bot import __main__ as entry
 from bot.runtime.clock import SystemClock
 from bot.services.backups import BackupService
 from bot.settings import Settings
-from storage.db import Database
+from storage.connect import open_database
 
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
 
@@ -52,7 +52,7 @@ def run_bot_that_writes_and_backs_up(monkeypatch: pytest.MonkeyPatch, seen: dict
     """`python -m bot` in this process, its run replaced by: open the database, write, make a backup."""
 
     async def run(settings: Settings) -> None:
-        db = await Database.open(settings.storage.database_path)
+        db = await open_database(settings.storage.database_path)
         try:
             async with db.transaction() as conn:
                 await conn.execute("INSERT INTO kv (key, value) VALUES ('probe', '1')")

@@ -22,6 +22,7 @@ from bot.services.workdays import WorkdayService
 from deadlines.calendar import WorkCalendar
 from deadlines.rules import Deadlines
 from storage.codec import dt_req
+from storage.connect import open_database
 from storage.db import Database
 from tests.conftest import ADMIN_ID, MSK, msk
 
@@ -166,7 +167,7 @@ async def test_closed_step_is_not_reminded(db: Database, cases: CaseService, acc
 async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Path, deadlines: Deadlines,
                                                                     clock: FakeClock, operator: Actor) -> None:
     path = tmp_path / "restart.sqlite3"
-    db = await Database.open(path)
+    db = await open_database(path)
     cases = CaseService(db, deadlines, clock)
     clock.set(msk(2026, 12, 1, 10, 0))
     await new_case(cases, operator, clock)                    # route reminder 10:20, expiry 10:30
@@ -178,7 +179,7 @@ async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Pat
     await db.close()                                          # the process dies at 10:10 …
 
     clock.set(msk(2026, 12, 1, 10, 25))                       # … and comes back at 10:25
-    db = await Database.open(path)
+    db = await open_database(path)
     second = ReminderScheduler(ReminderService(db, deadlines, clock), Scheduler(clock))
     result = await second.start()                             # rebuild + catch-up
     assert result.reminders == 1

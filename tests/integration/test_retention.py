@@ -26,6 +26,7 @@ from bot.services.periods import parse_period
 from bot.services.reports import ReportService
 from bot.services.retention import RetentionService
 from deadlines.calendar import WorkCalendar
+from storage.connect import open_database
 from storage.db import Database, _split_sql, load_migrations, sha256_hex
 from storage.retention import RUN_EVENT
 from tests.conftest import ADMIN_ID, MSK, msk
@@ -404,7 +405,7 @@ async def test_a_database_of_the_previous_schema_upgrades_and_its_old_cases_are_
                  "(1, ?, 100, 'operator', 'duplicate_reported', ?)",
                  (at, json.dumps({"text": "Иванов", "link": "https://vk.com/x", "actor_name": "Оля"})))
     conn.close()
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         assert await db.schema_version() == len(load_migrations())
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):

@@ -26,6 +26,7 @@ from bot.fake_telegram import FakeSession
 from bot.runtime.clock import ClockTime, FakeClock
 from bot.settings import Settings
 from tests.support import updates
+from tests.support.backend import db_target
 
 ADMIN = 1
 OPERATOR = 100
@@ -141,6 +142,9 @@ async def make_harness(tmp_path: Path, clock: FakeClock, **overrides: Any) -> Ha
     # No digest loop unless a test asks for one: started at 10:00, it would send the 09:00 digest it
     # catches up on into the head's chat of every test (the loop has tests of its own).
     overrides.setdefault("digest_times", "")
+    target = await db_target(tmp_path / "bot.sqlite3")
+    if isinstance(target, str):
+        overrides.setdefault("database_url", target)
     settings = Settings(_env_file=None, database_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
                         calendar_path=tmp_path / "calendar.json", admin_ids=[ADMIN],
                         operator_ids=[OPERATOR, OPERATOR2], **overrides)

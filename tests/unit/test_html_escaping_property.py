@@ -44,7 +44,7 @@ from deadlines.rules import Deadlines
 from deadlines.schedule import DEFAULT_SCHEDULE
 from handlers import render
 from handlers.notices import NoticeRenderer
-from storage.db import Database
+from storage.connect import open_database
 from storage.outbox import OutboxRepository
 from tests.conftest import MSK, msk
 
@@ -129,7 +129,7 @@ class Rendered:
 async def _render_everything(x: Inputs, directory: Path) -> tuple[Rendered, dict[str, str]]:
     calendar = WorkCalendar(DEFAULT_SCHEDULE, MSK)
     clock = FakeClock(msk(2026, 12, 1, 10, 0))
-    db = await Database.open(directory / "bot.sqlite3")
+    db = await open_database(directory / "bot.sqlite3")
     try:
         access = AccessService(db, clock, admin_ids=[ADMIN], operator_ids=[], head_chat_id=HEAD)
         # cl. 19's filter has its own tests; here every text must reach the renderers

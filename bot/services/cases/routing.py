@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.domain import workflow
 from bot.domain.actions import check
 from bot.domain.errors import ValidationFailed
@@ -11,6 +9,7 @@ from bot.domain.model import Actor, Case, Status
 from bot.domain.notices import Declined, FromCase, Notice, NoticeKind
 from bot.domain.transitions import Action
 from bot.services.cases.unit import CaseServiceBase, refresh
+from storage.db import Conn
 
 
 class Routing(CaseServiceBase):
@@ -28,7 +27,7 @@ class Routing(CaseServiceBase):
             await self.directory.set_value(conn, f"selection:{case_id}", ",".join(str(d) for d in sorted(chosen)))
         return chosen
 
-    async def _department(self, conn: aiosqlite.Connection, department_id: int, actor: Actor) -> tuple[int, str]:
+    async def _department(self, conn: Conn, department_id: int, actor: Actor) -> tuple[int, str]:
         """A department a case may be sent to: (id, name); only the actor's organisation's own (a forged id of
         another organisation's department is refused like an unknown one)."""
         dept = await self.directory.department(conn, department_id, scope=actor.scope)

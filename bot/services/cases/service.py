@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.errors import NotFound
 from bot.domain.model import Case
 from bot.domain.orgs import DEFAULT_ORG, NUMBER_RE, Scope, format_number
@@ -16,6 +14,7 @@ from bot.services.cases.intake import Intake
 from bot.services.cases.routing import Routing
 from bot.services.cases.terms import Terms
 from bot.services.cases.transfers import Transfers
+from storage.db import Conn
 from storage.events import Event
 from storage.orgs import OrganisationRepository
 
@@ -47,7 +46,7 @@ class CaseService(Intake, Routing, Answers, Terms, Transfers):
         org = await OrganisationRepository().get(self.db.conn, scope.single or DEFAULT_ORG)
         return org.prefix if org is not None else ""
 
-    async def lead(self, case: Case, conn: aiosqlite.Connection | None = None) -> Case | None:
+    async def lead(self, case: Case, conn: Conn | None = None) -> Case | None:
         """The incident's lead post when ``case`` is another post of an incident (cl. 21), else None."""
         return await self.cases.lead_of(conn or self.db.conn, case)
 

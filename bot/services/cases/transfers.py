@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot import texts
 from bot.domain import audit
 from bot.domain import transfers as rules
@@ -23,6 +21,7 @@ from bot.domain.model import Actor, Case, Event
 from bot.domain.notices import HEAD_ONLY, FromCase, Notice, NoticeKind, TransferredIn, TransferRefused, Words
 from bot.domain.orgs import Organisation, Scope, configured_people
 from bot.services.cases.unit import CaseServiceBase, refresh
+from storage.db import Conn
 from storage.orgs import OrganisationRepository
 from storage.transfers import JOINED, TRANSFERRED, TransferRepository
 
@@ -70,7 +69,7 @@ class Transfers(CaseServiceBase):
         deployments show no transfer button)."""
         return await self.orgs.count(self.db.conn) > 1
 
-    async def org_operators(self, conn: aiosqlite.Connection, org_id: int) -> list[int]:
+    async def org_operators(self, conn: Conn, org_id: int) -> list[int]:
         listed = [o.user_id for o in await self.directory.operators(conn, scope=Scope.one(org_id))]
         return listed + [uid for uid in configured_people(self.operator_ids, org_id) if uid not in listed]
 
@@ -117,7 +116,7 @@ class Transfers(CaseServiceBase):
                                     "joined": joined_id is not None}, refresh(case), *notices)
         return Transferred(case, target, dest, joined_id is not None)
 
-    async def received_as_new(self, conn: aiosqlite.Connection, target: Case, notices: list[Notice[object]],
+    async def received_as_new(self, conn: Conn, target: Case, notices: list[Notice[object]],
                               now: datetime) -> None:
         """A new case of the receiver is a new post of its own: its surge detection (cl. 21, the receiver's
         posts only) and, if significant, its head's notice (the coordinator had it from the giver)."""

@@ -15,8 +15,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import accountability, audit
 from bot.domain.errors import DomainError, NotFound
 from bot.domain.model import Actor, Case, Status
@@ -27,7 +25,7 @@ from bot.services.surges import IncidentService, SurgeService
 from deadlines.orgs import OrgDeadlines
 from deadlines.rules import Deadlines
 from storage.cases import CaseRepository
-from storage.db import Database
+from storage.db import Conn, Database
 from storage.directory import DirectoryRepository
 from storage.events import EventRepository
 from storage.orgs import OrganisationRepository
@@ -49,7 +47,7 @@ class CaseUnit:
     def __init__(self, service: CaseServiceBase, actor: Actor, kind: str, case_id: int) -> None:
         self.service, self.actor, self.kind, self.case_id = service, actor, kind, case_id
         self.now: datetime = service.clock.now()
-        self.conn: aiosqlite.Connection = service.db.conn
+        self.conn: Conn = service.db.conn
         self._case: Case | None = None
         self._before: Status | None = None
         self._deciding = True
@@ -122,7 +120,7 @@ class CaseServiceBase:
         republic's."""
         return _CASE_DEADLINES.get() or self._deadlines
 
-    async def deadlines_for(self, conn: aiosqlite.Connection, org_id: int) -> Deadlines:
+    async def deadlines_for(self, conn: Conn, org_id: int) -> Deadlines:
         """The organisation's deadlines: the republic's calendar plus its own extra days off."""
         org = await self.orgs.get(conn, org_id)
         return self.org_deadlines.of(org_id, org.days_off if org is not None else ())
