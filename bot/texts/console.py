@@ -217,3 +217,20 @@ MIGRATE_DB_REASONS = {
     "connect": "база данных PostgreSQL недоступна: {detail}",
 }
 MIGRATE_DB_NO_TARGET = "Укажите, куда переносить: --to postgresql://пользователь:пароль@сервер:5432/база"
+
+# ---- operating on PostgreSQL (DATABASE_URL; docs/postgresql.md) ---------------------------------------
+STARTUP_PG_UNAVAILABLE = (
+    "База данных PostgreSQL недоступна: {url}: {error}\n"
+    "Проверьте, что сервер PostgreSQL запущен и доступен с этой машины, имя и пароль роли, права роли на "
+    "базу (чтение и запись) и что это не реплика только для чтения (docs/postgresql.md). Бот остановлен."
+)
+BACKUP_POSTGRESQL = (
+    "🗄 База бота — PostgreSQL: копию файлом бот не делает и не отправляет (копирование файла SQLite к ней "
+    "не применимо). Резервные копии PostgreSQL делает администратор СУБД: ежесуточный "
+    "<code>pg_dump -Fc</code> и архивирование WAL (восстановление на любой момент) — см. docs/postgresql.md."
+)
+RESTORE_POSTGRESQL = (
+    "Восстановление отменено: база бота — PostgreSQL (задан DATABASE_URL), а python -m bot.restore "
+    "восстанавливает только файл SQLite. PostgreSQL восстанавливают средствами СУБД: pg_restore из копии "
+    "pg_dump или восстановление на момент времени из архива WAL — см. docs/postgresql.md. Ничего не изменено."
+)
