@@ -2,7 +2,8 @@
 
 The source is DATABASE_PATH (or ``--from PATH``), opened read-only; the target must be empty (it gets the
 migrations first). Every table is copied in one transaction and verified (row counts and checksums,
-storage/copy.py); the per-table report is printed. Exit codes: 0 copied and verified; 1 refused or a
+storage/copy.py); the per-table report is printed. ``--schema-only`` applies the migrations and copies
+nothing (the owner role before the bot of a new version starts with its DML-only role). Exit codes: 0 copied and verified; 1 refused or a
 difference found (then nothing stays in the target); 2 wrong settings or arguments. docs/postgresql.md.
 """
 
@@ -18,7 +19,9 @@ from pydantic import ValidationError
 from bot import texts
 from bot.settings import Settings, describe_validation_error
 from storage.copy import BATCH, CopyMismatch, CopyRefused, CopyReport, Progress, copy_database, open_source
+from storage.connect import open_database
 from storage.db import is_postgresql_url
+from storage.health import DATABASE_ERRORS
 from storage.pg_db import redact
 
 PROGRESS_EVERY = 100_000          # rows between two progress lines of one table
@@ -33,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="адрес пустой базы PostgreSQL: postgresql://пользователь:пароль@сервер:5432/база "
                              "(по умолчанию DATABASE_URL)")
     parser.add_argument("--batch", type=int, default=BATCH, help="строк в одной пачке COPY")
+    parser.add_argument("--schema-only", action="store_true",
+                        help="только применить миграции PostgreSQL (роль-владелец при обновлении) и выйти")
     return parser
 
 
@@ -70,11 +75,26 @@ def main(argv: list[str] | None = None) -> int:
         print(texts.MIGRATE_DB_NO_TARGET, file=sys.stderr)
         return 2
     try:
+        if args.schema_only:
+            return asyncio.run(_schema_only(url))
         return asyncio.run(_run(source, url, max(1, args.batch)))
     except CopyRefused as exc:
         reason = texts.MIGRATE_DB_REASONS.get(exc.code, exc.code + " {detail}").format(detail=exc.detail)
         print(texts.MIGRATE_DB_REFUSED.format(reason=reason), file=sys.stderr)
         return 1
+
+
+async def _schema_only(url: str) -> int:
+    """Apply PostgreSQL's migrations as the role of this URL (the owner's), copy nothing."""
+    try:
+        db = await open_database(url)
+    except DATABASE_ERRORS as exc:
+        raise CopyRefused("connect", f"{type(exc).__name__}: {exc}") from exc
+    try:
+        print(texts.MIGRATE_DB_SCHEMA.format(target=redact(url), version=await db.schema_version()))
+    finally:
+        await db.close()
+    return 0
 
 
 async def _run(source: Path, url: str, batch: int) -> int:

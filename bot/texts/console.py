@@ -234,3 +234,4 @@ RESTORE_POSTGRESQL = (
     "восстанавливает только файл SQLite. PostgreSQL восстанавливают средствами СУБД: pg_restore из копии "
     "pg_dump или восстановление на момент времени из архива WAL — см. docs/postgresql.md. Ничего не изменено."
 )
+MIGRATE_DB_SCHEMA = "Схема базы PostgreSQL {target} — версия {version}: миграции применены."

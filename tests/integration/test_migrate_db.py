@@ -21,7 +21,7 @@ from bot.runtime.clock import FakeClock
 from bot.services.cases import NewPost
 from storage.connect import open_database
 from storage.copy import Checksum, CopyMismatch, CopyRefused, copy_database, tables_with_data
-from storage.db import Database
+from storage.db import Database, load_migrations
 from storage.kpi_queries import scoped
 from tests.integration.test_org_upgrade import KPI_QUERIES, PERIOD, _history
 from tests.support.backend import create_database
@@ -227,3 +227,10 @@ async def test_python_m_bot_migrate_db_copies_reports_and_refuses_a_second_time(
     assert again.returncode == 1
     assert "уже есть данные бота (таблицы: departments, kv)" in again.stderr
     assert _migrate_db(tmp_path).returncode == 2                      # no target: DATABASE_URL is empty
+
+    fresh = await create_database(migrated=False)
+    schema = _migrate_db(tmp_path, "--to", fresh, "--schema-only")
+    assert schema.returncode == 0, schema.stderr
+    assert f"версия {len(load_migrations())}: миграции применены" in schema.stdout
+    rows = await _rows(fresh)
+    assert rows["schema_version"] == len(load_migrations("postgresql")) and rows["organisations"] == 1 and rows["cases"] == 0
