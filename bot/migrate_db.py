@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from bot import texts
 from bot.settings import Settings, describe_validation_error
-from storage.copy import BATCH, CopyMismatch, CopyRefused, CopyReport, Progress, copy_database, open_source
 from storage.connect import open_database
+from storage.copy import BATCH, CopyMismatch, CopyRefused, CopyReport, Progress, copy_database, open_source
 from storage.db import is_postgresql_url
 from storage.health import DATABASE_ERRORS
 from storage.pg_db import redact
