@@ -227,6 +227,9 @@ async def test_python_m_bot_migrate_db_copies_reports_and_refuses_a_second_time(
     assert again.returncode == 1
     assert "уже есть данные бота (таблицы: departments, kv)" in again.stderr
     assert _migrate_db(tmp_path).returncode == 2                      # no target: DATABASE_URL is empty
+    down = _migrate_db(tmp_path, "--to", "postgresql://bot:s3cret-pass@127.0.0.1:1/smi")
+    assert down.returncode == 1 and "база данных PostgreSQL недоступна" in down.stderr
+    assert "postgresql://bot:***@127.0.0.1:1/smi" in down.stdout and "s3cret" not in down.stdout + down.stderr
 
     fresh = await create_database(migrated=False)
     schema = _migrate_db(tmp_path, "--to", fresh, "--schema-only")

@@ -6,6 +6,7 @@ and name the URL without its password; `python -m bot` touches no file for a URL
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +17,16 @@ import pytest
 from bot import __main__ as entry
 from bot import restore as restore_cli
 from bot.app.startup import StartupFatal, open_checked, run_startup_checks
+from bot.domain.model import Actor, Role
 from bot.runtime.clock import FakeClock
 from bot.services.backups import BackupsAreTheDBAs
+from bot.services.cases import NewPost
 from bot.settings import Settings
+from storage.db import INTEGRITY_ERRORS
 from storage.health import check_writable
 from tests.support.backend import create_database, with_database
-from tests.support.harness import ADMIN, Harness, make_harness
+from tests.support.harness import ADMIN, OPERATOR, Harness, make_harness
+from tests.support.pg_server import find_bin
 
 UNREACHABLE = "postgresql://bot:s3cret-pass@127.0.0.1:1/smi"
 
@@ -152,5 +157,44 @@ async def test_sqlite_keeps_its_backups_and_its_probe(tmp_path: Path, clock: Fak
         await check_writable(h.app.db)                              # the table probe, rolled back
         assert await h.app.db.fetchall("SELECT name FROM sqlite_master WHERE name = '_write_probe'") == []
         assert (await h.app.backups.make()).path.exists()
+    finally:
+        await h.app.close()
+
+
+def _tool(*argv: str) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+async def test_the_documented_pg_dump_and_pg_restore_bring_the_bot_back(tmp_path: Path, clock: FakeClock,
+                                                                      pg_url: str) -> None:
+    """docs/postgresql.md, section 8: ``pg_dump -Fc`` of the bot's database, ``pg_restore --no-owner`` into a new
+    one — the cases, the numbering, the audit trail's triggers and the SQLite-like functions come back."""
+    pg_dump, pg_restore = find_bin("pg_dump"), find_bin("pg_restore")
+    if pg_dump is None or pg_restore is None:
+        pytest.skip("pg_dump / pg_restore not installed")
+    source = await create_database()
+    h = await make_harness(tmp_path / "a", clock, database_url=source)
+    try:
+        await h.app.cases.register(NewPost(platform="vk", text="Яма у школы", operator_id=OPERATOR,
+                                           detected_at=h.clock.now()), Actor(OPERATOR, Role.OPERATOR, "Иван"))
+        await h.say(OPERATOR, "/case 1")
+        shown = h.last(OPERATOR).text
+    finally:
+        await h.app.close()
+    dump = tmp_path / "smi.dump"
+    _tool(pg_dump, "-Fc", "-d", source, "-f", str(dump))
+    restored = await create_database(migrated=False)
+    _tool(pg_restore, "--no-owner", "-d", restored, str(dump))
+    h = await make_harness(tmp_path / "b", clock, database_url=restored)
+    try:
+        await h.say(OPERATOR, "/case 1")
+        assert h.last(OPERATOR).text == shown
+        case = (await h.app.cases.register(NewPost(platform="vk", text="После восстановления", operator_id=OPERATOR,
+                                                   detected_at=h.clock.now()), Actor(OPERATOR, Role.OPERATOR, "Иван"))).case
+        assert case.number.endswith("-0002") and case.id == 2
+        with pytest.raises(INTEGRITY_ERRORS):
+            await h.app.db.execute("DELETE FROM events")                # the audit trail stays append-only
+        assert (await h.app.db.fetchone("SELECT sha256_hex('a'), json_extract('{\"k\": 1}', '$.k')"))[1] == "1"
     finally:
         await h.app.close()
