@@ -130,8 +130,9 @@ def open_source(path: Path) -> sqlite3.Connection:
     """The SQLite database at ``path``, read-only (a missing file is refused, never created)."""
     if not Path(path).is_file():
         raise CopyRefused("missing", str(path))
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     try:
+        conn.execute("BEGIN")               # one read transaction: every table from the same moment
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -171,6 +172,17 @@ async def tables_with_data(raw: asyncpg.Connection, tables: Iterable[str]) -> li
         if await raw.fetchval(sql):
             found.append(table)
     return found
+
+
+async def _not_foreign(url: str) -> None:
+    """Refuse, before any migration touches it, a database holding tables but not the bot's schema."""
+    raw = await asyncpg.connect(url)
+    try:
+        tables = sorted(r[0] for r in await raw.fetch(_TABLES_SQL))
+    finally:
+        await raw.close()
+    if tables and "schema_version" not in tables:
+        raise CopyRefused("not_empty", ", ".join(tables))
 
 
 async def _check_schemas(source: dict[str, list[str]], target: dict[str, list[str]]) -> None:
@@ -233,6 +245,7 @@ async def copy_database(source: Path, url: str, *, batch: int = BATCH, progress:
         if version != latest:
             raise CopyRefused("source_version", f"{version} ≠ {latest}")
         try:
+            await _not_foreign(url)
             db = await open_database(url)
         except MigrationError as exc:
             raise CopyRefused("target_version", str(exc)) from exc

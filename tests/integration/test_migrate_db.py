@@ -143,6 +143,20 @@ async def test_a_target_with_bot_data_is_refused_and_left_untouched(tmp_path: Pa
     assert await _rows(target) == before
 
 
+async def test_a_database_of_something_else_is_refused_before_any_migration(tmp_path: Path, pg_url: str) -> None:
+    source = await _small_source(tmp_path)
+    target = await create_database(migrated=False)
+    raw = await asyncpg.connect(target)
+    try:
+        await raw.execute("CREATE TABLE invoices (id BIGINT PRIMARY KEY)")
+    finally:
+        await raw.close()
+    with pytest.raises(CopyRefused) as refused:
+        await copy_database(source, target)
+    assert (refused.value.code, refused.value.detail) == ("not_empty", "invoices")
+    assert await _rows(target) == {"invoices": 0}                     # no migration ran there
+
+
 async def test_a_migrated_target_with_only_the_seeded_organisation_is_empty(tmp_path: Path, pg_url: str) -> None:
     source = await _small_source(tmp_path)
     target = await create_database()
