@@ -1,7 +1,9 @@
 """Checks made when the bot starts, before it takes updates (called from bot/app/runner.py).
 
 * the database is writable (a write in a transaction that is rolled back): if not, the start
-  stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2);
+  stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2). On PostgreSQL
+  (``DATABASE_URL``) a server that cannot be reached, refuses the role or is read-only stops the start
+  the same way, already when the database is opened (``open_checked``), naming the URL without its password;
 * the migrations are applied (the schema version equals the number of migration files);
 * the production calendar is confirmed for this year (and, in December, for the next one);
 * the head's chat and every bound department's chat are reachable, the bot is a member of each and
