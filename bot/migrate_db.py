@@ -19,7 +19,15 @@ from pydantic import ValidationError
 from bot import texts
 from bot.settings import Settings, describe_validation_error
 from storage.connect import open_database
-from storage.copy import BATCH, CopyMismatch, CopyRefused, CopyReport, Progress, copy_database, open_source
+from storage.copy import (
+    BATCH,
+    CopyMismatch,
+    CopyRefused,
+    CopyReport,
+    Progress,
+    copy_to_postgresql,
+    open_source,
+)
 from storage.db import is_postgresql_url
 from storage.health import DATABASE_ERRORS
 from storage.pg_db import redact
@@ -105,7 +113,7 @@ async def _run(source: Path, url: str, batch: int) -> int:
         probe.close()
     print(texts.MIGRATE_DB_START.format(source=source, version=version, target=redact(url)), flush=True)
     try:
-        report = await copy_database(source, url, batch=batch, progress=progress_printer())
+        report = await copy_to_postgresql(source, url, batch=batch, progress=progress_printer())
     except CopyMismatch as exc:
         print_report(exc.report)
         bad = ", ".join(t.table for t in exc.report.tables if not t.ok)

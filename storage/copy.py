@@ -230,7 +230,7 @@ async def _continue_sequences(raw: asyncpg.Connection, tables: Iterable[str]) ->
             f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)')
 
 
-async def copy_database(source: Path, url: str, *, batch: int = BATCH, progress: Progress | None = None,
+async def copy_to_postgresql(source: Path, url: str, *, batch: int = BATCH, progress: Progress | None = None,
                         before_verify: Hook | None = None, clock: Callable[[], float] = time.monotonic,
                         ) -> CopyReport:
     """Copy the SQLite database ``source`` into the empty PostgreSQL database at ``url`` and verify it.

@@ -5,6 +5,7 @@ after the copy rolls everything back. PostgreSQL-only (``pg_url``: skipped witho
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.runtime.clock import FakeClock
 from bot.services.cases import NewPost
 from storage.connect import open_database
-from storage.copy import Checksum, CopyMismatch, CopyRefused, copy_database, tables_with_data
+from storage.copy import Checksum, CopyMismatch, CopyRefused, copy_to_postgresql, tables_with_data
 from storage.db import Database, load_migrations
 from storage.kpi_queries import scoped
 from tests.integration.test_org_upgrade import KPI_QUERIES, PERIOD, _history
@@ -70,7 +71,9 @@ async def test_a_day_moves_to_postgresql_and_the_bot_shows_the_same(tmp_path: Pa
     target = await create_database(migrated=False)
     progress: list[tuple[str, int, int]] = []
 
-    report = await copy_database(source, target, batch=3, progress=lambda *p: progress.append(p))
+    unchanged = hashlib.sha256(source.read_bytes()).hexdigest()
+    report = await copy_to_postgresql(source, target, batch=3, progress=lambda *p: progress.append(p))
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == unchanged          # read-only
 
     assert report.ok and report.rows > 50
     by_table = {t.table: t for t in report.tables}
@@ -137,7 +140,7 @@ async def test_a_target_with_bot_data_is_refused_and_left_untouched(tmp_path: Pa
         await db.close()
     before = await _rows(target)
     with pytest.raises(CopyRefused) as refused:
-        await copy_database(source, target)
+        await copy_to_postgresql(source, target)
     assert refused.value.code == "not_empty"
     assert refused.value.detail in ("departments", "organisations", "fsm_state")
     assert await _rows(target) == before
@@ -152,7 +155,7 @@ async def test_a_database_of_something_else_is_refused_before_any_migration(tmp_
     finally:
         await raw.close()
     with pytest.raises(CopyRefused) as refused:
-        await copy_database(source, target)
+        await copy_to_postgresql(source, target)
     assert (refused.value.code, refused.value.detail) == ("not_empty", "invoices")
     assert await _rows(target) == {"invoices": 0}                     # no migration ran there
 
@@ -167,7 +170,7 @@ async def test_a_migrated_target_with_only_the_seeded_organisation_is_empty(tmp_
         assert await tables_with_data(raw, tables) == []
     finally:
         await raw.close()
-    report = await copy_database(source, target)
+    report = await copy_to_postgresql(source, target)
     assert report.ok
     rows = await _rows(target)
     assert (rows["departments"], rows["kv"], rows["organisations"]) == (1, 1, 1)
@@ -181,12 +184,12 @@ async def test_a_difference_after_the_copy_rolls_everything_back(tmp_path: Path,
         await raw.execute("UPDATE departments SET name = 'Отдел ЖКХ ' WHERE id = 1")   # one value, one space
 
     with pytest.raises(CopyMismatch) as mismatch:
-        await copy_database(source, target, before_verify=corrupt)
+        await copy_to_postgresql(source, target, before_verify=corrupt)
     bad = [t for t in mismatch.value.report.tables if not t.ok]
     assert [t.table for t in bad] == ["departments"] and bad[0].source.rows == bad[0].target.rows == 1
     rows = await _rows(target)
     assert rows["departments"] == rows["kv"] == 0 and rows["organisations"] == 1      # the seed only: rolled back
-    assert (await copy_database(source, target)).ok                   # and it can be moved again
+    assert (await copy_to_postgresql(source, target)).ok                   # and it can be moved again
 
 
 async def test_a_source_of_another_schema_version_is_refused(tmp_path: Path, pg_url: str) -> None:
@@ -196,10 +199,10 @@ async def test_a_source_of_another_schema_version_is_refused(tmp_path: Path, pg_
     conn.execute("PRAGMA user_version = 15")
     conn.close()
     with pytest.raises(CopyRefused) as refused:
-        await copy_database(source, await create_database(migrated=False))
+        await copy_to_postgresql(source, await create_database(migrated=False))
     assert refused.value.code == "source_version"
     with pytest.raises(CopyRefused) as missing:
-        await copy_database(tmp_path / "none.sqlite3", await create_database(migrated=False))
+        await copy_to_postgresql(tmp_path / "none.sqlite3", await create_database(migrated=False))
     assert missing.value.code == "missing" and not (tmp_path / "none.sqlite3").exists()
 
 
