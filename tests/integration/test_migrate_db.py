@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -194,7 +195,6 @@ async def test_a_difference_after_the_copy_rolls_everything_back(tmp_path: Path,
 
 async def test_a_source_of_another_schema_version_is_refused(tmp_path: Path, pg_url: str) -> None:
     source = await _small_source(tmp_path)
-    import sqlite3
     conn = sqlite3.connect(source)
     conn.execute("PRAGMA user_version = 15")
     conn.close()
@@ -254,3 +254,27 @@ async def test_python_m_bot_migrate_db_copies_reports_and_refuses_a_second_time(
     assert f"версия {len(load_migrations())}: миграции применены" in schema.stdout
     rows = await _rows(fresh)
     assert rows["schema_version"] == len(load_migrations("postgresql")) and rows["organisations"] == 1 and rows["cases"] == 0
+
+
+def test_a_difference_is_reported_per_table_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import bot.migrate_db as cli
+    from storage.copy import CopyReport, TableCheck
+
+    same, other = Checksum(), Checksum()
+    same.add([(1, "Отдел")])
+    other.add([(1, "Отдел ")])
+    report = CopyReport(16, [TableCheck("kv", Checksum(), Checksum()), TableCheck("departments", same, other)])
+
+    async def differing(*_: Any, **__: Any) -> CopyReport:
+        raise CopyMismatch(report)
+
+    monkeypatch.setattr(cli, "copy_to_postgresql", differing)
+    source = tmp_path / "bot.sqlite3"
+    sqlite3.connect(source).close()
+    assert cli.main(["--from", str(source), "--to", "postgresql://bot:pw@127.0.0.1:1/smi"]) == 1
+    out, err = capsys.readouterr()
+    assert "✓ kv: 0 → 0; совпадает" in out
+    assert f"✗ departments: 1 → 1; НЕ совпадает ({same.hex[:12]} ≠ {other.hex[:12]})" in out
+    assert "не совпали с исходной базой (таблицы: departments)" in err and "откачено" in err
+    assert "pw@" not in out + err
