@@ -3,8 +3,9 @@
 The source is DATABASE_PATH (or ``--from PATH``), opened read-only; the target must be empty (it gets the
 migrations first). Every table is copied in one transaction and verified (row counts and checksums,
 storage/copy.py); the per-table report is printed. ``--schema-only`` applies the migrations and copies
-nothing (the owner role before the bot of a new version starts with its DML-only role). Exit codes: 0 copied and verified; 1 refused or a
-difference found (then nothing stays in the target); 2 wrong settings or arguments. docs/postgresql.md.
+nothing (the owner role does it before a new version of the bot starts with its DML-only role).
+Exit codes: 0 copied and verified; 1 refused or a difference found (then nothing stays in the target);
+2 wrong settings or arguments. docs/postgresql.md.
 """
 
 from __future__ import annotations
