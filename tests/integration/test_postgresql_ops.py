@@ -122,22 +122,36 @@ def test_restore_refuses_on_postgresql(tmp_path: Path, monkeypatch: pytest.Monke
     assert not (tmp_path / "data").exists()
 
 
-def test_python_m_bot_touches_no_file_for_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _bot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name.startswith(("BACKUP_", "WEB", "RUN_MODE", "DATABASE_", "TELEGRAM_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token-for-the-fake-server-abcdef")
+    monkeypatch.setenv("CALENDAR_PATH", str(tmp_path / "calendar.json"))
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+
+
+def test_python_m_bot_exits_2_naming_an_unreachable_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    _bot_env(tmp_path, monkeypatch)
+    assert entry.main() == 2                                         # wrong settings: systemd does not restart
+    err = capsys.readouterr().err
+    assert "База данных PostgreSQL недоступна: postgresql://bot:***@127.0.0.1:1/smi: " in err
+    assert "s3cret" not in err and "Traceback" not in err
+    assert not (tmp_path / "data").exists()                         # no SQLite file, no backups folder
+
+
+def test_python_m_bot_touches_no_file_for_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _bot_env(tmp_path, monkeypatch)
     data = tmp_path / "data"
     (data / "backups").mkdir(parents=True)
     stale = data / "bot.sqlite3"                                     # left by the SQLite days
     stale.write_bytes(b"old")
     stale.chmod(0o644)
     (data / "backups").chmod(0o755)
-    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token-for-the-fake-server-abcdef")
     monkeypatch.setenv("DATABASE_PATH", str(stale))
     monkeypatch.setenv("BACKUP_DIR", str(data / "backups"))
-    monkeypatch.setenv("CALENDAR_PATH", str(tmp_path / "calendar.json"))
-    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
     seen: list[str | Path] = []
 
     async def run(settings: Settings) -> None:
