@@ -100,8 +100,10 @@ class PgDatabase(Database):
         async with self.pool.acquire() as raw:
             await raw.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
             try:
-                await raw.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                                  "version INTEGER NOT NULL PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                if not await raw.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                    # only then: a runtime role with DML rights only may not CREATE, even IF NOT EXISTS
+                    await raw.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL "
+                                      "PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 current = int(await raw.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
                 if current > last:
                     raise MigrationError(f"database schema {current} is newer than this program knows ({last})")
