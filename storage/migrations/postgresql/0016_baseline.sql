@@ -19,6 +19,10 @@ EXCEPTION WHEN others THEN
     RETURN false;
 END $$;
 
+-- instr(haystack, needle): SQLite's 1-based position of the first occurrence, 0 when absent.
+CREATE FUNCTION instr(t text, s text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT strpos(t, s) $$;
+
 -- json_extract(text, '$.key'): the value at a top-level key as text (SQLite gives it typed; compare it
 -- with a cast where the type matters).
 CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
