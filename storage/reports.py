@@ -112,14 +112,15 @@ class ReportRepository:
         out: list[KpiRow] = []
         declines: dict[int | None, int] = {}
         for r in rows:
+            key = r["key"] if r["dim"] in ("total", "platform") or r["key"] is None else int(r["key"])
             if r["dim"] == "declines":
-                declines[r["key"]] = int(r["declines"])
+                declines[key] = int(r["declines"])
                 continue
             out.append(KpiRow(
-                dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
+                dim=r["dim"], key=key, received=r["received"], out_of_scope=r["out_of_scope"],
                 answered=r["answered"], on_time=r["on_time"] - r["clarified"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
-                drafts=r["drafts"], returns=r["returns"], significant=r["significant"], inherited=r["inherited"],
+                drafts=int(r["drafts"]), returns=int(r["returns"]), significant=r["significant"], inherited=r["inherited"],
                 clarification_only=r["clarification_only"], clarified=r["clarified"]))
         total = next(k for k in out if k.dim == "total")
         total.declines = sum(declines.values())

@@ -40,6 +40,17 @@ CREATE FUNCTION json_type(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PAR
 CREATE FUNCTION json_type(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT _sqlite_json_type(t::jsonb #> string_to_array(substr(path, 3), '.')) $$;
 
+-- json_each(text): SQLite's table of a JSON text's members: key (an object's key, an array's index as text),
+-- value (as text, like json_extract), type (SQLite's names). An object's members come in jsonb's key order.
+CREATE FUNCTION json_each(t text) RETURNS TABLE (key text, value text, type text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT e.k, e.v #>> '{}', _sqlite_json_type(e.v)
+    FROM jsonb_each(CASE WHEN jsonb_typeof(t::jsonb) = 'object' THEN t::jsonb END) AS e(k, v)
+    UNION ALL
+    SELECT (a.o - 1)::text, a.v #>> '{}', _sqlite_json_type(a.v)
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t::jsonb) = 'array' THEN t::jsonb END) WITH ORDINALITY AS a(v, o)
+$$;
+
 -- group_concat(x[, sep]): SQLite's string aggregate (NULLs skipped, ',' by default).
 CREATE FUNCTION _group_concat_step(acc text, v anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE
     AS $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v::text ELSE acc || sep || v::text END $$;
