@@ -12,6 +12,7 @@ connection); outside, each statement borrows a pooled connection for itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import re
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Mapping, Sequence
@@ -88,6 +89,9 @@ class PgConnection:
     def __init__(self, raw: asyncpg.Connection, dialect: Dialect) -> None:
         self.raw = raw
         self.dialect = dialect
+        #: the task whose transaction this is: a task started inside it inherits the context variable but
+        #: must not use the connection (one statement at a time on a connection; the transaction may end first)
+        self.owner = asyncio.current_task()
 
     def execute(self, sql: str, params: Params = ()) -> _Pending:
         return _Pending(run_statement(self.raw, self.dialect, sql, params))
@@ -132,7 +136,7 @@ class PgPoolConnection:
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[PgConnection]:
         tx = self._current.get()
-        if tx is not None:
+        if tx is not None and tx.owner is asyncio.current_task():
             yield tx
             return
         async with self.pool.acquire() as raw:
