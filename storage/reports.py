@@ -234,7 +234,7 @@ class ReportRepository:
         return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(conn, *scoped(
             "SELECT c.id, c.number, c.platform, c.text FROM cases c WHERE c.significant = 1 "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
             "AND c.status NOT IN ('closed', 'excluded', 'dismissed', 'transferred') AND " + ORG_FILTER
-            + " ORDER BY c.detected_at LIMIT :limit", scope, {"limit": limit}))]
+            + " ORDER BY c.detected_at, c.id LIMIT :limit", scope, {"limit": limit}))]
 
     async def explain(self, conn: Conn, sql: str, params: dict[str, Any]) -> list[str]:
         return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]
