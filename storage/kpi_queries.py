@@ -145,12 +145,13 @@ FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'decli
 GROUP BY cd.department_id
 UNION ALL
 SELECT 'declines', CAST(x.department_id AS TEXT), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
-FROM c JOIN (
+FROM c CROSS JOIN (     -- CROSS JOIN: SQLite keeps the loop order (the period's cases outside)
     -- a department withdrawn from the case after it declined keeps its decline (the audit event)
     SELECT case_id, department_id FROM case_departments WHERE state = 'declined'
     UNION
     SELECT case_id, CAST(json_extract(payload, '$.department_id') AS INTEGER) FROM events WHERE kind = 'declined' AND refused = 0
-) x ON x.case_id = c.id
+) x
+WHERE x.case_id = c.id
 GROUP BY x.department_id
 """  # noqa: S608  constant SQL of this module; values are bound by name
 

@@ -169,8 +169,9 @@ class ReportRepository:
                          scope: Scope) -> list[CaseLine]:
         async with conn.execute(*scoped(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "  # noqa: S608  CLARIFICATION_ONLY_SQL is a constant; values are bound by name
-            "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments, "
+            "c.significant, (SELECT group_concat(n.name, ', ') FROM (SELECT d.name FROM case_departments cd "
+            "JOIN departments d ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined' "
+            "ORDER BY cd.department_id) AS n) AS departments, "     # in the order of the department ids on both
             + CLARIFICATION_ONLY_SQL + " AS clar_only "
             "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end AND " + ORG_FILTER
             + " ORDER BY c.detected_at, c.id",
@@ -209,9 +210,9 @@ class ReportRepository:
         rows = await fetch_all(conn, *scoped(
             "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
             "d.department_id, "
-            "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
-            "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
-            "AS active_departments "
+            "dep.name AS department_name, (SELECT group_concat(n.name, ', ') FROM (SELECT x.name FROM "
+            "case_departments cd JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id "
+            "AND cd.state != 'declined' ORDER BY cd.department_id) AS n) AS active_departments "
             "FROM deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN departments dep ON dep.id = d.department_id "
             "WHERE d.closed_at IS NULL AND d.due_at < :now AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
             "AND " + ORG_FILTER + " ORDER BY d.due_at, d.id LIMIT :limit",
