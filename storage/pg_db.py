@@ -121,7 +121,8 @@ class PgDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
         """A write transaction of the whole deployment: ``BEGIN``, the writers' advisory lock, … ``COMMIT``."""
-        if self._current.get() is not None:
+        outer = self._current.get()
+        if outer is not None and outer.owner is asyncio.current_task():
             raise RuntimeError("a transaction inside a transaction")
         async with self._write_lock, self.pool.acquire() as raw:
             tx = raw.transaction()
