@@ -86,8 +86,9 @@ async def rows_of(h: Harness, case_ids: list[int]) -> dict[str, list[tuple[objec
                           ("drafts", "case_id"), ("publications", "case_id"), ("events", "case_id"),
                           ("case_messages", "case_id"), ("outbox", "case_id")):
         cur = await h.app.db.conn.execute(
-            f"SELECT * FROM {table} WHERE {column} IN ({marks}) ORDER BY rowid", case_ids)  # noqa: S608  constant names of this test; values are bound
-        out[table] = [tuple(r) for r in await cur.fetchall()]
+            f"SELECT * FROM {table} WHERE {column} IN ({marks})", case_ids)  # noqa: S608  constant names of this test; values are bound
+        # Sorted here, whole rows compared (both backends; PostgreSQL has no rowid to order by).
+        out[table] = sorted((tuple(r) for r in await cur.fetchall()), key=repr)
     cur = await h.app.db.conn.execute("SELECT key, value FROM kv WHERE key LIKE 'selection:%' ORDER BY key")
     out["selections"] = [tuple(r) for r in await cur.fetchall() if int(str(r[0]).split(":")[1]) in case_ids]
     return out
