@@ -169,11 +169,12 @@ class App:
         deadline = loop.time() + (self.settings.web.shutdown_timeout if within is None else within)
         if self.leadership is not None:
             await self.leadership.halt()    # no more rounds; the lock is given back after the duties stop
-        if self.duties is not None:
+        if self.duties is not None:      # the scheduler (reminders, digests, backups), then the sender
             await self.duties.stop(max(0.0, deadline - loop.time()))
-        await self.reminders.stop()
-        await self.scheduler.stop()
-        self.notifier.stop()
+        else:
+            await self.reminders.stop()
+            await self.scheduler.stop()
+            self.notifier.stop()
         pending = [task for task in self.tasks if not task.done()]
         if pending:
             _, late = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))

@@ -101,6 +101,7 @@ class LeaderDuties:
         if self.scheduler.running:
             self.scheduler.remove_all_jobs()
         await self.scheduler.stop()
+        await asyncio.sleep(0)      # APScheduler's shutdown runs as a loop callback: let it, before a restart
         self.notifier.stop()
         sender, self._sender = self._sender, None
         if sender is not None and not sender.done():
