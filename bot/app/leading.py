@@ -113,13 +113,14 @@ class LeaderDuties:
 
 
 class Polling:
-    """Long polling as a duty of the leader (polling mode); a failure of its own is kept for the runner."""
+    """Long polling as a duty of the leader (polling mode); its end by itself (a wrong token …) is kept for
+    the runner (``ended``)."""
 
     def __init__(self, dp: Dispatcher, bot: Bot, *, allowed_updates: list[str], concurrency: int) -> None:
         self.dp, self.bot = dp, bot
         self.allowed_updates, self.concurrency = allowed_updates, concurrency
         self.task: asyncio.Task[None] | None = None
-        self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def start(self) -> None:
         if self.task is not None and not self.task.done():
@@ -131,8 +132,14 @@ class Polling:
         self.task.add_done_callback(self._ended)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None and not self.failed.done():
-            self.failed.set_exception(task.exception())     # type: ignore[arg-type]
+        """Polling that ends by itself (not by :meth:`stop`) ends the runner's wait: with its error, if any."""
+        if task is not self.task or self.ended.done():
+            return
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self.ended.set_exception(error)
+        else:
+            self.ended.set_result(None)
 
     async def stop(self) -> None:
         """No new updates are taken (the updates in progress finish on their own tasks)."""

@@ -119,10 +119,10 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
             assert app.duties is not None
             await app.duties.add(polling)       # polls while this process leads
             waiter: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({polling.failed, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({polling.ended, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
-            if polling.failed.done():
-                polling.failed.result()       # polling failed by itself (a wrong token …): raise it
+            if polling.ended.done():
+                polling.ended.result()        # polling failed by itself (a wrong token …): raise it
             budget = _Budget(settings.shutdown_timeout)
             log.info("stopping: no new updates are taken")
             await _stop_polling(app, polling)
