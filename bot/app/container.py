@@ -269,7 +269,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         places=places, place_index=place_index, handover=handover, chats=chats, orgs=OrgService(db, clock, access),
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake),
         ratings=RatingService(db, calendar, clock, tz, org_calendar=with_days_off), coordinator=CoordinatorService(db, clock, access)),
-        flood_limit=settings.web.flood_limit, once=OnceMiddleware(updates, clock))
+        flood_limit=settings.web.flood_limit, once=OnceMiddleware(updates, clock) if updates is not None else None)
     tasks: list[asyncio.Task[Any]] = []
     retention = RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake)
     leadership = leadership_for(db, target)

@@ -7,8 +7,9 @@
   starts them, losing it stops them: the scheduler's jobs are dropped, the sender finishes the notice it is
   sending (its other claims go back to the outbox), polling stops taking updates and lets those in progress
   finish. Every job is rebuilt from the database when they start again, so nothing is lost or run twice.
-- :class:`OnceMiddleware` (outermost on ``dp.update``) handles each update once per deployment with the
-  processed-update record of ``storage/processed_updates.py`` (the crash window is explained there).
+- :class:`OnceMiddleware` (outermost on ``dp.update``, PostgreSQL only) handles each update once per
+  deployment with the processed-update record of ``storage/processed_updates.py`` (the crash window, and why
+  SQLite goes without it, are explained there).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from bot.services.reports import DigestService
 from bot.services.retention import RetentionService
 from storage.db import Database
 from storage.leader_lock import PgLeaderLock
-from storage.processed_updates import PgUpdateRecord, SqliteUpdateRecord
+from storage.processed_updates import PgUpdateRecord
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +161,11 @@ class UpdateRecord(Protocol):
     async def close(self) -> None: ...
 
 
-async def update_record_for(db: Database, target: object, *, size: int) -> UpdateRecord:
+async def update_record_for(db: Database, target: object, *, size: int) -> UpdateRecord | None:
+    """PostgreSQL's processed-update record; None on SQLite (one process: see storage/processed_updates.py)."""
     if db.is_postgresql:
         return await PgUpdateRecord.open(str(target), db, size=size)
-    return SqliteUpdateRecord(db)
+    return None
 
 
 class OnceMiddleware(BaseMiddleware):
