@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain.notices import Json, Notice, NoticeKind, Payload, encode
@@ -16,6 +16,26 @@ from storage.db import Conn, fetch_all, fetch_one
 WAITING_AT = ts(datetime(9999, 12, 31, tzinfo=UTC))
 _PENDING = "sent_at IS NULL AND failed_at IS NULL"
 _OWED = f"{_PENDING} AND next_attempt_at < '{WAITING_AT}'"
+#: How long a PostgreSQL sender holds the notices it claimed (``claimed_until``) unless it settles or
+#: releases them first; a sender that died leaves them to the next leader (``expire_claims``).
+CLAIM_LEASE = timedelta(minutes=2)
+_DUE = ("SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
+        "ORDER BY next_attempt_at, id LIMIT ?")
+# ---- the one place the outbox differs by dialect: PostgreSQL's claim (several processes, issue 15) ----
+# One autocommit statement: the due rows nobody holds, locked with SKIP LOCKED (a second sender at the
+# same instant gets other rows, never these), are marked held until the lease ends, and returned. It takes
+# no writers' lock; the sender then sends without holding any transaction and settles each row (mark_sent,
+# retry_later, defer, …) in its own short one, which also ends the claim.
+_CLAIM = ("UPDATE outbox SET claimed_until = ? WHERE id IN ("
+          "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
+          "AND (claimed_until IS NULL OR claimed_until <= ?) "
+          "ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *")
+
+
+def _claims(conn: Conn) -> bool:
+    """PostgreSQL's connections carry their dialect; SQLite's one process needs no claim."""
+    dialect = getattr(conn, "dialect", None)
+    return bool(dialect is not None and dialect.is_postgresql)
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,7 @@ class OutboxItem:
     notice: Notice[Json]                  # bot.domain.notices.decode gives the typed payload
     created_at: datetime
     attempts: int
+    claimed: bool = False                 # held by this sender (PostgreSQL) until settled or released
 
 
 class OutboxRepository:
@@ -39,18 +60,35 @@ class OutboxRepository:
         return cur.lastrowid if cur.rowcount == 1 else None
 
     async def due(self, conn: Conn, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        rows = await fetch_all(
-            conn, "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, id LIMIT ?", (ts(now), limit),
-        )
+        """The notices to deliver now, oldest first. On PostgreSQL they are claimed for this sender
+        (``_CLAIM``): another process's sender does not get them until settled, released or the lease ends."""
+        if _claims(conn):
+            rows = sorted(await fetch_all(conn, _CLAIM, (ts(now + CLAIM_LEASE), ts(now), ts(now), limit)),
+                          key=lambda r: (r["next_attempt_at"], r["id"]))
+        else:
+            rows = await fetch_all(conn, _DUE, (ts(now), limit))
         return [
             OutboxItem(
                 id=r["id"], created_at=dt_req(r["created_at"]), attempts=r["attempts"],
                 notice=Notice(NoticeKind(r["kind"]), r["target_kind"], r["target_id"], r["case_id"],
                               json.loads(r["payload"]), r["dedup_key"]),
+                claimed=_claims(conn),
             )
             for r in rows
         ]
+
+    async def release(self, conn: Conn, item_ids: list[int]) -> None:
+        """Claimed notices this sender will not deliver now (it stops, a 429 pause): others may take them."""
+        if item_ids:
+            marks = ",".join("?" * len(item_ids))
+            await conn.execute(f"UPDATE outbox SET claimed_until = NULL WHERE id IN ({marks})",  # noqa: S608  only ? placeholders are composed; every value is bound
+                               item_ids)
+
+    async def expire_claims(self, conn: Conn, at: datetime) -> int:
+        """Claims held past ``at`` end at ``at`` (a new leader's sender: its predecessor is gone); how many."""
+        cur = await conn.execute(f"UPDATE outbox SET claimed_until = ? WHERE {_PENDING} AND claimed_until > ?",  # noqa: S608  composes only module constants and ? placeholders; every value is bound
+                                 (ts(at), ts(at)))
+        return max(cur.rowcount, 0)
 
     async def next_attempt(self, conn: Conn) -> datetime | None:
         row = await fetch_one(conn, f"SELECT MIN(next_attempt_at) FROM outbox WHERE {_OWED}")  # noqa: S608  composes only module constants and ? placeholders; every value is bound
@@ -61,12 +99,13 @@ class OutboxRepository:
 
     async def retry_later(self, conn: Conn, item_id: int, at: datetime, error: str,
                           *, count: bool = True) -> None:
-        await conn.execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + ?, error = ? WHERE id = ?",
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, attempts = attempts + ?, error = ?, "
+                           "claimed_until = NULL WHERE id = ?",
                            (ts(at), int(count), error[:500], item_id))
 
     async def defer(self, conn: Conn, item_id: int, at: datetime) -> None:
         """Not an attempt: the sender chose to send it later (a chat's own rate limit)."""
-        await conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (ts(at), item_id))
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, claimed_until = NULL WHERE id = ?", (ts(at), item_id))
 
     async def by_dedup(self, conn: Conn, dedup_key: str) -> dict[str, Any] | None:
         row = await fetch_one(conn, "SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,))
@@ -92,7 +131,7 @@ class OutboxRepository:
     # ---- chats that changed --------------------------------------------------------------------------
     async def wait_for_chat(self, conn: Conn, item_id: int, chat_id: int, error: str) -> None:
         """The notice's chat is gone: it waits (not an attempt, not a failure) until released."""
-        await conn.execute("UPDATE outbox SET next_attempt_at = ?, error = ? WHERE id = ?",
+        await conn.execute("UPDATE outbox SET next_attempt_at = ?, error = ?, claimed_until = NULL WHERE id = ?",
                            (WAITING_AT, f"waiting for chat {chat_id}: {error}"[:500], item_id))
 
     async def release_waiting(self, conn: Conn, now: datetime) -> int:

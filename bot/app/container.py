@@ -28,16 +28,23 @@ from aiogram.types import (
 )
 
 from bot import texts
+from bot.app.leading import (
+    LEADERSHIP_TASK,
+    LeaderDuties,
+    OnceMiddleware,
+    UpdateRecord,
+    leadership_for,
+    update_record_for,
+)
 from bot.app.responses import pin_response_types
 from bot.app.startup import StartupChecks, open_checked
-from bot.app.web import SENDER_TASK, Health
+from bot.app.web import Health
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor
-from bot.jobs.daily import backup_job, digest_job
 from bot.jobs.reminders import ReminderScheduler, ReminderService
-from bot.jobs.retention import retention_job
 from bot.jobs.scheduler import Scheduler
 from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.leader import Leadership
 from bot.runtime.locks import KeyedLocks
 from bot.services.access import AccessService
 from bot.services.backups import BackupService
@@ -96,8 +103,11 @@ class HandlerServices:
     coordinator: CoordinatorService
 
 
-def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0) -> Dispatcher:
+def build_dispatcher(storage: BaseStorage, services: HandlerServices, *, flood_limit: int = 0,
+                     once: OnceMiddleware | None = None) -> Dispatcher:
     dp = Dispatcher(storage=storage, **vars(services))
+    if once is not None:        # each update once per deployment (issue 15, bot/app/leading.py)
+        dp.update.outer_middleware(once)
     # Who acts, then (issue 13 §2) strangers' floods throttled, then a bound group's members checked.
     for middleware in (ActorMiddleware(), FloodThrottle(flood_limit), MemberGate()):
         dp.message.outer_middleware(middleware)
@@ -128,14 +138,23 @@ class App:
     closed: bool = False
     retention: RetentionService | None = None
 
+    leadership: Leadership | None = None
+    duties: LeaderDuties | None = None
+    updates: UpdateRecord | None = None
+
     async def start_background(self) -> None:
-        await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
-        self.tasks.append(asyncio.create_task(self.notifier.run(), name=SENDER_TASK))
-        digest_job(self.digests).start(self.scheduler)
-        if self.backups.scheduled:                # SQLite only: on PostgreSQL backups are the DBA's
-            backup_job(self.backups).start(self.scheduler)
-        if self.retention is not None:
-            retention_job(self.retention).start(self.scheduler)
+        """The leader's duties start when this process leads (bot/app/leading.py): at once on SQLite and
+        for the first process on PostgreSQL; a standby keeps trying (a task of its own)."""
+        assert self.leadership is not None and self.duties is not None
+        duties, within = self.duties, self.settings.web.shutdown_timeout
+
+        async def lost() -> None:
+            await duties.stop(within)
+
+        self.leadership.on_gained, self.leadership.on_lost = duties.start, lost
+        await self.leadership.step()
+        if self.db.is_postgresql:
+            self.tasks.append(asyncio.create_task(self.leadership.run(), name=LEADERSHIP_TASK))
 
     async def close(self, within: float | None = None) -> None:
         """Stop in order, at most ``within`` seconds (SHUTDOWN_TIMEOUT) in all: the scheduler (reminders,
@@ -147,9 +166,14 @@ class App:
         self.closed = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.settings.web.shutdown_timeout if within is None else within)
-        await self.reminders.stop()
-        await self.scheduler.stop()
-        self.notifier.stop()
+        if self.leadership is not None:
+            await self.leadership.halt()    # no more rounds; the lock is given back after the duties stop
+        if self.duties is not None:      # the scheduler (reminders, digests, backups), then the sender
+            await self.duties.stop(max(0.0, deadline - loop.time()))
+        else:
+            await self.reminders.stop()
+            await self.scheduler.stop()
+            self.notifier.stop()
         pending = [task for task in self.tasks if not task.done()]
         if pending:
             _, late = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
@@ -157,6 +181,10 @@ class App:
                 log.warning("%s did not stop in time: cancelled", task.get_name())
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.leadership is not None:
+            await self.leadership.stop()
+        if self.updates is not None:
+            await self.updates.close()
         await self.dp.storage.close()
         await self.bot.session.close()
         await self.db.close()
@@ -175,7 +203,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     pin_response_types()
     deadlines = settings.deadlines.build_deadlines()
     calendar = deadlines.calendar
-    db = await open_checked(settings.storage.database_target())   # PostgreSQL unreachable: StartupFatal
+    target = settings.storage.database_target()
+    db = await open_checked(target)                  # PostgreSQL unreachable: StartupFatal
+    updates = await update_record_for(db, target, size=settings.web.updates_concurrency)
     telegram = settings.telegram
     secret = token or (telegram.bot_token.get_secret_value() if telegram.bot_token else "")
     bot = Bot(secret, session=session or make_session(telegram),
@@ -238,14 +268,18 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
         places=places, place_index=place_index, handover=handover, chats=chats, orgs=OrgService(db, clock, access),
         members=MemberService(db, clock, access, strict=people.strict_members, on_queued=notifier.wake),
         ratings=RatingService(db, calendar, clock, tz, org_calendar=with_days_off), coordinator=CoordinatorService(db, clock, access)),
-        flood_limit=settings.web.flood_limit)
+        flood_limit=settings.web.flood_limit, once=OnceMiddleware(updates, clock) if updates is not None else None)
     tasks: list[asyncio.Task[Any]] = []
+    retention = RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake)
+    leadership = leadership_for(db, target)
     return App(settings=settings, db=db, bot=bot, dp=dp, clock=clock, deadlines=deadlines, cases=cases,
                access=access, notifier=notifier, scheduler=scheduler, reminders=reminders, workdays=workdays,
                digests=digests, backups=backups,
                checks=StartupChecks(db, bot, clock, calendar, access, notifier.wake),
-               health=Health(db, clock, reminders, tasks, settings.web.run_mode), tasks=tasks,
-               retention=RetentionService(db, clock, tz, settings.storage.retention_months, on_queued=notifier.wake))
+               health=Health(db, clock, reminders, tasks, settings.web.run_mode, leadership=leadership), tasks=tasks,
+               retention=retention, leadership=leadership, updates=updates,
+               duties=LeaderDuties(scheduler=scheduler, reminders=reminders, notifier=notifier, digests=digests,
+                                   backups=backups, retention=retention, tasks=tasks))
 
 
 async def set_commands(bot: Bot, coordinator_chats: Iterable[int] = ()) -> None:

@@ -2,7 +2,9 @@
 
 Start: storage and services (build_app) -> start-up checks -> command menu -> scheduler (reminders,
 digests, backups) and sender -> the HTTP server (webhook and/or /healthz) -> `setWebhook` (webhook mode)
-or `deleteWebhook` + long polling.
+or `deleteWebhook` + long polling. Several processes on one PostgreSQL (issue 15): the scheduler, the
+sender and the polling run on the leader only (bot/app/leading.py); a standby serves the webhook and
+/healthz, and takes them over when it becomes the leader.
 
 Stop (SIGTERM or SIGINT), at most SHUTDOWN_TIMEOUT seconds in all: no new updates are taken (polling
 stops / the server stops listening), updates in progress finish, then ``App.close()`` stops the
@@ -17,10 +19,12 @@ import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from aiohttp import web
 
 from bot.app.container import App, build_app, set_commands
+from bot.app.leading import Polling
 from bot.app.reach import Sleep, until_telegram_answers
 from bot.app.startup import run_startup_checks
 from bot.app.web import build_web_app, serves_anything, start_server
@@ -78,7 +82,7 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
     the start is tried again (bot/app/reach.py; ``sleep`` waits between tries)."""
     settings = app.settings.web
     runner: web.AppRunner | None = None
-    polling: asyncio.Task[None] | None = None
+    polling: Polling | None = None
     budget: _Budget | None = None
     try:
         await run_startup_checks(app.checks)    # the database, the chats, the calendar (bot/app/startup.py)
@@ -110,25 +114,24 @@ async def serve(app: App, stop: asyncio.Event, *, sleep: Sleep | None = None) ->
                 return
             if not menu_set:
                 await _set_menu(app)
-            polling = asyncio.create_task(
-                app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False,
-                                     # chat_member included: the handlers ask for it (issue 13 §2)
-                                     allowed_updates=app.dp.resolve_used_update_types(),
-                                     tasks_concurrency_limit=settings.updates_concurrency), name="polling")
-            waiter = asyncio.create_task(stop.wait())
-            await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            polling = Polling(app.dp, app.bot, allowed_updates=app.dp.resolve_used_update_types(),
+                              concurrency=settings.updates_concurrency)   # chat_member included (issue 13 §2)
+            assert app.duties is not None
+            await app.duties.add(polling)       # polls while this process leads
+            waiter: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({polling.ended, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
-            if polling.done():
-                polling.result()       # polling failed by itself (a wrong token …): raise it
+            if polling.ended.done():
+                polling.ended.result()        # polling failed by itself (a wrong token …): raise it
             budget = _Budget(settings.shutdown_timeout)
             log.info("stopping: no new updates are taken")
             await _stop_polling(app, polling)
             await _finish_updates(app, budget)
     finally:
-        if polling is not None and not polling.done():
-            polling.cancel()
+        if polling is not None and polling.task is not None and not polling.task.done():
+            polling.task.cancel()
             with suppress(BaseException):
-                await polling
+                await polling.task
         if runner is not None:
             await runner.cleanup()
         budget = budget or _Budget(settings.shutdown_timeout)
@@ -169,15 +172,11 @@ async def _start_web(app: App) -> web.AppRunner | None:
     return runner
 
 
-async def _stop_polling(app: App, polling: asyncio.Task[None]) -> None:
-    if polling.done():
-        return
-    try:
-        await app.dp.stop_polling()
-    except RuntimeError:            # not started yet (the stop came during the start)
-        polling.cancel()
-    with suppress(asyncio.CancelledError):
-        await polling
+async def _stop_polling(app: App, polling: Polling) -> None:
+    """No new updates: polling stops (and is no longer one of the leader's duties)."""
+    if app.duties is not None and polling in app.duties.extra:
+        app.duties.extra.remove(polling)
+    await polling.stop()
 
 
 async def _finish_updates(app: App, budget: _Budget) -> None:

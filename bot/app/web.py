@@ -7,6 +7,8 @@ update is processed before the answer (so Telegram re-sends it if the process di
 ``/healthz`` answers JSON about the database, the reminders scheduler and the outbox sender, with
 200 when the bot can do its work and 503 when it cannot (database closed or failing, sender dead,
 scheduler stopped). It is served in both modes (in polling mode on its own) unless HEALTH_ENABLED=false.
+It names the backend (``sqlite``/``postgresql``) and this process's ``role``: the ``leader`` runs the
+scheduler and the sender; a ``standby`` (another process leads, issue 15) runs neither and is healthy.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.app.reach import TelegramReach
 from bot.jobs.daily import DIGEST_JOB
 from bot.jobs.reminders import ReminderScheduler
 from bot.runtime.clock import Clock
+from bot.runtime.leader import LEADER, Leadership
 from bot.settings.sections import WebSettings
 from storage.chats import ChatRepository
 from storage.db import Database
@@ -48,6 +51,11 @@ class Health:
     mode: str
     started_at: float = field(default_factory=time.monotonic)
     telegram: TelegramReach = field(default_factory=TelegramReach)
+    leadership: Leadership | None = None
+
+    @property
+    def role(self) -> str:
+        return self.leadership.role if self.leadership is not None else LEADER
 
     def _task_alive(self, name: str) -> bool:
         return any(t.get_name() == name and not t.done() for t in self.tasks)
@@ -73,14 +81,15 @@ class Health:
         if not database["ok"]:
             problems.append("database")
 
+        leads = self.role == LEADER           # a standby runs neither the sender nor the scheduler
         sender_alive = self._task_alive(SENDER_TASK)
-        if not sender_alive:
+        if leads and not sender_alive:
             problems.append("sender")
 
         reminders = self.reminders
         scheduler = reminders.scheduler
         running = bool(reminders.started and scheduler.running)
-        if not running:
+        if leads and not running:
             problems.append("scheduler")
 
         if self.telegram.failing:
@@ -90,6 +99,8 @@ class Health:
             "status": "ok" if not problems else "fail",
             "problems": problems,
             "mode": self.mode,
+            "role": self.role,
+            "backend": self.db.dialect.name,
             "uptime_seconds": round(time.monotonic() - self.started_at, 1),
             "database": database,
             "scheduler": {"configured": True, "running": running,

@@ -52,6 +52,9 @@ DEFER_OVER = 1.5
 BACKOFF_CAP = 300.0
 #: A notice answered «upgraded to a supergroup» this many times (a chain of upgrades, a confused chat) fails.
 MAX_MIGRATIONS = 3
+#: A new leader's sender leaves its predecessor's claims (PostgreSQL) this long: a half-dead leader stops
+#: within ~3 s of losing its lock (bot/runtime/leader.py); a killed one sends nothing more anyway.
+CLAIM_GRACE = timedelta(seconds=5)
 
 
 def backoff(attempts: int) -> float:
@@ -153,8 +156,21 @@ class Notifier:
         self._stopping = True
         self._wake.set()
 
+    def resume(self) -> None:
+        """Before ``run()`` again after a stop (this process leads again, bot/app/leading.py)."""
+        self._stopping = False
+
     async def run(self, idle_seconds: float = 5.0) -> None:
-        """Deliver until stopped; a notice queued by a use case wakes it at once."""
+        """Deliver until stopped; a notice queued by a use case wakes it at once. On PostgreSQL it first
+        shortens the claims a previous sender left (another process that led before) to CLAIM_GRACE."""
+        if self.db.is_postgresql:
+            try:
+                async with self.db.transaction() as conn:
+                    taken = await self.outbox.expire_claims(conn, self.clock.now() + CLAIM_GRACE)
+                if taken:
+                    log.info("outbox: %d notices claimed by the previous leader are taken over", taken)
+            except Exception:
+                log.exception("outbox: could not take over the previous leader's claims (their lease ends them)")
         while not self._stopping:
             try:
                 await self.flush()
@@ -196,14 +212,22 @@ class Notifier:
                 items = await self.outbox.due(self.db.conn, self.clock.now(), limit=min(limit, 100))
                 if not items:
                     break
-                for item in items:
+                for index, item in enumerate(items):
                     if await self._deliver_one(item):
                         delivered += 1
                     if self._paused_until is not None or self._stopping:
+                        await self._release(items[index + 1:])
                         break
                 if len(items) < 100 or self._stopping or self._paused_until is not None:
                     break
         return delivered
+
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """Claimed notices left undelivered (a stop, a 429 pause) go back to the outbox for any sender."""
+        claimed = [item.id for item in items if item.claimed]
+        if claimed:
+            async with self.db.transaction() as conn:
+                await self.outbox.release(conn, claimed)
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         with log_context(case=None, actor_id=None, actor_role=None):    # the renderer binds the case
