@@ -129,6 +129,7 @@ class App:
     retention: RetentionService | None = None
 
     async def start_background(self) -> None:
+        self.workdays.start_sync()          # PostgreSQL: every process follows the others' calendar changes
         await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
         self.tasks.append(asyncio.create_task(self.notifier.run(), name=SENDER_TASK))
         digest_job(self.digests).start(self.scheduler)
@@ -147,6 +148,7 @@ class App:
         self.closed = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.settings.web.shutdown_timeout if within is None else within)
+        await self.workdays.stop_sync()
         await self.reminders.stop()
         await self.scheduler.stop()
         self.notifier.stop()
@@ -225,6 +227,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
 
     workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
                               recompute=cases.recompute_open, recompute_org=recompute_org)
+    await workdays.load()           # PostgreSQL: the database's calendar (seeded from the file the first time)
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name,
                             coordinator=recipients.coordinator)
