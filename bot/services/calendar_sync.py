@@ -71,14 +71,16 @@ class SharedCalendar:
         """At start: seed the row from the file once, or take the database's overrides."""
         file = self._file()
         stored = await self.repo.read(self.db.conn)
+        seeded = False
         if stored is None:
             async with self.lock, self.db.transaction() as conn:    # the whole deployment's one writer
                 stored = await self.repo.read(conn)
                 if stored is None:
                     stored = StoredCalendar(1, file if file is not None else CalendarOverrides())
-                    await self.repo.seed(conn, stored.overrides)
-                    log.info("calendar overrides seeded into the database from %s",
-                             self.path if file is not None else "nothing (no file)")
+                    seeded = await self.repo.seed(conn, stored.overrides)
+        if seeded:
+            log.info("calendar overrides seeded into the database from %s",
+                     self.path if file is not None else "nothing (no file)")
         elif file is not None and file != stored.overrides:
             log.warning(texts.CALENDAR_FILE_IGNORED.format(path=self.path, version=stored.version))
         self._apply(stored)

@@ -185,6 +185,40 @@ async def test_the_file_seeds_the_database_once_when_two_processes_start_togethe
             await h.app.close()
 
 
+async def test_two_processes_that_both_found_no_row_seed_it_once(tmp_path: Path, pg_url: str,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The race itself: both read «no row» before either writes (the writers' lock is held meanwhile by a
+    third connection), then seed under the write transaction one after the other: the second finds the
+    first's row and takes it."""
+    url = await create_database()
+    holder, first, second = [await open_database(url) for _ in range(3)]
+    caplog.set_level(logging.INFO, logger="bot.services.calendar_sync")
+    calendars = [WorkCalendar(DEFAULT_SCHEDULE, MSK) for _ in range(2)]
+    files = [folder(tmp_path, name, [day]) / "calendar.json" for name, day in (("a", "2026-12-02"), ("b", "2026-12-03"))]
+    shared = [SharedCalendar(db, calendar, file, asyncio.Lock())
+              for db, calendar, file in zip((first, second), calendars, files, strict=True)]
+    try:
+        async with holder.transaction():
+            loads = [asyncio.create_task(s.load()) for s in shared]
+            for _ in range(500):            # both wait for the writers' lock: both read «no row» already
+                row = await holder.fetchone("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                waiting = row[0] if row is not None else 0
+                if waiting == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting == 2
+        await asyncio.wait_for(asyncio.gather(*loads), 10)
+        assert len([r for r in caplog.records if "seeded" in r.getMessage()]) == 1
+        assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+        assert [s.version for s in shared] == [1, 1]
+        assert calendars[0].overrides == calendars[1].overrides
+        stored_row = await CalendarOverridesRepository().read(holder.conn)
+        assert stored_row is not None and stored_row.overrides == calendars[0].overrides
+    finally:
+        for db in (holder, first, second):
+            await db.close()
+
+
 async def test_the_database_wins_over_a_differing_file(tmp_path: Path, pg_url: str,
                                                        caplog: pytest.LogCaptureFixture) -> None:
     url = await create_database()
