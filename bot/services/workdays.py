@@ -82,6 +82,15 @@ class WorkdayService:
         if self.shared is not None:
             await self.shared.stop()
 
+    @property
+    def in_database(self) -> bool:
+        return self.shared is not None
+
+    async def refresh(self) -> None:
+        """Before showing the calendar: another process's change taken now, not at the next check."""
+        if self.shared is not None:
+            await self.shared.check()
+
     def overrides(self) -> CalendarOverrides:
         return self.calendar.overrides
 
@@ -98,6 +107,7 @@ class WorkdayService:
         if not self.may_declare(actor):
             raise AccessDenied("admin_only")
         if not remove:
+            await self.refresh()            # PostgreSQL: whether the day works, by the newest calendar
             if day < self.clock.now().astimezone(self.calendar.tz).date():
                 raise ValidationFailed("date_in_past")
             if day not in self.calendar.overrides.declared_working_days and self.calendar.is_working_day(day):

@@ -128,8 +128,11 @@ async def test_two_changes_from_two_processes_are_both_kept(tmp_path: Path, pg_u
         assert await b.app.workdays.edit(admin, "regional_days_off", THURSDAY)      # before B's check
         assert (await stored(a))["overrides"]["regional_days_off"] == ["2026-12-02", "2026-12-03"]  # type: ignore[index]
         assert not b.app.deadlines.calendar.is_working_day(WEDNESDAY)              # B runs on both days
-        assert await a.app.workdays.shared.check()                                   # type: ignore[union-attr]
+        await a.say(ADMIN, "/calendar")                 # A shows the newest calendar, not the one of its last check
+        shown = a.last(ADMIN).text
+        assert texts.CALENDAR_IN_DATABASE in shown and "02.12.2026, 03.12.2026" in shown
         assert not a.app.deadlines.calendar.is_working_day(THURSDAY)
+        assert not await a.app.workdays.shared.check()                               # type: ignore[union-attr]
     finally:
         await a.app.close()
         await b.app.close()
