@@ -316,3 +316,16 @@ async def test_on_sqlite_the_file_stays_the_one_place(tmp_path: Path) -> None:
         assert "calendar-sync" not in {t.get_name() for t in asyncio.all_tasks()}
     finally:
         await h.app.close()
+
+
+async def test_every_process_starts_its_check_with_the_app_and_stops_it_on_close(tmp_path: Path, pg_url: str) -> None:
+    h = await make_harness(tmp_path, FakeClock(msk(2026, 12, 1, 10, 0)), database_url=await create_database())
+    shared = h.app.workdays.shared
+    assert shared is not None and shared.interval == 5.0
+    try:
+        await h.app.start_background()
+        task = shared._task
+        assert task is not None and task.get_name() == "calendar-sync" and not task.done()
+    finally:
+        await h.app.close()
+    assert shared._task is None and task.done()
