@@ -35,6 +35,7 @@ async def _day(message: Message, arg: str, usage: str) -> tuple[date, bool] | No
 async def workday(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
     arg = (command.args or "").strip()
     if not arg:
+        await workdays.refresh()
         days = workdays.declared()
         await message.answer(texts.WORKDAY_LIST.format(days="\n".join(f"• {_day_text(d)}" for d in days))
                              if days else texts.WORKDAY_LIST_EMPTY + "\n\n" + texts.WORKDAY_USAGE)
@@ -68,12 +69,14 @@ async def workday(message: Message, command: CommandObject, actor: Actor, workda
 async def calendar_edit(message: Message, command: CommandObject, actor: Actor, workdays: WorkdayService) -> None:
     arg = (command.args or "").strip()
     if command.command == "calendar" or not arg:
+        await workdays.refresh()
         o = workdays.overrides()
         lines = [texts.CALENDAR_SHOW_LINE.format(
             what=texts.CALENDAR_WHAT[f],
             days=", ".join(_day_text(d) for d in sorted(getattr(o, f))) or texts.CALENDAR_SHOW_NONE)
             for f in FIELDS]
-        await message.answer(texts.CALENDAR_SHOW.format(path=texts.esc(workdays.path.name), items="\n".join(lines))
+        where = texts.CALENDAR_IN_DATABASE if workdays.in_database else texts.esc(workdays.path.name)
+        await message.answer(texts.CALENDAR_SHOW.format(path=where, items="\n".join(lines))
                              + "\n\n" + texts.CALENDAR_USAGE)
         return
     field = DAY_OFF if command.command == "dayoff" else EXTRA_WORKING

@@ -144,7 +144,9 @@ class App:
 
     async def start_background(self) -> None:
         """The leader's duties start when this process leads (bot/app/leading.py): at once on SQLite and
-        for the first process on PostgreSQL; a standby keeps trying (a task of its own)."""
+        for the first process on PostgreSQL; a standby keeps trying (a task of its own). Every process,
+        leader or not, follows the others' calendar changes (PostgreSQL)."""
+        self.workdays.start_sync()
         assert self.leadership is not None and self.duties is not None
         duties, within = self.duties, self.settings.web.shutdown_timeout
 
@@ -166,6 +168,7 @@ class App:
         self.closed = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.settings.web.shutdown_timeout if within is None else within)
+        await self.workdays.stop_sync()
         if self.leadership is not None:
             await self.leadership.halt()    # no more rounds; the lock is given back after the duties stop
         if self.duties is not None:      # the scheduler (reminders, digests, backups), then the sender
@@ -255,6 +258,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
 
     workdays = WorkdayService(db, clock, calendar, settings.deadlines.calendar_path, on_change=calendar_changed,
                               recompute=cases.recompute_open, recompute_org=recompute_org)
+    await workdays.load()           # PostgreSQL: the database's calendar (seeded from the file the first time)
     digests = DigestService(db, calendar, clock, access.head_chat_id, times=reports.digest_times,
                             on_queued=notifier.wake, person_name=access.person_name,
                             coordinator=recipients.coordinator)

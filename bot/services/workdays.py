@@ -5,6 +5,10 @@ re-reads it, changes one date, writes it atomically, swaps the running calendar'
 audited (``events`` with ``case_id`` NULL). The open deadlines are then counted again on the new calendar
 (``recompute``: ``CaseService.recompute_open``, each moved case audited) and reminder moments follow
 (``on_change``).
+
+On PostgreSQL (several processes, possibly on two servers) the database is the one place instead
+(``bot/services/calendar_sync.py``): a change is stored there with a new version in the transaction of its
+audit event, and every process takes another's change within seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from bot.domain import audit
 from bot.domain.errors import AccessDenied, ValidationFailed
 from bot.domain.model import Actor, Role
 from bot.runtime.clock import Clock
+from bot.services.calendar_sync import SharedCalendar
 from deadlines.calendar import CalendarOverrides, WorkCalendar
 from storage.db import Database
 from storage.events import EventRepository
@@ -60,6 +65,31 @@ class WorkdayService:
         self.events = EventRepository()
         self.orgs = OrganisationRepository()
         self._lock = asyncio.Lock()
+        # PostgreSQL: the database is the calendar's one place for every process (None on SQLite: the file)
+        self.shared = SharedCalendar(db, calendar, self.path, self._lock, on_change) if db.is_postgresql else None
+
+    async def load(self) -> None:
+        """At start, on PostgreSQL: the overrides of the database (seeded from the file the first time)."""
+        if self.shared is not None:
+            await self.shared.load()
+
+    def start_sync(self) -> None:
+        """On PostgreSQL: check every few seconds whether another process changed the calendar."""
+        if self.shared is not None:
+            self.shared.start()
+
+    async def stop_sync(self) -> None:
+        if self.shared is not None:
+            await self.shared.stop()
+
+    @property
+    def in_database(self) -> bool:
+        return self.shared is not None
+
+    async def refresh(self) -> None:
+        """Before showing the calendar: another process's change taken now, not at the next check."""
+        if self.shared is not None:
+            await self.shared.check()
 
     def overrides(self) -> CalendarOverrides:
         return self.calendar.overrides
@@ -77,6 +107,7 @@ class WorkdayService:
         if not self.may_declare(actor):
             raise AccessDenied("admin_only")
         if not remove:
+            await self.refresh()            # PostgreSQL: whether the day works, by the newest calendar
             if day < self.clock.now().astimezone(self.calendar.tz).date():
                 raise ValidationFailed("date_in_past")
             if day not in self.calendar.overrides.declared_working_days and self.calendar.is_working_day(day):
@@ -94,29 +125,48 @@ class WorkdayService:
 
     async def _change(self, actor: Actor, field: str, day: date, *, remove: bool, kind: str) -> bool:
         async with self._lock:
-            # The file is the truth (an administrator may have edited it by hand since the start).
-            current = CalendarOverrides.load(self.path) if self.path.exists() else copy.deepcopy(
-                self.calendar.overrides)
-            days: set[date] = getattr(current, field)
-            if (day in days) != remove:
+            if self.shared is not None:
+                if not await self._change_shared(self.shared, actor, field, day, remove=remove, kind=kind):
+                    return False
+            elif not await self._change_file(actor, field, day, remove=remove, kind=kind):
                 return False
-            if remove:
-                days.discard(day)
-            else:
-                days.add(day)
-            current.save(self.path)
-            self.calendar.overrides = current      # the setter drops the calendar's caches
-            now = self.clock.now()
-            async with self.db.transaction() as conn:
-                await self.events.append(conn, audit.by(actor, kind, {"field": field, "date": day.isoformat(),
-                                                                       "action": "remove" if remove else "add"},
-                                                        named=True), now)
             if self.recompute is not None:      # the deadlines change, not only the reminders (cl. 8)
                 await self.recompute(actor, {"field": field, "date": day.isoformat(),
                                              "action": "remove" if remove else "add"})
         if self.on_change is not None:
             await self.on_change()
         return True
+
+    async def _change_file(self, actor: Actor, field: str, day: date, *, remove: bool, kind: str) -> bool:
+        # The file is the truth (an administrator may have edited it by hand since the start).
+        current = CalendarOverrides.load(self.path) if self.path.exists() else copy.deepcopy(
+            self.calendar.overrides)
+        if not _toggle(current, field, day, remove=remove):
+            return False
+        current.save(self.path)
+        self.calendar.overrides = current      # the setter drops the calendar's caches
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await self.events.append(conn, self._event(actor, kind, field, day, remove=remove), now)
+        return True
+
+    async def _change_shared(self, shared: SharedCalendar, actor: Actor, field: str, day: date, *, remove: bool,
+                             kind: str) -> bool:
+        # The database is the truth: read under the deployment's write lock, so no process's change is lost.
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            version, current = await shared.current(conn)
+            if not _toggle(current, field, day, remove=remove):
+                return False
+            version = await shared.store(conn, version, current)
+            await self.events.append(conn, self._event(actor, kind, field, day, remove=remove), now)
+        shared.applied(version, current)
+        return True
+
+    @staticmethod
+    def _event(actor: Actor, kind: str, field: str, day: date, *, remove: bool) -> audit.AuditEvent:
+        return audit.by(actor, kind, {"field": field, "date": day.isoformat(), "action": "remove" if remove else "add"},
+                        named=True)
 
     # ---- an organisation's own extra days off (issue 14 §1) ----------------------------------------------
     async def org_days_off(self, org_id: int) -> tuple[str, list[date]]:
@@ -145,9 +195,24 @@ class WorkdayService:
                 await self.events.append(conn, audit.by(actor, "org_day_off", {
                     "org_id": org_id, "date": day.isoformat(), "action": "remove" if remove else "add"},
                     named=True), now)
+                bumped = await self.shared.bump(conn) if self.shared is not None else None
+            if self.shared is not None and bumped is not None:      # the other processes' reminders follow
+                self.shared.applied(*bumped)
             if self.recompute_org is not None:
                 await self.recompute_org(actor, {"field": "org_days_off", "org_id": org_id, "date": day.isoformat(),
                                                  "action": "remove" if remove else "add"}, org_id)
         if self.on_change is not None:
             await self.on_change()
         return True
+
+
+def _toggle(overrides: CalendarOverrides, field: str, day: date, *, remove: bool) -> bool:
+    """Add (or remove) ``day`` in ``field`` of ``overrides``; False when it is already so."""
+    days: set[date] = getattr(overrides, field)
+    if (day in days) != remove:
+        return False
+    if remove:
+        days.discard(day)
+    else:
+        days.add(day)
+    return True

@@ -312,3 +312,4 @@ GROUP_COORDINATOR_HELP = (
 
 # ---- issue 14: whose head's chat a group became, in a deployment of several organisations ----------------
 BOUND_HEAD_OF = "Группа подключена как чат руководителя: «{org}»."
+CALENDAR_IN_DATABASE = "в базе данных, общие для всех процессов бота"

@@ -235,3 +235,8 @@ RESTORE_POSTGRESQL = (
     "pg_dump или восстановление на момент времени из архива WAL — см. docs/postgresql.md. Ничего не изменено."
 )
 MIGRATE_DB_SCHEMA = "Схема базы PostgreSQL {target} — версия {version}: миграции применены."
+CALENDAR_FILE_IGNORED = (
+    "Файл календаря {path} отличается от календаря в базе данных (версия {version}): действует календарь "
+    "базы — он общий для всех процессов бота. Файл при работе с PostgreSQL не читается; дни меняйте "
+    "командами бота (/dayoff, /workday_extra, /workday), а не правкой файла."
+)
