@@ -67,12 +67,14 @@ def reachable() -> str | None:
     return url if asyncio.run(ping()) else None
 
 
-async def create_database(url: str, name: str | None = None) -> str:
-    """A new empty database on the server (``bench_<random>`` unless named); its URL."""
+async def create_database(url: str, name: str | None = None, template: str | None = None) -> str:
+    """A new database on the server (``bench_<random>`` unless named): empty, or a copy of the database at
+    ``template`` (no one may be connected to that one); its URL."""
     name = name or f"bench_{uuid.uuid4().hex[:12]}"
+    source = f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"' if template else ""
     admin = await _admin(url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{source}')
     finally:
         await admin.close()
     return with_database(url, name)
@@ -88,9 +90,9 @@ async def drop_database(url: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(url: str) -> AsyncIterator[str]:
-    """A database of the bench's for one measurement, dropped afterwards."""
-    target = await create_database(url)
+async def scratch_database(url: str, template: str | None = None) -> AsyncIterator[str]:
+    """A database of the bench's for one measurement (a copy of ``template`` if given), dropped afterwards."""
+    target = await create_database(url, template=template)
     try:
         yield target
     finally:

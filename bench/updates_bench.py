@@ -314,7 +314,7 @@ Opener = Callable[[str | Path], Awaitable[Database]]
 
 
 async def _measure(tmp: Path, target: str | Path, floor_target: str | Path,
-                   opener: Opener = open_database) -> Figures:
+                   opener: Opener = open_database, blocks: int = BLOCKS) -> Figures:
     """The run: the bot on ``target`` (a SQLite path or a PostgreSQL URL, holding the seeded history), its
     database opened by ``opener`` (today's layer, or a bench-only one of bench.sqlalchemy_layer), the floor
     (echo + one write) on ``floor_target`` opened the same way."""
@@ -343,7 +343,7 @@ async def _measure(tmp: Path, target: str | Path, floor_target: str | Path,
             await run.block()
         await _echo(ECHO_WARMUP)
         run.record = True
-        for _ in range(BLOCKS):
+        for _ in range(blocks):
             await run.block()
         echo = await _echo(sum(len(v) for v in run.latency.values()))
         floor_db = await opener(floor_target)
