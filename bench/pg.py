@@ -30,6 +30,12 @@ SKIPPED = "skipped: no PostgreSQL (make bench-pg starts one)"
 COPY_BATCH = 50_000
 
 
+def failed(name: str, exc: BaseException) -> dict[str, Any]:
+    """A PostgreSQL measurement that broke (a statement PostgreSQL does not run yet): one row, missed."""
+    return {"name": f"PostgreSQL: {name} FAILED: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}",
+            "value": "error", "unit": "", "target": "runs", "ok": False}
+
+
 def server_url() -> str | None:
     """The server the bench may create its databases on, or ``None``."""
     for var in ("BENCH_DATABASE_URL", "TEST_DATABASE_URL"):

@@ -183,7 +183,8 @@ class SaPgDatabase(Database):
     @classmethod
     async def connect(cls, url: str) -> SaPgDatabase:
         engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1),
-                                     pool_size=POOL_MAX, max_overflow=0)
+                                     pool_size=POOL_MAX, max_overflow=0,
+                                     connect_args={"server_settings": {"jit": "off"}})     # as storage.pg_db
 
         @event.listens_for(engine.sync_engine, "connect")
         def _codecs(dbapi_conn: Any, _record: Any) -> None:
