@@ -101,7 +101,10 @@ async def _compare(tmp: Path, seeded: Path, server: str | None) -> list[dict[str
                 k += 1
                 folder = tmp / f"run{k}"
                 folder.mkdir()
-                pg[name].append(await _pg_run(server, template, folder, opener))
+                try:
+                    pg[name].append(await _pg_run(server, template, folder, opener))
+                except Exception as exc:   # noqa: BLE001  reported as a row: the rest of the bench still runs
+                    return [*rows, bench_pg.failed(f"the update benchmark on the {name} layer", exc)]
     return rows + _rows("PostgreSQL", "asyncpg", pg)
 
 
