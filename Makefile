@@ -22,10 +22,30 @@ $(STAMP): pyproject.toml
 run: $(RUN_STAMP)
 	$(PY) -m bot
 
+# The whole suite on SQLite, then the storage, integration and process tests again on PostgreSQL: the
+# server of TEST_DATABASE_URL, or a throwaway local one started here (tests/support/pg_server.py, needs
+# PostgreSQL's programs: Debian's `postgresql` package). Without one the PostgreSQL tests are reported as
+# skipped with a one-line hint; REQUIRE_POSTGRESQL=1 (CI) makes that an error instead.
 test: $(STAMP)
 	$(PY) -m ruff check bot handlers storage deadlines tests bench
 	$(PY) -m mypy
-	$(PY) -m pytest
+	@url="$${TEST_DATABASE_URL:-$$($(PY) -m tests.support.pg_server start)}"; \
+	if [ -z "$$url" ] && [ -n "$$REQUIRE_POSTGRESQL" ]; then echo "PostgreSQL required but not available" >&2; exit 1; fi; \
+	if [ -n "$$url" ]; then \
+	  echo "PostgreSQL for the tests: $$url"; \
+	  TEST_DATABASE_URL="$$url" $(PY) -m pytest && \
+	  echo "--- the storage, integration and process tests again, on PostgreSQL" && \
+	  TEST_DATABASE_URL="$$url" $(PY) -m pytest --db=postgresql tests/integration tests/e2e; \
+	else \
+	  $(PY) -m pytest; \
+	fi
+
+# A throwaway local PostgreSQL for the tests and benchmarks (prints its URL); pg-stop removes it.
+.PHONY: pg pg-stop
+pg: $(STAMP)
+	@$(PY) -m tests.support.pg_server start
+pg-stop: $(STAMP)
+	@$(PY) -m tests.support.pg_server stop
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

@@ -12,6 +12,7 @@ connection); outside, each statement borrows a pooled connection for itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import re
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Mapping, Sequence
@@ -81,11 +82,17 @@ async def run_statement(raw: asyncpg.Connection, dialect: Dialect, sql: str, par
 
 
 class PgConnection:
-    """One asyncpg connection (a transaction's) with the aiosqlite-like calls of the repositories."""
+    """One asyncpg connection (a transaction's) with the aiosqlite-like calls of the repositories.
+
+    ``owner``: the task whose transaction it is — only that task's ``Database.conn`` reads go through it
+    (a task started inside the transaction inherits the context variable, not the connection);
+    ``active``: False once the transaction has ended."""
 
     def __init__(self, raw: asyncpg.Connection, dialect: Dialect) -> None:
         self.raw = raw
         self.dialect = dialect
+        self.owner = asyncio.current_task()
+        self.active = True
 
     def execute(self, sql: str, params: Params = ()) -> _Pending:
         return _Pending(run_statement(self.raw, self.dialect, sql, params))
@@ -122,7 +129,7 @@ class PgPoolConnection:
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[PgConnection]:
         tx = self._current.get()
-        if tx is not None:
+        if tx is not None and tx.active and tx.owner is asyncio.current_task():
             yield tx
             return
         async with self.pool.acquire() as raw:

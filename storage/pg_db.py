@@ -132,10 +132,12 @@ class PgDatabase(Database):
                 await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
                 yield conn
             except BaseException:
+                conn.active = False
                 self._current.reset(token)
                 await asyncio.shield(tx.rollback())
                 raise
             else:
+                conn.active = False
                 self._current.reset(token)
                 await tx.commit()
 

@@ -160,6 +160,8 @@ CREATE TABLE department_places (
     department_id BIGINT NOT NULL REFERENCES departments(id),
     place_key     TEXT COLLATE "C" NOT NULL,
     label         TEXT COLLATE "C" NOT NULL,
+    -- SQLite's implicit rowid, which storage/department_places.py orders by (the order the admin gave).
+    rowid         BIGINT GENERATED ALWAYS AS IDENTITY,
     PRIMARY KEY (department_id, place_key)
 );
 
