@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,45 @@ async def kept_database(url: str, name: str, fill: Callable[[str], Any]) -> tupl
         await drop_database(target)
         raise
     return target, True
+
+
+def run_kept(what: str, sqlite_path: Path, name: str,
+             measure: Callable[[Any], Awaitable[dict[str, Any]]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """``measure(db)`` on the kept PostgreSQL database ``name`` holding a copy of the SQLite file (made when
+    missing): (its result, or None when skipped or broken; the rows saying so, or how the data came)."""
+    server = reachable()
+    if server is None:
+        return None, [{"name": f"PostgreSQL: {what}", "value": SKIPPED, "unit": "", "target": "", "ok": None}]
+    try:
+        m, copy_s, copied = asyncio.run(_measure_kept(server, name, sqlite_path, measure))
+    except Exception as exc:           # noqa: BLE001  reported as a row: the rest of the bench still runs
+        return None, [failed(what, exc)]
+    row = ({"name": f"PostgreSQL: the same data copied from SQLite ({copied:,} rows, COPY; kept as {name})",
+            "value": copy_s, "unit": "s", "target": "", "ok": None} if copy_s is not None else
+           {"name": f"PostgreSQL: the kept database reused ({name})", "value": "yes", "unit": "", "target": "",
+            "ok": None})
+    return m, [row]
+
+
+async def _measure_kept(server: str, name: str, sqlite_path: Path,
+                        measure: Callable[[Any], Awaitable[dict[str, Any]]]) -> tuple[dict[str, Any], float | None, int]:
+    from storage.connect import open_database
+
+    copied = 0
+
+    async def fill(url: str) -> None:
+        nonlocal copied
+        await (await open_database(url)).close()          # migrated
+        copied = await copy_sqlite(sqlite_path, url)
+
+    started = time.perf_counter()
+    url, made = await kept_database(server, name, fill)
+    copy_s = time.perf_counter() - started if made else None
+    db = await open_database(url)
+    try:
+        return await measure(db), copy_s, copied
+    finally:
+        await db.close()
 
 
 def _table_order(src: sqlite3.Connection, tables: list[str]) -> list[str]:

@@ -31,7 +31,6 @@ from bot.services.periods import parse_period
 from bot.services.ratings import RatingService
 from deadlines.calendar import WorkCalendar
 from deadlines.schedule import DEFAULT_SCHEDULE
-from storage.connect import open_database
 from storage.db import Database, fetch_all
 from storage.ratings import RatingRepository, cases_sql, table_scans, transfers_sql
 from storage.scoping import org_clause
@@ -233,42 +232,14 @@ async def _measure(path: Path) -> dict[str, Any]:
         await db.close()
 
 
-async def _measure_pg(path: Path, server: str) -> tuple[dict[str, Any], float | None, int]:
-    """The same database on PostgreSQL: kept on the server as :data:`PG_DATABASE` (copied from the SQLite
-    file when missing); (the timings, seconds copying or None when reused, rows copied)."""
-    copied = 0
-
-    async def fill(url: str) -> None:
-        nonlocal copied
-        await (await open_database(url)).close()          # migrated
-        copied = await bench_pg.copy_sqlite(path, url)
-
-    started = time.perf_counter()
-    url, made = await bench_pg.kept_database(server, PG_DATABASE, fill)
-    copy_s = time.perf_counter() - started if made else None
-    db = await open_database(url)
-    try:
-        return await _timings(db), copy_s, copied
-    finally:
-        await db.close()
-
-
 def _pg_rows(path: Path, lite: dict[str, Any]) -> list[dict[str, Any]]:
-    server = bench_pg.reachable()
-    if server is None:
-        return [{"name": "PostgreSQL: monthly rating", "value": bench_pg.SKIPPED, "unit": "", "target": "",
-                 "ok": None}]
-    try:
-        m, copy_s, copied = asyncio.run(_measure_pg(path, server))
-    except Exception as exc:           # noqa: BLE001  reported as a row: the rest of the bench still runs
-        return [bench_pg.failed("monthly rating", exc)]
+    m, rows = bench_pg.run_kept("monthly rating", path, PG_DATABASE, _timings)
+    if m is None:
+        return rows
     best, floor = float(m["best"]), float(m["floor"])
     same = m["figures"] == lite["figures"]
     return [
-        {"name": f"PostgreSQL: the same database copied from SQLite ({copied:,} rows, COPY; kept as {PG_DATABASE})"
-         if copy_s is not None else f"PostgreSQL: the kept database reused ({PG_DATABASE})",
-         "value": copy_s if copy_s is not None else "yes", "unit": "s" if copy_s is not None else "", "target": "",
-         "ok": None},
+        *rows,
         {"name": f"PostgreSQL: monthly rating ({m['orgs']} organisations, {m['posts']} posts)", "value": best,
          "unit": "s", "target": f"<= {TARGET_S:g}", "ok": best <= TARGET_S},
         {"name": "  its floor: reading the month's cases through the same index", "value": floor, "unit": "s",

@@ -23,7 +23,6 @@ from bot.runtime.clock import FakeClock
 from bot.services.reports import ReportService, parse_period
 from deadlines.calendar import WorkCalendar
 from deadlines.schedule import DEFAULT_SCHEDULE
-from storage.connect import open_database
 from storage.db import Database
 from storage.kpi_queries import scoped
 from storage.reports import ANSWER_TIMES_SQL, DAILY_SQL, KPI_SQL, PARTY_SQL
@@ -216,41 +215,13 @@ async def _measure(path: Path) -> tuple[list[dict], dict[str, Any]]:
         await db.close()
 
 
-async def _measure_pg(path: Path, server: str) -> tuple[dict[str, Any], float | None, int]:
-    """The same 1,000,000 cases on PostgreSQL, kept on the server as :data:`PG_DATABASE` (the generator is
-    deterministic: copied from this run's SQLite file when missing)."""
-    copied = 0
-
-    async def fill(url: str) -> None:
-        nonlocal copied
-        await (await open_database(url)).close()          # migrated
-        copied = await bench_pg.copy_sqlite(path, url)
-
-    started = time.perf_counter()
-    url, made = await bench_pg.kept_database(server, PG_DATABASE, fill)
-    copy_s = time.perf_counter() - started if made else None
-    db = await open_database(url)
-    try:
-        return await _timings(db), copy_s, copied
-    finally:
-        await db.close()
-
-
 def _pg_rows(path: Path, lite: dict[str, Any]) -> list[dict[str, Any]]:
-    server = bench_pg.reachable()
-    if server is None:
-        return [{"name": "PostgreSQL: monthly report", "value": bench_pg.SKIPPED, "unit": "", "target": "",
-                 "ok": None}]
-    try:
-        m, copy_s, copied = asyncio.run(_measure_pg(path, server))
-    except Exception as exc:           # noqa: BLE001  reported as a row: the rest of the bench still runs
-        return [bench_pg.failed("monthly report", exc)]
+    m, rows = bench_pg.run_kept("monthly report", path, PG_DATABASE, _timings)
+    if m is None:
+        return rows
     same = m["figures"] == lite["figures"]
     return [
-        {"name": f"PostgreSQL: the same cases copied from SQLite ({copied:,} rows, COPY; kept as {PG_DATABASE})"
-         if copy_s is not None else f"PostgreSQL: the kept database reused ({PG_DATABASE})",
-         "value": copy_s if copy_s is not None else "yes", "unit": "s" if copy_s is not None else "", "target": "",
-         "ok": None},
+        *rows,
         {"name": f"PostgreSQL: monthly report KPIs ({m['report'].total.kpi.received} cases of 1,000,000)",
          "value": m["best"], "unit": "s", "target": f"<= {TARGET_S:g}", "ok": m["best"] <= TARGET_S},
         {"name": "PostgreSQL: monthly report with XLSX + PNG", "value": m["full"], "unit": "s", "target": "",

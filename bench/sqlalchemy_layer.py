@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event
@@ -26,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from storage.db import Conn, Database, is_postgresql_url, sha256_hex
 from storage.dialect import POSTGRESQL, Dialect
-from storage.pg_db import _ID_TABLES_SQL, POOL_MAX, WRITE_LOCK_KEY
+from storage.pg import PgCursor, _Pending
+from storage.pg_db import _ID_TABLES_SQL, POOL_MAX, WRITE_LOCK_KEY, PgDatabase
 
 
 class SaRow:
@@ -50,51 +50,13 @@ class SaRow:
         return len(self._row)
 
 
-class SaCursor:
-    def __init__(self, rows: list[SaRow], rowcount: int, lastrowid: int | None) -> None:
-        self._rows = rows
-        self._next = 0
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
-
-    async def fetchone(self) -> SaRow | None:
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    async def fetchall(self) -> list[SaRow]:
-        rest, self._next = self._rows[self._next:], len(self._rows)
-        return rest
-
-    async def close(self) -> None:
-        return None
-
-
-class _Pending:
-    """``conn.execute(…)``: awaitable for the cursor, or an async context manager yielding it."""
-
-    def __init__(self, run: Awaitable[SaCursor]) -> None:
-        self._run = run
-
-    def __await__(self) -> Generator[Any, None, SaCursor]:
-        return self._run.__await__()
-
-    async def __aenter__(self) -> SaCursor:
-        return await self._run
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        return None
-
-
-def _cursor(result: CursorResult[Any], returns_id: bool) -> SaCursor:
+def _cursor(result: CursorResult[Any], returns_id: bool) -> PgCursor:
     if result.returns_rows:
         rows = [SaRow(r) for r in result.fetchall()]
         if returns_id:
-            return SaCursor([], len(rows), int(rows[-1][0]) if rows else None)
-        return SaCursor(rows, len(rows), None)
-    return SaCursor([], result.rowcount, getattr(result, "lastrowid", None))
+            return PgCursor([], len(rows), int(rows[-1][0]) if rows else None)
+        return PgCursor(rows, len(rows), None)
+    return PgCursor([], result.rowcount, getattr(result, "lastrowid", None))
 
 
 class SaConnection:
@@ -105,6 +67,8 @@ class SaConnection:
     def __init__(self, conn: AsyncConnection, dialect: Dialect | None) -> None:
         self.conn = conn
         self.dialect = dialect
+        self.active = True                      # as storage.pg.PgConnection: a transaction's serves only
+        self.owner = asyncio.current_task()     # the task that opened it, while it lasts
 
     def _args(self, sql: str, params: Any) -> tuple[str, Any, bool]:
         if self.dialect is None:           # SQLAlchemy takes a tuple or a dict; the repositories pass lists too
@@ -112,7 +76,7 @@ class SaConnection:
         st = self.dialect.statement(sql)
         return st.text, tuple(st.args(params)), st.returns_id
 
-    async def _run(self, sql: str, params: Any) -> SaCursor:
+    async def _run(self, sql: str, params: Any) -> PgCursor:
         text, args, returns_id = self._args(sql, params)
         return _cursor(await self.conn.exec_driver_sql(text, args), returns_id)
 
@@ -122,13 +86,13 @@ class SaConnection:
     async def execute_fetchall(self, sql: str, parameters: Any = ()) -> list[SaRow]:
         return await (await self._run(sql, parameters)).fetchall()
 
-    async def executemany(self, sql: str, parameters: Iterable[Any]) -> SaCursor:
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> PgCursor:
         batch = [p if isinstance(p, dict) else tuple(p) for p in parameters]
         if not batch:
-            return SaCursor([], 0, None)
+            return PgCursor([], 0, None)
         if self.dialect is None:
             result = await self.conn.exec_driver_sql(sql, batch)
-            return SaCursor([], result.rowcount, None)
+            return PgCursor([], result.rowcount, None)
         st = self.dialect.statement(sql)
         if st.returns_rows:          # INSERT … RETURNING id: one by one, as storage.pg does
             total, last = 0, None
@@ -136,9 +100,9 @@ class SaConnection:
                 cur = _cursor(await self.conn.exec_driver_sql(st.text, tuple(st.args(row))), st.returns_id)
                 total += cur.rowcount
                 last = cur.lastrowid if cur.lastrowid is not None else last
-            return SaCursor([], total, last)
+            return PgCursor([], total, last)
         await self.conn.exec_driver_sql(st.text, [tuple(st.args(r)) for r in batch])
-        return SaCursor([], -1, None)
+        return PgCursor([], -1, None)
 
 
 class _SqliteRaw:
@@ -170,18 +134,20 @@ async def open_sqlite(path: str | Path, *, migrate: bool = True) -> Database:
     return db
 
 
-class SaPgDatabase(Database):
-    """:class:`storage.pg_db.PgDatabase`'s transactions over a SQLAlchemy engine (``postgresql+asyncpg``)."""
+class SaPgDatabase(PgDatabase):
+    """:class:`storage.pg_db.PgDatabase` with its transactions and statements over a SQLAlchemy engine
+    (``postgresql+asyncpg``) instead of asyncpg's pool; the rest (``execute``, ``serialised``…) inherited."""
 
-    def __init__(self, engine: AsyncEngine, dialect: Dialect) -> None:
+    def __init__(self, engine: AsyncEngine, dialect: Dialect) -> None:     # not PgDatabase.__init__: no pool
+        Database.__init__(self, None, "")
         self.engine = engine
         self.dialect = dialect
-        self._current: contextvars.ContextVar[SaConnection | None] = contextvars.ContextVar(
+        self._sa_current: contextvars.ContextVar[SaConnection | None] = contextvars.ContextVar(
             f"sa_tx_{id(self)}", default=None)
-        super().__init__(_SaPoolConnection(self), "")
+        self.conn = _SaPoolConnection(self)
 
     @classmethod
-    async def connect(cls, url: str) -> SaPgDatabase:
+    async def over_engine(cls, url: str) -> SaPgDatabase:
         engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1),
                                      pool_size=POOL_MAX, max_overflow=0,
                                      connect_args={"server_settings": {"jit": "off"}})     # as storage.pg_db
@@ -199,36 +165,24 @@ class SaPgDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
-        if self._current.get() is not None:
+        if self._sa_current.get() is not None:
             raise RuntimeError("a transaction inside a transaction")
         async with self._write_lock, self.engine.connect() as raw:
             tx = await raw.begin()
             conn = SaConnection(raw, self.dialect)
-            token = self._current.set(conn)
+            token = self._sa_current.set(conn)
             try:
                 await raw.exec_driver_sql("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK_KEY,))
                 yield conn
             except BaseException:
-                self._current.reset(token)
+                conn.active = False
+                self._sa_current.reset(token)
                 await asyncio.shield(tx.rollback())
                 raise
             else:
-                self._current.reset(token)
+                conn.active = False
+                self._sa_current.reset(token)
                 await tx.commit()
-
-    @asynccontextmanager
-    async def serialised(self) -> AsyncIterator[Conn]:
-        async with self._write_lock:
-            yield self.conn
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        async with self.transaction() as conn:
-            cur = await conn.execute(sql, params)
-            return cur.lastrowid or 0
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
 
 
 class _SaPoolConnection:
@@ -239,15 +193,15 @@ class _SaPoolConnection:
 
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[SaConnection]:
-        tx = self.db._current.get()
-        if tx is not None:
+        tx = self.db._sa_current.get()
+        if tx is not None and tx.active and tx.owner is asyncio.current_task():
             yield tx
             return
         async with self.db.engine.connect() as raw:
             raw = await raw.execution_options(isolation_level="AUTOCOMMIT")
             yield SaConnection(raw, self.db.dialect)
 
-    async def _run(self, sql: str, params: Any) -> SaCursor:
+    async def _run(self, sql: str, params: Any) -> PgCursor:
         async with self._conn() as conn:
             return await conn._run(sql, params)
 
@@ -257,7 +211,7 @@ class _SaPoolConnection:
     async def execute_fetchall(self, sql: str, parameters: Any = ()) -> list[SaRow]:
         return await (await self._run(sql, parameters)).fetchall()
 
-    async def executemany(self, sql: str, parameters: Iterable[Any]) -> SaCursor:
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> PgCursor:
         async with self._conn() as conn:
             return await conn.executemany(sql, parameters)
 
@@ -273,5 +227,5 @@ async def _raw_codecs(raw: Any) -> None:
 async def open_database(target: str | Path) -> Database:
     """``storage.connect.open_database`` with SQLAlchemy underneath (the database is migrated already)."""
     if is_postgresql_url(target):
-        return await SaPgDatabase.connect(str(target))
+        return await SaPgDatabase.over_engine(str(target))
     return await open_sqlite(target)
