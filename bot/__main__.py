@@ -40,12 +40,14 @@ def main() -> int:
     setup_logging(settings.logs.log_level,
                   [token.get_secret_value(), web.webhook_secret.get_secret_value() if web.webhook_secret else ""],
                   settings.logs.log_format)
-    for path in tighten([*database_files(settings.storage.database_path), settings.backups.backup_dir]):
+    local = settings.storage.database_url is None      # a SQLite file; PostgreSQL's files are the server's
+    for path in tighten([*database_files(settings.storage.database_path), settings.backups.backup_dir]
+                        if local else []):
         logging.getLogger("bot").warning("made %s readable by the bot's user only", path)
     from bot.app.runner import run
     from bot.app.startup import StartupFatal, database_not_writable
 
-    if (problem := database_not_writable(settings.storage.database_path)) is not None:
+    if local and (problem := database_not_writable(settings.storage.database_path)) is not None:
         print(problem, file=sys.stderr)
         return 2
     try:

@@ -171,6 +171,9 @@ def _main(args: argparse.Namespace) -> int:
         _out(texts.RESTORE_CHECK_BAD.format(path=args.file,
                                             reason=texts.backup_problem(check.problem or "", check.detail)))
         return 1
+    if settings.storage.database_url is not None and args.database is None:
+        print(texts.RESTORE_POSTGRESQL, file=sys.stderr)       # the SQLite backup API does not apply
+        return 1
     database = args.database or settings.storage.database_path
     folder = args.backup_dir or settings.backups.backup_dir
     stamp = SystemClock(tz).now().strftime(STAMP)

@@ -173,7 +173,11 @@ async def _people(message: Message, items: Sequence[_Person], title: str, empty:
 @router.message(Command("backup"), PRIVATE, HasRole(Role.ADMIN), DeploymentAdmin())
 async def backup(message: Message, backups: BackupService, tz: tzinfo) -> None:
     """A fresh backup, encrypted with BACKUP_PASSPHRASE and sent here as a document (or where it lies on the
-    server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set."""
+    server if over 50 MB); without the passphrase nothing is sent, the admin is told what to set. On
+    PostgreSQL the admin is told that backups are the DBA's (pg_dump, WAL archiving)."""
+    if backups.on_postgresql:
+        await message.answer(texts.BACKUP_POSTGRESQL)
+        return
     if not backups.can_send:
         await message.answer(texts.BACKUP_NEEDS_PASSPHRASE)
         return

@@ -11,6 +11,8 @@ once per process):
   ``lastrowid`` means what it means in SQLite;
 - ``json_object(…)`` becomes ``jsonb_build_object(…)``; SQLite's null-safe ``a IS b`` / ``a IS NOT b``
   become ``IS NOT DISTINCT FROM`` / ``IS DISTINCT FROM``;
+- SQLite's current time as text, ``strftime('%Y-%m-%dT%H:%M:%fZ', 'now')``, becomes the same text from
+  ``statement_timestamp()``;
 - SQLite's functions with no PostgreSQL namesake (``group_concat``, ``json_group_array``, ``json_object``,
   ``json_extract``, ``json_valid``, ``json_type``, ``sha256_hex``) are defined by the PostgreSQL baseline
   migration (``storage/migrations/postgresql/``) with SQLite's meaning, so the statements keep their names.
@@ -43,6 +45,12 @@ _RENAMES = (
     # SQLite's null-safe comparison of any two values: "a IS b", "a IS NOT b"
     (re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.IGNORECASE), "IS DISTINCT FROM "),
     (re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b|UNKNOWN\b)", re.IGNORECASE), "IS NOT DISTINCT FROM "),
+)
+#: Whole SQLite expressions with literal arguments (matched before the statement is tokenised): SQLite's
+#: current UTC time as ISO 8601 text with milliseconds → the same text from the statement's clock.
+_EXPRESSIONS = (
+    (re.compile(r"strftime\('%Y-%m-%dT%H:%M:%fZ',\s*'now'\)", re.IGNORECASE),
+     "to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
 )
 _INSERT_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+IGNORE\s+)?INTO\s+([A-Za-z_]\w*)", re.IGNORECASE)
@@ -93,6 +101,8 @@ class Dialect:
 
 def translate(sql: str, id_tables: Iterable[str] = ()) -> Statement:
     """Rewrite one SQLite-flavoured statement for PostgreSQL (see the module's docstring)."""
+    for pattern, replacement in _EXPRESSIONS:
+        sql = pattern.sub(replacement, sql)
     out: list[str] = []
     names: list[str] = []
     positional = named = False

@@ -86,7 +86,7 @@ class DirectoryRepository:
     async def departments(self, conn: Conn, *, scope: Scope,
                           include_archived: bool = False) -> list[Department]:
         where, params = org_clause(scope)
-        sql = f"SELECT * FROM departments WHERE {where}" + ("" if include_archived else " AND archived = 0") + " ORDER BY name"  # noqa: S608  the clause binds its values; constant fragments
+        sql = f"SELECT * FROM departments WHERE {where}" + ("" if include_archived else " AND archived = 0") + " ORDER BY name, id"  # noqa: S608  the clause binds its values; constant fragments
         return [_department(r) for r in await fetch_all(conn, sql, params)]
 
     async def department(self, conn: Conn, department_id: int, *, scope: Scope) -> Department | None:

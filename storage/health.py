@@ -7,9 +7,18 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import asyncpg
+
 from storage.db import BUSY_TIMEOUT_MS, Database, load_migrations
 
 _PROBE = "CREATE TABLE _write_probe (x INTEGER)"
+#: PostgreSQL's probe is a row, not a table: the runtime role may hold DML rights only (docs/postgresql.md);
+#: a read-only server (a replica, default_transaction_read_only) refuses it.
+_PG_PROBE = "INSERT INTO kv (key, value) VALUES ('_write_probe', '') ON CONFLICT (key) DO NOTHING"
+
+#: What a database that cannot be reached, opened or written raises, on either backend.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, asyncpg.PostgresError,
+                                                    asyncpg.InterfaceError)
 
 
 def probe_writable(path: Path) -> None:
@@ -39,10 +48,13 @@ class _Rollback(Exception):
 
 
 async def check_writable(db: Database) -> None:
-    """The same probe on the bot's own connection: raises ``sqlite3.Error`` when it cannot write."""
+    """The same probe on the bot's own connection: raises one of :data:`DATABASE_ERRORS` when it cannot
+    write. On PostgreSQL ``SELECT 1`` first (the server answers), then a row written and rolled back."""
+    if db.is_postgresql:
+        await db.ping()
     try:
         async with db.transaction() as conn:
-            await conn.execute(_PROBE)
+            await conn.execute(_PG_PROBE if db.is_postgresql else _PROBE)
             raise _Rollback          # the transaction is rolled back: nothing is left behind
     except _Rollback:
         pass

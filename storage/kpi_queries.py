@@ -106,7 +106,7 @@ WITH c AS MATERIALIZED (
                AS intermediate,
            """ + CLARIFICATION_ONLY_SQL + """ AS clar_only,
            -- drafts and returns in one lookup: (drafts << 16) | returns (a case has fewer than 65536 drafts)
-           (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
+           (SELECT (COUNT(*) << 16) | COUNT(*) FILTER (WHERE r.decision = 'returned') FROM drafts r
             WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns
     FROM cases c
     WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status != 'transferred'  -- counted where it went
@@ -114,40 +114,44 @@ WITH c AS MATERIALIZED (
 )
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
+# The flags are booleans on PostgreSQL, 0/1 on SQLite: counted with FILTER (both run it); c.significant and
+# c.clar_only are integers on both.
 _AGG = """
     COUNT(*) AS received,
-    COALESCE(SUM(c.out_of_scope), 0) AS out_of_scope,
-    COALESCE(SUM(c.closed), 0) AS answered,
-    COALESCE(SUM(c.closed AND NOT c.late), 0) AS on_time,       -- clarified ones taken off in Python
-    COALESCE(SUM(c.closed AND c.late), 0) AS closed_late,
-    COALESCE(SUM(c.open_ AND c.late), 0) AS open_overdue,
-    COALESCE(SUM(c.open_), 0) AS open,
-    COALESCE(SUM(c.intermediate AND NOT c.out_of_scope), 0) AS intermediate,
+    COUNT(*) FILTER (WHERE c.out_of_scope) AS out_of_scope,
+    COUNT(*) FILTER (WHERE c.closed) AS answered,
+    COUNT(*) FILTER (WHERE c.closed AND NOT c.late) AS on_time,       -- clarified ones taken off in Python
+    COUNT(*) FILTER (WHERE c.closed AND c.late) AS closed_late,
+    COUNT(*) FILTER (WHERE c.open_ AND c.late) AS open_overdue,
+    COUNT(*) FILTER (WHERE c.open_) AS open,
+    COUNT(*) FILTER (WHERE c.intermediate AND NOT c.out_of_scope) AS intermediate,
     COALESCE(SUM(c.drafts_returns >> 16), 0) AS drafts,
     COALESCE(SUM(c.drafts_returns & 65535), 0) AS returns,
-    COALESCE(SUM(c.significant), 0) AS significant,
-    COALESCE(SUM(c.clar_only), 0) AS clarification_only,
-    COALESCE(SUM(c.clar_only AND c.closed AND NOT c.late), 0) AS clarified,
+    COUNT(*) FILTER (WHERE c.significant = 1) AS significant,
+    COUNT(*) FILTER (WHERE c.clar_only = 1) AS clarification_only,
+    COUNT(*) FILTER (WHERE c.clar_only = 1 AND c.closed AND NOT c.late) AS clarified,
     0 AS declines,
-    COALESCE(SUM(c.late AND c.late_inherited AND NOT c.out_of_scope), 0) AS inherited
+    COUNT(*) FILTER (WHERE c.late AND c.late_inherited AND NOT c.out_of_scope) AS inherited
 """
 
+# ``key``: the platform, or a department's id as text (one column type for the union; read back as int).
 KPI_SQL = _CASE_FLAGS + f"""
 SELECT 'total' AS dim, NULL AS key, {_AGG} FROM c
 UNION ALL
 SELECT 'platform', c.platform, {_AGG} FROM c GROUP BY c.platform
 UNION ALL
-SELECT 'department', cd.department_id, {_AGG}
+SELECT 'department', CAST(cd.department_id AS TEXT), {_AGG}
 FROM c LEFT JOIN case_departments cd ON cd.case_id = c.id AND cd.state != 'declined'
 GROUP BY cd.department_id
 UNION ALL
-SELECT 'declines', x.department_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
-FROM c CROSS JOIN (
+SELECT 'declines', CAST(x.department_id AS TEXT), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), 0
+FROM c CROSS JOIN (     -- CROSS JOIN: SQLite keeps the loop order (the period's cases outside)
     -- a department withdrawn from the case after it declined keeps its decline (the audit event)
     SELECT case_id, department_id FROM case_departments WHERE state = 'declined'
     UNION
-    SELECT case_id, json_extract(payload, '$.department_id') FROM events WHERE kind = 'declined' AND refused = 0
-) x ON x.case_id = c.id
+    SELECT case_id, CAST(json_extract(payload, '$.department_id') AS INTEGER) FROM events WHERE kind = 'declined' AND refused = 0
+) x
+WHERE x.case_id = c.id
 GROUP BY x.department_id
 """  # noqa: S608  constant SQL of this module; values are bound by name
 
@@ -158,7 +162,7 @@ PARTY_SQL = """
 SELECT j.value AS party, d.rule, d.blame_inherited AS inherited, COUNT(*) AS n
 FROM cases c
 JOIN deadlines d ON d.case_id = c.id AND d.blame IS NOT NULL
-JOIN json_each(d.blame) j
+CROSS JOIN json_each(d.blame) j
 WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed')
   AND /*org*/ 1
 GROUP BY j.value, d.rule, d.blame_inherited
@@ -174,7 +178,7 @@ SELECT * FROM (
     FROM cases c
     WHERE c.detected_at >= :start AND c.detected_at < :end AND c.status NOT IN ('excluded', 'dismissed', 'transferred')
       AND /*org*/ 1
-) WHERE first_at IS NOT NULL
+) t WHERE first_at IS NOT NULL
 """
 
 DAILY_SQL = """

@@ -26,11 +26,11 @@ class MemberRepository:
         await conn.execute(
             "INSERT INTO chat_members (chat_id, user_id, full_name, present, source, checked_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(chat_id, user_id) DO UPDATE SET "
-            "full_name = CASE WHEN excluded.full_name <> '' THEN excluded.full_name ELSE full_name END, "
+            "full_name = CASE WHEN excluded.full_name <> '' THEN excluded.full_name ELSE chat_members.full_name END, "
             "present = excluded.present, source = excluded.source, checked_at = excluded.checked_at, "
-            "confirmed_by = CASE WHEN excluded.present THEN confirmed_by END, "
-            "confirmed_at = CASE WHEN excluded.present THEN confirmed_at END, "
-            "announced_at = CASE WHEN excluded.present THEN announced_at END",
+            "confirmed_by = CASE WHEN excluded.present = 1 THEN chat_members.confirmed_by END, "
+            "confirmed_at = CASE WHEN excluded.present = 1 THEN chat_members.confirmed_at END, "
+            "announced_at = CASE WHEN excluded.present = 1 THEN chat_members.announced_at END",
             (chat_id, user_id, full_name, int(present), source.value, ts(at)))
 
     async def confirm(self, conn: Conn, chat_id: int, user_id: int, by: int, at: datetime) -> bool:
@@ -53,7 +53,7 @@ class MemberRepository:
         """Counts one refused attempt of a stranger; how many of that kind they made that day."""
         await conn.execute(
             "INSERT INTO refused_counts (day, user_id, kind, count, first_at, last_at) VALUES (?, ?, ?, 1, ?, ?) "
-            "ON CONFLICT(day, user_id, kind) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+            "ON CONFLICT(day, user_id, kind) DO UPDATE SET count = refused_counts.count + 1, last_at = excluded.last_at",
             (day.isoformat(), user_id, kind, ts(at), ts(at)))
         row = await fetch_one(conn, "SELECT count FROM refused_counts WHERE day = ? AND user_id = ? AND kind = ?",
                               (day.isoformat(), user_id, kind))

@@ -25,6 +25,8 @@ import asyncpg
 from storage.dialect import Dialect
 
 _COUNT = re.compile(r"(\d+)$")
+_ON_CONFLICT = re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE)
+_INSERT = re.compile(r"^\s*INSERT\b", re.IGNORECASE)
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -113,8 +115,16 @@ class PgConnection:
                 if got and st.returns_id:
                     last = int(got[-1][0])
             return PgCursor([], total, last)
+        if _ON_CONFLICT.search(st.text):   # rows may be skipped: count them one by one, as sqlite3's rowcount does
+            prepared = await self.raw.prepare(st.text)
+            total = 0
+            for args in batch:
+                await prepared.fetch(*args)
+                m = _COUNT.search(prepared.get_statusmsg() or "")
+                total += int(m.group(1)) if m else 0
+            return PgCursor([], total, None)
         await self.raw.executemany(st.text, batch)
-        return PgCursor([], -1, None)
+        return PgCursor([], len(batch) if _INSERT.match(st.text) else -1, None)
 
 
 class PgPoolConnection:

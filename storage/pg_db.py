@@ -102,8 +102,10 @@ class PgDatabase(Database):
         async with self.pool.acquire() as raw:
             await raw.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
             try:
-                await raw.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                                  "version INTEGER NOT NULL PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                if not await raw.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                    # only then: a runtime role with DML rights only may not CREATE, even IF NOT EXISTS
+                    await raw.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL "
+                                      "PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 current = int(await raw.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
                 if current > last:
                     raise MigrationError(f"database schema {current} is newer than this program knows ({last})")
@@ -121,7 +123,8 @@ class PgDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
         """A write transaction of the whole deployment: ``BEGIN``, the writers' advisory lock, … ``COMMIT``."""
-        if self._current.get() is not None:
+        outer = self._current.get()
+        if outer is not None and outer.owner is asyncio.current_task():
             raise RuntimeError("a transaction inside a transaction")
         async with self._write_lock, self.pool.acquire() as raw:
             tx = raw.transaction()

@@ -42,13 +42,13 @@ SELECT c.org_id, c.given, c.detected_at, c.received_at,
        (SELECT MIN(p.published_at) FROM publications p WHERE p.case_id = c.id) AS first_at,
        """ + _VERDICT.replace("{rule}", "answer") + """ AS answer,
        """ + _VERDICT.replace("{rule}", "final") + """ AS final,
-       (SELECT (COUNT(*) << 16) | COALESCE(SUM(r.decision = 'returned'), 0) FROM drafts r
+       (SELECT (COUNT(*) << 16) | COUNT(*) FILTER (WHERE r.decision = 'returned') FROM drafts r
         WHERE r.case_id = c.id AND r.kind != 'info') AS drafts_returns,
        (SELECT COUNT(*) FROM (
             SELECT cd.department_id FROM case_departments cd WHERE cd.case_id = c.id AND cd.state = 'declined'
             UNION
-            SELECT json_extract(e.payload, '$.department_id') FROM events e
-            WHERE e.case_id = c.id AND e.kind = 'declined' AND e.refused = 0)) AS declines
+            SELECT CAST(json_extract(e.payload, '$.department_id') AS INTEGER) FROM events e
+            WHERE e.case_id = c.id AND e.kind = 'declined' AND e.refused = 0) AS x) AS declines
 FROM c
 """  # noqa: S608  constant SQL of this module; the organisation clause comes from storage/scoping.py
 

@@ -34,7 +34,7 @@ _NEXT_SQL = (
     " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
     " AND remind_at IS NOT NULL"
     " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
-    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL)"
+    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL) AS u"
 )
 #: The earliest moment still to come after :now (the next run when everything due now waits for its
 #: organisation's working time, issue 14): the same indexed MINs, from :now on.
@@ -43,15 +43,17 @@ _NEXT_AFTER_SQL = (
     " SELECT MIN(remind_at) AS m FROM deadlines WHERE closed_at IS NULL AND reminded_at IS NULL"
     " AND remind_at IS NOT NULL AND remind_at > :now"
     " UNION ALL SELECT MIN(expire_at) FROM deadlines WHERE closed_at IS NULL"
-    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL AND expire_at > :now)"
+    " AND expired_notified_at IS NULL AND expire_at IS NOT NULL AND expire_at > :now) AS u"
 )
 _NEXT_NIGHT_SQL = (
-    "SELECT MIN(MIN(COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9'), "  # noqa: S608  constant SQL of this module; values are bound by name
-    "COALESCE(CASE WHEN d.expired_notified_at IS NULL THEN d.expire_at END, '9'))) "
+    # the earlier of the two moments, '9' for none (a CASE: SQLite's scalar MIN is LEAST on PostgreSQL)
+    "SELECT MIN(CASE WHEN r < e THEN r ELSE e END) FROM (SELECT "  # noqa: S608  constant SQL of this module; values are bound by name
+    "COALESCE(CASE WHEN d.reminded_at IS NULL THEN d.remind_at END, '9') AS r, "
+    "COALESCE(CASE WHEN d.expired_notified_at IS NULL THEN d.expire_at END, '9') AS e "
     # from the few cases on calendar time (a partial index), not from every open deadline: CROSS JOIN keeps
     # SQLite's loop order (cases outside)
     f"FROM cases c CROSS JOIN deadlines d WHERE d.case_id = c.id AND c.calendar_since IS NOT NULL AND {_NIGHT} "
-    "AND d.closed_at IS NULL"
+    "AND d.closed_at IS NULL) AS n"
 )
 
 

@@ -112,14 +112,15 @@ class ReportRepository:
         out: list[KpiRow] = []
         declines: dict[int | None, int] = {}
         for r in rows:
+            key = r["key"] if r["dim"] in ("total", "platform") or r["key"] is None else int(r["key"])
             if r["dim"] == "declines":
-                declines[r["key"]] = int(r["declines"])
+                declines[key] = int(r["declines"])
                 continue
             out.append(KpiRow(
-                dim=r["dim"], key=r["key"], received=r["received"], out_of_scope=r["out_of_scope"],
+                dim=r["dim"], key=key, received=r["received"], out_of_scope=r["out_of_scope"],
                 answered=r["answered"], on_time=r["on_time"] - r["clarified"], closed_late=r["closed_late"],
                 open_overdue=r["open_overdue"], open=r["open"], intermediate=r["intermediate"],
-                drafts=r["drafts"], returns=r["returns"], significant=r["significant"], inherited=r["inherited"],
+                drafts=int(r["drafts"]), returns=int(r["returns"]), significant=r["significant"], inherited=r["inherited"],
                 clarification_only=r["clarification_only"], clarified=r["clarified"]))
         total = next(k for k in out if k.dim == "total")
         total.declines = sum(declines.values())
@@ -168,8 +169,9 @@ class ReportRepository:
                          scope: Scope) -> list[CaseLine]:
         async with conn.execute(*scoped(
             "SELECT c.id, c.number, c.platform, c.status, c.detected_at, c.closed_at, c.link, c.text, c.urgent, "  # noqa: S608  CLARIFICATION_ONLY_SQL is a constant; values are bound by name
-            "c.significant, (SELECT group_concat(d.name, ', ') FROM case_departments cd JOIN departments d "
-            "ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') AS departments, "
+            "c.significant, (SELECT group_concat(n.name, ', ') FROM (SELECT d.name FROM case_departments cd "
+            "JOIN departments d ON d.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined' "
+            "ORDER BY cd.department_id) AS n) AS departments, "     # in the order of the department ids on both
             + CLARIFICATION_ONLY_SQL + " AS clar_only "
             "FROM cases c WHERE c.detected_at >= :start AND c.detected_at < :end AND " + ORG_FILTER
             + " ORDER BY c.detected_at, c.id",
@@ -208,9 +210,9 @@ class ReportRepository:
         rows = await fetch_all(conn, *scoped(
             "SELECT c.id, c.number, c.platform, c.text, c.multi, d.id AS deadline_id, d.rule, d.due_at, "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
             "d.department_id, "
-            "dep.name AS department_name, (SELECT group_concat(x.name, ', ') FROM case_departments cd "
-            "JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id AND cd.state != 'declined') "
-            "AS active_departments "
+            "dep.name AS department_name, (SELECT group_concat(n.name, ', ') FROM (SELECT x.name FROM "
+            "case_departments cd JOIN departments x ON x.id = cd.department_id WHERE cd.case_id = c.id "
+            "AND cd.state != 'declined' ORDER BY cd.department_id) AS n) AS active_departments "
             "FROM deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN departments dep ON dep.id = d.department_id "
             "WHERE d.closed_at IS NULL AND d.due_at < :now AND c.status NOT IN ('closed', 'excluded', 'dismissed') "
             "AND " + ORG_FILTER + " ORDER BY d.due_at, d.id LIMIT :limit",
@@ -233,7 +235,7 @@ class ReportRepository:
         return [(r[0], r[1], r[2], r[3]) for r in await fetch_all(conn, *scoped(
             "SELECT c.id, c.number, c.platform, c.text FROM cases c WHERE c.significant = 1 "  # noqa: S608  ORG_FILTER is a constant marker; values are bound by name
             "AND c.status NOT IN ('closed', 'excluded', 'dismissed', 'transferred') AND " + ORG_FILTER
-            + " ORDER BY c.detected_at LIMIT :limit", scope, {"limit": limit}))]
+            + " ORDER BY c.detected_at, c.id LIMIT :limit", scope, {"limit": limit}))]
 
     async def explain(self, conn: Conn, sql: str, params: dict[str, Any]) -> list[str]:
         return [str(r[3]) for r in await fetch_all(conn, "EXPLAIN QUERY PLAN " + sql, params)]

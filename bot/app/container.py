@@ -29,7 +29,7 @@ from aiogram.types import (
 
 from bot import texts
 from bot.app.responses import pin_response_types
-from bot.app.startup import StartupChecks
+from bot.app.startup import StartupChecks, open_checked
 from bot.app.web import SENDER_TASK, Health
 from bot.delivery.sender import Notifier, RateLimiter
 from bot.domain.model import Actor
@@ -63,7 +63,6 @@ from handlers import get_routers
 from handlers.coordinator import coordinator_commands
 from handlers.middlewares import ActorMiddleware, FloodThrottle, MemberGate
 from handlers.notices import NoticeRenderer
-from storage.connect import open_database
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 
@@ -133,7 +132,7 @@ class App:
         await self.reminders.start()        # rebuild from the database + catch-up (late reminders)
         self.tasks.append(asyncio.create_task(self.notifier.run(), name=SENDER_TASK))
         digest_job(self.digests).start(self.scheduler)
-        if self.backups.times:
+        if self.backups.scheduled:                # SQLite only: on PostgreSQL backups are the DBA's
             backup_job(self.backups).start(self.scheduler)
         if self.retention is not None:
             retention_job(self.retention).start(self.scheduler)
@@ -176,7 +175,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, session: 
     pin_response_types()
     deadlines = settings.deadlines.build_deadlines()
     calendar = deadlines.calendar
-    db = await open_database(settings.storage.database_target())
+    db = await open_checked(settings.storage.database_target())   # PostgreSQL unreachable: StartupFatal
     telegram = settings.telegram
     secret = token or (telegram.bot_token.get_secret_value() if telegram.bot_token else "")
     bot = Bot(secret, session=session or make_session(telegram),

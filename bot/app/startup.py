@@ -1,7 +1,9 @@
 """Checks made when the bot starts, before it takes updates (called from bot/app/runner.py).
 
 * the database is writable (a write in a transaction that is rolled back): if not, the start
-  stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2);
+  stops with a Russian message (``StartupFatal``; bot/__main__.py exits with code 2). On PostgreSQL
+  (``DATABASE_URL``) a server that cannot be reached, refuses the role or is read-only stops the start
+  the same way, already when the database is opened (``open_checked``), naming the URL without its password;
 * the migrations are applied (the schema version equals the number of migration files);
 * the production calendar is confirmed for this year (and, in December, for the next one);
 * the head's chat and every bound department's chat are reachable, the bot is a member of each and
@@ -19,6 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -36,9 +39,11 @@ from bot.domain.orgs import DEFAULT_ORG
 from bot.runtime.clock import Clock
 from bot.services.access import AccessService
 from deadlines.calendar import WorkCalendar
-from storage.db import Database
-from storage.health import check_writable, migrations_status, probe_writable
+from storage.connect import open_database
+from storage.db import Database, is_postgresql_url
+from storage.health import DATABASE_ERRORS, check_writable, migrations_status, probe_writable
 from storage.outbox import OutboxRepository
+from storage.pg_db import redact
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,28 @@ def database_not_writable(path: Path) -> str | None:
     except (sqlite3.Error, OSError) as exc:
         return texts.STARTUP_DB_NOT_WRITABLE.format(path=path, error=exc)
     return None
+
+
+def database_problem(target: str | Path, exc: BaseException) -> str:
+    """The Russian message of a database that cannot be opened or written: the file, or the PostgreSQL
+    URL without its password (the error's text is cleared of it too)."""
+    if not is_postgresql_url(target):
+        return texts.STARTUP_DB_NOT_WRITABLE.format(path=target, error=exc)
+    error, password = str(exc) or type(exc).__name__, urlsplit(str(target)).password
+    if password:
+        error = error.replace(password, "***")
+    return texts.STARTUP_PG_UNAVAILABLE.format(url=redact(str(target)), error=error)
+
+
+async def open_checked(target: str | Path) -> Database:
+    """``open_database``; a PostgreSQL that cannot be reached, refuses the role or is read-only stops the
+    start with :class:`StartupFatal` (a SQLite file's errors pass as before)."""
+    try:
+        return await open_database(target)
+    except DATABASE_ERRORS as exc:
+        if not is_postgresql_url(target):
+            raise
+        raise StartupFatal(database_problem(target, exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -131,8 +158,8 @@ async def run_startup_checks(checks: StartupChecks) -> list[str]:
     queue one admins' alert when something is wrong and return the problems found."""
     try:
         await check_writable(checks.db)
-    except sqlite3.Error as exc:
-        raise StartupFatal(texts.STARTUP_DB_NOT_WRITABLE.format(path=checks.db.path, error=exc)) from exc
+    except DATABASE_ERRORS as exc:
+        raise StartupFatal(database_problem(checks.db.url or checks.db.path, exc)) from exc
     problems = await find_problems(checks)
     if not problems:
         log.info("start-up checks passed")

@@ -44,6 +44,10 @@ NAME_RE = re.compile(r"^bot-(\d{8}-\d{6})(?:-(\d+))?\.sqlite3$")
 STAMP = "%Y%m%d-%H%M%S"
 
 
+class BackupsAreTheDBAs(Exception):
+    """On PostgreSQL the bot makes no backup of its own: pg_dump and WAL archiving do (docs/postgresql.md)."""
+
+
 class BackupFailed(Exception):
     """The copy was made but failed its check (it is deleted)."""
 
@@ -122,6 +126,19 @@ class BackupService:
         self._on_queued = on_queued or (lambda: None)
         self._lock = asyncio.Lock()
         self.outbox = OutboxRepository()
+        if self.on_postgresql and self.times:
+            log.info("BACKUP_TIMES is ignored on PostgreSQL: backups are the DBA's (pg_dump, WAL archiving; "
+                     "docs/postgresql.md)")
+
+    @property
+    def on_postgresql(self) -> bool:
+        """The SQLite backup API does not apply: /backup says so, no backup is scheduled."""
+        return self.db.is_postgresql
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the daily backup job runs: BACKUP_TIMES set, and the database a SQLite file."""
+        return bool(self.times) and not self.on_postgresql
 
     # ---- the files --------------------------------------------------------------------------
     def backups(self) -> list[BackupFile]:
@@ -159,7 +176,9 @@ class BackupService:
         return self._new_name(now)
 
     async def make(self) -> BackupResult:
-        """Make, check and rotate one backup now (one at a time)."""
+        """Make, check and rotate one backup now (one at a time); :class:`BackupsAreTheDBAs` on PostgreSQL."""
+        if self.on_postgresql:
+            raise BackupsAreTheDBAs("the database is PostgreSQL: pg_dump and WAL archiving, docs/postgresql.md")
         async with self._lock:
             now = self.clock.now()
             final = await asyncio.to_thread(self._prepare, now)

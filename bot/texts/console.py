@@ -187,3 +187,51 @@ RETENTION_FAILED_ALERT = (
 # Issue 15: DATABASE_URL (bot/settings/sections.py). The value itself is never repeated: it holds a password.
 CONFIG["database_url"] = ("ожидается адрес PostgreSQL вида postgresql://пользователь:пароль@сервер:5432/база "
                           "или пустое значение (тогда SQLite в DATABASE_PATH)")
+
+# ---- python -m bot.migrate_db: moving a SQLite database to PostgreSQL (docs/postgresql.md) ------------
+MIGRATE_DB_START = "Перенос базы {source} (версия схемы {version}) в PostgreSQL {target}"
+MIGRATE_DB_PROGRESS = "  {table}: {done} из {total} строк"
+MIGRATE_DB_TITLE = "Проверка по таблицам (строк в SQLite → в PostgreSQL; контрольная сумма):"
+MIGRATE_DB_LINE = "  {mark} {table}: {source_rows} → {target_rows}; {checksum}"
+MIGRATE_DB_SAME = "совпадает"
+MIGRATE_DB_DIFFERS = "НЕ совпадает ({source} ≠ {target})"
+MIGRATE_DB_DONE = (
+    "Готово: {tables} таблиц, {rows} строк перенесено и проверено за {seconds} с.\n"
+    "Укажите DATABASE_URL (адрес этой базы) в настройках бота и перезапустите его; файл SQLite не изменён."
+)
+MIGRATE_DB_MISMATCH = (
+    "Перенос отменён: данные в PostgreSQL не совпали с исходной базой (таблицы: {tables}). Всё, что было "
+    "записано в PostgreSQL, откачено; исходная база не изменена. Что делать — docs/postgresql.md."
+)
+MIGRATE_DB_REFUSED = "Перенос отменён: {reason}. Данные ни в одной из баз не изменены."
+MIGRATE_DB_REASONS = {
+    "missing": "нет файла базы SQLite {detail}",
+    "not_database": "файл не является базой SQLite ({detail})",
+    "source_version": ("схема исходной базы другой версии, чем у этой программы ({detail}): сначала запустите "
+                       "на ней бот этой версии (он применит миграции), затем повторите перенос"),
+    "target_version": "версия схемы в PostgreSQL не совпадает с исходной ({detail})",
+    "not_empty": ("в базе PostgreSQL уже есть данные бота (таблицы: {detail}); перенос делается только в пустую "
+                  "базу — создайте новую (docs/postgresql.md)"),
+    "schema": "таблицы или столбцы баз различаются ({detail})",
+    "bad_value": "значение не помещается в столбец PostgreSQL ({detail})",
+    "connect": "база данных PostgreSQL недоступна: {detail}",
+}
+MIGRATE_DB_NO_TARGET = "Укажите, куда переносить: --to postgresql://пользователь:пароль@сервер:5432/база"
+
+# ---- operating on PostgreSQL (DATABASE_URL; docs/postgresql.md) ---------------------------------------
+STARTUP_PG_UNAVAILABLE = (
+    "База данных PostgreSQL недоступна: {url}: {error}\n"
+    "Проверьте, что сервер PostgreSQL запущен и доступен с этой машины, имя и пароль роли, права роли на "
+    "базу (чтение и запись) и что это не реплика только для чтения (docs/postgresql.md). Бот остановлен."
+)
+BACKUP_POSTGRESQL = (
+    "🗄 База бота — PostgreSQL: копию файлом бот не делает и не отправляет (копирование файла SQLite к ней "
+    "не применимо). Резервные копии PostgreSQL делает администратор СУБД: ежесуточный "
+    "<code>pg_dump -Fc</code> и архивирование WAL (восстановление на любой момент) — см. docs/postgresql.md."
+)
+RESTORE_POSTGRESQL = (
+    "Восстановление отменено: база бота — PostgreSQL (задан DATABASE_URL), а python -m bot.restore "
+    "восстанавливает только файл SQLite. PostgreSQL восстанавливают средствами СУБД: pg_restore из копии "
+    "pg_dump или восстановление на момент времени из архива WAL — см. docs/postgresql.md. Ничего не изменено."
+)
+MIGRATE_DB_SCHEMA = "Схема базы PostgreSQL {target} — версия {version}: миграции применены."

@@ -8,12 +8,13 @@ again: its catch-up run finds the approval (cl. 14) and answer (cl. 6) clocks ru
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 from bot.fake_telegram import FakeBotAPI
 from storage.codec import dt_req, ts
+from storage.connect import open_database
+from storage.db import fetch_all
 from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
     DEPT_CHAT,
     OPERATOR,
@@ -24,6 +25,7 @@ from tests.e2e.test_process import (  # noqa: F401  (server: a fixture)
     start_bot,
     stop_bot,
 )
+from tests.support.backend import db_target
 
 HEAD_CHAT = -900
 TERMS = dict(DEADLINE_ANSWER_MINUTES="4", DEADLINE_DRAFT_MINUTES="2", DEADLINE_APPROVAL_MINUTES="1",
@@ -35,17 +37,21 @@ MOMENTS = {"cases": ("detected_at", "created_at", "updated_at"),
            "outbox": ("created_at", "next_attempt_at", "sent_at")}
 
 
-def move_back(path: Path, delta: timedelta) -> None:
-    """Every stored moment of the cases ``delta`` earlier, as if that much time had passed."""
-    with sqlite3.connect(path) as conn:
-        for table, columns in MOMENTS.items():
-            known = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            for column in columns:
-                if column not in known:
-                    continue
-                rows = conn.execute(f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()
-                conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
-                                 [(ts(dt_req(value) - delta), rowid) for rowid, value in rows])
+async def move_back(path: Path, delta: timedelta) -> None:
+    """Every stored moment of the cases ``delta`` earlier, as if that much time had passed (on either backend:
+    each distinct value in ascending order, so a moved value never meets a later ``WHERE``)."""
+    db = await open_database(await db_target(path))
+    try:
+        async with db.transaction() as conn:
+            for table, columns in MOMENTS.items():
+                for column in columns:
+                    rows = await fetch_all(conn, f"SELECT DISTINCT {column} FROM {table} "
+                                                 f"WHERE {column} IS NOT NULL ORDER BY {column}")
+                    for (value,) in rows:
+                        await conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                                           (ts(dt_req(value) - delta), value))
+    finally:
+        await db.close()
 
 
 async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI, tmp_path: Path) -> None:  # noqa: F811
@@ -57,7 +63,7 @@ async def test_cl14_process_operator_sits_on_an_on_time_draft(server: FakeBotAPI
         await stop_bot(proc)
 
     dept_calls_before = len([c for c in server.calls if str(c.chat_id) == str(DEPT_CHAT)])
-    move_back(tmp_path / "bot.sqlite3", timedelta(minutes=10))      # the operator never approved
+    await move_back(tmp_path / "bot.sqlite3", timedelta(minutes=10))      # the operator never approved
     proc = await start_bot(server, tmp_path, **TERMS)
     try:
         escalation = await server.wait_for_call("sendMessage", sent_to(HEAD_CHAT, "Просрочка"), timeout=60)

@@ -18,6 +18,9 @@ from bot.demo import run_demo
 from bot.fake_telegram import ApiError as BadRequest
 from bot.fake_telegram import plain_text
 
+# SQLite only: `make demo` always plays on its own temporary SQLite file, offline, by design
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: A whole case as the reader follows it, in this order: forward -> route -> accept -> draft with a photo ->

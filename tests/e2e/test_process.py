@@ -20,6 +20,7 @@ import pytest
 from bot.fake_telegram import ApiCall, FakeBotAPI
 from storage.connect import open_database
 from storage.outbox import OutboxRepository
+from tests.support.backend import db_target
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
@@ -58,11 +59,15 @@ def free_port() -> int:
 
 async def start_bot(server: FakeBotAPI, tmp_path: Path, **extra: str) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BOT_", "DEADLINE_", "WORK_", "WEB_", "WEBHOOK_", "RUN_", "LOG_", "HEALTH_"))}
+           if not k.startswith(("BOT_", "DEADLINE_", "WORK_", "WEB_", "WEBHOOK_", "RUN_", "LOG_", "HEALTH_",
+                                 "DATABASE_"))}
     env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=server.url, DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
                CALENDAR_PATH=str(tmp_path / "calendar.json"), ADMIN_IDS=str(ADMIN), OPERATOR_IDS=str(OPERATOR),
                WORK_HOURS="00:00-24:00", WORK_DAYS="mon,tue,wed,thu,fri,sat,sun", LOG_LEVEL="INFO",
                WEB_HOST="127.0.0.1", WEB_PORT=str(free_port()), PYTHONPATH=str(ROOT))
+    target = await db_target(tmp_path / "bot.sqlite3")
+    if isinstance(target, str):                                  # --db=postgresql: the test's own database
+        env["DATABASE_URL"] = target
     env.update(extra)
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -220,7 +225,7 @@ async def test_sigterm_finishes_the_notice_in_flight_leaves_the_rest_queued_and_
     assert "SIGTERM received" in err and "bot stopped" in err and TOKEN not in err
     assert len(completed(server, DEPT_CHAT, ROUTED)) == 1         # the one in flight was finished
 
-    db = await open_database(tmp_path / "bot.sqlite3")
+    db = await open_database(await db_target(tmp_path / "bot.sqlite3"))
     try:
         assert await OutboxRepository().pending_count(db.conn) >= 2    # the others wait in the outbox
     finally:

@@ -11,11 +11,16 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.runtime.clock import FakeClock
 from bot.services.backups import BackupService
 from storage.backup_crypto import encrypt_file
 from storage.connect import open_database
 from tests.conftest import msk
+
+# SQLite only: restores a SQLite backup file (on PostgreSQL backups are pg_dump's, docs/postgresql.md)
+pytestmark = pytest.mark.sqlite_only
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "correct horse battery staple"

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# SQLite only: a read-only database FILE (its permissions) is what stops the bot here
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE = 24, 1

@@ -14,6 +14,7 @@ from storage.codec import ts
 from storage.connect import open_database
 from storage.orgs import OrganisationRepository
 from tests.e2e.test_process import OPERATOR, TOKEN, press, sent_to, server, start_bot, stop_bot
+from tests.support.backend import db_target
 
 __all__ = ["server"]       # the fixture
 
@@ -25,7 +26,7 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 async def seed_ministry(path: Path) -> None:
     """Before the bot starts: organisation B (the ministry) with an operator and a bound department."""
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     try:
         async with db.transaction() as conn:
             org = await OrganisationRepository().add(conn, "Минстрой КЧР", "MIN", OrgKind.REPUBLIC, AT)

@@ -27,6 +27,9 @@ from tests.conftest import MSK, msk
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
 from tests.support.sleep import LoopStopped, StepSleep, run_daily
 
+# SQLite only: backup files made with SQLite's backup API, their rotation, check and restore (PostgreSQL: pg_dump, docs/postgresql.md)
+pytestmark = pytest.mark.sqlite_only
+
 PASSPHRASE = "correct horse battery staple"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,10 @@ from bot.services.access import AccessService
 from bot.services.cases import CaseService, NewPost
 from deadlines.rules import Deadlines
 from storage.connect import open_database
+from storage.db import INTEGRITY_ERRORS
 from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, msk
+from tests.support.backend import db_target
 
 
 async def departments(access: AccessService, *names: str) -> list[int]:
@@ -258,9 +259,9 @@ async def test_cl3_same_post_reported_twice_joins_open_case(cases: CaseService, 
 
 async def test_cl11_audit_trail_is_append_only(cases: CaseService, operator: Actor, clock: FakeClock) -> None:
     case = await new_case(cases, operator, clock)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await cases.db.conn.execute("UPDATE events SET kind = 'x' WHERE case_id = ?", (case.id,))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await cases.db.conn.execute("DELETE FROM events WHERE case_id = ?", (case.id,))
     stranger = Actor(999, Role.EXECUTOR, "Чужой", department_id=12345)
     with pytest.raises(AccessDenied):
@@ -280,7 +281,7 @@ async def test_two_executors_accept_at_once_one_wins(tmp_path: Path, deadlines: 
                                                      operator: Actor) -> None:
     """Two processes (two connections to one SQLite file) press "Принять в работу" together."""
     path = tmp_path / "shared.sqlite3"
-    db1, db2 = await open_database(path), await open_database(path)
+    db1, db2 = await open_database(await db_target(path)), await open_database(await db_target(path))
     try:
         s1, s2 = CaseService(db1, deadlines, clock), CaseService(db2, deadlines, clock)
         access = AccessService(db1, clock, admin_ids=[ADMIN_ID], operator_ids=[], head_chat_id=None)

@@ -22,6 +22,7 @@ from storage.connect import open_database
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from tests.conftest import ADMIN_ID, MSK, msk
+from tests.support.backend import db_target
 
 
 class FakeTime:
@@ -143,7 +144,7 @@ async def test_network_errors_and_5xx_are_retried_with_backoff(db: Database, not
 async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Path, deadlines: Deadlines,
                                                                    clock: FakeClock, fake_time: FakeTime) -> None:
     path = tmp_path / "kill.sqlite3"
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
     dept = await access.bind_department(ADMIN_ID, -1001, "Отдел ЖКХ", org_id=1)
@@ -154,7 +155,7 @@ async def test_sender_killed_between_commit_and_send_delivers_once(tmp_path: Pat
     await cases.route(case.id, operator, [dept.id])      # committed: the routed card is owed
     await db.close()                                     # … and the process is killed before sending
 
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     access = AccessService(db, clock, admin_ids=[ADMIN_ID], operator_ids=[100], head_chat_id=-900)
     cases = CaseService(db, deadlines, clock)
     session = FakeSession()

@@ -17,6 +17,7 @@ from bot.fake_telegram import FakeSession, make_bot
 from storage.connect import open_database
 from storage.db import Database
 from storage.fsm import SQLiteStorage
+from tests.support.backend import db_target
 from tests.support.updates import private_message
 
 
@@ -30,7 +31,7 @@ KEY = StorageKey(bot_id=42, chat_id=100, user_id=100)
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "db.sqlite3")
+    database = await open_database(await db_target(tmp_path / "db.sqlite3"))
     yield database
     await database.close()
 
@@ -115,7 +116,7 @@ async def test_non_json_data_raises_clear_type_error(db: Database) -> None:
 
 async def test_survives_reopening_the_database(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    first = await open_database(path)
+    first = await open_database(await db_target(path))
     storage = SQLiteStorage(first)
     await storage.set_state(KEY, Report.waiting_text)
     await storage.set_data(KEY, {"link": "https://ok.ru/x"})
@@ -123,7 +124,7 @@ async def test_survives_reopening_the_database(tmp_path: Path) -> None:
     assert await first.fetchone("SELECT 1") is not None
     await first.close()
 
-    second = await open_database(path)
+    second = await open_database(await db_target(path))
     try:
         restored = SQLiteStorage(second)
         assert await restored.get_state(KEY) == "Report:waiting_text"
@@ -188,7 +189,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     user = 555
 
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     session = FakeSession()
     bot = make_bot(session)
     dp = build_dispatcher(db)
@@ -199,7 +200,7 @@ async def test_dispatcher_keeps_state_across_restart(tmp_path: Path) -> None:
     await db.close()
 
     # "restart": a new process would build everything anew on the same file
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     try:
         session = FakeSession()
         bot = make_bot(session)

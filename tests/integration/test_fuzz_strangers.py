@@ -78,7 +78,7 @@ async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 
 
 async def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: [tuple(r) for r in await h.app.db.fetchall(f"SELECT * FROM {table} ORDER BY rowid")]  # noqa: S608
+    return {table: sorted((tuple(r) for r in await h.app.db.fetchall(f"SELECT * FROM {table}")), key=repr)  # noqa: S608
             for table in ("cases", "drafts", "deadlines", "case_departments", "publications", "departments",
                           "operators", "officials", "invites")}
 

@@ -104,6 +104,7 @@ async def test_a_used_expired_or_forged_invite_is_not_revoked_and_others_may_not
     assert h.last(OPERATOR).text == texts.ADMIN_ONLY
 
 
+@pytest.mark.sqlite_only      # upgrades a SQLite file of the schema before 0011 (PostgreSQL starts at 0016)
 async def test_migration_0011_converts_the_stored_tokens_to_their_hashes(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)

@@ -2,7 +2,8 @@
 
 A realistic day of two organisations runs through a real Dispatcher (register, route, accept, draft, approve,
 publish, /open, /case, /report, forged buttons, the reminder job) while SQLite reports every statement the
-bot's connection executes (``set_trace_callback``). A statement that touches a table of
+bot's connection executes (``set_trace_callback``; on PostgreSQL every statement the repositories hand to
+``storage.dialect.Dialect.statement``, as written, before its translation). A statement that touches a table of
 ``storage.scoping.SCOPED_TABLES`` must name the organisation: ``org_id`` (``storage.scoping.org_clause`` or
 ``org_id = ?``), or ``from_org`` / ``to_org`` for transfers. The checker itself is proven on statements fed to it."""
 
@@ -18,6 +19,7 @@ from bot.domain.orgs import Scope
 from bot.fake_telegram.updates import migration_dicts
 from bot.runtime.clock import FakeClock
 from handlers.callbacks import CaseCb, Op
+from storage.dialect import Dialect, Statement
 from storage.scoping import SCOPED_TABLES, org_clause
 from tests.conftest import msk
 from tests.support import updates
@@ -110,10 +112,21 @@ def test_the_checker_knows_every_scoped_table_of_the_schema() -> None:
 # ---- the day ----------------------------------------------------------------------------------------------
 
 @pytest.fixture
-async def traced(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Harness, OrgB, list[str]]]:
+async def traced(tmp_path: Path, clock: FakeClock,
+                 monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[Harness, OrgB, list[str]]]:
     async with bound_harness(tmp_path, clock) as h:
         b = await add_org_b(h)
         statements: list[str] = []
+        if h.app.db.is_postgresql:        # every statement of every connection passes its translation
+            translate = Dialect.statement
+
+            def recorded(dialect: Dialect, sql: str) -> Statement:
+                statements.append(sql)
+                return translate(dialect, sql)
+
+            monkeypatch.setattr(Dialect, "statement", recorded)
+            yield h, b, statements
+            return
         await h.app.db.conn.set_trace_callback(statements.append)
         try:
             yield h, b, statements

@@ -16,6 +16,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.domain.model import Actor, Role
 from bot.domain.orgs import DEFAULT_ORG, Scope
 from bot.runtime.clock import FakeClock
@@ -38,6 +40,9 @@ from tests.support.harness import (
     bound_harness,
 )
 from tests.support.orgs import a_case_published
+
+# SQLite only: upgrades a SQLite file of schema 0014 to 0016 (PostgreSQL starts at the 0016 baseline)
+pytestmark = pytest.mark.sqlite_only
 
 PREVIOUS = 14                       # the schema before organisations (0015)
 KPI_QUERIES = {"kpi": KPI_SQL, "party": PARTY_SQL, "answer_times": ANSWER_TIMES_SQL, "daily": DAILY_SQL}

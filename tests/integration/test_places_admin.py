@@ -3,7 +3,6 @@ nothing; the merged places survive a restart; strangers and operators are refuse
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from bot import texts
 from bot.domain.place_data import SETTLEMENT, STREET, PlaceRow
 from bot.runtime.clock import FakeClock
 from bot.services.places import load_places, read_seed
-from storage.db import Database
+from storage.db import INTEGRITY_ERRORS, Database
 from storage.places import PlacesRepository
 from tests.support.harness import ADMIN, OPERATOR, STRANGER, Harness, make_harness
 
@@ -141,7 +140,7 @@ async def test_repository_keeps_one_row_per_kind_and_key_and_the_table_refuses_a
     async with db.transaction() as conn:
         assert await repo.delete(conn, STREET, "переулок:мира", org_id=1)
         assert not await repo.delete(conn, STREET, "переулок:мира", org_id=1)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO places (kind, type, name, place_key, added_at) "
                                "VALUES ('river', 'река', 'Кяфар', 'кяфар', '2026-12-01')")

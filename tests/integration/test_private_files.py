@@ -18,6 +18,9 @@ from bot.services.backups import BackupService
 from bot.settings import Settings
 from storage.connect import open_database
 
+# SQLite only: the permissions of the database file, its WAL and backup files
+pytestmark = pytest.mark.sqlite_only
+
 TOKEN = "123456:TEST-token-for-the-fake-server-abcdef"
 
 

@@ -25,6 +25,7 @@ from storage.codec import dt_req
 from storage.connect import open_database
 from storage.db import Database
 from tests.conftest import ADMIN_ID, MSK, msk
+from tests.support.backend import db_target
 
 HEAD = Actor(7, Role.HEAD, "Глава")
 
@@ -167,7 +168,7 @@ async def test_closed_step_is_not_reminded(db: Database, cases: CaseService, acc
 async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Path, deadlines: Deadlines,
                                                                     clock: FakeClock, operator: Actor) -> None:
     path = tmp_path / "restart.sqlite3"
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     cases = CaseService(db, deadlines, clock)
     clock.set(msk(2026, 12, 1, 10, 0))
     await new_case(cases, operator, clock)                    # route reminder 10:20, expiry 10:30
@@ -179,7 +180,7 @@ async def test_restart_in_the_middle_catches_up_once_and_says_late(tmp_path: Pat
     await db.close()                                          # the process dies at 10:10 …
 
     clock.set(msk(2026, 12, 1, 10, 25))                       # … and comes back at 10:25
-    db = await open_database(path)
+    db = await open_database(await db_target(path))
     second = ReminderScheduler(ReminderService(db, deadlines, clock), Scheduler(clock))
     result = await second.start()                             # rebuild + catch-up
     assert result.reminders == 1

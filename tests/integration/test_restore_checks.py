@@ -18,6 +18,9 @@ from bot.runtime.clock import FakeClock
 from storage.backup import check_database
 from tests.support.harness import ADMIN, DEPT_A_CHAT, Harness, make_harness
 
+# SQLite only: restoring SQLite backup files and the schema check of a file
+pytestmark = pytest.mark.sqlite_only
+
 PASSPHRASE = "correct horse battery staple"
 INVITED = 555
 

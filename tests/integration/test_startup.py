@@ -11,6 +11,7 @@ import pytest
 from bot.app.startup import StartupFatal, run_startup_checks
 from bot.runtime.clock import FakeClock
 from storage.db import load_migrations
+from storage.pg_db import PgDatabase
 from tests.conftest import msk
 from tests.support import updates
 from tests.support.harness import ADMIN, DEPT_B_CHAT, HEAD_CHAT, Harness, bind_departments, make_harness
@@ -81,16 +82,31 @@ async def test_an_unconfirmed_calendar_is_in_the_alert(tmp_path: Path) -> None:
 
 
 async def test_migrations_not_applied_are_reported(h: Harness) -> None:
-    await h.app.db.execute("PRAGMA user_version = 4")
+    if h.app.db.is_postgresql:               # PostgreSQL keeps its version in a table (storage/pg_db.py)
+        await h.app.db.execute("UPDATE schema_version SET version = 4")
+    else:
+        await h.app.db.execute("PRAGMA user_version = 4")
     problems = await run_startup_checks(h.app.checks)
     assert problems == [f"версия схемы базы 4, а у программы миграций {len(load_migrations())}"]
 
 
+async def read_only(h: Harness, on: bool) -> None:
+    """Every write of the bot's database refused, like a read-only file (or lifted again)."""
+    db = h.app.db
+    if not isinstance(db, PgDatabase):
+        await db.conn.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+        return
+    name = await db.pool.fetchval("SELECT current_database()")
+    setting = "SET default_transaction_read_only = on" if on else "RESET default_transaction_read_only"
+    await db.pool.execute(f'ALTER DATABASE "{name}" {setting}')
+    await db.pool.expire_connections()        # the pool's connections reopen with the database's new default
+
+
 async def test_a_database_that_cannot_be_written_stops_the_start(h: Harness) -> None:
-    await h.app.db.conn.execute("PRAGMA query_only = ON")   # SQLite refuses every write, like a read-only file
+    await read_only(h, True)
     with pytest.raises(StartupFatal, match="Бот не может писать в базу данных"):
         await run_startup_checks(h.app.checks)
-    await h.app.db.conn.execute("PRAGMA query_only = OFF")
+    await read_only(h, False)
     assert await alerts(h) == []
 
 

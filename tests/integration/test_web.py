@@ -15,9 +15,11 @@ from bot.app.web import build_web_app
 from bot.domain.notices import Notice, NoticeKind, Words
 from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
+from storage.connect import open_database
 from storage.db import load_migrations
 from storage.outbox import OutboxRepository
 from tests.support import updates
+from tests.support.backend import db_target
 from tests.support.harness import ADMIN, DEPT_A_CHAT, OPERATOR, Harness, make_harness
 
 SECRET = "s3cret_Token-42-0123456789abcdefghij"
@@ -179,7 +181,7 @@ async def test_close_waits_for_the_notice_being_sent_and_is_bounded(tmp_path: Pa
     gate.set()
     await asyncio.wait_for(closing, 2)        # promptly: a stop during a round is not missed
     assert h.session.sent_texts(OPERATOR) == ["№0"]          # the one in flight went out, the rest stayed
-    db = await type(h.app.db).open(tmp_path / "bot.sqlite3")
+    db = await open_database(await db_target(tmp_path / "bot.sqlite3"))
     try:
         assert await OutboxRepository().pending_count(db.conn) == 2
     finally:
@@ -206,7 +208,7 @@ async def test_close_waits_for_the_notice_being_sent_and_is_bounded(tmp_path: Pa
     await h2.app.close(within=0.3)
     assert loop.time() - started < 2
     assert all(t.done() for t in h2.app.tasks)
-    db = await type(h2.app.db).open(tmp_path / "second" / "bot.sqlite3")
+    db = await open_database(await db_target(tmp_path / "second" / "bot.sqlite3"))
     try:
         assert await OutboxRepository().pending_count(db.conn) == 1
     finally:

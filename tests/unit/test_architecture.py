@@ -216,7 +216,7 @@ def test_only_presentation_renders(path: Path) -> None:
 def test_bot_top_level_holds_only_entry_points() -> None:
     """Each layer has its folder; the top of bot/ keeps the entry points only."""
     top = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
-    assert top == ["__init__.py", "__main__.py", "restore.py"]
+    assert top == ["__init__.py", "__main__.py", "migrate_db.py", "restore.py"]
 
 
 @pytest.mark.parametrize("path", [p for p in sources(*PACKAGES) if TEXT_CATALOGUE not in p.parents],

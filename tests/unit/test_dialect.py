@@ -81,3 +81,9 @@ def test_every_placeholder_outside_literals_gets_the_next_number(parts: list[str
     assert re.findall(r"\$(\d+)", text) == [str(i) for i in range(1, expected + 1)]
     for literal in ("'x?y'", "'it''s ?'"):
         assert text.count(literal) == parts.count(literal)
+
+
+def test_sqlites_current_time_text_becomes_the_statements_clock() -> None:
+    st_ = translate("UPDATE fsm_state SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE key = ?")
+    assert st_.text == ("UPDATE fsm_state SET updated_at = to_char(statement_timestamp() AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') WHERE key = $1")

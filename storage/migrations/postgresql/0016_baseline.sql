@@ -19,6 +19,10 @@ EXCEPTION WHEN others THEN
     RETURN false;
 END $$;
 
+-- instr(haystack, needle): SQLite's 1-based position of the first occurrence, 0 when absent.
+CREATE FUNCTION instr(t text, s text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT strpos(t, s) $$;
+
 -- json_extract(text, '$.key'): the value at a top-level key as text (SQLite gives it typed; compare it
 -- with a cast where the type matters).
 CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -35,6 +39,17 @@ CREATE FUNCTION json_type(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PAR
     AS $$ SELECT _sqlite_json_type(t::jsonb) $$;
 CREATE FUNCTION json_type(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT _sqlite_json_type(t::jsonb #> string_to_array(substr(path, 3), '.')) $$;
+
+-- json_each(text): SQLite's table of a JSON text's members: key (an object's key, an array's index as text),
+-- value (as text, like json_extract), type (SQLite's names). An object's members come in jsonb's key order.
+CREATE FUNCTION json_each(t text) RETURNS TABLE (key text, value text, type text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT e.k, e.v #>> '{}', _sqlite_json_type(e.v)
+    FROM jsonb_each(CASE WHEN jsonb_typeof(t::jsonb) = 'object' THEN t::jsonb END) AS e(k, v)
+    UNION ALL
+    SELECT (a.o - 1)::text, a.v #>> '{}', _sqlite_json_type(a.v)
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t::jsonb) = 'array' THEN t::jsonb END) WITH ORDINALITY AS a(v, o)
+$$;
 
 -- group_concat(x[, sep]): SQLite's string aggregate (NULLs skipped, ',' by default).
 CREATE FUNCTION _group_concat_step(acc text, v anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE
