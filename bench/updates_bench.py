@@ -50,7 +50,7 @@ from aiogram.types import Message, Update
 
 from bench import pg as bench_pg
 from bench.reports_bench import DEPARTMENTS, generate
-from bot.app import container
+from bot.app import startup
 from bot.app.container import App, build_app
 from bot.delivery.sender import RateLimiter
 from bot.domain.orgs import Scope
@@ -324,7 +324,7 @@ async def _measure(tmp: Path, target: str | Path, floor_target: str | Path,
                         head_chat_id=HEAD_CHAT, **url)
     clock = FakeClock(START)
     session = FakeSession.lean()
-    with patch.object(container, "open_database", opener):
+    with patch.object(startup, "open_database", opener):      # what build_app opens the database with
         app = await build_app(settings, clock=clock, session=session, token="42:TEST", limiter=NoWaitLimiter())
     try:
         assert app.reminders is not None
