@@ -20,8 +20,10 @@ import sqlite3
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import pg as bench_pg
 from bench.reports_bench import _ts, bulk_connection
 from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
@@ -43,6 +45,7 @@ TARGET_S = 2.0
 VERSION = 1                       # bump when the generator changes: the cached file is made anew
 DATA = Path(os.environ.get("BENCH_DATA", Path(__file__).parent / "data"))
 BATCH = 60_000
+PG_DATABASE = f"bench_ratings_v{VERSION}_{ORGS}x{POSTS_A_MONTH}x{MONTHS}"   # on the PostgreSQL server, kept
 
 
 def cached_path() -> Path:
@@ -186,49 +189,78 @@ def _prepare(path: Path) -> tuple[int, float | None]:
     return count, generated
 
 
-async def _measure(path: Path) -> dict[str, object]:
+async def _timings(db: Database) -> dict[str, Any]:
+    """The rating's best of three, its floor, the rating with its files: on either backend."""
+    now = datetime(2027, 1, 15, 12, tzinfo=TZ)
+    service = RatingService(db, WorkCalendar(DEFAULT_SCHEDULE, TZ), FakeClock(now), TZ)
+    period = parse_period(RATING_MONTH, now, TZ)
+    start, end = _ts(period.start), _ts(period.end)
+    org, params = org_clause(Scope.all(), "org_id")
+    floor_sql = (f"SELECT org_id, detected_at FROM cases WHERE {org} "  # noqa: S608  the scoping clause; values are bound
+                 "AND detected_at >= ? AND detected_at < ?")
+    await service.build(period)                        # warm the page cache and the calendar
+    best = floor = float("inf")
+    rating = None
+    for _ in range(3):
+        started = time.perf_counter()
+        rating = await service.build(period)
+        best = min(best, time.perf_counter() - started)
+        started = time.perf_counter()
+        await fetch_all(db.conn, floor_sql, (*params, start, end))
+        floor = min(floor, time.perf_counter() - started)
+    assert rating is not None
+    started = time.perf_counter()
+    files = await service.files(period)
+    full = time.perf_counter() - started
+    return {"best": best, "floor": floor, "posts": sum(ln.figures.posts for ln in rating.lines),
+            "orgs": len(rating.lines), "full": full, "xlsx": len(files.xlsx), "png": len(files.png),
+            "figures": [ln.figures for ln in rating.lines], "start": start, "end": end, "now": _ts(now)}
+
+
+async def _measure(path: Path) -> dict[str, Any]:
     db = await Database.open(path)
     try:
-        now = datetime(2027, 1, 15, 12, tzinfo=TZ)
-        service = RatingService(db, WorkCalendar(DEFAULT_SCHEDULE, TZ), FakeClock(now), TZ)
-        period = parse_period(RATING_MONTH, now, TZ)
-        start, end = _ts(period.start), _ts(period.end)
-        org, params = org_clause(Scope.all(), "org_id")
-        floor_sql = (f"SELECT org_id, detected_at FROM cases WHERE {org} "  # noqa: S608  the scoping clause; values are bound
-                     "AND detected_at >= ? AND detected_at < ?")
-        await service.build(period)                        # warm the page cache and the calendar
-        best = floor = float("inf")
-        rating = None
-        for _ in range(3):
-            started = time.perf_counter()
-            rating = await service.build(period)
-            best = min(best, time.perf_counter() - started)
-            started = time.perf_counter()
-            await fetch_all(db.conn, floor_sql, (*params, start, end))
-            floor = min(floor, time.perf_counter() - started)
-        assert rating is not None
+        m = await _timings(db)
+        start, end, now = m["start"], m["end"], m["now"]
         repo = RatingRepository()
         sql, p = cases_sql(Scope.all())
-        plan = await repo.explain(db.conn, sql, (*p, start, end, _ts(now), _ts(now)))
+        plan = await repo.explain(db.conn, sql, (*p, start, end, now, now))
         tsql, p_from, p_to = transfers_sql(Scope.all())
         plan += await repo.explain(db.conn, tsql, (*p_from, start, end, *p_to, start, end))
-        started = time.perf_counter()
-        files = await service.files(period)
-        full = time.perf_counter() - started
-        return {"best": best, "floor": floor, "posts": sum(ln.figures.posts for ln in rating.lines),
-                "orgs": len(rating.lines), "scans": table_scans(plan),
-                "index_used": any("ix_cases_report" in line for line in plan), "full": full,
-                "xlsx": len(files.xlsx), "png": len(files.png)}
+        return {**m, "scans": table_scans(plan), "index_used": any("ix_cases_report" in line for line in plan)}
     finally:
         await db.close()
+
+
+def _pg_rows(path: Path, lite: dict[str, Any]) -> list[dict[str, Any]]:
+    m, rows = bench_pg.run_kept("monthly rating", path, PG_DATABASE, _timings)
+    if m is None:
+        return rows
+    best, floor = float(m["best"]), float(m["floor"])
+    same = m["figures"] == lite["figures"]
+    return [
+        *rows,
+        {"name": f"PostgreSQL: monthly rating ({m['orgs']} organisations, {m['posts']} posts)", "value": best,
+         "unit": "s", "target": f"<= {TARGET_S:g}", "ok": best <= TARGET_S},
+        {"name": "  its floor: reading the month's cases through the same index", "value": floor, "unit": "s",
+         "target": "", "ok": None},
+        {"name": "  rating / floor", "value": best / floor if floor else float("inf"), "unit": "x", "target": "",
+         "ok": None},
+        {"name": "PostgreSQL: monthly rating with XLSX + PNG", "value": m["full"], "unit": "s", "target": "",
+         "ok": None},
+        {"name": "PostgreSQL: every organisation's figures the same as on SQLite", "value": "yes" if same else "no",
+         "unit": "", "target": "yes", "ok": same},
+        {"name": "PG ÷ SQLite: monthly rating", "value": best / float(lite["best"]), "unit": "x", "target": "",
+         "ok": None},
+    ]
 
 
 def run() -> list[dict]:
     path = cached_path()
     count, generated = _prepare(path)
     m = asyncio.run(_measure(path))
-    best, floor = float(m["best"]), float(m["floor"])  # type: ignore[arg-type]
-    scans = list(m["scans"])  # type: ignore[call-overload]
+    best, floor = float(m["best"]), float(m["floor"])
+    scans = list(m["scans"])
     ok_plans = not scans and bool(m["index_used"])
     size = path.stat().st_size / 1e6
     gen = ({"name": f"generate {count:,} cases of {ORGS} organisations (executemany; {size:.0f} MB, kept in "
@@ -247,6 +279,7 @@ def run() -> list[dict]:
         {"name": "monthly rating with XLSX + PNG", "value": m["full"], "unit": "s", "target": "", "ok": None},
         {"name": "rating query plans use indexes (table scans: " + ("; ".join(scans) or "none") + ")",
          "value": "yes" if ok_plans else "no", "unit": "", "target": "yes", "ok": ok_plans},
+        *_pg_rows(path, m),
     ]
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import pg as bench_pg
+
 TZ = ZoneInfo("Europe/Moscow")
 REMINDERS = 1000
 OPEN_CASES = 10_000
@@ -78,7 +80,8 @@ async def _fill(db: Any, deadlines: Any, detected: list[tuple[int, datetime]], *
 
 # ---- 1. delivery through the fake Bot API with limits ------------------------------------------
 
-async def _delivery(tmp: Path) -> list[dict[str, Any]]:
+async def _delivery(tmp: Path, target: str | None = None, prefix: str = "") -> list[dict[str, Any]]:
+    """The 1,000 reminders on SQLite, or on the PostgreSQL database at ``target`` (rows named with ``prefix``)."""
     from aiogram import Bot
     from aiogram.client.default import DefaultBotProperties
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -92,11 +95,11 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     from bot.services.cases import CaseService
     from bot.settings import Settings
     from handlers.notices import NoticeRenderer
-    from storage.db import Database
+    from storage.connect import open_database
 
     settings = Settings(_env_file=None, calendar_path=tmp / "calendar.json")  # type: ignore[call-arg]
     deadlines = settings.deadlines.build_deadlines()
-    db = await Database.open(tmp / "delivery.sqlite3")
+    db = await open_database(target or tmp / "delivery.sqlite3")
     await _fill(db, deadlines, [(100_000 + i, FRIDAY_EVENING) for i in range(REMINDERS)], with_department=False)
     clock = RunningClock(MONDAY_OPENING)
     service = ReminderService(db, deadlines, clock)
@@ -128,18 +131,18 @@ async def _delivery(tmp: Path) -> list[dict[str, Any]]:
     await db.close()
     rate = len(delivered) / elapsed if elapsed else 0.0
     return [
-        {"name": "reminders queued at Monday 09:00 (one run_due)", "value": result.reminders, "unit": "",
+        {"name": prefix + "reminders queued at Monday 09:00 (one run_due)", "value": result.reminders, "unit": "",
          "target": f"= {REMINDERS}", "ok": result.reminders == REMINDERS},
-        {"name": "reminders delivered (fake Bot API, limits on)", "value": len(per_chat), "unit": "chats",
+        {"name": prefix + "reminders delivered (fake Bot API, limits on)", "value": len(per_chat), "unit": "chats",
          "target": f"= {REMINDERS}", "ok": len(per_chat) == REMINDERS and sent_row is not None
          and sent_row[0] == REMINDERS},
-        {"name": "duplicates (server calls / outbox dedup)",
+        {"name": prefix + "duplicates (server calls / outbox dedup)",
          "value": f"{duplicates_server} / {dup_row[0] if dup_row else '?'}", "unit": "",
          "target": "0 / 0", "ok": duplicates_server == 0 and dup_row is not None and dup_row[0] == 0},
-        {"name": "429 provoked", "value": len(server.violations), "unit": "", "target": "0",
+        {"name": prefix + "429 provoked", "value": len(server.violations), "unit": "", "target": "0",
          "ok": not server.violations},
-        {"name": "delivery time for 1,000", "value": elapsed, "unit": "s", "target": "", "ok": None},
-        {"name": "overall rate", "value": rate, "unit": "msg/s", "target": ">= 28.5 (95% of 30)",
+        {"name": prefix + "delivery time for 1,000", "value": elapsed, "unit": "s", "target": "", "ok": None},
+        {"name": prefix + "overall rate", "value": rate, "unit": "msg/s", "target": ">= 28.5 (95% of 30)",
          "ok": rate >= 28.5},
     ]
 
@@ -154,18 +157,21 @@ def _rss_kb() -> int:
 
 
 async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
+    """``db_path``: a SQLite file, or a PostgreSQL URL (a migrated, empty database)."""
     import gc
 
     from bot.app.container import build_app
     from bot.fake_telegram import FakeSession
     from bot.runtime.clock import FakeClock
     from bot.settings import Settings
-    from storage.db import Database
+    from storage.connect import open_database
+    from storage.db import is_postgresql_url
 
-    settings = Settings(_env_file=None, database_path=Path(db_path), calendar_path=Path(calendar_path),  # type: ignore[call-arg]
-                        admin_ids=[1], head_chat_id=-900)
+    target = {"database_url": db_path} if is_postgresql_url(db_path) else {"database_path": Path(db_path)}
+    settings = Settings(_env_file=None, calendar_path=Path(calendar_path),  # type: ignore[call-arg]
+                        admin_ids=[1], head_chat_id=-900, **target)
     if fill:
-        db = await Database.open(db_path)
+        db = await open_database(db_path)
         deadlines = settings.deadlines.build_deadlines()
         detected = [(100 + i % 50, TUESDAY_MORNING - timedelta(minutes=60 - (i % 60))) for i in range(fill)]
         await _fill(db, deadlines, detected, with_department=True)
@@ -185,9 +191,9 @@ async def _child(db_path: str, calendar_path: str, fill: int) -> dict[str, Any]:
     return result
 
 
-def _spawn(tmp: Path, name: str, fill: int) -> dict[str, Any]:
+def _spawn(tmp: Path, name: str, fill: int, target: str | None = None) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.reminders_bench", "--child", str(tmp / f"{name}.sqlite3"),
+        [sys.executable, "-m", "bench.reminders_bench", "--child", target or str(tmp / f"{name}.sqlite3"),
          str(tmp / f"{name}-calendar.json"), str(fill)],
         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=300,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), "."]))})
@@ -202,16 +208,36 @@ def run() -> list[dict[str, Any]]:
         rows = asyncio.run(_delivery(tmp))
         empty = _spawn(tmp, "empty", 0)
         full = _spawn(tmp, "full", OPEN_CASES)
-    extra_mb = (full["rss_kb"] - empty["rss_kb"]) / 1024
-    rows += [
-        {"name": f"start with {OPEN_CASES:,} open cases: rebuild ({full['planned']} deadlines)",
-         "value": full["rebuild_s"], "unit": "s", "target": "<= 2", "ok": full["rebuild_s"] <= 2.0},
-        {"name": "RSS of the bot on an empty database", "value": empty["rss_kb"] / 1024, "unit": "MB",
-         "target": "", "ok": None},
-        {"name": f"RSS with {OPEN_CASES:,} open cases, more than empty", "value": extra_mb, "unit": "MB",
-         "target": "<= 60", "ok": extra_mb <= 60},
-    ]
-    return rows
+        extra_mb = (full["rss_kb"] - empty["rss_kb"]) / 1024
+        rows += [
+            {"name": f"start with {OPEN_CASES:,} open cases: rebuild ({full['planned']} deadlines)",
+             "value": full["rebuild_s"], "unit": "s", "target": "<= 2", "ok": full["rebuild_s"] <= 2.0},
+            {"name": "RSS of the bot on an empty database", "value": empty["rss_kb"] / 1024, "unit": "MB",
+             "target": "", "ok": None},
+            {"name": f"RSS with {OPEN_CASES:,} open cases, more than empty", "value": extra_mb, "unit": "MB",
+             "target": "<= 60", "ok": extra_mb <= 60},
+        ]
+        server = bench_pg.reachable()
+        if server is None:
+            return [*rows, {"name": "PostgreSQL: reminders", "value": bench_pg.SKIPPED, "unit": "", "target": "",
+                            "ok": None}]
+        return rows + asyncio.run(_postgresql(tmp, server, full["rebuild_s"]))
+
+
+async def _postgresql(tmp: Path, server: str, sqlite_rebuild_s: float) -> list[dict[str, Any]]:
+    """The delivery and the rebuild on PostgreSQL (each on a database of its own, dropped after)."""
+    from storage.connect import open_database
+
+    async with bench_pg.scratch_database(server) as delivery, bench_pg.scratch_database(server) as start:
+        for url in (delivery, start):
+            await (await open_database(url)).close()        # migrated
+        rows = await _delivery(tmp, delivery, prefix="PostgreSQL: ")
+        full = await asyncio.to_thread(_spawn, tmp, "pg", OPEN_CASES, start)
+    return [*rows,
+            {"name": f"PostgreSQL: start with {OPEN_CASES:,} open cases: rebuild ({full['planned']} deadlines)",
+             "value": full["rebuild_s"], "unit": "s", "target": "<= 2", "ok": full["rebuild_s"] <= 2.0},
+            {"name": "PG ÷ SQLite: that rebuild", "value": full["rebuild_s"] / sqlite_rebuild_s, "unit": "x",
+             "target": "", "ok": None}]
 
 
 if __name__ == "__main__":

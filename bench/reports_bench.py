@@ -14,8 +14,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench import pg as bench_pg
 from bot.domain.orgs import Scope
 from bot.runtime.clock import FakeClock
 from bot.services.reports import ReportService, parse_period
@@ -31,6 +33,7 @@ MONTHS = 36
 FIRST = datetime(2024, 1, 1, tzinfo=TZ)
 REPORT_MONTH = "2025-06"
 TARGET_S = 2.0
+PG_DATABASE = f"bench_reports_v1_{CASES}"          # on the PostgreSQL server, kept (bump with the generator)
 PLATFORMS = ("vk", "vk", "vk", "vk", "ok", "ok", "telegram", "telegram", "instagram", "other")
 DEPARTMENTS = ("Отдел ЖКХ", "Дорожный отдел", "Отдел образования", "Отдел культуры", "Отдел благоустройства",
                "Отдел транспорта", "Отдел здравоохранения", "Отдел соцзащиты", "Отдел архитектуры",
@@ -165,26 +168,35 @@ def plan_uses_indexes(plan: list[str]) -> bool:
     return not any(_table_scan(line, plan) for line in plan)
 
 
-async def _measure(path: Path) -> list[dict]:
+async def _timings(db: Database) -> dict[str, Any]:
+    """The monthly report's best of three and the report with its files: on either backend."""
+    now = datetime(2027, 1, 15, 12, tzinfo=TZ)
+    service = ReportService(db, WorkCalendar(DEFAULT_SCHEDULE, TZ), FakeClock(now), TZ)
+    period = parse_period(REPORT_MONTH, now, TZ)
+    await service.build(period, scope=Scope.all())                      # warm the page cache and the calendar
+    best = float("inf")
+    report = None
+    for _ in range(3):
+        started = time.perf_counter()
+        report = await service.build(period, scope=Scope.all())
+        best = min(best, time.perf_counter() - started)
+    assert report is not None
+    started = time.perf_counter()
+    files = await service.files(period, scope=Scope.all())
+    full = time.perf_counter() - started
+    figures = (report.total.kpi, sorted((d.name, d.kpi) for d in report.departments),
+               sorted((p.name, p.kpi) for p in report.platforms))
+    return {"best": best, "full": full, "files": files, "report": report, "figures": figures, "service": service,
+            "period": period, "now": now}
+
+
+async def _measure(path: Path) -> tuple[list[dict], dict[str, Any]]:
     db = await Database.open(path)
     try:
-        now = datetime(2027, 1, 15, 12, tzinfo=TZ)
-        calendar = WorkCalendar(DEFAULT_SCHEDULE, TZ)
-        service = ReportService(db, calendar, FakeClock(now), TZ)
-        period = parse_period(REPORT_MONTH, now, TZ)
-        await service.build(period, scope=Scope.all())                      # warm the page cache and the calendar
-        best = float("inf")
-        report = None
-        for _ in range(3):
-            started = time.perf_counter()
-            report = await service.build(period, scope=Scope.all())
-            best = min(best, time.perf_counter() - started)
-        assert report is not None
-        started = time.perf_counter()
-        files = await service.files(period, scope=Scope.all())
-        full = time.perf_counter() - started
-        params = {"start": _ts(period.start), "end": _ts(period.end), "now": _ts(now)}
-        plans = {name: await service.repo.explain(db.conn, *scoped(sql, Scope.all(), params))
+        m = await _timings(db)
+        best, report, files, period = m["best"], m["report"], m["files"], m["period"]
+        params = {"start": _ts(period.start), "end": _ts(period.end), "now": _ts(m["now"])}
+        plans = {name: await m["service"].repo.explain(db.conn, *scoped(sql, Scope.all(), params))
                  for name, sql in (("kpi", KPI_SQL), ("answer_times", ANSWER_TIMES_SQL), ("daily", DAILY_SQL),
                                    ("party", PARTY_SQL))}
         ok_plans = all(plan_uses_indexes(p) for p in plans.values())
@@ -192,15 +204,33 @@ async def _measure(path: Path) -> list[dict]:
         return [
             {"name": f"monthly report KPIs ({REPORT_MONTH}, {report.total.kpi.received} cases of 1,000,000)",
              "value": best, "unit": "s", "target": f"<= {TARGET_S:g}", "ok": best <= TARGET_S},
-            {"name": "monthly report with XLSX + PNG", "value": full, "unit": "s", "target": "",
+            {"name": "monthly report with XLSX + PNG", "value": m["full"], "unit": "s", "target": "",
              "ok": None},
             {"name": f"XLSX size ({len(files.xlsx) // 1024} KiB), PNG size ({len(files.png) // 1024} KiB)",
              "value": len(files.xlsx) + len(files.png), "unit": "bytes", "target": "", "ok": None},
             {"name": "query plans use indexes (table scans: " + ("; ".join(bad) or "none") + ")",
              "value": "yes" if ok_plans else "no", "unit": "", "target": "yes", "ok": ok_plans},
-        ]
+        ], m
     finally:
         await db.close()
+
+
+def _pg_rows(path: Path, lite: dict[str, Any]) -> list[dict[str, Any]]:
+    m, rows = bench_pg.run_kept("monthly report", path, PG_DATABASE, _timings)
+    if m is None:
+        return rows
+    same = m["figures"] == lite["figures"]
+    return [
+        *rows,
+        {"name": f"PostgreSQL: monthly report KPIs ({m['report'].total.kpi.received} cases of 1,000,000)",
+         "value": m["best"], "unit": "s", "target": f"<= {TARGET_S:g}", "ok": m["best"] <= TARGET_S},
+        {"name": "PostgreSQL: monthly report with XLSX + PNG", "value": m["full"], "unit": "s", "target": "",
+         "ok": None},
+        {"name": "PostgreSQL: the report's KPIs the same as on SQLite (total, departments, platforms)",
+         "value": "yes" if same else "no", "unit": "", "target": "yes", "ok": same},
+        {"name": "PG ÷ SQLite: monthly report KPIs", "value": m["best"] / lite["best"], "unit": "x", "target": "",
+         "ok": None},
+    ]
 
 
 def run() -> list[dict]:
@@ -215,10 +245,11 @@ def run() -> list[dict]:
         started = time.perf_counter()
         generate(path)
         generated = time.perf_counter() - started
-        rows = asyncio.run(_measure(path))
+        rows, lite = asyncio.run(_measure(path))
         size = path.stat().st_size / 1e6
+        pg_rows = _pg_rows(path, lite)
     return [{"name": f"generate {CASES:,} cases (executemany, one transaction; {size:.0f} MB)",
-             "value": generated, "unit": "s", "target": "", "ok": None}, *rows]
+             "value": generated, "unit": "s", "target": "", "ok": None}, *rows, *pg_rows]
 
 
 if __name__ == "__main__":

@@ -35,10 +35,12 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, Router
@@ -46,7 +48,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 from aiogram.types import Message, Update
 
+from bench import pg as bench_pg
 from bench.reports_bench import DEPARTMENTS, generate
+from bot.app import startup
 from bot.app.container import App, build_app
 from bot.delivery.sender import RateLimiter
 from bot.domain.orgs import Scope
@@ -55,6 +59,7 @@ from bot.fake_telegram.updates import callback_dict, group_message_dict, private
 from bot.runtime.clock import FakeClock
 from bot.settings import Settings
 from handlers.callbacks import CaseCb, Op
+from storage.connect import open_database
 from storage.db import Database
 
 TZ = ZoneInfo("Europe/Moscow")
@@ -73,6 +78,7 @@ EXECUTOR_BASE = 500_000
 TARGET_RATE = 300.0
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 3.0
+TARGET_PG_RATIO = 2.0             # issue 15: PostgreSQL within 2× of SQLite per update
 
 TOPICS = (
     "Во дворе дома {n} по улице Ленина третий день не вывозят мусор, контейнеры переполнены",
@@ -277,13 +283,49 @@ def _filesystem(path: Path) -> str:
     return kind
 
 
-async def _measure(tmp: Path, on_disk: bool) -> list[dict[str, Any]]:
+@dataclass
+class Figures:
+    """What one run of the update benchmark measured (times in seconds)."""
+
+    latency: dict[str, list[float]]
+    loop_s: float
+    echo: list[float]
+    floor: list[float]
+    notices: int
+    flush_s: float
+    cases: int
+    wal: bool
+
+    @property
+    def every(self) -> list[float]:
+        return [t for v in self.latency.values() for t in v]
+
+    @property
+    def mean_s(self) -> float:
+        """Mean wall time per case-changing update (the update loops, background re-planning included)."""
+        return self.loop_s / len(self.every)
+
+    @property
+    def floor_ratio(self) -> float:
+        return statistics.fmean(self.floor) / statistics.fmean(self.echo)
+
+
+Opener = Callable[[str | Path], Awaitable[Database]]
+
+
+async def _measure(tmp: Path, target: str | Path, floor_target: str | Path,
+                   opener: Opener = open_database, blocks: int = BLOCKS) -> Figures:
+    """The run: the bot on ``target`` (a SQLite path or a PostgreSQL URL, holding the seeded history), its
+    database opened by ``opener`` (today's layer, or a bench-only one of bench.sqlalchemy_layer), the floor
+    (echo + one write) on ``floor_target`` opened the same way."""
+    url = {"database_url": target} if isinstance(target, str) else {}
     settings = Settings(_env_file=None, database_path=tmp / "bot.sqlite3",  # type: ignore[call-arg]
                         calendar_path=tmp / "calendar.json", admin_ids=[ADMIN], operator_ids=[OPERATOR],
-                        head_chat_id=HEAD_CHAT)
+                        head_chat_id=HEAD_CHAT, **url)
     clock = FakeClock(START)
     session = FakeSession.lean()
-    app = await build_app(settings, clock=clock, session=session, token="42:TEST", limiter=NoWaitLimiter())
+    with patch.object(startup, "open_database", opener):      # what build_app opens the database with
+        app = await build_app(settings, clock=clock, session=session, token="42:TEST", limiter=NoWaitLimiter())
     try:
         assert app.reminders is not None
         await app.reminders.start()
@@ -291,18 +333,20 @@ async def _measure(tmp: Path, on_disk: bool) -> list[dict[str, Any]]:
         # itself (sending due reminders, measured by reminders_bench) is paused: the fake clock runs
         # far faster than the scheduler's real one and would fire it continuously.
         app.reminders.scheduler.pause()
-        mode = await app.db.fetchone("PRAGMA journal_mode")
-        wal = mode is not None and str(mode[0]).lower() == "wal"
+        wal = False
+        if not app.db.is_postgresql:
+            mode = await app.db.fetchone("PRAGMA journal_mode")
+            wal = mode is not None and str(mode[0]).lower() == "wal"
         run = Run(app, session, clock)
         run.record = False
         for _ in range(WARMUP_BLOCKS):
             await run.block()
         await _echo(ECHO_WARMUP)
         run.record = True
-        for _ in range(BLOCKS):
+        for _ in range(blocks):
             await run.block()
         echo = await _echo(sum(len(v) for v in run.latency.values()))
-        floor_db = await Database.open(tmp / "floor.sqlite3")
+        floor_db = await opener(floor_target)
         try:
             await _echo(ECHO_WARMUP, floor_db)
             floor = await _echo(len(echo), floor_db)
@@ -312,42 +356,78 @@ async def _measure(tmp: Path, on_disk: bool) -> list[dict[str, Any]]:
     finally:
         await app.reminders.stop() if app.reminders is not None else None
         await app.db.close()
-    every = [t for v in run.latency.values() for t in v]
+    return Figures(run.latency, run.loop_s, echo, floor, run.notices, run.flush_s,
+                   int(total[0]) if total else 0, wal)
+
+
+def _ms(values: list[float]) -> str:
+    return f"{_pct(values, 0.5) * 1000:.2f} / {_pct(values, 0.99) * 1000:.2f}"
+
+
+def sqlite_rows(f: Figures, on_disk: bool) -> list[dict[str, Any]]:
+    every = f.every
     n = len(every)
-    rate = n / run.loop_s
+    rate = n / f.loop_s
     p50, p99 = _pct(every, 0.5) * 1000, _pct(every, 0.99) * 1000
-    e50, e99 = _pct(echo, 0.5) * 1000, _pct(echo, 0.99) * 1000
-    mean_ratio = (run.loop_s / n) / statistics.fmean(echo)
-    cases_total = int(total[0]) if total else 0
+    e50 = _pct(f.echo, 0.5) * 1000
+    mean_ratio = f.mean_s / statistics.fmean(f.echo)
     rows: list[dict[str, Any]] = [
-        {"name": f"database: file on disk, journal WAL ({cases_total:,} cases at the end)",
-         "value": "wal" if wal and on_disk else "NOT wal/disk", "unit": "", "target": "wal",
-         "ok": wal and on_disk and cases_total >= HISTORY},
+        {"name": f"database: file on disk, journal WAL ({f.cases:,} cases at the end)",
+         "value": "wal" if f.wal and on_disk else "NOT wal/disk", "unit": "", "target": "wal",
+         "ok": f.wal and on_disk and f.cases >= HISTORY},
         {"name": f"case-changing updates through the bot ({n:,}, mix of 6 below)", "value": rate,
          "unit": "updates/s", "target": f">= {TARGET_RATE:g}", "ok": rate >= TARGET_RATE},
         {"name": "case-changing update latency p50", "value": p50, "unit": "ms", "target": "", "ok": None},
         {"name": "case-changing update latency p99", "value": p99, "unit": "ms",
          "target": f"<= {TARGET_P99_MS:g}", "ok": p99 <= TARGET_P99_MS},
     ]
-    for name, times in run.latency.items():
-        rows.append({"name": f"  {name}", "value": f"{_pct(times, 0.5) * 1000:.2f} / {_pct(times, 0.99) * 1000:.2f}",
-                     "unit": "ms p50 / p99", "target": "", "ok": None})
+    for name, times in f.latency.items():
+        rows.append({"name": f"  {name}", "value": _ms(times), "unit": "ms p50 / p99", "target": "", "ok": None})
     rows += [
-        {"name": "bare aiogram echo bot, same session: p50 / p99",
-         "value": f"{e50:.2f} / {e99:.2f}", "unit": "ms", "target": "", "ok": None},
-        {"name": "bare aiogram echo bot throughput", "value": len(echo) / sum(echo), "unit": "updates/s",
+        {"name": "bare aiogram echo bot, same session: p50 / p99", "value": _ms(f.echo), "unit": "ms",
+         "target": "", "ok": None},
+        {"name": "bare aiogram echo bot throughput", "value": len(f.echo) / sum(f.echo), "unit": "updates/s",
          "target": "", "ok": None},
         {"name": "echo + one SQLite write transaction (the floor of a kept change): p50 / p99",
-         "value": f"{_pct(floor, 0.5) * 1000:.2f} / {_pct(floor, 0.99) * 1000:.2f}", "unit": "ms", "target": "",
-         "ok": None},
-        {"name": "  its cost / echo (mean time)", "value": statistics.fmean(floor) / statistics.fmean(echo),
-         "unit": "x", "target": "", "ok": None},
+         "value": _ms(f.floor), "unit": "ms", "target": "", "ok": None},
+        {"name": "  its cost / echo (mean time)", "value": f.floor_ratio, "unit": "x", "target": "", "ok": None},
         {"name": "cost of a case-changing update / echo (mean time)", "value": mean_ratio, "unit": "x",
          "target": f"<= {TARGET_RATIO:g}", "ok": mean_ratio <= TARGET_RATIO},
         {"name": "  same ratio at p50 (for information)", "value": p50 / e50, "unit": "x", "target": "",
          "ok": None},
-        {"name": f"outbox sender: time per delivered notice ({run.notices:,} notices)",
-         "value": run.flush_s / max(1, run.notices) * 1000, "unit": "ms", "target": "", "ok": None},
+        {"name": f"outbox sender: time per delivered notice ({f.notices:,} notices)",
+         "value": f.flush_s / max(1, f.notices) * 1000, "unit": "ms", "target": "", "ok": None},
+    ]
+    return rows
+
+
+def postgresql_rows(pg: Figures, lite: Figures) -> list[dict[str, Any]]:
+    """PostgreSQL's rows beside SQLite's of the same run, and the ratios PostgreSQL ÷ SQLite."""
+    every = pg.every
+    ratio = pg.mean_s / lite.mean_s
+    rows: list[dict[str, Any]] = [
+        {"name": f"PostgreSQL: case-changing updates through the bot ({len(every):,}, same mix)",
+         "value": len(every) / pg.loop_s, "unit": "updates/s", "target": "", "ok": None},
+        {"name": "PostgreSQL: case-changing update latency p50 / p99", "value": _ms(every), "unit": "ms",
+         "target": "", "ok": None},
+    ]
+    for name, times in pg.latency.items():
+        rows.append({"name": f"  {name}", "value": _ms(times), "unit": "ms p50 / p99", "target": "", "ok": None})
+    rows += [
+        {"name": "PostgreSQL: echo + one PostgreSQL write transaction (its floor): p50 / p99",
+         "value": _ms(pg.floor), "unit": "ms", "target": "", "ok": None},
+        {"name": "  its cost / echo (mean time)", "value": pg.floor_ratio, "unit": "x", "target": "", "ok": None},
+        {"name": "PostgreSQL: cost of a case-changing update / echo (mean time)",
+         "value": pg.mean_s / statistics.fmean(pg.echo), "unit": "x", "target": "", "ok": None},
+        {"name": "PostgreSQL: cost of a case-changing update / its floor (mean time)",
+         "value": pg.mean_s / statistics.fmean(pg.floor), "unit": "x", "target": "", "ok": None},
+        {"name": f"PostgreSQL: outbox sender: time per delivered notice ({pg.notices:,} notices)",
+         "value": pg.flush_s / max(1, pg.notices) * 1000, "unit": "ms", "target": "", "ok": None},
+        {"name": "PG ÷ SQLite: floor (echo + one write transaction), mean time",
+         "value": statistics.fmean(pg.floor) / statistics.fmean(lite.floor), "unit": "x", "target": "",
+         "ok": None},
+        {"name": "PG ÷ SQLite: mean time per case-changing update", "value": ratio, "unit": "x",
+         "target": f"<= {TARGET_PG_RATIO:g}", "ok": ratio <= TARGET_PG_RATIO},
     ]
     return rows
 
@@ -371,6 +451,7 @@ def seed(path: Path) -> None:
 
 
 def run() -> list[dict[str, Any]]:
+    server = bench_pg.reachable()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         started = time.perf_counter()
@@ -379,10 +460,34 @@ def run() -> list[dict[str, Any]]:
         db_path = (tmp / "bot.sqlite3").resolve()
         fs = _filesystem(db_path)
         on_disk = db_path.is_file() and fs not in ("tmpfs", "ramfs", "?")
-        rows = asyncio.run(_measure(tmp, on_disk))
-        rows[0]["name"] += f", {fs}"
-    return [{"name": f"seed {HISTORY:,} cases of history (generator of reports_bench)", "value": seeded,
-             "unit": "s", "target": "", "ok": None}, *rows]
+        rows: list[dict[str, Any]] = [{"name": f"seed {HISTORY:,} cases of history (generator of reports_bench)",
+                                       "value": seeded, "unit": "s", "target": "", "ok": None}]
+        lite, pg_rows = asyncio.run(_both(tmp, db_path, server))
+        rows += sqlite_rows(lite, on_disk)
+        rows[1]["name"] += f", {fs}"
+    return rows + pg_rows
+
+
+async def _both(tmp: Path, db_path: Path, server: str | None) -> tuple[Figures, list[dict[str, Any]]]:
+    """SQLite, then PostgreSQL holding a copy of the same seeded history (copied before SQLite's run adds to
+    it), in the same process. Without a server, or when PostgreSQL breaks, its rows say so."""
+    if server is None:
+        return (await _measure(tmp, db_path, tmp / "floor.sqlite3"),
+                [{"name": "PostgreSQL: case-changing updates through the bot", "value": bench_pg.SKIPPED,
+                  "unit": "", "target": "", "ok": None}])
+    async with bench_pg.scratch_database(server) as target, bench_pg.scratch_database(server) as floor:
+        for url in (target, floor):
+            await (await open_database(url)).close()          # migrated
+        started = time.perf_counter()
+        copied = await bench_pg.copy_sqlite(db_path, target)
+        copy_s = time.perf_counter() - started
+        lite = await _measure(tmp, db_path, tmp / "floor.sqlite3")
+        try:
+            pg = await _measure(tmp, target, floor)
+        except Exception as exc:       # noqa: BLE001  reported as a row: the rest of the bench still runs
+            return lite, [bench_pg.failed("case-changing updates", exc)]
+    return lite, [{"name": f"PostgreSQL: the seeded history copied from SQLite ({copied:,} rows, COPY)",
+                   "value": copy_s, "unit": "s", "target": "", "ok": None}, *postgresql_rows(pg, lite)]
 
 
 if __name__ == "__main__":

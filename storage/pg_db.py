@@ -67,8 +67,10 @@ class PgDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True, max_size: int = POOL_MAX) -> PgDatabase:
+        # jit off: PostgreSQL's JIT compiles any statement its planner costs high (the monthly rating's: 2 s of
+        # compiling for 0.8 s of work, docs/benchmarks.md "Issue 15"); the bot's statements are short.
         pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, init=_init_connection,
-                                         command_timeout=60)
+                                         command_timeout=60, server_settings={"jit": "off"})
         db = cls(pool, url)
         try:
             if migrate:
