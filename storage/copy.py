@@ -31,6 +31,7 @@ import asyncpg
 
 from storage.connect import open_database
 from storage.db import MigrationError, load_migrations
+from storage.dialect import PG_ONLY_COLUMNS
 from storage.pg_db import WRITE_LOCK_KEY, PgDatabase
 
 BATCH = 5000
@@ -150,7 +151,7 @@ async def target_columns(raw: asyncpg.Connection) -> dict[str, list[str]]:
     tables = {r[0] for r in await raw.fetch(_TABLES_SQL)} - SERVICE_TABLES
     columns: dict[str, list[str]] = {t: [] for t in tables}
     for table, column in await raw.fetch(_COLUMNS_SQL):
-        if table in columns:
+        if table in columns and (table, column) not in PG_ONLY_COLUMNS:    # filled by PostgreSQL itself
             columns[table].append(column)
     return columns
 
@@ -198,7 +199,9 @@ async def copy_table(src: sqlite3.Connection, raw: asyncpg.Connection, table: st
     names = ", ".join(f'"{c}"' for c in columns)
     total = src.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608  names from the schema
     summed = Checksum()
-    cursor = src.execute(f'SELECT {names} FROM "{table}"')  # noqa: S608  names from the schema
+    # In SQLite's rowid order where PostgreSQL numbers the rows itself in the order they come (PG_ONLY_COLUMNS).
+    order = " ORDER BY rowid" if (table, "rowid") in PG_ONLY_COLUMNS else ""
+    cursor = src.execute(f'SELECT {names} FROM "{table}"{order}')  # noqa: S608  names from the schema
     while rows := cursor.fetchmany(batch):
         try:
             await raw.copy_records_to_table(table, records=rows, columns=columns)

@@ -30,6 +30,10 @@ from typing import Any
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 
+#: Columns PostgreSQL's schema has and SQLite's has not: SQLite's implicit rowid, made explicit where a
+#: query orders by it (``department_places``: the order the admin gave the places).
+PG_ONLY_COLUMNS = frozenset({("department_places", "rowid")})
+
 _TOKEN = re.compile(r"""
     (?P<str>'(?:[^']|'')*')              # a string literal ('' inside)
   | (?P<ident>"(?:[^"]|"")*")            # a quoted identifier

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from storage.connect import open_database
 from storage.db import load_migrations
+from storage.dialect import PG_ONLY_COLUMNS
 from storage.schema_check import reference_schema
 from tests.support.backend import create_database
 
-#: What PostgreSQL has and SQLite has not, each for a reason.
-PG_ONLY_COLUMNS = {("department_places", "rowid")}      # SQLite's implicit rowid, made explicit
+#: What PostgreSQL has and SQLite has not (the columns: storage/dialect.py PG_ONLY_COLUMNS).
 PG_ONLY_TABLES = {"schema_version"}                     # PRAGMA user_version on SQLite
 
 
