@@ -201,6 +201,7 @@ async def test_rating_files_hold_every_organisation(db: Database, calendar: Work
     assert files.png.startswith(b"\x89PNG") and files.xlsx_name == "rating_2026-12-01_2026-12-31.xlsx"
 
 
+@pytest.mark.sqlite_only   # SQLite's EXPLAIN QUERY PLAN; PostgreSQL's plans are checked by make bench (docs/benchmarks.md)
 async def test_rating_query_plans_use_indexes_on_a_small_database(db: Database) -> None:
     await seed(db)
     repo = RatingRepository()
