@@ -33,11 +33,11 @@ test: $(STAMP)
 	if [ -z "$$url" ] && [ -n "$$REQUIRE_POSTGRESQL" ]; then echo "PostgreSQL required but not available" >&2; exit 1; fi; \
 	if [ -n "$$url" ]; then \
 	  echo "PostgreSQL for the tests: $$url"; \
-	  TEST_DATABASE_URL="$$url" $(PY) -m pytest && \
+	  TEST_DATABASE_URL="$$url" $(PY) -m pytest -n 2 && \
 	  echo "--- the storage, integration and process tests again, on PostgreSQL" && \
-	  TEST_DATABASE_URL="$$url" $(PY) -m pytest --db=postgresql tests/integration tests/e2e; \
+	  TEST_DATABASE_URL="$$url" $(PY) -m pytest -n 2 --db=postgresql tests/integration tests/e2e; \
 	else \
-	  $(PY) -m pytest; \
+	  $(PY) -m pytest -n 2; \
 	fi
 
 # A throwaway local PostgreSQL for the tests and benchmarks (prints its URL); pg-stop removes it.
