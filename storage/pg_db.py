@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.db import Conn, Database, MigrationError, Row, load_migrations
+from storage.db import Conn, Database, MigrationError, load_migrations
 from storage.dialect import POSTGRESQL, Dialect
 from storage.pg import PgConnection, PgPoolConnection
 
@@ -148,18 +147,3 @@ class PgDatabase(Database):
     async def serialised(self) -> AsyncIterator[Conn]:
         async with self._write_lock:
             yield self.conn
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        async with self.transaction() as conn:
-            cur = await conn.execute(sql, params)
-            return cur.lastrowid or 0
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        rows = await self.conn.execute_fetchall(sql, params)
-        for row in rows:
-            return row
-        return None
